@@ -1,0 +1,1 @@
+//! Anchors the prepared dependency set; it has no code of its own.
