@@ -1,0 +1,74 @@
+package runtime
+
+import (
+	"sync/atomic"
+
+	"github.com/tetratelabs/wazero/experimental"
+)
+
+// cappedMemory backs one run's linear memory and enforces the job's memory
+// limit. wazero's own page limit is fixed per runtime at compile time, so it
+// can only hold the Config's cap; a job's lower cap is enforced here, where
+// wazero asks for every growth: refusing makes memory.grow return -1 in the
+// guest, exactly as hitting the module's maximum would.
+//
+// It also records the memory's size, which is the run's peak: wasm memory
+// never shrinks.
+type cappedMemory struct {
+	limit uint64
+	max   uint64
+	buf   []byte
+	sized bool
+	size  atomic.Uint64
+}
+
+var (
+	_ experimental.MemoryAllocator = (*cappedMemory)(nil)
+	_ experimental.LinearMemory    = (*cappedMemory)(nil)
+)
+
+func newCappedMemory(limitBytes int64) *cappedMemory {
+	return &cappedMemory{limit: uint64(limitBytes)}
+}
+
+// Allocate implements experimental.MemoryAllocator. A module has at most one
+// memory, so the allocator is the memory.
+func (m *cappedMemory) Allocate(capacity, maxBytes uint64) experimental.LinearMemory {
+	m.max = min(maxBytes, m.limit)
+	m.buf = make([]byte, 0, capacity)
+	return m
+}
+
+// Reallocate implements experimental.LinearMemory.
+func (m *cappedMemory) Reallocate(size uint64) []byte {
+	// The first call sizes the memory to the module's declared minimum.
+	// wazero cannot take a refusal there (it would panic), so the minimum
+	// is allowed and Run checks it against the limit before the guest runs.
+	if size > m.max && m.sized {
+		return nil
+	}
+	m.sized = true
+	if size <= uint64(cap(m.buf)) {
+		// Memory never shrinks, and the capacity past len was zeroed by make
+		// and never handed out, so the new pages are already zero.
+		m.buf = m.buf[:size]
+	} else {
+		// Double like append does, but never reserve past the cap.
+		newCap := max(size, min(2*uint64(cap(m.buf)), max(m.max, size)))
+		grown := make([]byte, size, newCap)
+		copy(grown, m.buf)
+		m.buf = grown
+	}
+	m.size.Store(size)
+	return m.buf
+}
+
+// Free implements experimental.LinearMemory.
+func (m *cappedMemory) Free() {
+	m.buf = nil
+}
+
+// sizeBytes is the memory's current (and so peak) size.
+func (m *cappedMemory) sizeBytes() int64 {
+	return int64(m.size.Load())
+}

@@ -1,0 +1,272 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// VsockModule is the import module name of the virtual socket: the host side
+// of the listener a guest web server accepts connections on. All functions
+// take and return i32:
+//
+//	accept() -> id         next queued connection (0, 1, 2, ...), or -1 when
+//	                       none is left (none will ever arrive)
+//	recv(id, ptr, len) -> n  copies up to len request bytes to ptr; n > 0 bytes,
+//	                       -1 when all were delivered but the response is not
+//	                       complete yet ("would block"), 0 (EOF) once it is
+//	                       complete or the guest closed the connection
+//	send(id, ptr, len) -> len  appends guest bytes to the response
+//	close(id) -> 0         the guest closed the connection
+//
+// Any of them returns -2 for an id that was never accepted, for a pointer and
+// length outside guest memory, and for a zero-length recv buffer (0 would
+// read as EOF). send on a closed connection returns -2 as well.
+const VsockModule = "sandbox_vsock"
+
+// Return codes of the vsock functions.
+const (
+	vsockNone    int32 = -1 // accept: no connection left; recv: would block
+	vsockInvalid int32 = -2 // unknown connection or bad pointer
+)
+
+// vsockConn is one connection's host-side state.
+type vsockConn struct {
+	request   []byte
+	delivered int
+	response  []byte
+	closed    bool
+	// complete caches a positive answer of the completion hook, and
+	// checkedLen the response length it last said no to, so the hook runs
+	// once per change of the response, not once per poll.
+	complete   bool
+	checked    bool
+	checkedLen int
+}
+
+// vsockState is one run's virtual socket. It lives in the run's context, and
+// the host module, which is shared by every run of a wazero runtime, looks
+// it up there on every call: a run can only ever see its own connections.
+// It is used only from the guest's goroutine.
+type vsockState struct {
+	conns    []vsockConn
+	accepted int
+	// limit caps the total of all responses, like stdout; total is what
+	// was kept so far, truncated whether anything was dropped.
+	limit     int64
+	total     int64
+	truncated bool
+	// isComplete is Job.ResponseComplete.
+	isComplete func(resp []byte) bool
+	// hostErr is a failure of the host's own code (the completion hook
+	// panicked); it makes Run return an error, not a guest result.
+	hostErr error
+	stop    func(cause error)
+}
+
+type vsockKey struct{}
+
+func newVsockState(requests [][]byte, limit int64, isComplete func([]byte) bool, stop func(error)) *vsockState {
+	s := &vsockState{
+		conns:      make([]vsockConn, len(requests)),
+		limit:      limit,
+		isComplete: isComplete,
+		stop:       stop,
+	}
+	for i, r := range requests {
+		s.conns[i].request = r
+	}
+	return s
+}
+
+func withVsock(ctx context.Context, s *vsockState) context.Context {
+	return context.WithValue(ctx, vsockKey{}, s)
+}
+
+func vsockFrom(ctx context.Context) *vsockState {
+	s, _ := ctx.Value(vsockKey{}).(*vsockState)
+	return s
+}
+
+// conn returns an accepted connection, or nil.
+func (s *vsockState) conn(id int32) *vsockConn {
+	if id < 0 || int(id) >= s.accepted {
+		return nil
+	}
+	return &s.conns[id]
+}
+
+func (s *vsockState) accept() int32 {
+	if s.accepted >= len(s.conns) {
+		return vsockNone
+	}
+	s.accepted++
+	return int32(s.accepted - 1)
+}
+
+func (s *vsockState) recv(mod api.Module, id int32, ptr, n uint32) int32 {
+	c := s.conn(id)
+	if c == nil || n == 0 {
+		return vsockInvalid
+	}
+	buf, ok := guestBytes(mod, ptr, n)
+	if !ok {
+		return vsockInvalid
+	}
+	if c.closed {
+		return 0
+	}
+	if rest := c.request[c.delivered:]; len(rest) > 0 {
+		k := copy(buf, rest)
+		c.delivered += k
+		return int32(k)
+	}
+	if s.responseComplete(c) {
+		return 0
+	}
+	return vsockNone
+}
+
+// responseComplete asks the hook whether c's response is whole; without a
+// hook, a connection is done once its request is delivered.
+func (s *vsockState) responseComplete(c *vsockConn) (done bool) {
+	if s.isComplete == nil || c.complete {
+		return true
+	}
+	if c.checked && len(c.response) == c.checkedLen {
+		return false
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			// The hook is the host's code: a panic is our bug, not the
+			// guest's, so end the run and report it as an error.
+			s.hostErr = fmt.Errorf("runtime: ResponseComplete hook panicked: %v", r)
+			s.stop(s.hostErr)
+			done = true
+		}
+	}()
+	c.checked, c.checkedLen = true, len(c.response)
+	c.complete = s.isComplete(c.response)
+	return c.complete
+}
+
+func (s *vsockState) send(mod api.Module, id int32, ptr, n uint32) int32 {
+	c := s.conn(id)
+	if c == nil || c.closed {
+		return vsockInvalid
+	}
+	data, ok := guestBytes(mod, ptr, n)
+	if !ok {
+		return vsockInvalid
+	}
+	// Past the shared budget the bytes are dropped and the run stopped,
+	// but the guest is told they were sent, for the same reason as for
+	// stdout: its own error path must not become the visible outcome.
+	if room := s.limit - s.total; int64(len(data)) > room {
+		data = data[:max(room, 0)]
+		if !s.truncated {
+			s.truncated = true
+			s.stop(errOutputLimit)
+		}
+	}
+	c.response = append(c.response, data...)
+	s.total += int64(len(data))
+	return int32(n)
+}
+
+// guestBytes returns the guest memory at [ptr, ptr+n), or false if any of it
+// is outside the memory, if the module has none, or if n does not fit the
+// i32 result. Hostile values must never panic the host.
+func guestBytes(mod api.Module, ptr, n uint32) (b []byte, ok bool) {
+	if int32(n) < 0 || mod == nil {
+		return nil, false
+	}
+	mem := mod.Memory()
+	if mem == nil {
+		return nil, false
+	}
+	// A module without a memory yields a typed nil here, which panics on
+	// use; recovering covers that and any other surprise the same way.
+	defer func() {
+		if recover() != nil {
+			b, ok = nil, false
+		}
+	}()
+	return mem.Read(ptr, n)
+}
+
+func (s *vsockState) close(id int32) int32 {
+	c := s.conn(id)
+	if c == nil {
+		return vsockInvalid
+	}
+	c.closed = true
+	return 0
+}
+
+// results returns each connection's response, in Job.Connections order.
+func (s *vsockState) results() [][]byte {
+	if len(s.conns) == 0 {
+		return nil
+	}
+	out := make([][]byte, len(s.conns))
+	for i := range s.conns {
+		out[i] = s.conns[i].response
+		if out[i] == nil {
+			out[i] = []byte{}
+		}
+	}
+	return out
+}
+
+// instantiateVsock registers the shared host module on r.
+func instantiateVsock(ctx context.Context, r wazero.Runtime) error {
+	i32 := api.ValueTypeI32
+	b := r.NewHostModuleBuilder(VsockModule)
+	b.NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
+			res := vsockNone
+			if s := vsockFrom(ctx); s != nil {
+				res = s.accept()
+			}
+			stack[0] = api.EncodeI32(res)
+		}), nil, []api.ValueType{i32}).
+		WithParameterNames().WithResultNames("conn").
+		Export("accept")
+	b.NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
+			res := vsockInvalid
+			if s := vsockFrom(ctx); s != nil {
+				res = s.recv(mod, api.DecodeI32(stack[0]), api.DecodeU32(stack[1]), api.DecodeU32(stack[2]))
+			}
+			stack[0] = api.EncodeI32(res)
+		}), []api.ValueType{i32, i32, i32}, []api.ValueType{i32}).
+		WithParameterNames("conn", "buf_ptr", "buf_len").WithResultNames("n").
+		Export("recv")
+	b.NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
+			res := vsockInvalid
+			if s := vsockFrom(ctx); s != nil {
+				res = s.send(mod, api.DecodeI32(stack[0]), api.DecodeU32(stack[1]), api.DecodeU32(stack[2]))
+			}
+			stack[0] = api.EncodeI32(res)
+		}), []api.ValueType{i32, i32, i32}, []api.ValueType{i32}).
+		WithParameterNames("conn", "ptr", "len").WithResultNames("n").
+		Export("send")
+	b.NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
+			res := vsockInvalid
+			if s := vsockFrom(ctx); s != nil {
+				res = s.close(api.DecodeI32(stack[0]))
+			}
+			stack[0] = api.EncodeI32(res)
+		}), []api.ValueType{i32}, []api.ValueType{i32}).
+		WithParameterNames("conn").WithResultNames("result").
+		Export("close")
+	if _, err := b.Instantiate(ctx); err != nil {
+		return fmt.Errorf("runtime: instantiate %s host module: %w", VsockModule, err)
+	}
+	return nil
+}
