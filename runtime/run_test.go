@@ -1,0 +1,370 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestHelloCapturesOutputAndExitCode(t *testing.T) {
+	res := run(t, shared(t), guestJob("hello"))
+	assert.Equal(t, "hello, world\n", string(res.Stdout))
+	assert.Equal(t, "to stderr\n", string(res.Stderr))
+	assert.Equal(t, int32(0), exitCode(t, res))
+	assert.True(t, res.OK())
+	assert.Empty(t, res.Trap)
+	assert.Equal(t, LimitNone, res.Limit)
+	assert.False(t, res.StdoutTruncated || res.StderrTruncated)
+	assert.Positive(t, res.PeakMemoryBytes)
+	assert.Zero(t, res.PeakMemoryBytes%wasmPageSize, "memory is whole pages")
+	assert.Positive(t, res.Duration)
+	assert.Positive(t, res.CPU)
+}
+
+func TestNonZeroExitCode(t *testing.T) {
+	res := run(t, shared(t), guestJob("exit", "3"))
+	assert.Equal(t, int32(3), exitCode(t, res))
+	assert.Equal(t, "exiting\n", string(res.Stdout))
+	assert.False(t, res.OK())
+	assert.Empty(t, res.Trap)
+	assert.Equal(t, LimitNone, res.Limit)
+}
+
+func TestArgvDefaultsAndStdin(t *testing.T) {
+	e := shared(t)
+
+	res := run(t, e, Job{Module: guestWasm, Args: []string{"", "args", "a b"}})
+	assert.Equal(t, "main|args|a b\n", string(res.Stdout))
+
+	// No args at all: argv is just {"main"}, which the guest rejects.
+	res = run(t, e, Job{Module: guestWasm})
+	assert.Equal(t, int32(64), exitCode(t, res))
+	assert.Contains(t, string(res.Stderr), "usage")
+
+	job := guestJob("stdin")
+	job.Stdin = []byte("line one\nline two")
+	res = run(t, e, job)
+	assert.Equal(t, "stdin=\"line one\\nline two\"\n", string(res.Stdout))
+}
+
+func TestTrapIsRecorded(t *testing.T) {
+	res := run(t, shared(t), Job{Module: trapModule()})
+	assert.Nil(t, res.ExitCode)
+	assert.Contains(t, res.Trap, "unreachable")
+	assert.Equal(t, LimitNone, res.Limit)
+	assert.False(t, res.OK())
+}
+
+func TestInfiniteLoopTimesOut(t *testing.T) {
+	t.Parallel()
+	job := guestJob("loop")
+	job.Limits.Timeout = 500 * time.Millisecond
+	start := time.Now()
+	res := run(t, shared(t), job)
+	within(t, time.Since(start), 500*time.Millisecond+2*time.Second)
+	assert.Equal(t, LimitTimeout, res.Limit)
+	assert.Nil(t, res.ExitCode)
+	assert.Empty(t, res.Trap)
+	assert.Equal(t, "looping\n", string(res.Stdout), "output before the deadline is kept")
+	assert.GreaterOrEqual(t, res.Duration, 500*time.Millisecond)
+}
+
+func TestGoGuestAllocatingPastCapFails(t *testing.T) {
+	t.Parallel()
+	e := shared(t)
+	const limit = 48 << 20
+
+	job := guestJob("alloc", "4")
+	job.Limits.MemoryLimitBytes = limit
+	res := run(t, e, job)
+	require.True(t, res.OK(), "a small allocation fits: %q", res.Stderr)
+
+	job = guestJob("alloc", "200")
+	job.Limits.MemoryLimitBytes = limit
+	res = run(t, e, job)
+	assert.False(t, res.OK())
+	// Go reports it as a fatal error and exits 2 (not Rust's message, so
+	// it is not classified as memory_limit: see isMemoryLimitTrap).
+	assert.Contains(t, string(res.Stderr), "out of memory")
+	assert.NotContains(t, string(res.Stdout), "allocated")
+	assert.LessOrEqual(t, res.PeakMemoryBytes, int64(limit))
+}
+
+func TestRustStyleAllocationFailureIsMemoryLimit(t *testing.T) {
+	e := shared(t)
+	const limit = 4 * wasmPageSize
+
+	// Growing 16 pages from 1 cannot fit under 4: memory.grow fails, the
+	// module prints Rust's message and aborts.
+	job := Job{Module: rustOOMModule(16, "memory allocation of 1048576 bytes failed\n")}
+	job.Limits.MemoryLimitBytes = limit
+	res := run(t, e, job)
+	assert.Equal(t, LimitMemory, res.Limit)
+	assert.Contains(t, res.Trap, "unreachable")
+	assert.Nil(t, res.ExitCode)
+	assert.Equal(t, int64(wasmPageSize), res.PeakMemoryBytes)
+
+	// The same module under a roomier cap grows and exits normally.
+	job.Limits.MemoryLimitBytes = 32 * wasmPageSize
+	res = run(t, e, job)
+	require.True(t, res.OK(), "trap=%q", res.Trap)
+	assert.Equal(t, int64(17*wasmPageSize), res.PeakMemoryBytes)
+
+	// A guest faking the message for a request that would have fit is a
+	// plain trap: growing by 100 pages fails at the cap, but it claims a
+	// tiny allocation.
+	job = Job{Module: rustOOMModule(100, "memory allocation of 8 bytes failed\n")}
+	job.Limits.MemoryLimitBytes = limit
+	res = run(t, e, job)
+	assert.Equal(t, LimitNone, res.Limit)
+	assert.Contains(t, res.Trap, "unreachable")
+}
+
+func TestDeclaredMemoryOverCapIsMemoryLimit(t *testing.T) {
+	// Over a job's lower cap: caught before the guest runs.
+	job := Job{Module: memoryModule(8), Connections: [][]byte{[]byte("x")}}
+	job.Limits.MemoryLimitBytes = 4 * wasmPageSize
+	res := run(t, shared(t), job)
+	assert.Equal(t, LimitMemory, res.Limit)
+	assert.Nil(t, res.ExitCode)
+	assert.Equal(t, [][]byte{{}}, res.Responses)
+
+	job.Limits.MemoryLimitBytes = 8 * wasmPageSize
+	assert.True(t, run(t, shared(t), job).OK())
+
+	// Over the Engine's cap: wazero refuses to compile it; this pins the
+	// wording memoryMinOverLimit relies on.
+	e := newEngine(t, Config{MemoryLimitBytes: 16 * wasmPageSize})
+	res = run(t, e, Job{Module: memoryModule(100)})
+	assert.Equal(t, LimitMemory, res.Limit)
+	assert.Equal(t, Result{Limit: LimitMemory, Stdout: []byte{}, Stderr: []byte{}}, res)
+}
+
+func TestPrintingForeverHitsOutputLimit(t *testing.T) {
+	t.Parallel()
+	e := shared(t)
+	for _, tc := range []struct {
+		mode   string
+		stdout bool
+	}{{"spam", true}, {"spamerr", false}} {
+		job := guestJob(tc.mode)
+		job.Limits = Limits{StdoutLimitBytes: 10_000, StderrLimitBytes: 5_000, Timeout: 5 * time.Second}
+		res := run(t, e, job)
+		assert.Equal(t, LimitOutput, res.Limit, tc.mode)
+		assert.Nil(t, res.ExitCode, tc.mode)
+		assert.Empty(t, res.Trap, tc.mode)
+		within(t, res.Duration, 2*time.Second)
+		if tc.stdout {
+			assert.True(t, res.StdoutTruncated)
+			assert.False(t, res.StderrTruncated)
+			assert.Len(t, res.Stdout, 10_000)
+		} else {
+			assert.True(t, res.StderrTruncated)
+			assert.False(t, res.StdoutTruncated)
+			assert.Len(t, res.Stderr, 5_000)
+		}
+	}
+}
+
+func TestWallClockIsFrozen(t *testing.T) {
+	res := run(t, shared(t), guestJob("walltime"))
+	require.True(t, res.OK())
+	want := time.Unix(FrozenWalltimeUnix, 0).UTC()
+	assert.Equal(t, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), want)
+	assert.Equal(t, want.Format(time.RFC3339Nano)+"\n"+strconv.FormatInt(FrozenWalltimeUnix, 10)+"\n", string(res.Stdout))
+}
+
+func TestSleepAdvancesVirtualTimeOnly(t *testing.T) {
+	res := run(t, shared(t), guestJob("sleep"))
+	require.True(t, res.OK(), "stderr=%q", res.Stderr)
+	elapsed, err := strconv.ParseInt(strings.TrimSpace(string(res.Stdout)), 10, 64)
+	require.NoError(t, err)
+	// It slept an hour, then waited on a 90-minute timer.
+	assert.GreaterOrEqual(t, time.Duration(elapsed), 150*time.Minute)
+	assert.Less(t, time.Duration(elapsed), 151*time.Minute)
+	within(t, res.Duration, 5*time.Second)
+}
+
+func TestRandomnessFollowsSeed(t *testing.T) {
+	e := shared(t)
+	job := guestJob("rand")
+	job.Seed = [32]byte{1, 2, 3}
+	a := run(t, e, job)
+	b := run(t, e, job)
+	job.Seed[31] = 9
+	c := run(t, e, job)
+
+	require.True(t, a.OK())
+	assert.Len(t, strings.Fields(string(a.Stdout)), 2)
+	assert.Equal(t, a.Stdout, b.Stdout, "same seed, same bytes")
+	assert.NotEqual(t, a.Stdout, c.Stdout, "different seed, different bytes")
+}
+
+func TestSameJobGivesIdenticalResult(t *testing.T) {
+	e := shared(t)
+	for _, job := range []Job{
+		guestJob("busy"),
+		guestJob("rand"),
+		guestJob("sleep"),
+		{Module: vsockWasm, Args: []string{"v", "echo"}, Connections: [][]byte{[]byte("a"), []byte("b")}},
+	} {
+		first := run(t, e, job)
+		second := run(t, e, job)
+		require.True(t, first.OK(), "%v: %q", job.Args, first.Stderr)
+		assert.Equal(t, withoutTimes(first), withoutTimes(second), "%v", job.Args)
+	}
+}
+
+func TestGuestSeesNoEnvironmentOrFiles(t *testing.T) {
+	res := run(t, shared(t), guestJob("world"))
+	require.True(t, res.OK(), "stderr=%q", res.Stderr)
+	assert.Equal(t, "env 0 []\nreaddir true\nopen true\nopencwd true\nwrite true\n", string(res.Stdout))
+}
+
+func TestUnrunnableModulesAreErrors(t *testing.T) {
+	e := shared(t)
+	for name, bin := range map[string][]byte{
+		"garbage":         []byte("not wasm at all"),
+		"empty":           nil,
+		"no _start":       testModule{memPages: -1, noStart: true}.bytes(),
+		"unknown imports": testModule{memPages: -1, importEnv: true}.bytes(),
+	} {
+		_, err := e.Run(context.Background(), Job{Module: bin})
+		assert.ErrorIs(t, err, ErrInvalidModule, name)
+	}
+}
+
+func TestCompiledModulesAreCached(t *testing.T) {
+	e := newEngine(t, Config{MaxCompiledModules: 2})
+	a, b, c := nopModule(1), nopModule(2), nopModule(3)
+
+	run(t, e, Job{Module: a})
+	run(t, e, Job{Module: a})
+	assert.Equal(t, uint64(1), e.Compilations(), "same bytes compile once")
+
+	run(t, e, Job{Module: b})
+	run(t, e, Job{Module: a})
+	assert.Equal(t, uint64(2), e.Compilations())
+
+	run(t, e, Job{Module: c}) // evicts b, the least recently used
+	run(t, e, Job{Module: a})
+	assert.Equal(t, uint64(3), e.Compilations())
+	run(t, e, Job{Module: b})
+	assert.Equal(t, uint64(4), e.Compilations())
+	assert.Equal(t, 2, e.modules.len())
+
+	// Failures are not cached.
+	_, err := e.Run(context.Background(), Job{Module: []byte("bad")})
+	require.Error(t, err)
+	_, err = e.Run(context.Background(), Job{Module: []byte("bad")})
+	require.Error(t, err)
+	assert.Equal(t, uint64(6), e.Compilations())
+}
+
+func TestConcurrentRunsShareOneCompilation(t *testing.T) {
+	e := newEngine(t, Config{CompilationCacheDir: cacheDir})
+	var wg sync.WaitGroup
+	results := make([]Result, 4)
+	for i := range results {
+		wg.Go(func() {
+			res, err := e.Run(context.Background(), guestJob("exit", strconv.Itoa(i)))
+			assert.NoError(t, err)
+			results[i] = res
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, uint64(1), e.Compilations())
+	for i, res := range results {
+		assert.Equal(t, int32(i), exitCode(t, res))
+	}
+}
+
+func TestCallerCancellationIsAnError(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := shared(t).Run(ctx, guestJob("loop"))
+	within(t, time.Since(start), 3*time.Second)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+func TestRunsLeakNoGoroutines(t *testing.T) {
+	e := shared(t)
+	run(t, e, guestJob("hello")) // warm up: compile outside the count
+	before := runtime.NumGoroutine()
+	for _, job := range []Job{guestJob("hello"), guestJob("exit", "1"), {Module: trapModule()}} {
+		run(t, e, job)
+	}
+	job := guestJob("loop")
+	job.Limits.Timeout = 100 * time.Millisecond
+	run(t, e, job)
+	assert.Eventually(t, func() bool { return runtime.NumGoroutine() <= before }, 2*time.Second, 10*time.Millisecond,
+		"goroutines: before %d, now %d", before, runtime.NumGoroutine())
+}
+
+func TestClosedEngineRefusesRuns(t *testing.T) {
+	e, err := New(context.Background(), Config{})
+	require.NoError(t, err)
+	run(t, e, Job{Module: nopModule(1)})
+	require.NoError(t, e.Close(context.Background()))
+	require.NoError(t, e.Close(context.Background()), "Close is idempotent")
+	_, err = e.Run(context.Background(), Job{Module: nopModule(1)})
+	assert.ErrorIs(t, err, ErrClosed)
+}
+
+func TestInterpreterEngine(t *testing.T) {
+	e := newEngine(t, Config{Engine: EngineInterpreter})
+	res := run(t, e, Job{Module: trapModule()})
+	assert.Contains(t, res.Trap, "unreachable")
+
+	job := Job{Module: rustOOMModule(16, "memory allocation of 1048576 bytes failed\n")}
+	job.Limits.MemoryLimitBytes = 4 * wasmPageSize
+	assert.Equal(t, LimitMemory, run(t, e, job).Limit)
+}
+
+func TestCompilationCacheDirIsUsed(t *testing.T) {
+	dir := t.TempDir()
+	e := newEngine(t, Config{CompilationCacheDir: dir})
+	require.True(t, run(t, e, Job{Module: nopModule(7)}).OK())
+	entries := 0
+	require.NoError(t, walkFiles(dir, func() { entries++ }))
+	assert.Positive(t, entries, "compiled code is written to the cache dir")
+}
+
+func TestHookPanicIsAnError(t *testing.T) {
+	job := Job{
+		Module:           vsockWasm,
+		Args:             []string{"v", "hook"},
+		Connections:      [][]byte{[]byte("req")},
+		ResponseComplete: func([]byte) bool { panic("harness bug") },
+	}
+	_, err := shared(t).Run(context.Background(), job)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "harness bug")
+	assert.False(t, errors.Is(err, ErrInvalidModule))
+}
+
+func TestOutputExactlyAtCapIsNotTruncated(t *testing.T) {
+	job := guestJob("hello")
+	job.Limits.StdoutLimitBytes = int64(len("hello, world\n"))
+	res := run(t, shared(t), job)
+	assert.True(t, res.OK())
+	assert.False(t, res.StdoutTruncated)
+
+	job.Limits.StdoutLimitBytes--
+	res = run(t, shared(t), job)
+	assert.True(t, res.StdoutTruncated)
+	assert.Equal(t, LimitOutput, res.Limit)
+	assert.True(t, bytes.HasPrefix([]byte("hello, world\n"), res.Stdout))
+}
