@@ -1,0 +1,191 @@
+package jail
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// capture reads one output stream to EOF, keeping at most limit bytes.
+// Past the limit it keeps reading (so the writer never blocks on a full
+// pipe) but drops the data, sets truncated and calls onOverflow once.
+type capture struct {
+	limit      int64
+	onOverflow func()
+
+	buf       bytes.Buffer
+	truncated bool
+	done      chan struct{}
+}
+
+func startCapture(r *os.File, limit int64, onOverflow func()) *capture {
+	c := &capture{limit: limit, onOverflow: onOverflow, done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		defer r.Close()
+		chunk := make([]byte, 32<<10)
+		for {
+			n, err := r.Read(chunk)
+			if n > 0 {
+				room := c.limit - int64(c.buf.Len())
+				if int64(n) > room {
+					c.buf.Write(chunk[:max(room, 0)])
+					if !c.truncated {
+						c.truncated = true
+						if c.onOverflow != nil {
+							c.onOverflow()
+						}
+					}
+				} else {
+					c.buf.Write(chunk[:n])
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return c
+}
+
+// wait blocks until the stream hit EOF and returns what was kept.
+func (c *capture) wait() ([]byte, bool) {
+	<-c.done
+	if c.buf.Len() == 0 {
+		return nil, c.truncated
+	}
+	return c.buf.Bytes(), c.truncated
+}
+
+// checkName accepts the file names of Command.Files and Command.Collect:
+// clean, relative paths that stay inside the work directory.
+func checkName(name string) error {
+	if name == "" || !filepath.IsLocal(name) || filepath.Clean(name) != name {
+		return fmt.Errorf("jail: bad work-dir file name %q: want a clean relative path inside the work directory", name)
+	}
+	return nil
+}
+
+// writeFiles puts a command's input files into dir (which nothing
+// untrusted has touched yet), owned by uid:gid so the job may replace them.
+// uid < 0 leaves ownership alone.
+func writeFiles(dir string, files map[string][]byte, uid, gid int) error {
+	for name, data := range files {
+		if err := checkName(name); err != nil {
+			return err
+		}
+		path := filepath.Join(dir, name)
+		if parent := filepath.Dir(name); parent != "." {
+			if err := mkdirOwned(dir, parent, uid, gid); err != nil {
+				return err
+			}
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o644)
+		if err != nil {
+			return fmt.Errorf("jail: write input %q: %w", name, err)
+		}
+		_, werr := f.Write(data)
+		if uid >= 0 && werr == nil {
+			werr = f.Chown(uid, gid)
+		}
+		if err := f.Close(); werr == nil {
+			werr = err
+		}
+		if werr != nil {
+			return fmt.Errorf("jail: write input %q: %w", name, werr)
+		}
+	}
+	return nil
+}
+
+// mkdirOwned creates dir/rel and any missing parents, chowning new ones.
+func mkdirOwned(dir, rel string, uid, gid int) error {
+	cur := dir
+	for _, part := range splitPath(rel) {
+		cur = filepath.Join(cur, part)
+		err := os.Mkdir(cur, 0o755)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err == nil && uid >= 0 {
+			err = os.Lchown(cur, uid, gid)
+		}
+		if err != nil {
+			return fmt.Errorf("jail: create input directory %q: %w", rel, err)
+		}
+	}
+	return nil
+}
+
+func splitPath(rel string) []string {
+	var parts []string
+	for rel != "." && rel != "" {
+		parts = append([]string{filepath.Base(rel)}, parts...)
+		rel = filepath.Dir(rel)
+	}
+	return parts
+}
+
+// collectFiles reads the named files back from dir after the job is gone.
+// The job controlled the directory's contents, so every name is resolved
+// with openat2 beneath dir, refusing symlinks at any component and
+// crossing no mount; only regular files of at most limit bytes are read.
+// Anything else is simply absent from the result, like a missing file.
+func collectFiles(dir string, names []string, limit int64) (map[string][]byte, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	root, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("jail: open work directory: %w", err)
+	}
+	defer unix.Close(root)
+	out := make(map[string][]byte, len(names))
+	for _, name := range names {
+		if err := checkName(name); err != nil {
+			return nil, err
+		}
+		data, ok, err := collectOne(root, name, limit)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out[name] = data
+		}
+	}
+	return out, nil
+}
+
+func collectOne(root int, name string, limit int64) ([]byte, bool, error) {
+	fd, err := unix.Openat2(root, name, &unix.OpenHow{
+		// O_NONBLOCK: a FIFO planted under the name must not hang us.
+		Flags:   unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC | unix.O_NOCTTY,
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_XDEV,
+	})
+	if err != nil {
+		// Missing, a symlink (ELOOP), or otherwise unreachable: absent.
+		return nil, false, nil
+	}
+	f := os.NewFile(uintptr(fd), name)
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, false, fmt.Errorf("jail: stat output %q: %w", name, err)
+	}
+	if !st.Mode().IsRegular() || st.Size() > limit {
+		return nil, false, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, false, fmt.Errorf("jail: read output %q: %w", name, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, false, nil
+	}
+	return data, true, nil
+}

@@ -1,0 +1,495 @@
+package jail
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail/seccomp"
+)
+
+// Jail runs commands in the sandbox described in the package
+// documentation. It is safe for concurrent use; every Run gets its own
+// namespaces, cgroup and directories and leaves none of them behind.
+type Jail struct {
+	policy  Policy
+	cg      *cgroupManager
+	seccomp []byte
+}
+
+// New checks the policy (filling in its defaults), compiles the seccomp
+// filter, creates the state directory and the parent cgroup. A bad policy,
+// or a host that cannot run the jail (not root, no cgroups), fails here,
+// at start-up, not at the first job.
+func New(p Policy) (*Jail, error) {
+	p = p.withDefaults()
+	if err := p.validate(); err != nil {
+		return nil, fmt.Errorf("jail: bad policy: %w", err)
+	}
+	for _, ro := range p.ReadOnlyPaths {
+		// A symlink above a read-only path would make its mount point
+		// resolve outside the new root; the path itself may be one.
+		parent := filepath.Dir(ro)
+		if real, err := filepath.EvalSymlinks(parent); err != nil || real != parent {
+			return nil, fmt.Errorf("jail: bad policy: read-only path %q: its parent directory must not contain a symlink (it resolves to %q)", ro, real)
+		}
+	}
+	if os.Geteuid() != 0 {
+		return nil, errors.New("jail: must run as root (namespaces, mounts and cgroups)")
+	}
+	prog, err := seccomp.Compile()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("jail: state dir: %w", err)
+	}
+	if err := makePrivateMount(p.StateDir); err != nil {
+		return nil, err
+	}
+	cg, err := newCgroupManager(p.CgroupParent, p.CPUQuotaMillicores)
+	if err != nil {
+		return nil, err
+	}
+	return &Jail{policy: p, cg: cg, seccomp: prog}, nil
+}
+
+// Policy returns the policy in force, with its defaults filled in.
+func (j *Jail) Policy() Policy { return j.policy }
+
+// makePrivateMount makes dir a mount point of its own with private
+// propagation, so the per-job work mounts made below it never propagate
+// into other mount namespaces (on hosts whose / is shared, as under
+// systemd) and theirs never into ours.
+func makePrivateMount(dir string) error {
+	mounted, err := isMountPoint(dir)
+	if err != nil {
+		return err
+	}
+	if !mounted {
+		if err := unix.Mount(dir, dir, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("jail: bind state dir: %w", err)
+		}
+	}
+	if err := unix.Mount("", dir, "", unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("jail: make state dir private: %w", err)
+	}
+	return nil
+}
+
+func isMountPoint(dir string) (bool, error) {
+	mounts, err := mountPoints()
+	if err != nil {
+		return false, err
+	}
+	for _, m := range mounts {
+		if m == dir {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// mountPoints lists the mount points of this mount namespace.
+func mountPoints() ([]string, error) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil, fmt.Errorf("jail: mountinfo: %w", err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) > 4 {
+			out = append(out, unescapeMountinfo(fields[4]))
+		}
+	}
+	return out, sc.Err()
+}
+
+// unescapeMountinfo undoes the octal escapes (\040 for space...).
+func unescapeMountinfo(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// Recover removes what a crashed earlier run of the server left: job
+// cgroups (killing their processes), work-dir mounts and job directories.
+// Call it once at start-up, before the first Run; it must not run while
+// this policy's jobs are running.
+func (j *Jail) Recover() error {
+	var errs []error
+	if err := j.cg.recoverLeftovers(); err != nil {
+		errs = append(errs, err)
+	}
+	mounts, err := mountPoints()
+	if err != nil {
+		return err
+	}
+	// Deepest first.
+	sort.Sort(sort.Reverse(sort.StringSlice(mounts)))
+	for _, m := range mounts {
+		if strings.HasPrefix(m, j.policy.StateDir+"/") {
+			if err := unix.Unmount(m, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
+				errs = append(errs, fmt.Errorf("jail: unmount %s: %w", m, err))
+			}
+		}
+	}
+	entries, err := os.ReadDir(j.policy.StateDir)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(j.policy.StateDir, e.Name())); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close removes the parent cgroup and the state directory's own mount.
+// Call it after every Run has returned; the Jail is unusable afterwards.
+func (j *Jail) Close() error {
+	var errs []error
+	if err := j.cg.removeParent(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := unix.Unmount(j.policy.StateDir, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
+		errs = append(errs, fmt.Errorf("jail: unmount state dir: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// jobCloneFlags are the namespaces of a job: its own mounts (the new root),
+// PIDs (it sees and signals only itself; it dies as a whole with its PID
+// 1), network (only lo, down: no way out), System V IPC and POSIX message
+// queues, host name, and cgroup view. No user namespace: see the package
+// documentation.
+const jobCloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWNET |
+	unix.CLONE_NEWIPC | unix.CLONE_NEWUTS | unix.CLONE_NEWCGROUP
+
+// Run runs cmd in a fresh jail and reports what it did. A non-zero exit,
+// a signal or a limit is a Result; an error means the jail itself failed
+// (or ctx was cancelled), and then nothing of the job is left either.
+//
+// The wall-time limit is the earlier of ctx's deadline and
+// Limits.WallTime; reaching it kills the job's whole cgroup and reports
+// LimitTime. Cancelling ctx (other than by its deadline) kills the job and
+// returns ctx.Err().
+func (j *Jail) Run(ctx context.Context, cmd Command) (res Result, err error) {
+	if cmd.Path == "" {
+		return Result{}, errors.New("jail: empty command path")
+	}
+	for _, name := range cmd.Collect {
+		if err := checkName(name); err != nil {
+			return Result{}, err
+		}
+	}
+	lim := ClampLimits(cmd.Limits, j.policy.DefaultLimits, j.policy.MaxLimits)
+	id, err := newJobID()
+	if err != nil {
+		return Result{}, err
+	}
+
+	// The job's host directory: work/ is a size-capped tmpfs mounted
+	// here, in the host's mount namespace, so its contents outlive the
+	// job for collection; root/ is only a mount point for the job's new
+	// root inside its own namespace.
+	jobDir := filepath.Join(j.policy.StateDir, id)
+	work := filepath.Join(jobDir, "work")
+	newRoot := filepath.Join(jobDir, "root")
+	if err := os.Mkdir(jobDir, 0o700); err != nil {
+		return Result{}, fmt.Errorf("jail: job dir: %w", err)
+	}
+	defer func() {
+		if cerr := removeJobDir(jobDir, work); cerr != nil && err == nil {
+			res, err = Result{}, cerr
+		}
+	}()
+	for _, d := range []string{work, newRoot} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			return Result{}, fmt.Errorf("jail: job dir: %w", err)
+		}
+	}
+	opts := fmt.Sprintf("size=%d,nr_inodes=%d,mode=0700,uid=%d,gid=%d",
+		lim.WorkDirBytes, max(lim.WorkDirBytes/4096, 1024), j.policy.UID, j.policy.GID)
+	if err := unix.Mount("tmpfs", work, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, opts); err != nil {
+		return Result{}, fmt.Errorf("jail: mount work dir: %w", err)
+	}
+	if err := writeFiles(work, cmd.Files, j.policy.UID, j.policy.GID); err != nil {
+		return Result{}, err
+	}
+
+	cg, err := j.cg.create(id, lim)
+	if err != nil {
+		return Result{}, err
+	}
+	defer func() {
+		if cerr := cg.destroy(); cerr != nil && err == nil {
+			res, err = Result{}, cerr
+		}
+	}()
+
+	res, err = j.run(ctx, cmd, lim, cg, work, newRoot)
+	if err != nil {
+		return Result{}, err
+	}
+	res.Files, err = collectFiles(work, cmd.Collect, min(j.policy.MaxCollectFileBytes, lim.WorkDirBytes))
+	if err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// run starts the init in the job's cgroup, feeds it its configuration and
+// supervises it until the whole job has exited.
+func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, work, newRoot string) (Result, error) {
+	cfg := initConfig{
+		Path: cmd.Path, Args: cmd.Args, Env: cmd.Env,
+		Hostname: j.policy.Hostname, NewRoot: newRoot, Work: work,
+		ReadOnly: j.policy.ReadOnlyPaths, TmpBytes: j.policy.TmpBytes,
+		UID: j.policy.UID, GID: j.policy.GID,
+		CPUSeconds:    uint64((lim.CPUTime + time.Second - 1) / time.Second),
+		FileSizeBytes: uint64(lim.FileSizeBytes),
+		OpenFiles:     uint64(lim.OpenFiles),
+		Seccomp:       j.seccomp,
+	}
+	cfgJSON, err := json.Marshal(&cfg)
+	if err != nil {
+		return Result{}, fmt.Errorf("jail: config: %w", err)
+	}
+
+	var files []*os.File
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	pipe := func() (r, w *os.File) {
+		if err != nil {
+			return nil, nil
+		}
+		r, w, err = os.Pipe()
+		files = append(files, r, w)
+		return r, w
+	}
+	cfgR, cfgW := pipe()
+	statusR, statusW := pipe()
+	stdoutR, stdoutW := pipe()
+	stderrR, stderrW := pipe()
+	if err != nil {
+		closeAll()
+		return Result{}, fmt.Errorf("jail: pipe: %w", err)
+	}
+
+	c := &exec.Cmd{
+		Path:       "/proc/self/exe",
+		Args:       []string{"rocket-jail-init", initMarker},
+		Env:        []string{}, // the init gets nothing of the server's environment
+		Stdout:     stdoutW,
+		Stderr:     stderrW,
+		ExtraFiles: []*os.File{cfgR, statusW}, // fds 3 and 4
+		SysProcAttr: &syscall.SysProcAttr{
+			Cloneflags: jobCloneFlags,
+			// The job dies with the server. (Go delivers it when the
+			// thread that forked exits; the runtime keeps its threads.)
+			Pdeathsig: syscall.SIGKILL,
+		},
+	}
+	// On v2 the init is cloned straight into the job's cgroup.
+	cgFD, intoCgroup, err := cg.openDir()
+	if err != nil {
+		closeAll()
+		return Result{}, err
+	}
+	if intoCgroup {
+		defer unix.Close(cgFD)
+		c.SysProcAttr.UseCgroupFD = true
+		c.SysProcAttr.CgroupFD = cgFD
+	}
+
+	var (
+		overflowOnce sync.Once
+		overflow     = make(chan struct{})
+	)
+	onOverflow := func() { overflowOnce.Do(func() { close(overflow) }) }
+
+	start := time.Now()
+	if err := c.Start(); err != nil {
+		closeAll()
+		return Result{}, fmt.Errorf("jail: start init: %w", err)
+	}
+	// Our copies of the child's ends, so EOF comes when the job is gone.
+	cfgR.Close()
+	statusW.Close()
+	stdoutW.Close()
+	stderrW.Close()
+	stdout := startCapture(stdoutR, lim.OutputBytes, onOverflow)
+	stderr := startCapture(stderrR, lim.OutputBytes, onOverflow)
+	waited := make(chan error, 1)
+	go func() { waited <- c.Wait() }()
+	abort := func(err error) (Result, error) {
+		cg.kill()
+		_ = c.Process.Kill()
+		<-waited
+		cfgW.Close()
+		statusR.Close()
+		stdout.wait()
+		stderr.wait()
+		return Result{}, err
+	}
+
+	// The init waits for its configuration before doing anything, so it
+	// is in the cgroup before any of the job runs.
+	if !intoCgroup {
+		if err := cg.add(c.Process.Pid); err != nil {
+			return abort(err)
+		}
+	}
+	_, err = cfgW.Write(cfgJSON)
+	cfgW.Close()
+	if err != nil {
+		return abort(fmt.Errorf("jail: send config: %w", err))
+	}
+	// The status pipe reaches EOF at the exec (close-on-exec) or carries
+	// the init's error.
+	status := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(io.LimitReader(statusR, 4096))
+		statusR.Close()
+		status <- string(b)
+	}()
+
+	timer := time.NewTimer(lim.WallTime)
+	defer timer.Stop()
+	// RLIMIT_CPU bounds each process; the cgroup's usage bounds the
+	// tree. Polled only when the budget can run out before the wall
+	// time does at the cgroup's CPU quota.
+	var cpuTick <-chan time.Time
+	if float64(lim.CPUTime) < float64(lim.WallTime)*float64(j.policy.CPUQuotaMillicores)/1000 {
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		cpuTick = t.C
+	}
+
+	var res Result
+	var waitErr error
+	var initErr string
+	exited := false
+	for !exited && res.Limit == LimitNone {
+		select {
+		case waitErr = <-waited:
+			exited = true
+		case msg := <-status:
+			if msg != "" {
+				initErr = msg
+				return abort(fmt.Errorf("jail: init: %s", initErr))
+			}
+			status = nil
+		case <-timer.C:
+			res.Limit = LimitTime
+		case <-cpuTick:
+			if cg.stats().cpu >= lim.CPUTime {
+				res.Limit = LimitTime
+			}
+		case <-overflow:
+			res.Limit = LimitOutput
+		case <-ctx.Done():
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return abort(ctx.Err())
+			}
+			res.Limit = LimitTime
+		}
+	}
+	if !exited {
+		// A limit: kill the whole tree, not just the top process.
+		cg.kill()
+		waitErr = <-waited
+	}
+	res.Usage.Wall = time.Since(start)
+	if status != nil {
+		if msg := <-status; msg != "" {
+			cg.kill()
+			stdout.wait()
+			stderr.wait()
+			return Result{}, fmt.Errorf("jail: init: %s", msg)
+		}
+	}
+	// PID 1 is gone, so the kernel has killed the rest of its namespace:
+	// every writer of the pipes is dead and EOF is near.
+	res.Stdout, res.StdoutTruncated = stdout.wait()
+	res.Stderr, res.StderrTruncated = stderr.wait()
+
+	var exitErr *exec.ExitError
+	if waitErr != nil && !errors.As(waitErr, &exitErr) {
+		return Result{}, fmt.Errorf("jail: wait: %w", waitErr)
+	}
+	ws := c.ProcessState.Sys().(syscall.WaitStatus)
+	res.ExitCode, res.Signaled = exitStatus(ws)
+
+	st := cg.stats()
+	res.Usage.CPU = st.cpu
+	res.Usage.PeakMemoryBytes = st.peakMemoryBytes
+	if res.Limit == LimitNone {
+		switch {
+		case st.oomKills > 0:
+			res.Limit = LimitMemory
+		case st.cpu >= lim.CPUTime || (ws.Signaled() && ws.Signal() == syscall.SIGXCPU):
+			res.Limit = LimitTime
+		case res.StdoutTruncated || res.StderrTruncated:
+			res.Limit = LimitOutput
+		}
+	}
+	return res, nil
+}
+
+// removeJobDir unmounts the work tmpfs and removes the job's directory.
+func removeJobDir(jobDir, work string) error {
+	var errs []error
+	if err := unix.Unmount(work, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+		errs = append(errs, fmt.Errorf("jail: unmount work dir: %w", err))
+	}
+	if err := os.RemoveAll(jobDir); err != nil {
+		errs = append(errs, fmt.Errorf("jail: remove job dir: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+func newJobID() (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("jail: job id: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}

@@ -1,0 +1,98 @@
+package jail
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// helperBin is the statically linked test helper (testdata/helper), built
+// by TestMain into helperDir, which the test policy binds read-only.
+var helperDir, helperBin string
+
+func TestMain(m *testing.M) {
+	// The test binary is also the jail's init: the jail re-executes
+	// /proc/self/exe, and this turns that process into the init.
+	MaybeInit()
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	if os.Geteuid() != 0 {
+		fmt.Fprintln(os.Stderr, "jail tests need root")
+		return m.Run()
+	}
+	dir, err := os.MkdirTemp("", "jail-helper-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	helperDir, helperBin = dir, filepath.Join(dir, "helper")
+	build := exec.Command("go", "build", "-o", helperBin, "./testdata/helper")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build helper:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// testPolicy binds what sh, coreutils, rustc and the helper need.
+func testPolicy(t testing.TB) Policy {
+	t.Helper()
+	state := t.TempDir()
+	return Policy{
+		ReadOnlyPaths: []string{"/bin", "/lib", "/lib64", "/usr", helperDir},
+		CgroupParent:  "rocket-jail-test-" + filepath.Base(state),
+		StateDir:      state,
+	}
+}
+
+func newTestJail(t testing.TB, mutate ...func(*Policy)) *Jail {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	p := testPolicy(t)
+	for _, f := range mutate {
+		f(&p)
+	}
+	j, err := New(p)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, j.Close()) })
+	return j
+}
+
+func run(t testing.TB, r interface {
+	Run(context.Context, Command) (Result, error)
+}, cmd Command) Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := r.Run(ctx, cmd)
+	require.NoError(t, err)
+	return res
+}
+
+func sh(script string) Command {
+	return Command{Path: "/bin/sh", Args: []string{"-c", script}, Env: []string{"PATH=/usr/bin:/bin"}}
+}
+
+func TestSmoke(t *testing.T) {
+	j := newTestJail(t)
+	res := run(t, j, sh("echo hello; echo err >&2; exit 3"))
+	t.Logf("%+v stdout=%q stderr=%q", res, res.Stdout, res.Stderr)
+	require.Equal(t, 3, res.ExitCode)
+}

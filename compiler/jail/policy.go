@@ -1,0 +1,245 @@
+package jail
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Policy is the operator's configuration of a [Jail]: plain data, checked
+// once by [New]. Zero fields take the documented defaults.
+type Policy struct {
+	// ReadOnlyPaths are absolute host paths (files or directories) mounted
+	// read-only, nosuid, nodev at the same path inside the jail, so that
+	// toolchain paths mean the same inside and out. A path that is a
+	// symlink on the host is recreated as the same symlink (merged-/usr
+	// /bin -> usr/bin); its target must be listed too. Binds are not
+	// recursive: a separate mount below a listed path must be listed
+	// itself. Paths may not be /, or lie in /work, /proc or /dev, which
+	// the jail provides.
+	ReadOnlyPaths []string
+
+	// DefaultLimits apply to a field a command leaves zero. Default:
+	// DefaultLimits(). MaxLimits cap what a command may ask for. Default:
+	// MaxLimits(). Each default must be positive and at most its maximum.
+	DefaultLimits Limits
+	MaxLimits     Limits
+
+	// UID and GID the job runs as. Default 65534 (nobody/nogroup); 0 (root)
+	// is not allowed.
+	UID, GID int
+
+	// Hostname inside the jail. Default "sandbox".
+	Hostname string
+
+	// CgroupParent names the cgroup under which each job gets its own.
+	// A relative name is nested under this process's own cgroup (per
+	// controller on v1), an absolute one is taken from the hierarchy root.
+	// Default "rocket-sandbox-jail".
+	CgroupParent string
+
+	// StateDir holds one directory per running job (its work-dir mount
+	// and its new root's mount point). It is created if missing. Default
+	// "/run/rocket-sandbox/jail".
+	StateDir string
+
+	// TmpBytes is the size of each job's /tmp (a tmpfs). Default 16 MiB.
+	TmpBytes int64
+
+	// CPUQuotaMillicores is the job's CPU bandwidth: 1000 = one full CPU.
+	// Default 1000.
+	CPUQuotaMillicores int64
+
+	// MaxCollectFileBytes caps each file read back from the work
+	// directory; a larger one is left out of Result.Files. Default 64 MiB.
+	MaxCollectFileBytes int64
+}
+
+// Policy defaults.
+const (
+	DefaultUID                 = 65534
+	DefaultGID                 = 65534
+	DefaultHostname            = "sandbox"
+	DefaultCgroupParent        = "rocket-sandbox-jail"
+	DefaultStateDir            = "/run/rocket-sandbox/jail"
+	DefaultTmpBytes            = 16 << 20
+	DefaultCPUQuotaMillicores  = 1000
+	DefaultMaxCollectFileBytes = 64 << 20
+)
+
+// DefaultLimits are the limits used when a policy gives none: sized for
+// one rustc compile of a single file to wasm.
+func DefaultLimits() Limits {
+	return Limits{
+		WallTime:      30 * time.Second,
+		CPUTime:       30 * time.Second,
+		MemoryBytes:   1 << 30,
+		Pids:          128,
+		OutputBytes:   1 << 20,
+		WorkDirBytes:  64 << 20,
+		FileSizeBytes: 64 << 20,
+		OpenFiles:     256,
+	}
+}
+
+// MaxLimits are the maxima used when a policy gives none.
+func MaxLimits() Limits {
+	return Limits{
+		WallTime:      2 * time.Minute,
+		CPUTime:       2 * time.Minute,
+		MemoryBytes:   4 << 30,
+		Pids:          512,
+		OutputBytes:   16 << 20,
+		WorkDirBytes:  512 << 20,
+		FileSizeBytes: 512 << 20,
+		OpenFiles:     4096,
+	}
+}
+
+// ClampLimits resolves a command's requested limits against a policy's
+// defaults and maxima, field by field: a zero (or negative) request takes
+// the default, and any value above the maximum is lowered to it. A request
+// may lower a limit freely and raise it up to the maximum, never beyond.
+func ClampLimits(req, def, max Limits) Limits {
+	d := func(r, d, m time.Duration) time.Duration {
+		if r <= 0 {
+			r = d
+		}
+		return min(r, m)
+	}
+	n := func(r, d, m int64) int64 {
+		if r <= 0 {
+			r = d
+		}
+		return min(r, m)
+	}
+	return Limits{
+		WallTime:      d(req.WallTime, def.WallTime, max.WallTime),
+		CPUTime:       d(req.CPUTime, def.CPUTime, max.CPUTime),
+		MemoryBytes:   n(req.MemoryBytes, def.MemoryBytes, max.MemoryBytes),
+		Pids:          n(req.Pids, def.Pids, max.Pids),
+		OutputBytes:   n(req.OutputBytes, def.OutputBytes, max.OutputBytes),
+		WorkDirBytes:  n(req.WorkDirBytes, def.WorkDirBytes, max.WorkDirBytes),
+		FileSizeBytes: n(req.FileSizeBytes, def.FileSizeBytes, max.FileSizeBytes),
+		OpenFiles:     n(req.OpenFiles, def.OpenFiles, max.OpenFiles),
+	}
+}
+
+// withDefaults returns the policy with zero fields filled in.
+func (p Policy) withDefaults() Policy {
+	if p.DefaultLimits == (Limits{}) {
+		p.DefaultLimits = DefaultLimits()
+	}
+	if p.MaxLimits == (Limits{}) {
+		p.MaxLimits = MaxLimits()
+	}
+	if p.UID == 0 {
+		p.UID = DefaultUID
+	}
+	if p.GID == 0 {
+		p.GID = DefaultGID
+	}
+	if p.Hostname == "" {
+		p.Hostname = DefaultHostname
+	}
+	if p.CgroupParent == "" {
+		p.CgroupParent = DefaultCgroupParent
+	}
+	if p.StateDir == "" {
+		p.StateDir = DefaultStateDir
+	}
+	if p.TmpBytes == 0 {
+		p.TmpBytes = DefaultTmpBytes
+	}
+	if p.CPUQuotaMillicores == 0 {
+		p.CPUQuotaMillicores = DefaultCPUQuotaMillicores
+	}
+	if p.MaxCollectFileBytes == 0 {
+		p.MaxCollectFileBytes = DefaultMaxCollectFileBytes
+	}
+	p.ReadOnlyPaths = append([]string(nil), p.ReadOnlyPaths...)
+	// Parents before children, so a nested bind lands inside its parent's.
+	sort.Strings(p.ReadOnlyPaths)
+	return p
+}
+
+var (
+	hostnameRE = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
+	cgroupRE   = regexp.MustCompile(`^/?[a-zA-Z0-9_.-]+(/[a-zA-Z0-9_.-]+)*$`)
+)
+
+// validate checks a policy that has its defaults filled in.
+func (p Policy) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	for _, ro := range p.ReadOnlyPaths {
+		switch {
+		case !filepath.IsAbs(ro) || filepath.Clean(ro) != ro:
+			bad("read-only path %q: must be absolute and clean", ro)
+		case ro == "/":
+			bad("read-only path %q: the host root may not be bound", ro)
+		case within(ro, "/work") || within(ro, "/proc") || within(ro, "/dev"):
+			bad("read-only path %q: /work, /proc and /dev are the jail's own", ro)
+		default:
+			if _, err := os.Lstat(ro); err != nil {
+				bad("read-only path %q: %w", ro, err)
+			}
+		}
+	}
+	checkLimits := func(name string, def, max int64) {
+		if def <= 0 || max <= 0 {
+			bad("limit %s: default %d and maximum %d must be positive", name, def, max)
+		} else if def > max {
+			bad("limit %s: default %d exceeds maximum %d", name, def, max)
+		}
+	}
+	dl, ml := p.DefaultLimits, p.MaxLimits
+	checkLimits("WallTime", int64(dl.WallTime), int64(ml.WallTime))
+	checkLimits("CPUTime", int64(dl.CPUTime), int64(ml.CPUTime))
+	checkLimits("MemoryBytes", dl.MemoryBytes, ml.MemoryBytes)
+	checkLimits("Pids", dl.Pids, ml.Pids)
+	checkLimits("OutputBytes", dl.OutputBytes, ml.OutputBytes)
+	checkLimits("WorkDirBytes", dl.WorkDirBytes, ml.WorkDirBytes)
+	checkLimits("FileSizeBytes", dl.FileSizeBytes, ml.FileSizeBytes)
+	checkLimits("OpenFiles", dl.OpenFiles, ml.OpenFiles)
+	if ml.OpenFiles > 1<<20 {
+		bad("limit OpenFiles: maximum %d exceeds the kernel's nr_open", ml.OpenFiles)
+	}
+	if ml.CPUTime < time.Second || dl.CPUTime < time.Second {
+		bad("limit CPUTime: RLIMIT_CPU counts whole seconds; use at least 1s")
+	}
+	if p.UID < 0 || p.GID < 0 {
+		bad("uid %d / gid %d: must not be negative", p.UID, p.GID)
+	}
+	if !hostnameRE.MatchString(p.Hostname) {
+		bad("hostname %q: not a valid host name", p.Hostname)
+	}
+	if !cgroupRE.MatchString(p.CgroupParent) || strings.Contains("/"+p.CgroupParent+"/", "/../") ||
+		strings.Contains("/"+p.CgroupParent+"/", "/./") {
+		bad("cgroup parent %q: want a name like rocket-sandbox or /a/b", p.CgroupParent)
+	}
+	if !filepath.IsAbs(p.StateDir) || filepath.Clean(p.StateDir) != p.StateDir || p.StateDir == "/" {
+		bad("state dir %q: must be an absolute, clean path other than /", p.StateDir)
+	}
+	if p.TmpBytes < 4096 {
+		bad("TmpBytes %d: must be at least 4096", p.TmpBytes)
+	}
+	if p.CPUQuotaMillicores < 10 {
+		bad("CPUQuotaMillicores %d: must be at least 10", p.CPUQuotaMillicores)
+	}
+	if p.MaxCollectFileBytes <= 0 {
+		bad("MaxCollectFileBytes %d: must be positive", p.MaxCollectFileBytes)
+	}
+	return errors.Join(errs...)
+}
+
+// within reports whether path is dir or below it.
+func within(path, dir string) bool {
+	return path == dir || strings.HasPrefix(path, dir+"/")
+}

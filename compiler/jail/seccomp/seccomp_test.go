@@ -1,0 +1,35 @@
+package seccomp
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The table compiles on this libseccomp, every non-optional name is known,
+// and the program is a whole number of BPF instructions within the kernel's
+// limit.
+func TestCompile(t *testing.T) {
+	prog, err := Compile()
+	require.NoError(t, err)
+	require.NotEmpty(t, prog)
+	require.Zero(t, len(prog)%8)
+	t.Logf("%d BPF instructions", len(prog)/8)
+}
+
+// A call is never both allowed unconditionally and killed.
+func TestTableConsistent(t *testing.T) {
+	allowed := map[string]bool{}
+	for _, g := range Allowed {
+		for _, n := range g {
+			require.False(t, allowed[n], "duplicate allow %s", n)
+			allowed[n] = true
+		}
+	}
+	for _, n := range Hostile {
+		require.False(t, allowed[n], "%s is both allowed and hostile", n)
+	}
+	for _, n := range []string{"clone", "clone3", "socket", "socketpair", "personality"} {
+		require.False(t, allowed[n], "%s must only be allowed with argument rules", n)
+	}
+}
