@@ -1,0 +1,9 @@
+package main
+
+import (
+	"context"
+	"errors"
+)
+
+func cmdServe(ctx context.Context, args []string) error { return errors.New("not yet") }
+func cmdRun(ctx context.Context, args []string) error   { return errors.New("not yet") }

@@ -1,0 +1,53 @@
+// Command rocket-sandbox compiles untrusted Rocket programs to
+// wasm32-wasip1 inside a jail and runs them in wazero, behind a JSON API.
+//
+//	rocket-sandbox setup                      prepare the toolchain (idempotent)
+//	rocket-sandbox serve [--listen ADDR]      start the HTTP service
+//	rocket-sandbox run FILE --harness ID [--arg k=v ...]
+//	                                          compile and run one file, print JSON
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var err error
+	switch os.Args[1] {
+	case "setup":
+		err = cmdSetup(ctx, os.Args[2:])
+	case "serve":
+		err = cmdServe(ctx, os.Args[2:])
+	case "run":
+		err = cmdRun(ctx, os.Args[2:])
+	case "-h", "--help", "help":
+		usage()
+		return
+	default:
+		usage()
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rocket-sandbox:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprint(os.Stderr, `usage:
+  rocket-sandbox setup [--source DIR] [--state DIR]
+  rocket-sandbox serve [--listen 127.0.0.1:8080] [--config FILE]
+  rocket-sandbox run FILE --harness ID [--arg key=value ...] [--seed N]
+`)
+}

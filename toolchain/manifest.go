@@ -1,0 +1,103 @@
+package toolchain
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Manifest records what set-up prepared; the compiler builds every rustc
+// command line from it, so a user compile never consults cargo.
+type Manifest struct {
+	// RustcVersion is `rustc -vV`'s first line; a compile refuses a
+	// manifest made by another compiler.
+	RustcVersion string `json:"rustc_version"`
+	Rustc        string `json:"rustc"`
+	// Sysroot holds the wasm32-wasip1 std built from Debian's std source.
+	Sysroot string `json:"sysroot"`
+	// TargetDeps and HostDeps are cargo's deps dirs for the guest target
+	// and for proc-macros (built for the host).
+	TargetDeps string `json:"target_deps"`
+	HostDeps   string `json:"host_deps"`
+	// Externs maps each crate a stub may name to its rlib.
+	Externs map[string]string `json:"externs"`
+	// LinkArgs are the rustc flags that link a wasm32-wasip1 command.
+	LinkArgs []string `json:"link_args"`
+	// Digest identifies the prepared inputs (toolchain, lock file,
+	// patches, shims); caches key on it.
+	Digest string `json:"digest"`
+}
+
+const manifestName = "manifest.json"
+
+// Load reads the manifest set-up wrote into stateDir.
+func Load(stateDir string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(stateDir, manifestName))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("no prepared toolchain in %s: run `make setup` (or `rocket-sandbox setup`) first", stateDir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read manifest: %w", err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("parse manifest %s: %w", stateDir, err)
+	}
+	return &m, nil
+}
+
+func (m *Manifest) save(stateDir string) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(stateDir, manifestName+".tmp")
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
+	return os.Rename(tmp, filepath.Join(stateDir, manifestName))
+}
+
+// ReadOnlyPaths lists every host path a compile reads: the toolchain, its
+// shared libraries, the wasm std, wasi-libc and the prepared artifacts. A
+// jail binds exactly these, read-only, at the same places.
+func (m *Manifest) ReadOnlyPaths() []string {
+	paths := []string{
+		m.Rustc,
+		Linker,
+		"/usr/bin/lld-22",
+		"/usr/lib/llvm-22",
+		"/usr/lib/x86_64-linux-gnu", // librustc_driver, LLVM, glibc
+		"/usr/lib64",                // the dynamic loader
+		"/usr/lib/rustlib",          // the host std that proc-macros link
+		WasiLibDir,
+		m.Sysroot,
+		m.TargetDeps,
+		m.HostDeps,
+	}
+	for _, a := range m.LinkArgs {
+		if p, ok := linkArgPath(a); ok && !under(p, paths) {
+			paths = append(paths, p)
+		}
+	}
+	return paths
+}
+
+func linkArgPath(a string) (string, bool) {
+	const prefix = "link-arg="
+	if len(a) > len(prefix) && a[:len(prefix)] == prefix && filepath.IsAbs(a[len(prefix):]) {
+		return a[len(prefix):], true
+	}
+	return "", false
+}
+
+func under(p string, dirs []string) bool {
+	for _, d := range dirs {
+		if rel, err := filepath.Rel(d, p); err == nil && rel != ".." && !filepath.IsAbs(rel) && (len(rel) < 3 || rel[:3] != "../") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,301 @@
+package toolchain
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+//go:embed debian-packages.txt
+var debianPackages string
+
+// Packages lists the Debian packages set-up needs.
+func Packages() []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(debianPackages))
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Setup prepares everything a compile needs and returns the manifest.
+// Steps whose inputs are unchanged are skipped, so a second run is fast.
+func Setup(ctx context.Context, cfg Config) (*Manifest, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &setup{cfg: cfg}
+	steps := []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"check Debian packages", s.checkPackages},
+		{"check rustc and its std source agree", s.checkToolchain},
+		{"wasm32-wasip1 std sysroot", s.buildSysroot},
+		{"link support (pthread stubs)", s.buildStubs},
+		{"patch Rocket for wasm32-wasip1", s.patchCrates},
+		{"build the dependency profile", s.buildDeps},
+	}
+	total := time.Now()
+	for i, st := range steps {
+		start := time.Now()
+		s.logf("[setup %d/%d] %s ...", i+1, len(steps), st.name)
+		if err := st.run(ctx); err != nil {
+			return nil, fmt.Errorf("setup step %q: %w", st.name, err)
+		}
+		s.logf("[setup %d/%d] %s: %s (%.1fs)", i+1, len(steps), st.name, s.note, time.Since(start).Seconds())
+		s.note = "done"
+	}
+	if err := s.manifest.save(cfg.StateDir); err != nil {
+		return nil, err
+	}
+	s.logf("[setup] ready in %.1fs; state in %s", time.Since(total).Seconds(), cfg.StateDir)
+	return &s.manifest, nil
+}
+
+type setup struct {
+	cfg      Config
+	note     string
+	release  string // e.g. "1.96.0"
+	manifest Manifest
+}
+
+func (s *setup) logf(format string, a ...any) { fmt.Fprintf(s.cfg.Log, format+"\n", a...) }
+
+func (s *setup) checkPackages(ctx context.Context) error {
+	var missing []string
+	for _, p := range Packages() {
+		out, err := exec.CommandContext(ctx, "dpkg-query", "-W", "-f=${Status}", p).Output()
+		if err != nil || !strings.Contains(string(out), "install ok installed") {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("missing Debian packages %s: run `make setup` (it installs them) or `apt-get install %s`",
+			strings.Join(missing, ", "), strings.Join(missing, " "))
+	}
+	s.note = fmt.Sprintf("%d present", len(Packages()))
+	return nil
+}
+
+func (s *setup) checkToolchain(ctx context.Context) error {
+	out, err := exec.CommandContext(ctx, s.cfg.Rustc, "-vV").Output()
+	if err != nil {
+		return fmt.Errorf("%s -vV: %w (is rustc-web installed?)", s.cfg.Rustc, err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	for _, l := range lines {
+		if v, ok := strings.CutPrefix(l, "release: "); ok {
+			s.release = v
+		}
+	}
+	if s.release == "" {
+		return fmt.Errorf("cannot read the release from `%s -vV`", s.cfg.Rustc)
+	}
+	s.manifest.RustcVersion = lines[0]
+	s.manifest.Rustc = s.cfg.Rustc
+	// -Zbuild-std compiles the std source under the sysroot with the
+	// vendored crates from Debian's source tree; both must be this
+	// compiler's exact version or the build fails in obscure ways.
+	if _, err := os.Stat(s.stdSource()); err != nil {
+		return fmt.Errorf("rustc %s has no std source at %s: install rust-web-src matching rustc-web", s.release, s.stdSource())
+	}
+	if _, err := os.Stat(s.vendorDir()); err != nil {
+		return fmt.Errorf("rustc is %s but Debian's std source for it (%s) is missing: the compiler and rust-web-src disagree; install matching versions of rustc-web and rust-web-src",
+			s.release, s.vendorDir())
+	}
+	for _, p := range []string{Linker, filepath.Join(WasiLibDir, "crt1-command.o"), filepath.Join(WasiLibDir, "libc.a")} {
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("%s missing (lld-22 and wasi-libc provide it): %w", p, err)
+		}
+	}
+	s.note = s.manifest.RustcVersion
+	return nil
+}
+
+func (s *setup) stdSource() string { return "/usr/lib/rustlib/src/rust/library/std" }
+func (s *setup) vendorDir() string {
+	return filepath.Join("/usr/src", "rustc-"+s.release, "library", "vendor")
+}
+
+// env is the environment of every cargo and rustc run: Debian's tools
+// first, never rustup's.
+func (s *setup) env(extra ...string) []string {
+	env := []string{
+		"PATH=/usr/bin:/bin",
+		"HOME=" + os.Getenv("HOME"),
+		"RUSTC=" + s.cfg.Rustc,
+		"RUSTDOC=/usr/bin/rustdoc",
+		"CARGO_TERM_COLOR=never",
+	}
+	if ch := os.Getenv("CARGO_HOME"); ch != "" {
+		env = append(env, "CARGO_HOME="+ch)
+	}
+	return append(env, extra...)
+}
+
+func (s *setup) run(ctx context.Context, dir string, env []string, name string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		tail := stderr.String()
+		if len(tail) > 4000 {
+			tail = "..." + tail[len(tail)-4000:]
+		}
+		return out, fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, tail)
+	}
+	return out, nil
+}
+
+func (s *setup) sysrootDir() string {
+	return filepath.Join(s.cfg.StateDir, "sysroot-"+s.release)
+}
+
+func (s *setup) buildSysroot(ctx context.Context) error {
+	libDir := filepath.Join(s.sysrootDir(), "lib", "rustlib", Target, "lib")
+	stamp := filepath.Join(s.sysrootDir(), ".stamp")
+	s.manifest.Sysroot = s.sysrootDir()
+	if b, err := os.ReadFile(stamp); err == nil && string(b) == s.manifest.RustcVersion {
+		s.note = "up to date"
+		return nil
+	}
+	work := filepath.Join(s.cfg.StateDir, "build", "std")
+	if err := os.MkdirAll(filepath.Join(work, "src"), 0o755); err != nil {
+		return err
+	}
+	files := map[string]string{
+		"Cargo.toml":  "[package]\nname = \"std-builder\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[profile.release]\npanic = \"abort\"\n",
+		"src/main.rs": "fn main() {}\n",
+		// std's own dependencies come from Debian's vendored copies.
+		".cargo/config.toml": fmt.Sprintf("[source.crates-io]\nreplace-with = \"rust-std-vendor\"\n\n[source.rust-std-vendor]\ndirectory = %q\n", s.vendorDir()),
+	}
+	for name, body := range files {
+		p := filepath.Join(work, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			return err
+		}
+	}
+	target := filepath.Join(work, "target")
+	env := s.env("RUSTC_BOOTSTRAP=1", "CARGO_TARGET_DIR="+target,
+		"RUSTFLAGS=-C linker="+Linker+" -C link-self-contained=no -L "+WasiLibDir+" -C link-arg="+WasiLibDir+"/crt1-command.o")
+	if _, err := s.run(ctx, work, env, s.cfg.Cargo, "build", "--release", "--offline",
+		"-Zbuild-std=std,panic_abort", "--target", Target); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(s.sysrootDir()); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(libDir, 0o755); err != nil {
+		return err
+	}
+	deps := filepath.Join(target, Target, "release", "deps")
+	rlibs, err := filepath.Glob(filepath.Join(deps, "*.rlib"))
+	if err != nil || len(rlibs) == 0 {
+		return fmt.Errorf("no std rlibs in %s", deps)
+	}
+	for _, r := range rlibs {
+		if err := copyFile(r, filepath.Join(libDir, filepath.Base(r))); err != nil {
+			return err
+		}
+	}
+	s.note = fmt.Sprintf("built %d crates", len(rlibs))
+	return os.WriteFile(stamp, []byte(s.manifest.RustcVersion), 0o644)
+}
+
+func (s *setup) buildStubs(ctx context.Context) error {
+	src := filepath.Join(s.cfg.SourceDir, "wasi-shims", "pthread-stubs", "stubs.rs")
+	body, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	obj := filepath.Join(s.cfg.StateDir, "link", "pthread_stubs-"+digest([]byte(s.manifest.RustcVersion), body)[:16]+".o")
+	s.manifest.LinkArgs = []string{
+		"-C", "linker=" + Linker,
+		"-C", "link-self-contained=no",
+		"-L", "native=" + WasiLibDir,
+		"-C", "link-arg=" + WasiLibDir + "/crt1-command.o",
+		"-C", "link-arg=" + obj,
+	}
+	if _, err := os.Stat(obj); err == nil {
+		s.note = "up to date"
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(obj), 0o755); err != nil {
+		return err
+	}
+	_, err = s.run(ctx, s.cfg.SourceDir, s.env(), s.cfg.Rustc, "--edition", "2021", "--crate-type", "lib",
+		"--crate-name", "pthread_stubs", "--emit", "obj", "--target", Target, "--sysroot", s.sysrootDir(),
+		"-C", "panic=abort", "-C", "opt-level=2", src, "-o", obj)
+	return err
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o644)
+}
+
+func digest(parts ...[]byte) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:", len(p))
+		h.Write(p)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// treeDigest hashes the regular files under dir, by relative path.
+func treeDigest(dir string, skip func(rel string) bool) (string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if skip != nil && skip(rel) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(files)
+	var parts [][]byte
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, []byte(f), b)
+	}
+	return digest(parts...), nil
+}
