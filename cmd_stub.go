@@ -6,4 +6,3 @@ import (
 )
 
 func cmdServe(ctx context.Context, args []string) error { return errors.New("not yet") }
-func cmdRun(ctx context.Context, args []string) error   { return errors.New("not yet") }

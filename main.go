@@ -13,9 +13,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 )
 
 func main() {
+	// The compile jail re-executes this binary as its init; in that role
+	// it never returns from here.
+	jail.MaybeInit()
 	if len(os.Args) < 2 {
 		usage()
 		os.Exit(2)

@@ -122,3 +122,12 @@ func AsError(err error) (*Error, bool) {
 	ok := errors.As(err, &e)
 	return e, ok
 }
+
+// HarnessInfo describes a harness to clients: what it does, the JSON
+// schema of its args, and a complete example request.
+type HarnessInfo struct {
+	ID          string          `json:"id"`
+	Description string          `json:"description"`
+	ArgsSchema  json.RawMessage `json:"args_schema"`
+	Example     json.RawMessage `json:"example"`
+}

@@ -70,7 +70,9 @@ func (m *Manifest) ReadOnlyPaths() []string {
 		"/usr/bin/lld-22",
 		"/usr/lib/llvm-22",
 		"/usr/lib/x86_64-linux-gnu", // librustc_driver, LLVM, glibc
-		"/usr/lib64",                // the dynamic loader
+		"/lib64",                    // -> usr/lib64: the ELF interpreter's path
+		"/usr/lib64",                // its link to /lib/x86_64-linux-gnu/ld-linux…
+		"/lib",                      // -> usr/lib, which that link goes through
 		"/usr/lib/rustlib",          // the host std that proc-macros link
 		WasiLibDir,
 		m.Sysroot,

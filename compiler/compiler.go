@@ -1,0 +1,172 @@
+// Package compiler turns one Rust source file into a wasm32-wasip1 module
+// against the prepared toolchain: it builds the rustc command line from
+// the set-up manifest (so no dependency is ever rebuilt), hands it to a
+// Runner (the jail, in production), and reads rustc's JSON diagnostics
+// back into structured items. It never puts request data on the command
+// line: only the source file's contents come from the request.
+package compiler
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
+)
+
+// Runner runs one command with limits; the jail implements it.
+type Runner interface {
+	Run(ctx context.Context, cmd jail.Command) (jail.Result, error)
+}
+
+// Config holds the compile settings; zero fields take the defaults below.
+type Config struct {
+	// OptLevel for the stub's own code (dependencies are prebuilt at
+	// opt-level 2). Default "1": see docs/performance.md.
+	OptLevel string
+	// MaxDiagnostics caps the structured diagnostics kept. Default 100.
+	MaxDiagnostics int
+}
+
+func (c Config) withDefaults() Config {
+	if c.OptLevel == "" {
+		c.OptLevel = "1"
+	}
+	if c.MaxDiagnostics == 0 {
+		c.MaxDiagnostics = 100
+	}
+	return c
+}
+
+// Compiler compiles sources against one prepared toolchain.
+type Compiler struct {
+	m      *toolchain.Manifest
+	runner Runner
+	cfg    Config
+}
+
+// New returns a compiler using the prepared toolchain m and runner r.
+func New(m *toolchain.Manifest, r Runner, cfg Config) *Compiler {
+	return &Compiler{m: m, runner: r, cfg: cfg.withDefaults()}
+}
+
+// Input is one compile.
+type Input struct {
+	// Source is the complete main.rs.
+	Source []byte
+	// Edition is "2015", "2018", "2021" (default) or "2024".
+	Edition string
+	Limits  jail.Limits
+}
+
+// Diagnostic is one compiler message, positioned in main.rs.
+type Diagnostic struct {
+	Level    string
+	Message  string
+	Line     int
+	Column   int
+	Rendered string
+}
+
+// Output is what a compile did. A failed compile is an Output with
+// Success false, not an error.
+type Output struct {
+	Success     bool
+	Module      []byte
+	ExitCode    int
+	Diagnostics []Diagnostic
+	// Stderr is the rendered diagnostics, as a terminal would show them.
+	Stderr   string
+	Duration time.Duration
+	Usage    jail.Usage
+	Limit    jail.LimitKind
+}
+
+const (
+	sourceName = "main.rs"
+	moduleName = "main.wasm"
+)
+
+var editions = map[string]bool{"2015": true, "2018": true, "2021": true, "2024": true}
+
+// Args returns rustc's arguments for compiling main.rs to main.wasm in the
+// working directory. Every value comes from the manifest and the config.
+func (c *Compiler) Args(edition string) []string {
+	args := []string{
+		"--edition", edition,
+		"--crate-type", "bin",
+		"--crate-name", "main",
+		"--target", toolchain.Target,
+		"--sysroot", c.m.Sysroot,
+		"--error-format=json",
+		"-C", "panic=abort",
+		"-C", "opt-level=" + c.cfg.OptLevel,
+		"-C", "debuginfo=0",
+		"-C", "strip=debuginfo",
+		"-L", "dependency=" + c.m.TargetDeps,
+		"-L", "dependency=" + c.m.HostDeps,
+	}
+	names := make([]string, 0, len(c.m.Externs))
+	for n := range c.m.Externs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		args = append(args, "--extern", n+"="+c.m.Externs[n])
+	}
+	args = append(args, c.m.LinkArgs...)
+	return append(args, sourceName, "-o", moduleName)
+}
+
+// Compile compiles in.Source. Errors are failures of the machinery.
+func (c *Compiler) Compile(ctx context.Context, in Input) (Output, error) {
+	edition := in.Edition
+	if edition == "" {
+		edition = "2021"
+	}
+	if !editions[edition] {
+		return Output{}, fmt.Errorf("unsupported edition %q", edition)
+	}
+	start := time.Now()
+	res, err := c.runner.Run(ctx, jail.Command{
+		Path: c.m.Rustc,
+		Args: c.Args(edition),
+		// rustc needs no environment; an empty one means env!() and
+		// option_env!() in the stub see nothing of the host.
+		Env:     []string{},
+		Files:   map[string][]byte{sourceName: in.Source},
+		Collect: []string{moduleName},
+		Limits:  in.Limits,
+	})
+	if err != nil {
+		return Output{}, fmt.Errorf("run rustc: %w", err)
+	}
+	out := Output{
+		ExitCode: res.ExitCode,
+		Duration: time.Since(start),
+		Usage:    res.Usage,
+		Limit:    res.Limit,
+	}
+	out.Diagnostics, out.Stderr = parseDiagnostics(res.Stderr, c.cfg.MaxDiagnostics)
+	if res.StderrTruncated {
+		out.Stderr += "\n[diagnostics truncated]\n"
+	}
+	if mod, ok := res.Files[moduleName]; ok && res.ExitCode == 0 && !res.Signaled && res.Limit == jail.LimitNone {
+		out.Success = true
+		out.Module = mod
+	}
+	return out, nil
+}
+
+// SummaryLine is the first line of the first error, for short reports.
+func (o Output) SummaryLine() string {
+	for _, d := range o.Diagnostics {
+		if d.Level == "error" {
+			return d.Message
+		}
+	}
+	return strings.TrimSpace(strings.SplitN(o.Stderr, "\n", 2)[0])
+}

@@ -1,0 +1,54 @@
+package harnesses
+
+import (
+	"encoding/json"
+)
+
+// programArgs are the program harness's arguments.
+type programArgs struct {
+	Stdin   *string `json:"stdin"`
+	Edition *string `json:"edition"`
+}
+
+var editions = map[string]bool{"2015": true, "2018": true, "2021": true, "2024": true}
+
+// Program is the harness whose stub is a complete Rocket program with its
+// own main: it is compiled as it is and run once.
+func Program() *Harness {
+	return &Harness{
+		ID:          "program",
+		Description: "A complete Rust program with its own `fn main`, compiled against Rocket 0.5.1 and run once. Its stdout and stderr are returned.",
+		ArgsSchema: json.RawMessage(`{
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "stdin": {"type": "string", "description": "bytes the program reads on standard input (default empty)"},
+    "edition": {"type": "string", "enum": ["2015", "2018", "2021", "2024"], "description": "Rust edition (default 2021)"}
+  }
+}`),
+		Example: json.RawMessage(`{
+  "harness": "program",
+  "stub": "fn main() {\n    println!(\"Hello, world!\");\n}\n",
+  "args": {}
+}`),
+		Prepare: prepareProgram,
+	}
+}
+
+func prepareProgram(stub string, raw json.RawMessage) (Prepared, error) {
+	var args programArgs
+	if err := decodeArgs(raw, &args); err != nil {
+		return Prepared{}, err
+	}
+	p := Prepared{Source: []byte(stub), StubLine: 1}
+	if args.Stdin != nil {
+		p.Stdin = []byte(*args.Stdin)
+	}
+	if args.Edition != nil {
+		if !editions[*args.Edition] {
+			return Prepared{}, &ArgError{Field: "edition", Message: `must be one of "2015", "2018", "2021", "2024"`}
+		}
+		p.Edition = *args.Edition
+	}
+	return p, nil
+}

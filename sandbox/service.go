@@ -1,0 +1,251 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/rocket-sandbox/rocket-sandbox/compiler"
+	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
+	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
+)
+
+// Config is the service's request policy. Zero fields take the defaults.
+type Config struct {
+	// MaxStubBytes caps the stub (default 64 KiB).
+	MaxStubBytes int
+	// CompileLimits are the limits of every compile; the runner clamps
+	// them to its maxima.
+	CompileLimits jail.Limits
+}
+
+// DefaultMaxStubBytes is the default stub cap.
+const DefaultMaxStubBytes = 64 << 10
+
+func (c Config) withDefaults() Config {
+	if c.MaxStubBytes == 0 {
+		c.MaxStubBytes = DefaultMaxStubBytes
+	}
+	return c
+}
+
+// Compiler compiles one source file; *compiler.Compiler implements it.
+type Compiler interface {
+	Compile(ctx context.Context, in compiler.Input) (compiler.Output, error)
+}
+
+// Engine runs one module; *runtime.Engine implements it.
+type Engine interface {
+	Run(ctx context.Context, job wasmrt.Job) (wasmrt.Result, error)
+}
+
+// Service executes requests: validate, prepare through the harness,
+// compile, run, report.
+type Service struct {
+	cfg       Config
+	harnesses *harnesses.Registry
+	compiler  Compiler
+	engine    Engine
+}
+
+// NewService wires a service.
+func NewService(cfg Config, reg *harnesses.Registry, c Compiler, e Engine) *Service {
+	return &Service{cfg: cfg.withDefaults(), harnesses: reg, compiler: c, engine: e}
+}
+
+// Harnesses describes every harness.
+func (s *Service) Harnesses() []HarnessInfo {
+	var out []HarnessInfo
+	for _, h := range s.harnesses.All() {
+		out = append(out, HarnessInfo{ID: h.ID, Description: h.Description, ArgsSchema: h.ArgsSchema, Example: h.Example})
+	}
+	return out
+}
+
+// Validate checks what can be checked without the harness's help.
+func (s *Service) validate(req Request) (*harnesses.Harness, error) {
+	if req.Harness == "" {
+		return nil, Invalid("harness", "harness is required (one of: %s)", s.harnesses.IDs())
+	}
+	h, ok := s.harnesses.Get(req.Harness)
+	if !ok {
+		return nil, Invalid("harness", "unknown harness %q (one of: %s)", req.Harness, s.harnesses.IDs())
+	}
+	if req.Stub == "" {
+		return nil, Invalid("stub", "stub is required")
+	}
+	if len(req.Stub) > s.cfg.MaxStubBytes {
+		e := Invalid("stub", "stub is %d bytes; the limit is %d", len(req.Stub), s.cfg.MaxStubBytes)
+		e.TooLarge = true
+		return nil, e
+	}
+	if !utf8.ValidString(req.Stub) {
+		return nil, Invalid("stub", "stub is not valid UTF-8")
+	}
+	return h, nil
+}
+
+// Execute runs one request. User mistakes come back as *Error; a program
+// that fails to compile or crashes is a normal Response.
+func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
+	h, err := s.validate(req)
+	if err != nil {
+		return Response{}, err
+	}
+	prep, err := h.Prepare(req.Stub, req.Args)
+	if err != nil {
+		var argErr *harnesses.ArgError
+		if errors.As(err, &argErr) {
+			field := "args"
+			if argErr.Field != "" {
+				field = "args." + argErr.Field
+			}
+			return Response{}, Invalid(field, "%s", argErr.Message)
+		}
+		return Response{}, fmt.Errorf("prepare %s: %w", h.ID, err)
+	}
+	seed := seedOf(req)
+	resp := Response{Harness: h.ID, Seed: strconv.FormatUint(seed, 10)}
+
+	out, err := s.compiler.Compile(ctx, compiler.Input{Source: prep.Source, Edition: prep.Edition, Limits: s.cfg.CompileLimits})
+	if err != nil {
+		return Response{}, fmt.Errorf("compile: %w", err)
+	}
+	resp.Compile = compileReport(out, prep.StubLine)
+	if !out.Success {
+		resp.Status = StatusCompileError
+		if st, ok := limitStatus(string(out.Limit)); ok {
+			resp.Status = st
+		}
+		return resp, nil
+	}
+
+	res, err := s.engine.Run(ctx, wasmrt.Job{
+		Module:      out.Module,
+		Seed:        runtimeSeed(seed),
+		Stdin:       prep.Stdin,
+		Connections: prep.Connections,
+	})
+	if err != nil {
+		return Response{}, fmt.Errorf("run: %w", err)
+	}
+	resp.Run = runReport(res)
+	resp.Status = runStatus(res)
+	return resp, nil
+}
+
+func limitStatus(limit string) (Status, bool) {
+	switch limit {
+	case "timeout":
+		return StatusTimeout, true
+	case "memory_limit":
+		return StatusMemoryLimit, true
+	case "output_limit":
+		return StatusOutputLimit, true
+	}
+	return "", false
+}
+
+func runStatus(r wasmrt.Result) Status {
+	if st, ok := limitStatus(string(r.Limit)); ok {
+		return st
+	}
+	if r.Trap != "" || r.ExitCode == nil || *r.ExitCode != 0 {
+		return StatusRuntimeError
+	}
+	return StatusOK
+}
+
+func compileReport(out compiler.Output, stubLine int) *CompileReport {
+	rep := &CompileReport{
+		Success:     out.Success,
+		ExitCode:    out.ExitCode,
+		Stderr:      out.Stderr,
+		Diagnostics: []Diagnostic{},
+		DurationMS:  out.Duration.Milliseconds(),
+		ModuleBytes: len(out.Module),
+		Usage: Usage{
+			WallMS:          out.Usage.Wall.Milliseconds(),
+			CPUMS:           out.Usage.CPU.Milliseconds(),
+			PeakMemoryBytes: out.Usage.PeakMemoryBytes,
+			Limit:           string(out.Limit),
+		},
+	}
+	for _, d := range out.Diagnostics {
+		item := Diagnostic{Level: d.Level, Message: d.Message}
+		// Positions outside the stub (in the harness's own code) are
+		// reported without a position rather than with a wrong one.
+		if line := d.Line - (stubLine - 1); d.Line > 0 && line >= 1 {
+			item.Line, item.Column = line, d.Column
+		}
+		rep.Diagnostics = append(rep.Diagnostics, item)
+	}
+	return rep
+}
+
+func runReport(r wasmrt.Result) *RunReport {
+	return &RunReport{
+		ExitCode:        r.ExitCode,
+		Trap:            r.Trap,
+		Stdout:          string(r.Stdout),
+		Stderr:          string(r.Stderr),
+		StdoutTruncated: r.StdoutTruncated,
+		StderrTruncated: r.StderrTruncated,
+		DurationMS:      r.Duration.Milliseconds(),
+		Usage: Usage{
+			WallMS:          r.Duration.Milliseconds(),
+			CPUMS:           r.CPU.Milliseconds(),
+			PeakMemoryBytes: r.PeakMemoryBytes,
+			Limit:           string(r.Limit),
+		},
+	}
+}
+
+// seedOf is the request's seed, or one derived from its content so the
+// same request always draws the same random bytes.
+func seedOf(req Request) uint64 {
+	if req.Seed != nil {
+		return *req.Seed
+	}
+	h := sha256.New()
+	for _, part := range []string{"rocket-sandbox seed v1", req.Harness, req.Stub, canonicalJSON(req.Args)} {
+		fmt.Fprintf(h, "%d:%s", len(part), part)
+	}
+	return binary.BigEndian.Uint64(h.Sum(nil))
+}
+
+// runtimeSeed expands the 64-bit request seed to the engine's 256 bits.
+func runtimeSeed(seed uint64) [32]byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], seed)
+	return sha256.Sum256(b[:])
+}
+
+// canonicalJSON re-encodes args with sorted keys, so key order does not
+// change the seed. Numbers keep their text.
+func canonicalJSON(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return "{}"
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return string(raw)
+	}
+	if v == nil {
+		return "{}"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return string(raw)
+	}
+	return string(b)
+}
