@@ -1,0 +1,254 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
+)
+
+// executeWire is the wire form of POST /api/v1/execute, before it is
+// checked and turned into a sandbox.Request.
+type executeWire struct {
+	Harness string          `json:"harness"`
+	Stub    string          `json:"stub"`
+	Args    json.RawMessage `json:"args,omitempty"`
+	Seed    *uint64         `json:"seed,omitempty"`
+}
+
+// emptyArgs is what absent or null args mean.
+var emptyArgs = json.RawMessage(`{}`)
+
+func (s *server) execute(c *fiber.Ctx) error {
+	if err := requireJSON(c); err != nil {
+		return err
+	}
+	body, err := rawBody(c)
+	if err != nil {
+		return err
+	}
+	req, err := parseExecute(body, s.cfg.MaxStubBytes)
+	if err != nil {
+		return err
+	}
+	return s.dispatch(c, req)
+}
+
+// parseExecute decodes and checks an execute body. Every error it returns
+// is a *sandbox.Error naming the offending field where there is one.
+func parseExecute(body []byte, maxStub int) (sandbox.Request, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return sandbox.Request{}, sandbox.Invalid("", "request body is empty; send a JSON object")
+	}
+	if err := checkUTF8(body, "", "request body"); err != nil {
+		return sandbox.Request{}, err
+	}
+	members, err := readObject(body)
+	if err != nil {
+		return sandbox.Request{}, err
+	}
+	var w executeWire
+	for _, m := range members {
+		if err := w.set(m.name, m.value); err != nil {
+			return sandbox.Request{}, err
+		}
+	}
+	return w.request(maxStub)
+}
+
+// member is one name/value pair of a JSON object, value still raw.
+type member struct {
+	name  string
+	value json.RawMessage
+}
+
+// readObject reads body as exactly one JSON object and returns its members
+// in order. It refuses duplicate names, which encoding/json would resolve
+// silently by keeping the last, and anything after the object.
+func readObject(body []byte) ([]member, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, syntaxError(body, err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, sandbox.Invalid("", "request body must be a JSON object, not %s", describeToken(tok))
+	}
+	var members []member
+	seen := make(map[string]bool)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, syntaxError(body, err)
+		}
+		name, ok := tok.(string)
+		if !ok {
+			return nil, sandbox.Invalid("", "malformed JSON near byte offset %d: expected a field name", dec.InputOffset())
+		}
+		if seen[name] {
+			return nil, sandbox.Invalid(name, "field %q appears more than once", name)
+		}
+		seen[name] = true
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil, syntaxError(body, err)
+		}
+		members = append(members, member{name: name, value: bytes.TrimSpace(value)})
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, syntaxError(body, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, sandbox.Invalid("", "unexpected data after the JSON object at byte offset %d", dec.InputOffset())
+	}
+	return members, nil
+}
+
+// syntaxError describes a JSON decoding failure with its position.
+func syntaxError(body []byte, err error) error {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		line, col := position(body, se.Offset)
+		return &sandbox.Error{
+			Code:    sandbox.StatusInvalidRequest,
+			Message: fmt.Sprintf("malformed JSON near line %d, column %d (byte offset %d): %s", line, col, se.Offset, se.Error()),
+			Err:     err,
+		}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &sandbox.Error{
+			Code:    sandbox.StatusInvalidRequest,
+			Message: fmt.Sprintf("malformed JSON: the body ends before the object does (byte offset %d)", len(body)),
+			Err:     err,
+		}
+	default:
+		return &sandbox.Error{Code: sandbox.StatusInvalidRequest, Message: "malformed JSON: " + err.Error(), Err: err}
+	}
+}
+
+// position turns a byte offset into a 1-based line and column (in bytes).
+func position(body []byte, offset int64) (line, col int) {
+	if offset > int64(len(body)) {
+		offset = int64(len(body))
+	}
+	before := body[:offset]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = int(offset) - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	return line, col
+}
+
+// set stores one member, checking its JSON type.
+func (w *executeWire) set(name string, raw json.RawMessage) error {
+	switch name {
+	case "harness":
+		return decodeString(raw, name, &w.Harness)
+	case "stub":
+		return decodeString(raw, name, &w.Stub)
+	case "args":
+		switch kind(raw) {
+		case "null":
+			w.Args = nil
+		case "an object":
+			w.Args = raw
+		default:
+			return sandbox.Invalid(name, "args must be a JSON object, not %s", kind(raw))
+		}
+		return nil
+	case "seed":
+		if kind(raw) == "null" {
+			w.Seed = nil
+			return nil
+		}
+		var seed uint64
+		if kind(raw) != "a number" || json.Unmarshal(raw, &seed) != nil {
+			return sandbox.Invalid(name, "seed must be an integer from 0 to 18446744073709551615, not %s", describe(raw))
+		}
+		w.Seed = &seed
+		return nil
+	default:
+		return sandbox.Invalid(name, "unknown field %q; the fields are harness, stub, args and seed", name)
+	}
+}
+
+func decodeString(raw json.RawMessage, name string, dst *string) error {
+	if kind(raw) != "a string" {
+		return sandbox.Invalid(name, "%s must be a string, not %s", name, kind(raw))
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return sandbox.Invalid(name, "%s is not a valid JSON string", name)
+	}
+	return nil
+}
+
+// request checks the decoded fields and builds the domain request.
+func (w *executeWire) request(maxStub int) (sandbox.Request, error) {
+	if w.Harness == "" {
+		return sandbox.Request{}, sandbox.Invalid("harness", "harness is required; GET /api/v1/harnesses lists them")
+	}
+	if w.Stub == "" {
+		return sandbox.Request{}, sandbox.Invalid("stub", "stub is required")
+	}
+	if len(w.Stub) > maxStub {
+		return sandbox.Request{}, stubTooLarge(len(w.Stub), maxStub)
+	}
+	args := w.Args
+	if args == nil {
+		args = emptyArgs
+	}
+	return sandbox.Request{Harness: w.Harness, Stub: w.Stub, Args: args, Seed: w.Seed}, nil
+}
+
+// kind names the JSON type of a raw, already valid, value.
+func kind(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '"':
+		return "a string"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	default:
+		return "a number"
+	}
+}
+
+// describe is kind, plus the literal for numbers (short ones), so that
+// "-1" or "1.5" is visible in the message.
+func describe(raw json.RawMessage) string {
+	if kind(raw) == "a number" && len(raw) <= 40 {
+		return "the number " + string(raw)
+	}
+	return kind(raw)
+}
+
+// describeToken names what a JSON body starts with, for a non-object body.
+func describeToken(tok json.Token) string {
+	switch v := tok.(type) {
+	case json.Delim:
+		if v == '[' {
+			return "an array"
+		}
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case float64, json.Number:
+		return "a number"
+	case nil:
+		return "null"
+	}
+	return strings.TrimSpace(fmt.Sprint(tok))
+}

@@ -1,0 +1,143 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
+)
+
+// Service is what the HTTP API needs from the domain: run one request, and
+// describe the harnesses a request may name.
+type Service interface {
+	// Execute compiles and runs req. A request the service refuses comes
+	// back as a *sandbox.Error; a program that fails to compile or run is
+	// a Response, not an error.
+	Execute(ctx context.Context, req sandbox.Request) (sandbox.Response, error)
+	Harnesses() []sandbox.HarnessInfo
+}
+
+// Routes of the API; docs/api.md documents them.
+const (
+	routeExecute   = "/api/v1/execute"
+	routeRun       = "/api/v1/run/:harness"
+	routeHarnesses = "/api/v1/harnesses"
+	routeHealth    = "/healthz"
+)
+
+type server struct {
+	cfg Config
+	svc Service
+	log *slog.Logger
+}
+
+// New returns the HTTP API as a Fiber app serving svc. Zero fields of cfg
+// take their defaults; a nil log means slog.Default().
+func New(cfg Config, svc Service, log *slog.Logger) *fiber.App {
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &server{cfg: cfg.withDefaults(), svc: svc, log: log}
+	app := fiber.New(fiber.Config{
+		BodyLimit:             s.cfg.MaxBodyBytes,
+		ReadTimeout:           s.cfg.ReadTimeout,
+		WriteTimeout:          s.cfg.WriteTimeout,
+		IdleTimeout:           s.cfg.IdleTimeout,
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+	})
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	s.handle(app, fiber.MethodPost, routeExecute, s.execute)
+	s.handle(app, fiber.MethodPost, routeRun, s.run)
+	s.handle(app, fiber.MethodGet, routeHarnesses, s.harnesses)
+	s.handle(app, fiber.MethodGet, routeHealth, s.health)
+	return app
+}
+
+// handle registers h for method on path, and a 405 with an Allow header for
+// every other method there (Fiber's own 405 carries no Allow).
+func (s *server) handle(app *fiber.App, method, path string, h fiber.Handler) {
+	allow := method
+	if method == fiber.MethodGet {
+		app.Get(path, h)
+		allow = "GET, HEAD"
+	} else {
+		app.Add(method, path, h)
+	}
+	app.All(path, func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderAllow, allow)
+		return &httpError{
+			code: fiber.StatusMethodNotAllowed,
+			problem: problem{
+				Status:  sandbox.StatusInvalidRequest,
+				Message: fmt.Sprintf("method %s is not allowed here; use %s", c.Method(), method),
+			},
+		}
+	})
+}
+
+// dispatch runs req through the service under the request deadline and
+// writes the result. Any Response that reports a result, whatever it is, is
+// a 200; statuses that only failures may carry are treated as failures.
+func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
+	defer cancel()
+	resp, err := s.svc.Execute(ctx, req)
+	if err != nil {
+		return serviceError(err)
+	}
+	switch resp.Status {
+	case sandbox.StatusOK, sandbox.StatusCompileError, sandbox.StatusRuntimeError,
+		sandbox.StatusTimeout, sandbox.StatusMemoryLimit, sandbox.StatusOutputLimit:
+		return writeJSON(c, fiber.StatusOK, resp)
+	case sandbox.StatusInvalidRequest, sandbox.StatusOverloaded:
+		return serviceError(&sandbox.Error{Code: resp.Status, Message: resp.Error})
+	default:
+		return fmt.Errorf("execute: service answered with status %q: %s", resp.Status, resp.Error)
+	}
+}
+
+func (s *server) harnesses(c *fiber.Ctx) error {
+	hs := s.svc.Harnesses()
+	if hs == nil {
+		hs = []sandbox.HarnessInfo{}
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		Harnesses []sandbox.HarnessInfo `json:"harnesses"`
+	}{hs})
+}
+
+func (s *server) health(c *fiber.Ctx) error {
+	return writeJSON(c, fiber.StatusOK, struct {
+		Status string `json:"status"`
+	}{"ok"})
+}
+
+// writeJSON answers with v as JSON. HTML escaping is off so program output
+// such as <html> stays readable; the encoder is deterministic, so the same
+// value always gives the same bytes.
+func writeJSON(c *fiber.Ctx, code int, v any) error {
+	body, err := encodeJSON(v)
+	if err != nil {
+		return err
+	}
+	c.Status(code)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
+}
+
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode response: %w", err)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,371 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
+)
+
+// fakeService records what it is asked and answers as configured.
+type fakeService struct {
+	mu        sync.Mutex
+	resp      sandbox.Response
+	err       error
+	panicWith any
+	harnesses []sandbox.HarnessInfo
+	calls     []sandbox.Request
+	deadlines []time.Duration // time left on each call's context
+}
+
+func (f *fakeService) Execute(ctx context.Context, req sandbox.Request) (sandbox.Response, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, req)
+	if d, ok := ctx.Deadline(); ok {
+		f.deadlines = append(f.deadlines, time.Until(d))
+	} else {
+		f.deadlines = append(f.deadlines, -1)
+	}
+	if f.panicWith != nil {
+		panic(f.panicWith)
+	}
+	return f.resp, f.err
+}
+
+func (f *fakeService) Harnesses() []sandbox.HarnessInfo { return f.harnesses }
+
+// lastCall returns the only request the service saw, failing otherwise.
+func (f *fakeService) lastCall(t *testing.T) sandbox.Request {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	require.Len(t, f.calls, 1, "service calls")
+	return f.calls[0]
+}
+
+func (f *fakeService) callCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.calls)
+}
+
+func okResponse() sandbox.Response {
+	exit := int32(0)
+	return sandbox.Response{
+		Status:  sandbox.StatusOK,
+		Harness: "hello",
+		Seed:    "42",
+		Compile: &sandbox.CompileReport{Success: true, Diagnostics: []sandbox.Diagnostic{}, DurationMS: 1200},
+		Run: &sandbox.RunReport{
+			ExitCode: &exit,
+			Stdout:   "<html>&amp;</html>\n",
+			Result:   json.RawMessage(`{"responses":[{"status":200}]}`),
+		},
+	}
+}
+
+// testApp builds the app over svc with cfg, logging into the returned buffer.
+func testApp(t *testing.T, svc Service, cfg Config) (*fiber.App, *bytes.Buffer) {
+	t.Helper()
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return New(cfg, svc, log), &logs
+}
+
+type result struct {
+	code   int
+	header http.Header
+	body   []byte
+}
+
+// do sends one request through app.Test; headers are name, value pairs.
+func do(t *testing.T, app *fiber.App, method, target string, body []byte, headers ...string) result {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req := httptest.NewRequest(method, target, rd)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := app.Test(req, -1)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return result{code: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// postJSON posts body to the execute route as application/json.
+func postJSON(t *testing.T, app *fiber.App, body string) result {
+	t.Helper()
+	return do(t, app, fiber.MethodPost, "/api/v1/execute", []byte(body), fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+}
+
+// problem decodes r as the error shape, strictly, and checks the basics
+// every failure shares.
+func (r result) problem(t *testing.T) problem {
+	t.Helper()
+	assert.Equal(t, fiber.MIMEApplicationJSON, r.header.Get(fiber.HeaderContentType))
+	dec := json.NewDecoder(bytes.NewReader(r.body))
+	dec.DisallowUnknownFields()
+	var p problem
+	require.NoError(t, dec.Decode(&p), "body %s", r.body)
+	assert.NotEmpty(t, p.Message, "error message")
+	return p
+}
+
+// assertProblem checks the HTTP code, status and field of a failure.
+func assertProblem(t *testing.T, r result, code int, status sandbox.Status, field string) problem {
+	t.Helper()
+	assert.Equal(t, code, r.code, "HTTP status; body %s", r.body)
+	p := r.problem(t)
+	assert.Equal(t, status, p.Status, "status")
+	assert.Equal(t, field, p.Field, "field")
+	return p
+}
+
+func TestHealthz(t *testing.T) {
+	app, _ := testApp(t, &fakeService{}, Config{})
+	r := do(t, app, fiber.MethodGet, "/healthz", nil)
+	assert.Equal(t, fiber.StatusOK, r.code)
+	assert.Equal(t, fiber.MIMEApplicationJSON, r.header.Get(fiber.HeaderContentType))
+	assert.JSONEq(t, `{"status":"ok"}`, string(r.body))
+}
+
+func TestHarnesses(t *testing.T) {
+	svc := &fakeService{harnesses: []sandbox.HarnessInfo{{
+		ID:          "hello",
+		Description: "says <hello>",
+		ArgsSchema:  json.RawMessage(`{"type":"object"}`),
+		Example:     json.RawMessage(`{"harness":"hello","stub":"fn main() {}"}`),
+	}}}
+	app, _ := testApp(t, svc, Config{})
+	r := do(t, app, fiber.MethodGet, "/api/v1/harnesses", nil)
+	assert.Equal(t, fiber.StatusOK, r.code)
+	assert.Equal(t, fiber.MIMEApplicationJSON, r.header.Get(fiber.HeaderContentType))
+	assert.Equal(t, `{"harnesses":[{"id":"hello","description":"says <hello>","args_schema":{"type":"object"},`+
+		`"example":{"harness":"hello","stub":"fn main() {}"}}]}`+"\n", string(r.body))
+}
+
+func TestHarnessesNoneIsEmptyList(t *testing.T) {
+	app, _ := testApp(t, &fakeService{}, Config{})
+	r := do(t, app, fiber.MethodGet, "/api/v1/harnesses", nil)
+	assert.Equal(t, fiber.StatusOK, r.code)
+	assert.Equal(t, `{"harnesses":[]}`+"\n", string(r.body))
+}
+
+func TestUnknownRouteIs404JSON(t *testing.T) {
+	app, _ := testApp(t, &fakeService{}, Config{})
+	for _, target := range []string{"/", "/api/v1/nope", "/api/v2/execute", "/api/v1/run"} {
+		r := do(t, app, fiber.MethodGet, target, nil)
+		p := assertProblem(t, r, fiber.StatusNotFound, sandbox.StatusInvalidRequest, "")
+		assert.Contains(t, p.Message, target)
+	}
+}
+
+func TestWrongMethodIs405JSON(t *testing.T) {
+	svc := &fakeService{}
+	app, _ := testApp(t, svc, Config{})
+	cases := []struct{ method, target, allow string }{
+		{fiber.MethodGet, "/api/v1/execute", "POST"},
+		{fiber.MethodPut, "/api/v1/execute", "POST"},
+		{fiber.MethodDelete, "/api/v1/run/hello", "POST"},
+		{fiber.MethodPost, "/api/v1/harnesses", "GET, HEAD"},
+		{fiber.MethodPost, "/healthz", "GET, HEAD"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.method+tc.target, func(t *testing.T) {
+			r := do(t, app, tc.method, tc.target, nil)
+			p := assertProblem(t, r, fiber.StatusMethodNotAllowed, sandbox.StatusInvalidRequest, "")
+			assert.Equal(t, tc.allow, r.header.Get(fiber.HeaderAllow))
+			assert.Contains(t, p.Message, tc.method)
+		})
+	}
+	assert.Zero(t, svc.callCount())
+}
+
+func TestServicePanicIs500WithGenericMessage(t *testing.T) {
+	for name, v := range map[string]any{
+		"string":        "secret panic detail /etc/passwd",
+		"error":         errors.New("secret panic detail /etc/passwd"),
+		"sandbox error": sandbox.Invalid("stub", "secret panic detail /etc/passwd"),
+		"fiber error":   fiber.NewError(fiber.StatusNotFound, "secret panic detail /etc/passwd"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			app, logs := testApp(t, &fakeService{panicWith: v}, Config{})
+			r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
+			p := assertProblem(t, r, fiber.StatusInternalServerError, sandbox.StatusInternalError, "")
+			assert.Equal(t, genericInternal, p.Message)
+			assert.NotContains(t, string(r.body), "secret")
+			assert.Contains(t, logs.String(), "secret panic detail", "the panic is logged")
+			assert.Contains(t, logs.String(), "handler panicked")
+		})
+	}
+}
+
+func TestInternalErrorDoesNotLeak(t *testing.T) {
+	cases := map[string]error{
+		"plain":           errors.New("open /var/lib/secret-cache: permission denied"),
+		"sandbox":         &sandbox.Error{Code: sandbox.StatusInternalError, Message: "cargo at /opt/secret-toolchain failed"},
+		"wrapped sandbox": &sandbox.Error{Code: sandbox.StatusInternalError, Message: "compile", Err: errors.New("secret-toolchain")},
+		"result status":   &sandbox.Error{Code: sandbox.StatusCompileError, Message: "secret-toolchain said no"},
+	}
+	for name, err := range cases {
+		t.Run(name, func(t *testing.T) {
+			app, logs := testApp(t, &fakeService{err: err}, Config{})
+			r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
+			p := assertProblem(t, r, fiber.StatusInternalServerError, sandbox.StatusInternalError, "")
+			assert.Equal(t, genericInternal, p.Message)
+			assert.NotContains(t, string(r.body), "secret")
+			assert.Contains(t, logs.String(), "secret", "the full error is logged")
+		})
+	}
+}
+
+func TestUnknownHarnessIs404(t *testing.T) {
+	svc := &fakeService{err: fmt.Errorf("lookup: %w", sandbox.Invalid("harness", `unknown harness "nope"`))}
+	app, _ := testApp(t, svc, Config{})
+	r := postJSON(t, app, `{"harness":"nope","stub":"fn main() {}"}`)
+	p := assertProblem(t, r, fiber.StatusNotFound, sandbox.StatusInvalidRequest, "harness")
+	assert.Equal(t, `unknown harness "nope"`, p.Message)
+
+	r = do(t, app, fiber.MethodPost, "/api/v1/run/nope", []byte("fn main() {}"))
+	assertProblem(t, r, fiber.StatusNotFound, sandbox.StatusInvalidRequest, "harness")
+}
+
+func TestServiceInvalidRequestIs400(t *testing.T) {
+	svc := &fakeService{err: sandbox.Invalid("args", "args.requests[0].method must be GET or POST")}
+	app, _ := testApp(t, svc, Config{})
+	r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}","args":{"requests":[{"method":"PATCH"}]}}`)
+	p := assertProblem(t, r, fiber.StatusBadRequest, sandbox.StatusInvalidRequest, "args")
+	assert.Equal(t, "args.requests[0].method must be GET or POST", p.Message)
+}
+
+func TestOverloadedIs503WithRetryAfter(t *testing.T) {
+	svc := &fakeService{err: &sandbox.Error{Code: sandbox.StatusOverloaded, Message: "too many jobs in flight"}}
+	app, _ := testApp(t, svc, Config{})
+	r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
+	p := assertProblem(t, r, fiber.StatusServiceUnavailable, sandbox.StatusOverloaded, "")
+	assert.Equal(t, "too many jobs in flight", p.Message)
+	assert.Equal(t, "1", r.header.Get(fiber.HeaderRetryAfter))
+
+	r = do(t, app, fiber.MethodPost, "/api/v1/run/hello", []byte("fn main() {}"))
+	assertProblem(t, r, fiber.StatusServiceUnavailable, sandbox.StatusOverloaded, "")
+	assert.Equal(t, "1", r.header.Get(fiber.HeaderRetryAfter))
+}
+
+func TestRetryAfterOnlyWhenOverloaded(t *testing.T) {
+	app, _ := testApp(t, &fakeService{err: errors.New("boom")}, Config{})
+	r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
+	assert.Equal(t, fiber.StatusInternalServerError, r.code)
+	assert.Empty(t, r.header.Get(fiber.HeaderRetryAfter))
+}
+
+func TestServiceDeadlineIs504(t *testing.T) {
+	app, _ := testApp(t, &fakeService{err: context.DeadlineExceeded}, Config{RequestTimeout: 7 * time.Second})
+	r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
+	p := assertProblem(t, r, fiber.StatusGatewayTimeout, sandbox.StatusTimeout, "")
+	assert.Contains(t, p.Message, "7s")
+}
+
+func TestServiceGetsRequestTimeout(t *testing.T) {
+	svc := &fakeService{resp: okResponse()}
+	app, _ := testApp(t, svc, Config{RequestTimeout: 5 * time.Second})
+	r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
+	require.Equal(t, fiber.StatusOK, r.code)
+	require.Len(t, svc.deadlines, 1)
+	assert.Greater(t, svc.deadlines[0], 4*time.Second)
+	assert.LessOrEqual(t, svc.deadlines[0], 5*time.Second)
+}
+
+func TestResultStatusesAre200(t *testing.T) {
+	for _, st := range []sandbox.Status{
+		sandbox.StatusOK, sandbox.StatusCompileError, sandbox.StatusRuntimeError,
+		sandbox.StatusTimeout, sandbox.StatusMemoryLimit, sandbox.StatusOutputLimit,
+	} {
+		t.Run(string(st), func(t *testing.T) {
+			resp := okResponse()
+			resp.Status = st
+			app, _ := testApp(t, &fakeService{resp: resp}, Config{})
+			r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
+			assert.Equal(t, fiber.StatusOK, r.code)
+			var got sandbox.Response
+			require.NoError(t, json.Unmarshal(r.body, &got))
+			assert.Equal(t, st, got.Status)
+		})
+	}
+}
+
+func TestFailureStatusesInResponseAreFailures(t *testing.T) {
+	cases := []struct {
+		status sandbox.Status
+		code   int
+	}{
+		{sandbox.StatusInvalidRequest, fiber.StatusBadRequest},
+		{sandbox.StatusOverloaded, fiber.StatusServiceUnavailable},
+		{sandbox.StatusInternalError, fiber.StatusInternalServerError},
+		{"", fiber.StatusInternalServerError},
+		{"made_up", fiber.StatusInternalServerError},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.status), func(t *testing.T) {
+			app, _ := testApp(t, &fakeService{resp: sandbox.Response{Status: tc.status, Error: "why"}}, Config{})
+			r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
+			want := tc.status
+			if tc.code == fiber.StatusInternalServerError {
+				want = sandbox.StatusInternalError
+			}
+			assertProblem(t, r, tc.code, want, "")
+		})
+	}
+}
+
+func TestUnencodableResponseIs500(t *testing.T) {
+	resp := okResponse()
+	resp.Run.Result = json.RawMessage(`{not json`)
+	app, logs := testApp(t, &fakeService{resp: resp}, Config{})
+	r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
+	assertProblem(t, r, fiber.StatusInternalServerError, sandbox.StatusInternalError, "")
+	assert.Contains(t, logs.String(), "encode response")
+}
+
+func TestDefaultConfig(t *testing.T) {
+	d := DefaultConfig()
+	assert.Equal(t, 1<<20, d.MaxBodyBytes)
+	assert.Equal(t, 64<<10, d.MaxStubBytes)
+	assert.Equal(t, 90*time.Second, d.RequestTimeout)
+	assert.Equal(t, 120*time.Second, d.WriteTimeout)
+	assert.Positive(t, d.ReadTimeout)
+	assert.Positive(t, d.IdleTimeout)
+	assert.Equal(t, d, Config{}.withDefaults(), "zero fields take the defaults")
+	custom := Config{MaxBodyBytes: 10, MaxStubBytes: 5, ReadTimeout: 1, WriteTimeout: 2, IdleTimeout: 3, RequestTimeout: 4}
+	assert.Equal(t, custom, custom.withDefaults(), "set fields are kept")
+}
+
+func TestZeroConfigEnforcesDefaultStubLimit(t *testing.T) {
+	svc := &fakeService{resp: okResponse()}
+	app, _ := testApp(t, svc, Config{})
+	stub := strings.Repeat("a", DefaultConfig().MaxStubBytes)
+	r := do(t, app, fiber.MethodPost, "/api/v1/run/hello", []byte(stub))
+	assert.Equal(t, fiber.StatusOK, r.code, "exactly the limit is allowed")
+	r = do(t, app, fiber.MethodPost, "/api/v1/run/hello", []byte(stub+"a"))
+	assertProblem(t, r, fiber.StatusRequestEntityTooLarge, sandbox.StatusInvalidRequest, "stub")
+}
