@@ -89,10 +89,3 @@ func run(t testing.TB, r interface {
 func sh(script string) Command {
 	return Command{Path: "/bin/sh", Args: []string{"-c", script}, Env: []string{"PATH=/usr/bin:/bin"}}
 }
-
-func TestSmoke(t *testing.T) {
-	j := newTestJail(t)
-	res := run(t, j, sh("echo hello; echo err >&2; exit 3"))
-	t.Logf("%+v stdout=%q stderr=%q", res, res.Stdout, res.Stderr)
-	require.Equal(t, 3, res.ExitCode)
-}

@@ -29,7 +29,7 @@ func TestTableConsistent(t *testing.T) {
 	for _, n := range Hostile {
 		require.False(t, allowed[n], "%s is both allowed and hostile", n)
 	}
-	for _, n := range []string{"clone", "clone3", "socket", "socketpair", "personality"} {
+	for _, n := range []string{"clone", "clone3", "socket", "socketpair", "personality", "mknod", "mknodat"} {
 		require.False(t, allowed[n], "%s must only be allowed with argument rules", n)
 	}
 }

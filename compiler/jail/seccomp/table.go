@@ -89,6 +89,9 @@ var Allowed = [][]string{
 		"fsync", "fdatasync", "sync_file_range", "flock", "fcntl", "dup", "dup2", "dup3",
 		"pipe", "pipe2", "getcwd", "chdir", "fchdir", "umask",
 		"utime", "utimes", "utimensat", "futimesat",
+		// Reading extended attributes (ls -l asks for ACLs); setting
+		// them is not allowed.
+		"getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr",
 		"sendfile", "copy_file_range", "splice", "tee", "fadvise64", "readahead",
 		// ioctl is unrestricted: a job has no terminal (stdio are pipes,
 		// no /dev/tty or /dev/pts), so TIOCSTI-style injection has no
@@ -172,6 +175,10 @@ func Table() []Rule {
 		// personality(2) only to query or set the default (glibc and
 		// setarch probe it); other personas re-enable legacy layouts
 		// such as READ_IMPLIES_EXEC or ADDR_NO_RANDOMIZE.
+		// mknod only for FIFOs (device nodes need CAP_MKNOD anyway, and
+		// the job must not probe for them).
+		Rule{Name: "mknod", Action: Allow, Args: []Arg{{Index: 1, Op: OpMaskedEqual, Mask: unix.S_IFMT, Value: unix.S_IFIFO}}},
+		Rule{Name: "mknodat", Action: Allow, Args: []Arg{{Index: 2, Op: OpMaskedEqual, Mask: unix.S_IFMT, Value: unix.S_IFIFO}}},
 		Rule{Name: "personality", Action: Allow, Args: []Arg{{Index: 0, Op: OpEqual, Value: 0}}},
 		Rule{Name: "personality", Action: Allow, Args: []Arg{{Index: 0, Op: OpEqual, Value: 0xffffffff}}},
 	)
