@@ -11,6 +11,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
+	"github.com/rocket-sandbox/rocket-sandbox/server"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
@@ -22,6 +23,7 @@ type appConfig struct {
 	Listen string `json:"listen"`
 	// StateDir holds the prepared toolchain (see toolchain.DefaultStateDir).
 	StateDir string          `json:"state_dir"`
+	Server   server.Config   `json:"server"`
 	Service  sandbox.Config  `json:"service"`
 	Compiler compiler.Config `json:"compiler"`
 	Runtime  wasmrt.Config   `json:"runtime"`
@@ -35,6 +37,7 @@ func defaultConfig() appConfig {
 		Listen:   "127.0.0.1:8080",
 		StateDir: toolchain.DefaultStateDir(),
 		Runtime:  wasmrt.DefaultConfig(),
+		Server:   server.DefaultConfig(),
 	}
 }
 
@@ -79,6 +82,10 @@ func loadConfig(path string) (appConfig, error) {
 				return cfg, fmt.Errorf("%s=%q: %w", e.name, v, err)
 			}
 		}
+	}
+	// One stub limit: the HTTP layer enforces the service's.
+	if cfg.Service.MaxStubBytes != 0 {
+		cfg.Server.MaxStubBytes = cfg.Service.MaxStubBytes
 	}
 	return cfg, nil
 }

@@ -1,0 +1,40 @@
+# rocket-sandbox: the two commands a newcomer needs are `make run` and
+# `make test`; both set up whatever is missing first.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/rocket-sandbox
+# Go test timeout for the whole suite (CI has 90 minutes in all).
+TEST_TIMEOUT ?= 45m
+
+.PHONY: all packages build setup run test lint bench clean
+
+all: build
+
+# Debian packages (rustc-web, lld, wasi-libc, libseccomp-dev, ...).
+packages:
+	@./scripts/install-packages.sh
+
+build: packages
+	@echo "[build] $(BIN)"
+	@$(GO) build -o $(BIN) .
+
+# Toolchain: wasm std sysroot, patched Rocket, prepared dependencies.
+setup: build
+	@./$(BIN) setup
+
+run: setup
+	./$(BIN) serve
+
+test: setup
+	@echo "[test] go vet"
+	@$(GO) vet ./...
+	@echo "[test] go test (real rustc, Rocket, jail, wazero, HTTP server)"
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+lint:
+	@test -z "$$(gofmt -l . | grep -v '^harnesses/.patched' | tee /dev/stderr)"
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest ./...
+
+clean:
+	rm -rf bin

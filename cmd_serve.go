@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/rocket-sandbox/rocket-sandbox/server"
+)
+
+func cmdServe(ctx context.Context, argv []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	configPath := fs.String("config", "", "JSON config file")
+	listen := fs.String("listen", "", "address to listen on (default 127.0.0.1:8080; $ROCKET_SANDBOX_LISTEN)")
+	if err := fs.Parse(argv); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	a, err := newApp(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close(context.Background())
+
+	app := server.New(cfg.Server, a.svc, log)
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listen(cfg.Listen) }()
+	log.Info("rocket-sandbox listening", "addr", "http://"+cfg.Listen)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		log.Info("shutting down")
+		return app.ShutdownWithTimeout(30 * time.Second)
+	}
+}

@@ -1,0 +1,333 @@
+package main
+
+// End-to-end tests of the one binary's main path: the real Fiber server on
+// a loopback port, the real compile jail running Debian's rustc against
+// the prepared Rocket 0.5.1, and the real wazero engine. They need
+// `make setup` to have run (make test does it first).
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/server"
+	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
+)
+
+// Limits small enough to keep the limit tests quick.
+const (
+	testRunTimeout = 3 * time.Second
+	testMemory     = 64 << 20
+	testStdoutCap  = 64 << 10
+)
+
+var baseURL string
+
+func TestMain(m *testing.M) {
+	jail.MaybeInit() // the jail re-executes this test binary as its init
+	os.Exit(runWithServer(m))
+}
+
+func runWithServer(m *testing.M) int {
+	ctx := context.Background()
+	cfg := defaultConfig()
+	cfg.Runtime.Timeout = testRunTimeout
+	cfg.Runtime.MemoryLimitBytes = testMemory
+	cfg.Runtime.StdoutLimitBytes = testStdoutCap
+	a, err := newApp(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: cannot start the service (did `make setup` run?):", err)
+		return 1
+	}
+	defer a.Close(ctx)
+	app := server.New(cfg.Server, a.svc, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: listen:", err)
+		return 1
+	}
+	go app.Listener(ln)
+	defer app.Shutdown()
+	baseURL = "http://" + ln.Addr().String()
+	return m.Run()
+}
+
+func readTestdata(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "e2e", name))
+	require.NoError(t, err)
+	return string(b)
+}
+
+type apiResponse struct {
+	Status  string `json:"status"`
+	Seed    string `json:"seed"`
+	Error   string `json:"error"`
+	Field   string `json:"field"`
+	Compile *struct {
+		Success     bool   `json:"success"`
+		Stderr      string `json:"stderr"`
+		ModuleBytes int    `json:"module_bytes"`
+		Diagnostics []struct {
+			Level   string `json:"level"`
+			Message string `json:"message"`
+			Line    int    `json:"line"`
+			Column  int    `json:"column"`
+		} `json:"diagnostics"`
+	} `json:"compile"`
+	Run *struct {
+		ExitCode        *int32 `json:"exit_code"`
+		Trap            string `json:"trap"`
+		Stdout          string `json:"stdout"`
+		Stderr          string `json:"stderr"`
+		StdoutTruncated bool   `json:"stdout_truncated"`
+		DurationMS      int64  `json:"duration_ms"`
+	} `json:"run"`
+}
+
+func post(t *testing.T, path, contentType string, body []byte) (int, []byte) {
+	t.Helper()
+	resp, err := http.Post(baseURL+path, contentType, bytes.NewReader(body))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, b
+}
+
+func execute(t *testing.T, req map[string]any) (apiResponse, []byte) {
+	t.Helper()
+	body, err := json.Marshal(req)
+	require.NoError(t, err)
+	code, raw := post(t, "/api/v1/execute", "application/json", body)
+	require.Equal(t, http.StatusOK, code, "body: %s", raw)
+	var r apiResponse
+	require.NoError(t, json.Unmarshal(raw, &r), "body: %s", raw)
+	return r, raw
+}
+
+func probe(t *testing.T, command string, extra map[string]any) apiResponse {
+	t.Helper()
+	req := map[string]any{"harness": "program", "stub": readTestdata(t, "probe.rs"), "args": map[string]any{"stdin": command}}
+	for k, v := range extra {
+		req[k] = v
+	}
+	r, _ := execute(t, req)
+	require.NotNil(t, r.Compile)
+	require.True(t, r.Compile.Success, "probe must compile: %s", r.Compile.Stderr)
+	require.NotNil(t, r.Run)
+	return r
+}
+
+func TestHelloWorldThroughTheAPI(t *testing.T) {
+	r, _ := execute(t, map[string]any{"harness": "program", "stub": readTestdata(t, "hello.rs")})
+	assert.Equal(t, "ok", r.Status)
+	require.NotNil(t, r.Run)
+	assert.Contains(t, r.Run.Stdout, `Some("Hello, world!")`)
+	assert.Greater(t, r.Compile.ModuleBytes, 0)
+	require.NotNil(t, r.Run.ExitCode)
+	assert.EqualValues(t, 0, *r.Run.ExitCode)
+}
+
+func TestCompileErrorReturnsDiagnostics(t *testing.T) {
+	r, _ := execute(t, map[string]any{"harness": "program", "stub": readTestdata(t, "compile_error.rs")})
+	assert.Equal(t, "compile_error", r.Status)
+	require.NotNil(t, r.Compile)
+	assert.False(t, r.Compile.Success)
+	assert.Nil(t, r.Run, "nothing runs after a failed compile")
+	assert.Contains(t, r.Compile.Stderr, "mismatched types")
+	require.NotEmpty(t, r.Compile.Diagnostics)
+	d := r.Compile.Diagnostics[0]
+	assert.Equal(t, "error", d.Level)
+	assert.Equal(t, 2, d.Line, "the error is on line 2 of the stub")
+	assert.Equal(t, 18, d.Column)
+}
+
+func TestGuestPanicIsRuntimeError(t *testing.T) {
+	r := probe(t, "panic", nil)
+	assert.Equal(t, "runtime_error", r.Status)
+	assert.Contains(t, r.Run.Stderr, "boom from the guest")
+	assert.NotEmpty(t, r.Run.Trap)
+}
+
+func TestNonZeroExitIsRuntimeError(t *testing.T) {
+	r := probe(t, "exit3", nil)
+	assert.Equal(t, "runtime_error", r.Status)
+	require.NotNil(t, r.Run.ExitCode)
+	assert.EqualValues(t, 3, *r.Run.ExitCode)
+}
+
+func TestInfiniteLoopTimesOut(t *testing.T) {
+	start := time.Now()
+	r := probe(t, "loop", nil)
+	assert.Equal(t, "timeout", r.Status)
+	// The run itself stops at the deadline plus a small margin.
+	assert.Less(t, r.Run.DurationMS, (testRunTimeout + 2*time.Second).Milliseconds())
+	assert.GreaterOrEqual(t, r.Run.DurationMS, testRunTimeout.Milliseconds()-100)
+	t.Logf("request took %v", time.Since(start))
+}
+
+func TestAllocationPastTheCapIsMemoryLimit(t *testing.T) {
+	r := probe(t, "alloc", nil)
+	assert.Equal(t, "memory_limit", r.Status, "stderr: %s", r.Run.Stderr)
+}
+
+func TestEndlessPrintingIsOutputLimit(t *testing.T) {
+	r := probe(t, "print", nil)
+	assert.Equal(t, "output_limit", r.Status)
+	assert.True(t, r.Run.StdoutTruncated)
+	assert.Len(t, r.Run.Stdout, testStdoutCap)
+	assert.True(t, strings.HasPrefix(r.Run.Stdout, strings.Repeat("y", 80)+"\n"))
+}
+
+func TestWallClockIsFrozen(t *testing.T) {
+	r := probe(t, "time", nil)
+	assert.Equal(t, "ok", r.Status)
+	frozen := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	assert.Equal(t, fmt.Sprint(frozen), strings.TrimSpace(r.Run.Stdout))
+}
+
+func TestRandomnessFollowsTheSeed(t *testing.T) {
+	a1 := probe(t, "rand", map[string]any{"seed": 1})
+	a2 := probe(t, "rand", map[string]any{"seed": 1})
+	b := probe(t, "rand", map[string]any{"seed": 2})
+	def1 := probe(t, "rand", nil)
+	def2 := probe(t, "rand", nil)
+	for _, r := range []apiResponse{a1, a2, b, def1, def2} {
+		require.Equal(t, "ok", r.Status)
+		require.Len(t, strings.Fields(r.Run.Stdout), 2, "rand::random and RandomState")
+	}
+	assert.Equal(t, a1.Run.Stdout, a2.Run.Stdout, "same seed, same bytes")
+	randA, hashA := strings.Fields(a1.Run.Stdout)[0], strings.Fields(a1.Run.Stdout)[1]
+	randB, hashB := strings.Fields(b.Run.Stdout)[0], strings.Fields(b.Run.Stdout)[1]
+	assert.NotEqual(t, randA, randB, "rand::random differs with the seed")
+	assert.NotEqual(t, hashA, hashB, "RandomState differs with the seed")
+	assert.Equal(t, def1.Run.Stdout, def2.Run.Stdout, "the derived seed is stable")
+	assert.Equal(t, def1.Seed, def2.Seed)
+	assert.Equal(t, "1", a1.Seed)
+}
+
+// normalize drops what legitimately varies between two runs of the same
+// request: timings, resource usage of the compiler, and cache hits.
+func normalize(t *testing.T, raw []byte) map[string]any {
+	t.Helper()
+	var v map[string]any
+	require.NoError(t, json.Unmarshal(raw, &v))
+	for _, section := range []string{"compile", "run"} {
+		s, ok := v[section].(map[string]any)
+		if !ok {
+			continue
+		}
+		delete(s, "duration_ms")
+		delete(s, "cached")
+		if u, ok := s["usage"].(map[string]any); ok {
+			delete(u, "wall_ms")
+			delete(u, "cpu_ms")
+			if section == "compile" {
+				delete(u, "peak_memory_bytes")
+			}
+		}
+	}
+	return v
+}
+
+func TestSameRequestSameBytes(t *testing.T) {
+	req := map[string]any{"harness": "program", "stub": readTestdata(t, "hello.rs")}
+	_, raw1 := execute(t, req)
+	_, raw2 := execute(t, req)
+	assert.Equal(t, normalize(t, raw1), normalize(t, raw2))
+}
+
+func TestPreparedDependenciesAreNotRebuilt(t *testing.T) {
+	m, err := toolchain.Load(defaultConfig().StateDir)
+	require.NoError(t, err)
+	snapshot := func() map[string]time.Time {
+		out := map[string]time.Time{}
+		for _, dir := range []string{m.TargetDeps, m.HostDeps, m.Sysroot} {
+			require.NoError(t, filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+				if err == nil && !info.IsDir() {
+					out[p] = info.ModTime()
+				}
+				return err
+			}))
+		}
+		return out
+	}
+	before := snapshot()
+	require.NotEmpty(t, before)
+	// A stub the service has not compiled before in this process.
+	stub := readTestdata(t, "hello.rs") + fmt.Sprintf("\n// %d\n", time.Now().UnixNano())
+	r, _ := execute(t, map[string]any{"harness": "program", "stub": stub})
+	require.Equal(t, "ok", r.Status)
+	assert.Equal(t, before, snapshot(), "a user compile must not touch the prepared artifacts")
+}
+
+func TestBadInputGetsClearErrors(t *testing.T) {
+	big := strings.Repeat("a", 64<<10+1)
+	cases := []struct {
+		name      string
+		body      []byte
+		wantCode  int
+		wantField string
+	}{
+		{"malformed JSON", []byte(`{"harness": "program", "stub": `), 400, ""},
+		{"unknown harness", []byte(`{"harness": "nope", "stub": "fn main(){}"}`), 404, "harness"},
+		{"missing stub", []byte(`{"harness": "program"}`), 400, "stub"},
+		{"over-long stub", []byte(`{"harness": "program", "stub": "` + big + `"}`), 413, "stub"},
+		{"invalid UTF-8", append([]byte(`{"harness": "program", "stub": "fn main(){}`), 0xff, '"', '}'), 400, ""},
+		{"wrong arg type", []byte(`{"harness": "program", "stub": "fn main(){}", "args": {"stdin": 5}}`), 400, "args.stdin"},
+		{"unknown arg", []byte(`{"harness": "program", "stub": "fn main(){}", "args": {"flags": "-C linker=/bin/sh"}}`), 400, "args.flags"},
+		{"args not an object", []byte(`{"harness": "program", "stub": "fn main(){}", "args": [1]}`), 400, "args"},
+		{"body too large", bytes.Repeat([]byte("x"), 2<<20), 413, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, raw := post(t, "/api/v1/execute", "application/json", c.body)
+			assert.Equal(t, c.wantCode, code, "body: %s", raw)
+			var r apiResponse
+			require.NoError(t, json.Unmarshal(raw, &r), "error bodies are JSON: %s", raw)
+			assert.Equal(t, "invalid_request", r.Status)
+			assert.NotEmpty(t, r.Error)
+			if c.wantField != "" {
+				assert.Equal(t, c.wantField, r.Field)
+			}
+		})
+	}
+}
+
+func TestHarnessesAndHealth(t *testing.T) {
+	resp, err := http.Get(baseURL + "/api/v1/harnesses")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var body struct {
+		Harnesses []struct {
+			ID         string          `json:"id"`
+			ArgsSchema json.RawMessage `json:"args_schema"`
+		} `json:"harnesses"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	var ids []string
+	for _, h := range body.Harnesses {
+		ids = append(ids, h.ID)
+		assert.True(t, json.Valid(h.ArgsSchema))
+	}
+	assert.Contains(t, ids, "program")
+
+	hr, err := http.Get(baseURL + "/healthz")
+	require.NoError(t, err)
+	hr.Body.Close()
+	assert.Equal(t, http.StatusOK, hr.StatusCode)
+}

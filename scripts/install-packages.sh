@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages listed in toolchain/debian-packages.txt that
+# are missing. Idempotent: with everything present it only reads dpkg.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mapfile -t pkgs < <(grep -vE '^\s*(#|$)' toolchain/debian-packages.txt)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "[packages] all ${#pkgs[@]} Debian packages present"
+  exit 0
+fi
+echo "[packages] installing: ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+start=$(date +%s)
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "[packages] installed in $(( $(date +%s) - start ))s"
