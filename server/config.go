@@ -12,6 +12,10 @@ type Config struct {
 	// MaxStubBytes caps the Rust stub itself, in bytes of UTF-8; larger
 	// stubs are refused with 413. Default 64 KiB.
 	MaxStubBytes int
+	// MaxHeaderBytes caps the request line and headers together (fasthttp's
+	// ReadBufferSize), which bounds the run route's query string; more is
+	// refused with 431. Default 8 KiB.
+	MaxHeaderBytes int
 	// ReadTimeout bounds reading one whole request, body included.
 	// Default 30 s.
 	ReadTimeout time.Duration
@@ -33,6 +37,7 @@ func DefaultConfig() Config {
 	return Config{
 		MaxBodyBytes:   1 << 20,
 		MaxStubBytes:   64 << 10,
+		MaxHeaderBytes: 8 << 10,
 		ReadTimeout:    30 * time.Second,
 		WriteTimeout:   120 * time.Second,
 		IdleTimeout:    120 * time.Second,
@@ -48,6 +53,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxStubBytes <= 0 {
 		c.MaxStubBytes = d.MaxStubBytes
+	}
+	if c.MaxHeaderBytes <= 0 {
+		c.MaxHeaderBytes = d.MaxHeaderBytes
 	}
 	if c.ReadTimeout <= 0 {
 		c.ReadTimeout = d.ReadTimeout

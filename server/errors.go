@@ -151,6 +151,8 @@ func (s *server) fromFiber(c *fiber.Ctx, fe *fiber.Error) (int, problem) {
 		p.Message = fmt.Sprintf("method %s is not allowed on %s", c.Method(), c.Path())
 	case code == fiber.StatusRequestEntityTooLarge:
 		p.Message = fmt.Sprintf("request body is larger than the %d-byte limit", s.cfg.MaxBodyBytes)
+	case code == fiber.StatusRequestHeaderFieldsTooLarge:
+		p.Message = fmt.Sprintf("request line and headers are larger than the %d-byte limit", s.cfg.MaxHeaderBytes)
 	case code == fiber.StatusTooManyRequests || code == fiber.StatusServiceUnavailable:
 		p = problem{Status: sandbox.StatusOverloaded, Message: "the service is busy; retry shortly"}
 	case code == fiber.StatusGatewayTimeout:

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,9 +16,9 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 )
 
-// serve runs app on a loopback listener. Only the body limit needs it:
-// fasthttp refuses an over-limit body while reading the request, and
-// app.Test reports that as an error instead of returning the response.
+// serve runs app on a loopback listener. Only the size limits need it:
+// fasthttp refuses an over-limit request while reading it, and app.Test
+// reports that as an error instead of returning the response.
 func serve(t *testing.T, app *fiber.App) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -59,6 +60,30 @@ func TestBodyOverLimitIs413JSON(t *testing.T) {
 
 	// Just under the limit goes through, so the 413 above is the limit's.
 	resp, err := client.Post(base+"/api/v1/run/hello", "text/plain", bytes.NewReader(bytes.Repeat([]byte("a"), 1024)))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, fiber.StatusOK, resp.StatusCode)
+}
+
+func TestHeadersOverLimitIs431JSON(t *testing.T) {
+	svc := &fakeService{resp: okResponse()}
+	app, _ := testApp(t, svc, Config{MaxHeaderBytes: 2048})
+	base := serve(t, app)
+	client := &http.Client{Timeout: 10 * time.Second}
+
+	long := base + "/api/v1/run/hello?x=" + strings.Repeat("a", 3000)
+	resp, err := client.Post(long, "text/plain", strings.NewReader("fn main() {}"))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	r := result{code: resp.StatusCode, header: resp.Header, body: b}
+	p := assertProblem(t, r, fiber.StatusRequestHeaderFieldsTooLarge, sandbox.StatusInvalidRequest, "")
+	assert.Contains(t, p.Message, "2048-byte limit")
+	assert.Zero(t, svc.callCount())
+
+	// A query that fits goes through, so the 431 above is the limit's.
+	resp, err = client.Post(base+"/api/v1/run/hello?x="+strings.Repeat("a", 1000), "text/plain", strings.NewReader("fn main() {}"))
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, fiber.StatusOK, resp.StatusCode)

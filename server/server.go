@@ -46,6 +46,7 @@ func New(cfg Config, svc Service, log *slog.Logger) *fiber.App {
 	s := &server{cfg: cfg.withDefaults(), svc: svc, log: log}
 	app := fiber.New(fiber.Config{
 		BodyLimit:             s.cfg.MaxBodyBytes,
+		ReadBufferSize:        s.cfg.MaxHeaderBytes,
 		ReadTimeout:           s.cfg.ReadTimeout,
 		WriteTimeout:          s.cfg.WriteTimeout,
 		IdleTimeout:           s.cfg.IdleTimeout,

@@ -351,12 +351,13 @@ func TestDefaultConfig(t *testing.T) {
 	d := DefaultConfig()
 	assert.Equal(t, 1<<20, d.MaxBodyBytes)
 	assert.Equal(t, 64<<10, d.MaxStubBytes)
+	assert.Equal(t, 8<<10, d.MaxHeaderBytes)
 	assert.Equal(t, 90*time.Second, d.RequestTimeout)
 	assert.Equal(t, 120*time.Second, d.WriteTimeout)
 	assert.Positive(t, d.ReadTimeout)
 	assert.Positive(t, d.IdleTimeout)
 	assert.Equal(t, d, Config{}.withDefaults(), "zero fields take the defaults")
-	custom := Config{MaxBodyBytes: 10, MaxStubBytes: 5, ReadTimeout: 1, WriteTimeout: 2, IdleTimeout: 3, RequestTimeout: 4}
+	custom := Config{MaxBodyBytes: 10, MaxStubBytes: 5, MaxHeaderBytes: 6, ReadTimeout: 1, WriteTimeout: 2, IdleTimeout: 3, RequestTimeout: 4}
 	assert.Equal(t, custom, custom.withDefaults(), "set fields are kept")
 }
 
