@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Host runs commands with no isolation at all: a fresh temporary work
@@ -39,7 +41,12 @@ func (h *Host) Run(ctx context.Context, cmd Command) (Result, error) {
 		return Result{}, fmt.Errorf("jail: host work dir: %w", err)
 	}
 	defer os.RemoveAll(work)
-	if err := writeFiles(work, cmd.Files, -1, -1); err != nil {
+	workFD, err := unix.Open(work, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return Result{}, fmt.Errorf("jail: host work dir: %w", err)
+	}
+	defer unix.Close(workFD)
+	if err := writeFiles(workFD, cmd.Files, -1, -1); err != nil {
 		return Result{}, err
 	}
 
@@ -130,7 +137,7 @@ func (h *Host) Run(ctx context.Context, cmd Command) (Result, error) {
 	if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
 		res.Usage.PeakMemoryBytes = ru.Maxrss * 1024
 	}
-	res.Files, err = collectFiles(work, cmd.Collect, DefaultMaxCollectFileBytes)
+	res.Files, err = collectFiles(workFD, cmd.Collect, DefaultMaxCollectFileBytes)
 	if err != nil {
 		return Result{}, err
 	}

@@ -22,6 +22,7 @@ const initMarker = "__rocket_jail_init"
 const (
 	configFD = 3 // read end: the initConfig as JSON, then EOF = "go"
 	statusFD = 4 // write end: an error message, or EOF at a successful exec
+	workFD   = 5 // the job's detached work tmpfs (see newWorkMount)
 )
 
 // initFailedExit is the init's exit code when it fails before exec.
@@ -36,11 +37,9 @@ type initConfig struct {
 	Env  []string `json:"env"`
 
 	Hostname string `json:"hostname"`
-	// NewRoot is an empty host directory on which the new root tmpfs is
-	// mounted (in the job's mount namespace only).
-	NewRoot string `json:"new_root"`
-	// Work is the host directory of the job's work tmpfs, bound at /work.
-	Work     string   `json:"work"`
+	// NewRoot is a host directory (the state dir) on which the new root
+	// tmpfs is mounted, in the job's mount namespace only.
+	NewRoot  string   `json:"new_root"`
 	ReadOnly []string `json:"read_only"`
 	TmpBytes int64    `json:"tmp_bytes"`
 
@@ -197,8 +196,8 @@ func runInit() error {
 //
 //   - every mount made private, so nothing propagates back to the host;
 //   - a new root on a small tmpfs (on cfg.NewRoot, seen only here);
-//   - /work: the job's work tmpfs (mounted and filled by the parent),
-//     bound read-write, nosuid, nodev, noexec;
+//   - /work: the job's work tmpfs, created and filled by the parent as a
+//     detached mount (nosuid, nodev, noexec) and attached here;
 //   - /tmp: a fresh size-capped tmpfs, nosuid, nodev, noexec;
 //   - /dev: a read-only tmpfs holding bind mounts of the host's null, zero
 //     and urandom, and the fd/stdin/stdout/stderr symlinks;
@@ -227,12 +226,8 @@ func buildRoot(cfg *initConfig) error {
 	}
 
 	// /work
-	work := filepath.Join(root, "work")
-	if err := unix.Mount(cfg.Work, work, "", unix.MS_BIND, ""); err != nil {
-		return fmt.Errorf("bind /work: %w", err)
-	}
-	if err := unix.Mount("", work, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
-		return fmt.Errorf("remount /work: %w", err)
+	if err := unix.MoveMount(workFD, "", unix.AT_FDCWD, filepath.Join(root, "work"), unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+		return fmt.Errorf("attach /work: %w", err)
 	}
 
 	// /tmp

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -71,24 +72,24 @@ func checkName(name string) error {
 	return nil
 }
 
-// writeFiles puts a command's input files into dir (which nothing
-// untrusted has touched yet), owned by uid:gid so the job may replace them.
-// uid < 0 leaves ownership alone.
-func writeFiles(dir string, files map[string][]byte, uid, gid int) error {
+// writeFiles puts a command's input files into the work directory open at
+// dirfd (which nothing untrusted has touched yet), owned by uid:gid so the
+// job may replace them. uid < 0 leaves ownership alone.
+func writeFiles(dirfd int, files map[string][]byte, uid, gid int) error {
 	for name, data := range files {
 		if err := checkName(name); err != nil {
 			return err
 		}
-		path := filepath.Join(dir, name)
 		if parent := filepath.Dir(name); parent != "." {
-			if err := mkdirOwned(dir, parent, uid, gid); err != nil {
+			if err := mkdirOwned(dirfd, parent, uid, gid); err != nil {
 				return err
 			}
 		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o644)
+		fd, err := unix.Openat(dirfd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
 		if err != nil {
 			return fmt.Errorf("jail: write input %q: %w", name, err)
 		}
+		f := os.NewFile(uintptr(fd), name)
 		_, werr := f.Write(data)
 		if uid >= 0 && werr == nil {
 			werr = f.Chown(uid, gid)
@@ -103,17 +104,18 @@ func writeFiles(dir string, files map[string][]byte, uid, gid int) error {
 	return nil
 }
 
-// mkdirOwned creates dir/rel and any missing parents, chowning new ones.
-func mkdirOwned(dir, rel string, uid, gid int) error {
-	cur := dir
-	for _, part := range splitPath(rel) {
+// mkdirOwned creates rel (below dirfd) and any missing parents, chowning
+// the new ones.
+func mkdirOwned(dirfd int, rel string, uid, gid int) error {
+	cur := ""
+	for _, part := range strings.Split(rel, "/") {
 		cur = filepath.Join(cur, part)
-		err := os.Mkdir(cur, 0o755)
-		if errors.Is(err, os.ErrExist) {
+		err := unix.Mkdirat(dirfd, cur, 0o755)
+		if errors.Is(err, unix.EEXIST) {
 			continue
 		}
 		if err == nil && uid >= 0 {
-			err = os.Lchown(cur, uid, gid)
+			err = unix.Fchownat(dirfd, cur, uid, gid, unix.AT_SYMLINK_NOFOLLOW)
 		}
 		if err != nil {
 			return fmt.Errorf("jail: create input directory %q: %w", rel, err)
@@ -122,35 +124,22 @@ func mkdirOwned(dir, rel string, uid, gid int) error {
 	return nil
 }
 
-func splitPath(rel string) []string {
-	var parts []string
-	for rel != "." && rel != "" {
-		parts = append([]string{filepath.Base(rel)}, parts...)
-		rel = filepath.Dir(rel)
-	}
-	return parts
-}
-
-// collectFiles reads the named files back from dir after the job is gone.
-// The job controlled the directory's contents, so every name is resolved
-// with openat2 beneath dir, refusing symlinks at any component and
-// crossing no mount; only regular files of at most limit bytes are read.
-// Anything else is simply absent from the result, like a missing file.
-func collectFiles(dir string, names []string, limit int64) (map[string][]byte, error) {
+// collectFiles reads the named files back from the work directory open at
+// dirfd, after the job is gone. The job controlled the directory's
+// contents, so every name is resolved with openat2 beneath dirfd, refusing
+// symlinks at any component and crossing no mount; only regular files of
+// at most limit bytes are read. Anything else is simply absent from the
+// result, like a missing file.
+func collectFiles(dirfd int, names []string, limit int64) (map[string][]byte, error) {
 	if len(names) == 0 {
 		return nil, nil
 	}
-	root, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("jail: open work directory: %w", err)
-	}
-	defer unix.Close(root)
 	out := make(map[string][]byte, len(names))
 	for _, name := range names {
 		if err := checkName(name); err != nil {
 			return nil, err
 		}
-		data, ok, err := collectOne(root, name, limit)
+		data, ok, err := collectOne(dirfd, name, limit)
 		if err != nil {
 			return nil, err
 		}

@@ -1,7 +1,6 @@
 package jail
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -12,9 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -60,9 +56,6 @@ func New(p Policy) (*Jail, error) {
 	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("jail: state dir: %w", err)
 	}
-	if err := makePrivateMount(p.StateDir); err != nil {
-		return nil, err
-	}
 	cg, err := newCgroupManager(p.CgroupParent, p.CPUQuotaMillicores)
 	if err != nil {
 		return nil, err
@@ -73,98 +66,14 @@ func New(p Policy) (*Jail, error) {
 // Policy returns the policy in force, with its defaults filled in.
 func (j *Jail) Policy() Policy { return j.policy }
 
-// makePrivateMount makes dir a mount point of its own with private
-// propagation, so the per-job work mounts made below it never propagate
-// into other mount namespaces (on hosts whose / is shared, as under
-// systemd) and theirs never into ours.
-func makePrivateMount(dir string) error {
-	mounted, err := isMountPoint(dir)
-	if err != nil {
-		return err
-	}
-	if !mounted {
-		if err := unix.Mount(dir, dir, "", unix.MS_BIND, ""); err != nil {
-			return fmt.Errorf("jail: bind state dir: %w", err)
-		}
-	}
-	if err := unix.Mount("", dir, "", unix.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("jail: make state dir private: %w", err)
-	}
-	return nil
-}
-
-func isMountPoint(dir string) (bool, error) {
-	mounts, err := mountPoints()
-	if err != nil {
-		return false, err
-	}
-	for _, m := range mounts {
-		if m == dir {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-// mountPoints lists the mount points of this mount namespace.
-func mountPoints() ([]string, error) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return nil, fmt.Errorf("jail: mountinfo: %w", err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) > 4 {
-			out = append(out, unescapeMountinfo(fields[4]))
-		}
-	}
-	return out, sc.Err()
-}
-
-// unescapeMountinfo undoes the octal escapes (\040 for space...).
-func unescapeMountinfo(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
 // Recover removes what a crashed earlier run of the server left: job
-// cgroups (killing their processes), work-dir mounts and job directories.
-// Call it once at start-up, before the first Run; it must not run while
-// this policy's jobs are running.
+// cgroups, killing their processes, and anything in the state directory.
+// (Jobs make no host mounts: see newWorkMount.) Call it once at start-up,
+// before the first Run; it must not run while this policy's jobs run.
 func (j *Jail) Recover() error {
 	var errs []error
 	if err := j.cg.recoverLeftovers(); err != nil {
 		errs = append(errs, err)
-	}
-	mounts, err := mountPoints()
-	if err != nil {
-		return err
-	}
-	// Deepest first.
-	sort.Sort(sort.Reverse(sort.StringSlice(mounts)))
-	for _, m := range mounts {
-		if strings.HasPrefix(m, j.policy.StateDir+"/") {
-			if err := unix.Unmount(m, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
-				errs = append(errs, fmt.Errorf("jail: unmount %s: %w", m, err))
-			}
-		}
 	}
 	entries, err := os.ReadDir(j.policy.StateDir)
 	if err != nil {
@@ -178,17 +87,10 @@ func (j *Jail) Recover() error {
 	return errors.Join(errs...)
 }
 
-// Close removes the parent cgroup and the state directory's own mount.
-// Call it after every Run has returned; the Jail is unusable afterwards.
+// Close removes the parent cgroup. Call it after every Run has returned;
+// the Jail is unusable afterwards.
 func (j *Jail) Close() error {
-	var errs []error
-	if err := j.cg.removeParent(); err != nil {
-		errs = append(errs, err)
-	}
-	if err := unix.Unmount(j.policy.StateDir, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
-		errs = append(errs, fmt.Errorf("jail: unmount state dir: %w", err))
-	}
-	return errors.Join(errs...)
+	return j.cg.removeParent()
 }
 
 // jobCloneFlags are the namespaces of a job: its own mounts (the new root),
@@ -222,32 +124,13 @@ func (j *Jail) Run(ctx context.Context, cmd Command) (res Result, err error) {
 		return Result{}, err
 	}
 
-	// The job's host directory: work/ is a size-capped tmpfs mounted
-	// here, in the host's mount namespace, so its contents outlive the
-	// job for collection; root/ is only a mount point for the job's new
-	// root inside its own namespace.
-	jobDir := filepath.Join(j.policy.StateDir, id)
-	work := filepath.Join(jobDir, "work")
-	newRoot := filepath.Join(jobDir, "root")
-	if err := os.Mkdir(jobDir, 0o700); err != nil {
-		return Result{}, fmt.Errorf("jail: job dir: %w", err)
+	workFD, err := newWorkMount(lim.WorkDirBytes, j.policy.UID, j.policy.GID)
+	if err != nil {
+		return Result{}, err
 	}
-	defer func() {
-		if cerr := removeJobDir(jobDir, work); cerr != nil && err == nil {
-			res, err = Result{}, cerr
-		}
-	}()
-	for _, d := range []string{work, newRoot} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			return Result{}, fmt.Errorf("jail: job dir: %w", err)
-		}
-	}
-	opts := fmt.Sprintf("size=%d,nr_inodes=%d,mode=0700,uid=%d,gid=%d",
-		lim.WorkDirBytes, max(lim.WorkDirBytes/4096, 1024), j.policy.UID, j.policy.GID)
-	if err := unix.Mount("tmpfs", work, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, opts); err != nil {
-		return Result{}, fmt.Errorf("jail: mount work dir: %w", err)
-	}
-	if err := writeFiles(work, cmd.Files, j.policy.UID, j.policy.GID); err != nil {
+	work := os.NewFile(uintptr(workFD), "work")
+	defer work.Close()
+	if err := writeFiles(workFD, cmd.Files, j.policy.UID, j.policy.GID); err != nil {
 		return Result{}, err
 	}
 
@@ -261,11 +144,11 @@ func (j *Jail) Run(ctx context.Context, cmd Command) (res Result, err error) {
 		}
 	}()
 
-	res, err = j.run(ctx, cmd, lim, cg, work, newRoot)
+	res, err = j.run(ctx, cmd, lim, cg, work)
 	if err != nil {
 		return Result{}, err
 	}
-	res.Files, err = collectFiles(work, cmd.Collect, min(j.policy.MaxCollectFileBytes, lim.WorkDirBytes))
+	res.Files, err = collectFiles(workFD, cmd.Collect, min(j.policy.MaxCollectFileBytes, lim.WorkDirBytes))
 	if err != nil {
 		return Result{}, err
 	}
@@ -274,10 +157,10 @@ func (j *Jail) Run(ctx context.Context, cmd Command) (res Result, err error) {
 
 // run starts the init in the job's cgroup, feeds it its configuration and
 // supervises it until the whole job has exited.
-func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, work, newRoot string) (Result, error) {
+func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, work *os.File) (Result, error) {
 	cfg := initConfig{
 		Path: cmd.Path, Args: cmd.Args, Env: cmd.Env,
-		Hostname: j.policy.Hostname, NewRoot: newRoot, Work: work,
+		Hostname: j.policy.Hostname, NewRoot: j.policy.StateDir,
 		ReadOnly: j.policy.ReadOnlyPaths, TmpBytes: j.policy.TmpBytes,
 		UID: j.policy.UID, GID: j.policy.GID,
 		CPUSeconds:    uint64((lim.CPUTime + time.Second - 1) / time.Second),
@@ -319,7 +202,8 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 		Env:        []string{}, // the init gets nothing of the server's environment
 		Stdout:     stdoutW,
 		Stderr:     stderrW,
-		ExtraFiles: []*os.File{cfgR, statusW}, // fds 3 and 4
+		// fds 3, 4 and 5; the child gets a duplicate of the work mount.
+		ExtraFiles: []*os.File{cfgR, statusW, work},
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: jobCloneFlags,
 			// The job dies with the server. (Go delivers it when the
@@ -472,18 +356,6 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 		}
 	}
 	return res, nil
-}
-
-// removeJobDir unmounts the work tmpfs and removes the job's directory.
-func removeJobDir(jobDir, work string) error {
-	var errs []error
-	if err := unix.Unmount(work, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
-		errs = append(errs, fmt.Errorf("jail: unmount work dir: %w", err))
-	}
-	if err := os.RemoveAll(jobDir); err != nil {
-		errs = append(errs, fmt.Errorf("jail: remove job dir: %w", err))
-	}
-	return errors.Join(errs...)
 }
 
 func newJobID() (string, error) {

@@ -1,0 +1,102 @@
+package jail
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestHostRunsWithFilesEnvAndExitCode(t *testing.T) {
+	t.Setenv("JAIL_TEST_SECRET", "server-secret")
+	h := &Host{TempDir: t.TempDir()}
+	res := run(t, h, Command{
+		Path:    "/bin/sh",
+		Args:    []string{"-c", "cat in.txt; env; tr a-z A-Z < in.txt > out.txt; ln -s /etc/passwd link; exit 4"},
+		Env:     []string{"A=1"},
+		Files:   map[string][]byte{"in.txt": []byte("hi\n")},
+		Collect: []string{"out.txt", "link", "missing"},
+	})
+	assert.Equal(t, 4, res.ExitCode)
+	assert.NotContains(t, string(res.Stdout), "server-secret")
+	assert.Contains(t, string(res.Stdout), "hi\nA=1\n")
+	assert.Equal(t, map[string][]byte{"out.txt": []byte("HI\n")}, res.Files)
+	assert.Positive(t, res.Usage.Wall)
+	assert.Positive(t, res.Usage.PeakMemoryBytes)
+
+	res = run(t, h, Command{Path: "/usr/bin/env", Env: []string{"B=2"}})
+	assert.Equal(t, "B=2\n", string(res.Stdout))
+
+	entries, err := os.ReadDir(h.TempDir)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "work directories are removed")
+}
+
+func TestHostLimits(t *testing.T) {
+	h := &Host{TempDir: t.TempDir()}
+	token := fmt.Sprintf("host-token-%d", time.Now().UnixNano())
+	res := run(t, h, Command{Path: helperBin, Args: []string{"spawn-and-spin", token}, Limits: Limits{WallTime: 300 * time.Millisecond}})
+	assert.Equal(t, LimitTime, res.Limit)
+	assert.True(t, res.Signaled)
+	assert.Empty(t, processesWithToken(token), "the process group was killed")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	res, err := h.Run(ctx, Command{Path: helperBin, Args: []string{"spawn-and-spin", token}})
+	require.NoError(t, err)
+	assert.Equal(t, LimitTime, res.Limit)
+
+	res = run(t, h, Command{Path: helperBin, Args: []string{"flood"}, Limits: Limits{OutputBytes: 10000}})
+	assert.Equal(t, LimitOutput, res.Limit)
+	assert.True(t, res.StdoutTruncated)
+	assert.Len(t, res.Stdout, 10000)
+}
+
+// TestOverhead measures set-up plus tear-down of a trivial command, jail
+// against host, and fails only if the jail's median is an order of
+// magnitude off its budget (50 ms).
+func TestOverhead(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	j := newTestJail(t)
+	h := &Host{TempDir: t.TempDir()}
+	measure := func(r interface {
+		Run(context.Context, Command) (Result, error)
+	}) (p50, p95 time.Duration) {
+		const n = 50
+		var d []time.Duration
+		for range n {
+			start := time.Now()
+			res := run(t, r, Command{Path: "/bin/true"})
+			require.Equal(t, 0, res.ExitCode)
+			d = append(d, time.Since(start))
+		}
+		sort.Slice(d, func(a, b int) bool { return d[a] < d[b] })
+		return d[n/2], d[n*95/100]
+	}
+	measure(j) // warm the page cache
+	hp50, hp95 := measure(h)
+	jp50, jp95 := measure(j)
+	t.Logf("/bin/true x50: host p50=%v p95=%v; jail p50=%v p95=%v", hp50, hp95, jp50, jp95)
+	assert.Less(t, jp50, 100*time.Millisecond)
+}
+
+func BenchmarkJailTrue(b *testing.B) {
+	j := newTestJail(b)
+	for b.Loop() {
+		run(b, j, Command{Path: "/bin/true"})
+	}
+}
+
+func BenchmarkHostTrue(b *testing.B) {
+	h := &Host{TempDir: b.TempDir()}
+	for b.Loop() {
+		run(b, h, Command{Path: "/bin/true"})
+	}
+}
