@@ -43,6 +43,9 @@ func TestMain(m *testing.M) {
 
 func runWithServer(m *testing.M) int {
 	ctx := context.Background()
+	// A secret in the service's own environment: the attack corpus checks
+	// it never reaches a response.
+	os.Setenv("AWS_SECRET_ACCESS_KEY", canarySecret)
 	cfg := defaultConfig()
 	cfg.Runtime.Timeout = testRunTimeout
 	cfg.Runtime.MemoryLimitBytes = testMemory
