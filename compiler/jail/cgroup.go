@@ -38,8 +38,10 @@ type cgroupManager struct {
 	subsystems []cgroup1.Subsystem
 	parent     cgroup1.Path
 
-	// v2: the parent group, relative to cgroupRoot.
+	// v2: the parent group, relative to cgroupRoot, and whether swap is
+	// accounted (memory.swap.max exists).
 	parentGroup string
+	v2Swap      bool
 
 	cpuQuotaMillicores int64
 }
@@ -77,6 +79,8 @@ func newCgroupManager(parent string, cpuQuotaMillicores int64) (*cgroupManager, 
 		if err != nil {
 			return nil, fmt.Errorf("jail: cgroup v2 parent %s: %w", group, err)
 		}
+		_, err = os.Stat(filepath.Join(cgroupRoot, group, "memory.swap.max"))
+		m.v2Swap = err == nil
 	case cgroups.Legacy, cgroups.Hybrid:
 		for _, s := range []cgroup1.Subsystem{
 			cgroup1.NewMemory(cgroupRoot, cgroup1.OptionalSwap()),
@@ -146,9 +150,13 @@ func (m *cgroupManager) create(id string, lim Limits) (*jobCgroup, error) {
 	res, quota, period := m.resources(lim)
 	j := &jobCgroup{m: m, dirs: map[string]string{}}
 	if m.v2 {
-		zeroSwap := int64(0)
+		mem := &cgroup2.Memory{Max: &lim.MemoryBytes}
+		if m.v2Swap {
+			noSwap := int64(0)
+			mem.Swap = &noSwap
+		}
 		mgr, err := cgroup2.NewManager(cgroupRoot, filepath.Join(m.parentGroup, id), &cgroup2.Resources{
-			Memory: &cgroup2.Memory{Max: &lim.MemoryBytes, Swap: &zeroSwap},
+			Memory: mem,
 			Pids:   &cgroup2.Pids{Max: lim.Pids},
 			CPU:    &cgroup2.CPU{Max: cgroup2.NewCPUMax(&quota, &period)},
 		})
@@ -259,18 +267,26 @@ type cgroupStats struct {
 	oomKills        int64
 }
 
+// cpuTime is the CPU time the job's processes have used so far.
+func (j *jobCgroup) cpuTime() time.Duration {
+	if j.v2 != nil {
+		return time.Duration(readKey(filepath.Join(j.dirs["unified"], "cpu.stat"), "usage_usec")) * time.Microsecond
+	}
+	return time.Duration(readInt(filepath.Join(j.dirs[string(cgroup1.Cpuacct)], "cpuacct.usage")))
+}
+
 func (j *jobCgroup) stats() cgroupStats {
 	var s cgroupStats
 	if j.v2 != nil {
 		dir := j.dirs["unified"]
 		s.peakMemoryBytes = readInt(filepath.Join(dir, "memory.peak")) // Linux 5.19+
-		s.cpu = time.Duration(readKey(filepath.Join(dir, "cpu.stat"), "usage_usec")) * time.Microsecond
+		s.cpu = j.cpuTime()
 		s.oomKills = readKey(filepath.Join(dir, "memory.events"), "oom_kill")
 		return s
 	}
 	mem := j.dirs[string(cgroup1.Memory)]
 	s.peakMemoryBytes = readInt(filepath.Join(mem, "memory.max_usage_in_bytes"))
-	s.cpu = time.Duration(readInt(filepath.Join(j.dirs[string(cgroup1.Cpuacct)], "cpuacct.usage")))
+	s.cpu = j.cpuTime()
 	s.oomKills = readKey(filepath.Join(mem, "memory.oom_control"), "oom_kill")
 	if s.oomKills == 0 && readInt(filepath.Join(mem, "memory.failcnt")) > 0 &&
 		readInt(filepath.Join(mem, "memory.max_usage_in_bytes")) >= readInt(filepath.Join(mem, "memory.limit_in_bytes")) {

@@ -197,11 +197,11 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 	}
 
 	c := &exec.Cmd{
-		Path:       "/proc/self/exe",
-		Args:       []string{"rocket-jail-init", initMarker},
-		Env:        []string{}, // the init gets nothing of the server's environment
-		Stdout:     stdoutW,
-		Stderr:     stderrW,
+		Path:   "/proc/self/exe",
+		Args:   []string{"rocket-jail-init", initMarker},
+		Env:    []string{}, // the init gets nothing of the server's environment
+		Stdout: stdoutW,
+		Stderr: stderrW,
 		// fds 3, 4 and 5; the child gets a duplicate of the work mount.
 		ExtraFiles: []*os.File{cfgR, statusW, work},
 		SysProcAttr: &syscall.SysProcAttr{
@@ -289,7 +289,6 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 
 	var res Result
 	var waitErr error
-	var initErr string
 	exited := false
 	for !exited && res.Limit == LimitNone {
 		select {
@@ -297,14 +296,13 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 			exited = true
 		case msg := <-status:
 			if msg != "" {
-				initErr = msg
-				return abort(fmt.Errorf("jail: init: %s", initErr))
+				return abort(fmt.Errorf("jail: init: %s", msg))
 			}
 			status = nil
 		case <-timer.C:
 			res.Limit = LimitTime
 		case <-cpuTick:
-			if cg.stats().cpu >= lim.CPUTime {
+			if cg.cpuTime() >= lim.CPUTime {
 				res.Limit = LimitTime
 			}
 		case <-overflow:

@@ -460,6 +460,7 @@ func TestNoLeaksAfterManyJobs(t *testing.T) {
 		{Path: helperBin, Args: []string{"flood", token}, Limits: Limits{OutputBytes: 4096}},
 		{Path: "/bin/sh", Args: []string{"-c", "sleep 60 & sleep 60 & kill -9 $$", token}},
 		{Path: "/nonexistent", Args: []string{token}},
+		{Path: helperBin, Args: []string{"memhog", token}, Limits: Limits{MemoryBytes: 48 << 20}},
 	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 4)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -43,8 +42,10 @@ type Policy struct {
 	// Default "rocket-sandbox-jail".
 	CgroupParent string
 
-	// StateDir holds one directory per running job (its work-dir mount
-	// and its new root's mount point). It is created if missing. Default
+	// StateDir is the server's directory for the jail. Each job mounts its
+	// new root over it inside its own mount namespace (the host sees
+	// nothing of that); jobs create nothing in it on the host. Recover
+	// empties it. It is created if missing. Default
 	// "/run/rocket-sandbox/jail".
 	StateDir string
 
@@ -168,10 +169,36 @@ func (p Policy) withDefaults() Policy {
 	return p
 }
 
-var (
-	hostnameRE = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
-	cgroupRE   = regexp.MustCompile(`^/?[a-zA-Z0-9_.-]+(/[a-zA-Z0-9_.-]+)*$`)
-)
+// validHostname accepts one DNS label: letters, digits and inner dashes.
+// (Plain code, not a package-level regexp: every job's init runs this
+// package's initialisation, and compiling regexps there costs time.)
+func validHostname(h string) bool {
+	if len(h) == 0 || len(h) > 63 || h[0] == '-' || h[len(h)-1] == '-' {
+		return false
+	}
+	for _, c := range h {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validCgroupParent accepts a relative or absolute slash-separated path of
+// names made of letters, digits, '_', '-' and '.', without "." or "..".
+func validCgroupParent(p string) bool {
+	for _, part := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
+		if part == "" || part == "." || part == ".." {
+			return false
+		}
+		for _, c := range part {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // validate checks a policy that has its defaults filled in.
 func (p Policy) validate() error {
@@ -217,11 +244,10 @@ func (p Policy) validate() error {
 	if p.UID < 0 || p.GID < 0 {
 		bad("uid %d / gid %d: must not be negative", p.UID, p.GID)
 	}
-	if !hostnameRE.MatchString(p.Hostname) {
+	if !validHostname(p.Hostname) {
 		bad("hostname %q: not a valid host name", p.Hostname)
 	}
-	if !cgroupRE.MatchString(p.CgroupParent) || strings.Contains("/"+p.CgroupParent+"/", "/../") ||
-		strings.Contains("/"+p.CgroupParent+"/", "/./") {
+	if !validCgroupParent(p.CgroupParent) {
 		bad("cgroup parent %q: want a name like rocket-sandbox or /a/b", p.CgroupParent)
 	}
 	if !filepath.IsAbs(p.StateDir) || filepath.Clean(p.StateDir) != p.StateDir || p.StateDir == "/" {

@@ -65,8 +65,20 @@ func TestPolicyDefaultsAndValidation(t *testing.T) {
 		{"sub-second cpu", func(p *Policy) { p.DefaultLimits.CPUTime = time.Millisecond }},
 		{"bad hostname", func(p *Policy) { p.Hostname = "a b" }},
 		{"cgroup escape", func(p *Policy) { p.CgroupParent = "../x" }},
+		{"cgroup dot", func(p *Policy) { p.CgroupParent = "a/./b" }},
+		{"cgroup empty part", func(p *Policy) { p.CgroupParent = "a//b" }},
+		{"cgroup odd char", func(p *Policy) { p.CgroupParent = "a b" }},
+		{"hostname dash", func(p *Policy) { p.Hostname = "-x" }},
 		{"relative state dir", func(p *Policy) { p.StateDir = "state" }},
 		{"negative uid", func(p *Policy) { p.UID = -1 }},
+	}
+	for _, ok := range []func(*Policy){
+		func(p *Policy) { p.CgroupParent = "/abs/olute.slice" },
+		func(p *Policy) { p.Hostname = "build-1" },
+	} {
+		p := Policy{}.withDefaults()
+		ok(&p)
+		require.NoError(t, p.validate())
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
