@@ -6,7 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-.PHONY: all packages build setup run test lint bench clean
+.PHONY: all packages build setup run test lint bench bench-jail clean
 
 all: build
 
@@ -38,3 +38,9 @@ lint:
 
 clean:
 	rm -rf bin
+
+# Benchmarks (programs, not timed tests); results go to bench/results/.
+bench-jail: setup
+	$(GO) run ./bench/jailbench
+
+bench: bench-jail
