@@ -21,44 +21,46 @@ type Policy struct {
 	// recursive: a separate mount below a listed path must be listed
 	// itself. Paths may not be /, or lie in /work, /proc or /dev, which
 	// the jail provides.
-	ReadOnlyPaths []string
+	ReadOnlyPaths []string `json:"read_only_paths,omitempty"`
 
-	// DefaultLimits apply to a field a command leaves zero. Default:
-	// DefaultLimits(). MaxLimits cap what a command may ask for. Default:
-	// MaxLimits(). Each default must be positive and at most its maximum.
-	DefaultLimits Limits
-	MaxLimits     Limits
+	// DefaultLimits apply to a field a command leaves zero; MaxLimits cap
+	// what a command may ask for. Filled in field by field: a zero maximum
+	// is MaxLimits()'s, a zero default is DefaultLimits()'s lowered to the
+	// maximum. A default set above its maximum is an error.
+	DefaultLimits Limits `json:"default_limits"`
+	MaxLimits     Limits `json:"max_limits"`
 
 	// UID and GID the job runs as. Default 65534 (nobody/nogroup); 0 (root)
-	// is not allowed.
-	UID, GID int
+	// means the default: the job never runs as root.
+	UID int `json:"uid,omitempty"`
+	GID int `json:"gid,omitempty"`
 
 	// Hostname inside the jail. Default "sandbox".
-	Hostname string
+	Hostname string `json:"hostname,omitempty"`
 
 	// CgroupParent names the cgroup under which each job gets its own.
 	// A relative name is nested under this process's own cgroup (per
 	// controller on v1), an absolute one is taken from the hierarchy root.
 	// Default "rocket-sandbox-jail".
-	CgroupParent string
+	CgroupParent string `json:"cgroup_parent,omitempty"`
 
 	// StateDir is the server's directory for the jail. Each job mounts its
 	// new root over it inside its own mount namespace (the host sees
 	// nothing of that); jobs create nothing in it on the host. Recover
 	// empties it. It is created if missing. Default
 	// "/run/rocket-sandbox/jail".
-	StateDir string
+	StateDir string `json:"state_dir,omitempty"`
 
 	// TmpBytes is the size of each job's /tmp (a tmpfs). Default 16 MiB.
-	TmpBytes int64
+	TmpBytes int64 `json:"tmp_bytes,omitempty"`
 
 	// CPUQuotaMillicores is the job's CPU bandwidth: 1000 = one full CPU.
 	// Default 1000.
-	CPUQuotaMillicores int64
+	CPUQuotaMillicores int64 `json:"cpu_quota_millicores,omitempty"`
 
 	// MaxCollectFileBytes caps each file read back from the work
 	// directory; a larger one is left out of Result.Files. Default 64 MiB.
-	MaxCollectFileBytes int64
+	MaxCollectFileBytes int64 `json:"max_collect_file_bytes,omitempty"`
 }
 
 // Policy defaults.
@@ -133,12 +135,8 @@ func ClampLimits(req, def, max Limits) Limits {
 
 // withDefaults returns the policy with zero fields filled in.
 func (p Policy) withDefaults() Policy {
-	if p.DefaultLimits == (Limits{}) {
-		p.DefaultLimits = DefaultLimits()
-	}
-	if p.MaxLimits == (Limits{}) {
-		p.MaxLimits = MaxLimits()
-	}
+	p.MaxLimits = fillLimits(p.MaxLimits, MaxLimits(), MaxLimits())
+	p.DefaultLimits = fillLimits(p.DefaultLimits, DefaultLimits(), p.MaxLimits)
 	if p.UID == 0 {
 		p.UID = DefaultUID
 	}
@@ -198,6 +196,32 @@ func validCgroupParent(p string) bool {
 		}
 	}
 	return true
+}
+
+// fillLimits replaces the zero fields of l with fill's, lowered to max.
+func fillLimits(l, fill, max Limits) Limits {
+	d := func(v, f, m time.Duration) time.Duration {
+		if v == 0 {
+			return min(f, m)
+		}
+		return v
+	}
+	n := func(v, f, m int64) int64 {
+		if v == 0 {
+			return min(f, m)
+		}
+		return v
+	}
+	return Limits{
+		WallTime:      d(l.WallTime, fill.WallTime, max.WallTime),
+		CPUTime:       d(l.CPUTime, fill.CPUTime, max.CPUTime),
+		MemoryBytes:   n(l.MemoryBytes, fill.MemoryBytes, max.MemoryBytes),
+		Pids:          n(l.Pids, fill.Pids, max.Pids),
+		OutputBytes:   n(l.OutputBytes, fill.OutputBytes, max.OutputBytes),
+		WorkDirBytes:  n(l.WorkDirBytes, fill.WorkDirBytes, max.WorkDirBytes),
+		FileSizeBytes: n(l.FileSizeBytes, fill.FileSizeBytes, max.FileSizeBytes),
+		OpenFiles:     n(l.OpenFiles, fill.OpenFiles, max.OpenFiles),
+	}
 }
 
 // validate checks a policy that has its defaults filled in.

@@ -50,6 +50,16 @@ func TestPolicyDefaultsAndValidation(t *testing.T) {
 	require.Equal(t, DefaultLimits(), p.DefaultLimits)
 	require.Equal(t, MaxLimits(), p.MaxLimits)
 
+	// Limits are filled field by field; a missing default follows a
+	// lowered maximum.
+	p = Policy{DefaultLimits: Limits{Pids: 7}, MaxLimits: Limits{MemoryBytes: 1 << 20}}.withDefaults()
+	require.NoError(t, p.validate())
+	require.Equal(t, int64(7), p.DefaultLimits.Pids)
+	require.Equal(t, int64(1<<20), p.DefaultLimits.MemoryBytes)
+	require.Equal(t, int64(1<<20), p.MaxLimits.MemoryBytes)
+	require.Equal(t, MaxLimits().Pids, p.MaxLimits.Pids)
+	require.Equal(t, DefaultLimits().WallTime, p.DefaultLimits.WallTime)
+
 	bad := []struct {
 		name string
 		mut  func(*Policy)
@@ -61,7 +71,7 @@ func TestPolicyDefaultsAndValidation(t *testing.T) {
 		{"reserved /work", func(p *Policy) { p.ReadOnlyPaths = []string{"/work"} }},
 		{"missing path", func(p *Policy) { p.ReadOnlyPaths = []string{"/nonexistent-jail-path"} }},
 		{"default above max", func(p *Policy) { p.DefaultLimits.MemoryBytes = p.MaxLimits.MemoryBytes + 1 }},
-		{"zero max", func(p *Policy) { p.MaxLimits.Pids = 0 }},
+		{"negative max", func(p *Policy) { p.MaxLimits.Pids = -1 }},
 		{"sub-second cpu", func(p *Policy) { p.DefaultLimits.CPUTime = time.Millisecond }},
 		{"bad hostname", func(p *Policy) { p.Hostname = "a b" }},
 		{"cgroup escape", func(p *Policy) { p.CgroupParent = "../x" }},
