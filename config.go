@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -82,6 +83,10 @@ func loadConfig(path string) (appConfig, error) {
 				return cfg, fmt.Errorf("%s=%q: %w", e.name, v, err)
 			}
 		}
+	}
+	// wazero's compiled code survives restarts next to the toolchain.
+	if cfg.Runtime.CompilationCacheDir == "" {
+		cfg.Runtime.CompilationCacheDir = filepath.Join(cfg.StateDir, "wazero-cache")
 	}
 	// One stub limit: the HTTP layer enforces the service's.
 	if cfg.Service.MaxStubBytes != 0 {
