@@ -92,7 +92,11 @@ func TestFilesystem(t *testing.T) {
 	for _, p := range []string{"/home", "/root", "/sys", "/etc", "/etc/passwd", "/var", "/run", "/boot", "/dev/sda", "/dev/shm", "/dev/pts"} {
 		assert.Equal(t, "absent", check("test -e "+p+" && echo present || echo absent"), p)
 	}
-	assert.Equal(t, "lo", check("ls /proc/self/net/ 2>/dev/null >/dev/null; cat /etc/passwd 2>/dev/null || echo lo"))
+	// A bound file is visible, read-only, and nothing next to it is.
+	jp := newTestJail(t, func(p *Policy) { p.ReadOnlyPaths = append(p.ReadOnlyPaths, "/etc/passwd") })
+	res := run(t, jp, sh("grep -c '^root:' /etc/passwd; ls /etc; echo x >> /etc/passwd"))
+	assert.Equal(t, "1\npasswd\n", string(res.Stdout))
+	assert.Contains(t, string(res.Stderr), "cannot create /etc/passwd")
 	// /dev has exactly null, zero, urandom (and the fd symlinks).
 	assert.Equal(t, "fd null stderr stdin stdout urandom zero", check("echo $(ls /dev)"))
 	assert.Equal(t, "0", check("head -c 16 /dev/urandom | wc -c >/dev/null; head -c 5 /dev/zero | tr -d '\\000' | wc -c"))
@@ -110,7 +114,7 @@ func TestFilesystem(t *testing.T) {
 	assert.Equal(t, "/work\nok\nok", check("pwd; echo a > f && cat f >/dev/null && echo ok; echo b > /tmp/f && echo ok"))
 
 	// /work is capped at WorkDirBytes.
-	res := run(t, j, Command{Path: helperBin, Args: []string{"write", "/work/big", strconv.Itoa(4 << 20)},
+	res = run(t, j, Command{Path: helperBin, Args: []string{"write", "/work/big", strconv.Itoa(4 << 20)},
 		Limits: Limits{WorkDirBytes: 1 << 20, FileSizeBytes: 64 << 20}})
 	assert.Contains(t, string(res.Stdout), "no space left on device")
 	wrote := parseWrote(t, res.Stdout)

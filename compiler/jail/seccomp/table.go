@@ -114,13 +114,18 @@ var Allowed = [][]string{
 		"nanosleep", "clock_nanosleep", "sched_yield", "sched_getaffinity", "sched_setaffinity",
 		"sched_getparam", "sched_getscheduler", "sched_get_priority_max", "sched_get_priority_min",
 		"getpriority", "setpriority", "getcpu",
+		// pidfds reach only processes the job can see (its own PID
+		// namespace); newer glibc and Rust std use them around spawn.
+		"pidfd_open", "pidfd_send_signal",
 		// Resource limits can only be lowered (raising a hard limit needs
 		// CAP_SYS_RESOURCE, which the job does not have).
 		"prlimit64", "getrlimit", "setrlimit", "getrusage", "times", "sysinfo",
 		"uname", "arch_prctl", "prctl", "capget",
 		"getuid", "geteuid", "getgid", "getegid", "getgroups", "getresuid", "getresgid"},
-	// Time and randomness.
-	{"clock_gettime", "clock_getres", "gettimeofday", "time", "getrandom"},
+	// Time, timers and randomness.
+	{"clock_gettime", "clock_getres", "gettimeofday", "time", "getrandom",
+		"alarm", "getitimer", "setitimer", "timer_create", "timer_settime", "timer_gettime",
+		"timer_getoverrun", "timer_delete", "timerfd_create", "timerfd_settime", "timerfd_gettime"},
 	// Sockets: creation is restricted to AF_UNIX below (the network namespace
 	// is empty anyway); these operate on sockets that exist.
 	{"connect", "accept", "accept4", "bind", "listen", "sendto", "recvfrom", "sendmsg", "recvmsg",
