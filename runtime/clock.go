@@ -53,7 +53,7 @@ func newVirtualClock() *virtualClock {
 // nanotime implements sys.Nanotime: it returns the current reading and then
 // advances the clock by one tick.
 func (c *virtualClock) nanotime() int64 {
-	return c.advance(int64(VirtualClockTick)) - int64(VirtualClockTick)
+	return c.advance(int64(VirtualClockTick))
 }
 
 // nanosleep implements sys.Nanosleep without sleeping: the guest's clock jumps
@@ -70,7 +70,7 @@ func (c *virtualClock) nanosleep(ns int64) {
 }
 
 // advance moves the clock forward by d, saturating instead of wrapping so
-// that the clock never goes backwards, and returns the new reading.
+// that the clock never goes backwards, and returns the reading before.
 func (c *virtualClock) advance(d int64) int64 {
 	for {
 		old := c.now.Load()
@@ -79,7 +79,7 @@ func (c *virtualClock) advance(d int64) int64 {
 			next = math.MaxInt64
 		}
 		if c.now.CompareAndSwap(old, next) {
-			return next
+			return old
 		}
 	}
 }

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -128,4 +129,17 @@ func exitCode(t *testing.T, r Result) int32 {
 func within(t *testing.T, d, limit time.Duration) {
 	t.Helper()
 	require.Less(t, d, limit, "took %v", d)
+}
+
+// walkFiles calls found for every regular file under dir.
+func walkFiles(dir string, found func()) error {
+	return filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			found()
+		}
+		return nil
+	})
 }

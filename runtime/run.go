@@ -38,7 +38,8 @@ type Job struct {
 	// ResponseComplete, if set, decides when a connection's response is
 	// whole, so that recv reports EOF rather than "would block" once the
 	// request is delivered. It runs on the guest's goroutine, on each
-	// change of the response; a panic in it fails the run with an error.
+	// change of the response, and must not block: the run's timeout cannot
+	// interrupt host code. A panic in it fails the run with an error.
 	ResponseComplete func(resp []byte) bool
 }
 

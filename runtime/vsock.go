@@ -21,9 +21,9 @@ import (
 //	send(id, ptr, len) -> len  appends guest bytes to the response
 //	close(id) -> 0         the guest closed the connection
 //
-// Any of them returns -2 for an id that was never accepted, for a pointer and
-// length outside guest memory, and for a zero-length recv buffer (0 would
-// read as EOF). send on a closed connection returns -2 as well.
+// Any of them returns -2 for an id that was never accepted and for a pointer
+// and length outside guest memory; send also for a closed connection. A
+// zero-length recv returns 0, as read(2) does.
 const VsockModule = "sandbox_vsock"
 
 // Return codes of the vsock functions.
@@ -108,14 +108,14 @@ func (s *vsockState) accept() int32 {
 
 func (s *vsockState) recv(mod api.Module, id int32, ptr, n uint32) int32 {
 	c := s.conn(id)
-	if c == nil || n == 0 {
+	if c == nil {
 		return vsockInvalid
 	}
 	buf, ok := guestBytes(mod, ptr, n)
 	if !ok {
 		return vsockInvalid
 	}
-	if c.closed {
+	if c.closed || n == 0 {
 		return 0
 	}
 	if rest := c.request[c.delivered:]; len(rest) > 0 {

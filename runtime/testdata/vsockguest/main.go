@@ -83,7 +83,7 @@ func main() {
 		p := addr(&inBuf[0])
 		fmt.Println("recv unknown", vsRecv(c+1, p, 1), vsRecv(-5, p, 1))
 		fmt.Println("recv oob", vsRecv(c, 0xfffffff0, 100), vsRecv(c, 0, 0xffffffff), vsRecv(c, 0x7fffffff, 0x7fffffff))
-		fmt.Println("recv zero", vsRecv(c, p, 0))
+		fmt.Println("recv zero", vsRecv(c, p, 0), vsRecv(c, 0xffffffff, 0))
 		fmt.Println("send oob", vsSend(c, 0xffffffff, 2), vsSend(c, 16, 0x80000000))
 		fmt.Println("send unknown", vsSend(99, p, 1))
 		fmt.Println("close unknown", vsClose(99), vsClose(-1))

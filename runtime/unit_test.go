@@ -1,0 +1,167 @@
+package runtime
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestIsMemoryLimitTrap(t *testing.T) {
+	const mib = 1 << 20
+	for _, tc := range []struct {
+		name     string
+		stderr   string
+		mem, cap int64
+		want     bool
+	}{
+		{"rust message past cap", "memory allocation of 33554432 bytes failed\n", 240 * mib, 256 * mib, true},
+		{"request alone past cap", "memory allocation of 300000000 bytes failed\n", 1 * mib, 256 * mib, true},
+		{"exactly fits is not past", "memory allocation of 1048576 bytes failed\n", 255 * mib, 256 * mib, false},
+		{"one byte past", "memory allocation of 1048577 bytes failed\n", 255 * mib, 256 * mib, true},
+		{"small request far below cap", "memory allocation of 64 bytes failed\n", 2 * mib, 256 * mib, false},
+		{"among other output", "log line\nmemory allocation of 999999999 bytes failed\nmore\n", 1 * mib, 256 * mib, true},
+		{"absurd size", "memory allocation of 99999999999999999999999 bytes failed", 1 * mib, 256 * mib, true},
+		{"no message", "thread 'main' panicked at src/main.rs:2:5\n", 255 * mib, 256 * mib, false},
+		{"empty", "", 0, 256 * mib, false},
+		{"go's message is not rust's", "fatal error: runtime: out of memory\n", 255 * mib, 256 * mib, false},
+	} {
+		assert.Equal(t, tc.want, isMemoryLimitTrap([]byte(tc.stderr), tc.mem, tc.cap), tc.name)
+	}
+}
+
+func TestVirtualClock(t *testing.T) {
+	c := newVirtualClock()
+	assert.Equal(t, VirtualClockStart, c.nanotime(), "first read is the start")
+	assert.Equal(t, VirtualClockStart+int64(VirtualClockTick), c.nanotime(), "each read advances one tick")
+
+	before := c.nanotime()
+	c.nanosleep(int64(time.Hour))
+	assert.Equal(t, before+int64(VirtualClockTick)+int64(time.Hour), c.nanotime())
+
+	now := c.nanotime()
+	c.nanosleep(0)
+	c.nanosleep(-5)
+	c.nanosleep(math.MaxInt64) // wazero's "no clock subscription" value
+	assert.Equal(t, now+int64(VirtualClockTick), c.nanotime(), "those sleeps do not move the clock")
+
+	c.nanosleep(math.MaxInt64 - 1)
+	c.nanosleep(int64(time.Hour))
+	assert.Equal(t, int64(math.MaxInt64), c.nanotime(), "saturates rather than wrapping")
+	assert.Equal(t, int64(math.MaxInt64), c.nanotime())
+
+	sec, nsec := frozenWalltime()
+	assert.Equal(t, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Unix(sec, int64(nsec)).UTC())
+}
+
+func TestCappedBuffer(t *testing.T) {
+	overflows := 0
+	b := newCappedBuffer(10, func() { overflows++ })
+	n, err := b.Write([]byte("0123456789"))
+	require.NoError(t, err)
+	assert.Equal(t, 10, n)
+	assert.False(t, b.truncated, "exactly the cap is not truncation")
+
+	n, err = b.Write([]byte("abc"))
+	require.NoError(t, err, "writes past the cap still succeed for the guest")
+	assert.Equal(t, 3, n)
+	_, _ = b.Write([]byte("def"))
+	assert.True(t, b.truncated)
+	assert.Equal(t, 1, overflows, "the run is stopped once")
+	assert.Equal(t, "0123456789", string(b.bytes()))
+
+	partial := newCappedBuffer(4, func() {})
+	_, _ = partial.Write([]byte("ab"))
+	_, _ = partial.Write([]byte("cdef"))
+	assert.Equal(t, "abcd", string(partial.bytes()), "what fits of a write is kept")
+	assert.Equal(t, []byte{}, newCappedBuffer(4, nil).bytes())
+}
+
+func TestCappedMemory(t *testing.T) {
+	m := newCappedMemory(3 * wasmPageSize)
+	lm := m.Allocate(5*wasmPageSize, 10*wasmPageSize)
+	// The declared minimum is granted even past the cap; Run checks it.
+	require.Len(t, lm.Reallocate(5*wasmPageSize), 5*wasmPageSize)
+	assert.Nil(t, lm.Reallocate(6*wasmPageSize), "growth past the cap is refused")
+	assert.Equal(t, int64(5*wasmPageSize), m.sizeBytes())
+
+	m = newCappedMemory(4 * wasmPageSize)
+	lm = m.Allocate(0, 100*wasmPageSize)
+	require.Empty(t, lm.Reallocate(0))
+	buf := lm.Reallocate(wasmPageSize)
+	require.Len(t, buf, wasmPageSize)
+	buf[0], buf[len(buf)-1] = 7, 9
+	buf = lm.Reallocate(4 * wasmPageSize)
+	require.Len(t, buf, 4*wasmPageSize)
+	assert.Equal(t, byte(7), buf[0], "contents survive growth")
+	assert.Equal(t, byte(9), buf[wasmPageSize-1])
+	assert.LessOrEqual(t, cap(buf), 4*wasmPageSize, "never reserves past the cap")
+	for _, b := range buf[wasmPageSize:] {
+		require.Zero(t, b, "new pages are zero")
+	}
+	assert.Nil(t, lm.Reallocate(5*wasmPageSize))
+	assert.Equal(t, int64(4*wasmPageSize), m.sizeBytes())
+	lm.Free()
+}
+
+func TestConfigDefaultsAndValidation(t *testing.T) {
+	cfg, err := Config{}.withDefaults()
+	require.NoError(t, err)
+	assert.Equal(t, DefaultConfig(), cfg)
+	assert.Equal(t, int64(256<<20), cfg.MemoryLimitBytes)
+	assert.Equal(t, 10*time.Second, cfg.Timeout)
+	assert.Equal(t, int64(1<<20), cfg.StdoutLimitBytes)
+	assert.Equal(t, int64(1<<20), cfg.StderrLimitBytes)
+	assert.Equal(t, EngineCompiler, cfg.Engine)
+	assert.Equal(t, uint32(4096), cfg.memoryLimitPages())
+
+	cfg, err = Config{MemoryLimitBytes: 3*wasmPageSize + 100}.withDefaults()
+	require.NoError(t, err)
+	assert.Equal(t, int64(3*wasmPageSize), cfg.MemoryLimitBytes, "rounded down to pages")
+
+	for _, bad := range []Config{
+		{MemoryLimitBytes: -1},
+		{MemoryLimitBytes: 100},
+		{MemoryLimitBytes: 5 << 30},
+		{Timeout: -time.Second},
+		{StdoutLimitBytes: -1},
+		{StderrLimitBytes: -1},
+		{MaxCompiledModules: -1},
+		{Engine: "jit"},
+	} {
+		_, err := New(t.Context(), bad)
+		assert.Error(t, err, "%+v", bad)
+	}
+}
+
+func TestLimitsOnlyLower(t *testing.T) {
+	cfg := DefaultConfig()
+	assert.Equal(t, Limits{
+		MemoryLimitBytes: cfg.MemoryLimitBytes,
+		Timeout:          cfg.Timeout,
+		StdoutLimitBytes: cfg.StdoutLimitBytes,
+		StderrLimitBytes: cfg.StderrLimitBytes,
+	}, cfg.clamp(Limits{}), "zero keeps the config")
+
+	assert.Equal(t, Limits{
+		MemoryLimitBytes: 1 << 20,
+		Timeout:          time.Second,
+		StdoutLimitBytes: 10,
+		StderrLimitBytes: 20,
+	}, cfg.clamp(Limits{MemoryLimitBytes: 1 << 20, Timeout: time.Second, StdoutLimitBytes: 10, StderrLimitBytes: 20}), "lower is kept")
+
+	assert.Equal(t, cfg.clamp(Limits{}), cfg.clamp(Limits{
+		MemoryLimitBytes: 1 << 40,
+		Timeout:          time.Hour,
+		StdoutLimitBytes: 1 << 30,
+		StderrLimitBytes: -3,
+	}), "higher or negative cannot raise")
+}
+
+func TestArgv(t *testing.T) {
+	assert.Equal(t, []string{"main"}, argv(nil))
+	assert.Equal(t, []string{"main", "x"}, argv([]string{"", "x"}))
+	assert.Equal(t, []string{"prog", "x"}, argv([]string{"prog", "x"}))
+}
