@@ -206,8 +206,10 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 		ExtraFiles: []*os.File{cfgR, statusW, work},
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: jobCloneFlags,
-			// The job dies with the server. (Go delivers it when the
-			// thread that forked exits; the runtime keeps its threads.)
+			// The job dies with the server. Linux sends it when the
+			// forking thread exits, and Go ends a thread only when a
+			// goroutine exits while locked to it: do not call Run from
+			// a goroutine that holds runtime.LockOSThread.
 			Pdeathsig: syscall.SIGKILL,
 		},
 	}
