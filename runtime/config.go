@@ -37,23 +37,23 @@ const maxMemoryLimitBytes = int64(65536) * wasmPageSize
 type Config struct {
 	// MemoryLimitBytes caps a guest's linear memory (default 256 MiB). It is
 	// rounded down to whole 64 KiB wasm pages and is at most 4 GiB.
-	MemoryLimitBytes int64
+	MemoryLimitBytes int64 `json:"memory_limit_bytes"`
 	// Timeout bounds one run's wall time, from instantiation to exit
 	// (default 10 s). Compilation is not counted.
-	Timeout time.Duration
+	Timeout time.Duration `json:"timeout"`
 	// StdoutLimitBytes caps the captured stdout (default 1 MiB). It also caps
 	// the total of all virtual-socket responses of a run.
-	StdoutLimitBytes int64
+	StdoutLimitBytes int64 `json:"stdout_limit_bytes"`
 	// StderrLimitBytes caps the captured stderr (default 1 MiB).
-	StderrLimitBytes int64
+	StderrLimitBytes int64 `json:"stderr_limit_bytes"`
 	// CompilationCacheDir, when set, keeps wazero's compiled code on disk
 	// there, so that a restart does not recompile; empty keeps it in memory.
-	CompilationCacheDir string
+	CompilationCacheDir string `json:"compilation_cache_dir"`
 	// Engine is EngineCompiler (default) or EngineInterpreter.
-	Engine EngineKind
+	Engine EngineKind `json:"engine"`
 	// MaxCompiledModules bounds how many compiled modules the Engine keeps
 	// ready in its LRU (default 16).
-	MaxCompiledModules int
+	MaxCompiledModules int `json:"max_compiled_modules"`
 }
 
 // DefaultConfig returns the Config with every default filled in.

@@ -98,6 +98,9 @@ func (e *Engine) Run(ctx context.Context, job Job) (Result, error) {
 		return Result{}, err
 	}
 	defer e.runs.Done()
+	if ctx.Err() != nil {
+		return Result{}, fmt.Errorf("runtime: run not started: %w", context.Cause(ctx))
+	}
 	lim := e.cfg.clamp(job.Limits)
 
 	compiled, release, err := e.modules.acquire(ctx, job.Module)
@@ -199,7 +202,11 @@ func (e *Engine) execute(ctx context.Context, compiled wazero.CompiledModule, jo
 	if vs.hostErr != nil {
 		return Result{}, vs.hostErr
 	}
-	if instErr != nil && runCtx.Err() == nil {
+	// Instantiation runs guest code only in a wasm start section, so its
+	// only guest outcome is being stopped; anything else means the module
+	// cannot be linked here (unknown imports) and is not the guest's result.
+	var instExit *sys.ExitError
+	if instErr != nil && !(errors.As(instErr, &instExit) && stoppedByHost(instExit, runCtx)) {
 		return Result{}, fmt.Errorf("%w: instantiate: %w", ErrInvalidModule, instErr)
 	}
 	if memoryTooSmall {

@@ -394,3 +394,10 @@ func TestRunsLeakNoMemory(t *testing.T) {
 	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 	assert.Less(t, grown, int64(20<<20), "heap grew by %d bytes over 20 runs of 10 MiB each", grown)
 }
+
+func TestCanceledContextDoesNotStart(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := shared(t).Run(ctx, Job{Module: nopModule(1)})
+	assert.ErrorIs(t, err, context.Canceled)
+}

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 	"time"
@@ -164,4 +165,26 @@ func TestArgv(t *testing.T) {
 	assert.Equal(t, []string{"main"}, argv(nil))
 	assert.Equal(t, []string{"main", "x"}, argv([]string{"", "x"}))
 	assert.Equal(t, []string{"prog", "x"}, argv([]string{"prog", "x"}))
+}
+
+func TestConfigJSON(t *testing.T) {
+	var cfg Config
+	require.NoError(t, json.Unmarshal([]byte(`{
+		"memory_limit_bytes": 1048576,
+		"timeout": 2000000000,
+		"stdout_limit_bytes": 10,
+		"stderr_limit_bytes": 20,
+		"compilation_cache_dir": "/var/cache/x",
+		"engine": "interpreter",
+		"max_compiled_modules": 3
+	}`), &cfg))
+	assert.Equal(t, Config{
+		MemoryLimitBytes:    1 << 20,
+		Timeout:             2 * time.Second,
+		StdoutLimitBytes:    10,
+		StderrLimitBytes:    20,
+		CompilationCacheDir: "/var/cache/x",
+		Engine:              EngineInterpreter,
+		MaxCompiledModules:  3,
+	}, cfg)
 }
