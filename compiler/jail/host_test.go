@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sort"
 	"testing"
 	"time"
 
@@ -55,36 +54,6 @@ func TestHostLimits(t *testing.T) {
 	assert.Equal(t, LimitOutput, res.Limit)
 	assert.True(t, res.StdoutTruncated)
 	assert.Len(t, res.Stdout, 10000)
-}
-
-// TestOverhead measures set-up plus tear-down of a trivial command, jail
-// against host, and fails only if the jail's median is an order of
-// magnitude off its budget (50 ms).
-func TestOverhead(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short")
-	}
-	j := newTestJail(t)
-	h := &Host{TempDir: t.TempDir()}
-	measure := func(r interface {
-		Run(context.Context, Command) (Result, error)
-	}) (p50, p95 time.Duration) {
-		const n = 50
-		var d []time.Duration
-		for range n {
-			start := time.Now()
-			res := run(t, r, Command{Path: "/bin/true"})
-			require.Equal(t, 0, res.ExitCode)
-			d = append(d, time.Since(start))
-		}
-		sort.Slice(d, func(a, b int) bool { return d[a] < d[b] })
-		return d[n/2], d[n*95/100]
-	}
-	measure(j) // warm the page cache
-	hp50, hp95 := measure(h)
-	jp50, jp95 := measure(j)
-	t.Logf("/bin/true x50: host p50=%v p95=%v; jail p50=%v p95=%v", hp50, hp95, jp50, jp95)
-	assert.Less(t, jp50, 100*time.Millisecond)
 }
 
 func BenchmarkJailTrue(b *testing.B) {

@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
 func TestRunFilesAndExitCode(t *testing.T) {
@@ -350,33 +352,24 @@ func TestInitFailureIsAnError(t *testing.T) {
 }
 
 func TestRustc(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/rustc"); err != nil {
-		t.Skip("no /usr/bin/rustc")
-	}
-	const sysroot = "/tmp/sysroot" // a prepared wasm32-wasip1 std sysroot, if present
-	_, err := os.Stat(sysroot)
-	haveSysroot := err == nil
+	// The prepared toolchain `make setup` builds (make test runs it first).
+	m, err := toolchain.Load(toolchain.DefaultStateDir())
+	require.NoError(t, err)
 	j := newTestJail(t, func(p *Policy) {
-		if haveSysroot {
-			p.ReadOnlyPaths = append(p.ReadOnlyPaths, sysroot)
-		}
+		p.ReadOnlyPaths = append(p.ReadOnlyPaths, m.ReadOnlyPaths()...)
 	})
-	res := run(t, j, Command{Path: "/usr/bin/rustc", Args: []string{"--version"}})
+	res := run(t, j, Command{Path: m.Rustc, Args: []string{"--version"}})
 	require.Equal(t, 0, res.ExitCode, string(res.Stderr))
 	assert.True(t, strings.HasPrefix(string(res.Stdout), "rustc "), string(res.Stdout))
 
-	if !haveSysroot {
-		t.Skip("no wasm sysroot at " + sysroot)
-	}
 	// rustc spawning rust-lld, as the service does.
 	src := "use std::collections::HashMap;\nfn main() { let mut m = HashMap::new(); m.insert(1, 2); println!(\"{:?}\", m); }\n"
+	args := append([]string{"--edition", "2021", "--target", toolchain.Target, "--sysroot", m.Sysroot,
+		"-C", "panic=abort"}, m.LinkArgs...)
 	res = run(t, j, Command{
-		Path: "/usr/bin/rustc",
-		Args: []string{"--edition", "2021", "--target", "wasm32-wasip1", "--sysroot", sysroot,
-			"-C", "panic=abort", "-C", "linker=/usr/bin/rust-lld", "-C", "link-self-contained=no",
-			"-L", "/usr/lib/wasm32-wasi", "-C", "link-arg=/usr/lib/wasm32-wasi/crt1-command.o",
-			"main.rs", "-o", "main.wasm"},
-		Env:     []string{"PATH=/usr/bin", "TMPDIR=/tmp"},
+		Path:    m.Rustc,
+		Args:    append(args, "main.rs", "-o", "main.wasm"),
+		Env:     []string{},
 		Files:   map[string][]byte{"main.rs": []byte(src)},
 		Collect: []string{"main.wasm"},
 	})

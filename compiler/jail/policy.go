@@ -161,10 +161,27 @@ func (p Policy) withDefaults() Policy {
 	if p.MaxCollectFileBytes == 0 {
 		p.MaxCollectFileBytes = DefaultMaxCollectFileBytes
 	}
-	p.ReadOnlyPaths = append([]string(nil), p.ReadOnlyPaths...)
-	// Parents before children, so a nested bind lands inside its parent's.
-	sort.Strings(p.ReadOnlyPaths)
+	p.ReadOnlyPaths = coveredDropped(p.ReadOnlyPaths)
 	return p
+}
+
+// coveredDropped sorts paths and drops each one that lies inside another
+// listed path: the parent's bind already shows it, read-only, and a mount
+// point cannot be made inside a bind that is already read-only. (A path
+// that is a separate mount on the host is the exception binds do not
+// cover; see ReadOnlyPaths.)
+func coveredDropped(paths []string) []string {
+	sorted := append([]string(nil), paths...)
+	sort.Strings(sorted)
+	var out []string
+	for _, p := range sorted {
+		p = filepath.Clean(p)
+		if n := len(out); n > 0 && (p == out[n-1] || strings.HasPrefix(p, out[n-1]+"/")) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // validHostname accepts one DNS label: letters, digits and inner dashes.

@@ -107,3 +107,8 @@ func TestNewRejectsBadPolicy(t *testing.T) {
 	_, err = New(Policy{ReadOnlyPaths: []string{"/bin/sh"}, StateDir: t.TempDir()}) // /bin -> usr/bin
 	require.ErrorContains(t, err, "symlink")
 }
+
+func TestCoveredPathsAreDropped(t *testing.T) {
+	got := coveredDropped([]string{"/usr/bin/rustc", "/usr/lib", "/usr/bin", "/usr/lib/x86_64-linux-gnu", "/usr/bin", "/usr/binary", "/lib"})
+	require.Equal(t, []string{"/lib", "/usr/bin", "/usr/binary", "/usr/lib"}, got)
+}

@@ -1,0 +1,47 @@
+package compiler
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
+)
+
+func TestParseDiagnosticsKeepsStructureAndText(t *testing.T) {
+	stderr := strings.Join([]string{
+		`{"$message_type":"diagnostic","message":"mismatched types","level":"error","spans":[{"file_name":"/dep/src/lib.rs","line_start":9,"column_start":1,"is_primary":false},{"file_name":"main.rs","line_start":2,"column_start":18,"is_primary":true}],"rendered":"error[E0308]: mismatched types\n --> main.rs:2:18\n"}`,
+		`{"$message_type":"diagnostic","message":"unused variable: ` + "`x`" + `","level":"warning","spans":[],"rendered":"warning: unused variable\n"}`,
+		`thread 'rustc' panicked at an ICE`,
+	}, "\n")
+	diags, text := parseDiagnostics([]byte(stderr), 10)
+	require.Len(t, diags, 2)
+	assert.Equal(t, Diagnostic{Level: "error", Message: "mismatched types", Line: 2, Column: 18, Rendered: "error[E0308]: mismatched types\n --> main.rs:2:18\n"}, diags[0])
+	assert.Equal(t, "warning", diags[1].Level)
+	assert.Zero(t, diags[1].Line, "no span in main.rs, no position")
+	assert.Contains(t, text, "error[E0308]: mismatched types")
+	assert.Contains(t, text, "thread 'rustc' panicked at an ICE", "plain lines are kept as they are")
+}
+
+func TestParseDiagnosticsCapsTheStructuredItems(t *testing.T) {
+	line := `{"message":"m","level":"error","spans":[],"rendered":"e\n"}`
+	diags, text := parseDiagnostics([]byte(strings.Repeat(line+"\n", 50)), 5)
+	assert.Len(t, diags, 5)
+	assert.Equal(t, 50, strings.Count(text, "e\n"), "the text keeps every message")
+}
+
+func TestArgsComeOnlyFromTheManifest(t *testing.T) {
+	m := &toolchain.Manifest{
+		Rustc: "/usr/bin/rustc", Sysroot: "/s", TargetDeps: "/t", HostDeps: "/h",
+		Externs:  map[string]string{"rocket": "/t/librocket.rlib", "serde": "/t/libserde.rlib"},
+		LinkArgs: []string{"-C", "linker=/usr/bin/rust-lld"},
+	}
+	args := New(m, nil, Config{}).Args("2018")
+	joined := strings.Join(args, " ")
+	assert.Contains(t, joined, "--edition 2018")
+	assert.Contains(t, joined, "--extern rocket=/t/librocket.rlib --extern serde=/t/libserde.rlib", "sorted, so the argv is stable")
+	assert.Equal(t, []string{"main.rs", "-o", "main.wasm"}, args[len(args)-3:])
+	assert.Contains(t, joined, "-C opt-level=1")
+}
