@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -148,7 +149,7 @@ func (s *vsockState) responseComplete(c *vsockConn) (done bool) {
 		}
 	}()
 	c.checked, c.checkedLen = true, len(c.response)
-	c.complete = s.isComplete(c.response)
+	c.complete = s.isComplete(slices.Clip(c.response))
 	return c.complete
 }
 
