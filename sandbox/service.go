@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	goruntime "runtime"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
@@ -20,10 +22,17 @@ import (
 // Config is the service's request policy. Zero fields take the defaults.
 type Config struct {
 	// MaxStubBytes caps the stub (default 64 KiB).
-	MaxStubBytes int
+	MaxStubBytes int `json:"max_stub_bytes"`
 	// CompileLimits are the limits of every compile; the runner clamps
 	// them to its maxima.
-	CompileLimits jail.Limits
+	CompileLimits jail.Limits `json:"compile_limits"`
+	// MaxConcurrent bounds jobs (compile + run) in progress at once
+	// (default: the number of CPUs). MaxQueue bounds how many more may
+	// wait (default 4 × MaxConcurrent), each for at most QueueWait
+	// (default 30 s); beyond either the request is refused as overloaded.
+	MaxConcurrent int           `json:"max_concurrent"`
+	MaxQueue      int           `json:"max_queue"`
+	QueueWait     time.Duration `json:"queue_wait"`
 }
 
 // DefaultMaxStubBytes is the default stub cap.
@@ -32,6 +41,15 @@ const DefaultMaxStubBytes = 64 << 10
 func (c Config) withDefaults() Config {
 	if c.MaxStubBytes == 0 {
 		c.MaxStubBytes = DefaultMaxStubBytes
+	}
+	if c.MaxConcurrent == 0 {
+		c.MaxConcurrent = goruntime.NumCPU()
+	}
+	if c.MaxQueue == 0 {
+		c.MaxQueue = 4 * c.MaxConcurrent
+	}
+	if c.QueueWait == 0 {
+		c.QueueWait = 30 * time.Second
 	}
 	return c
 }
@@ -53,11 +71,14 @@ type Service struct {
 	harnesses *harnesses.Registry
 	compiler  Compiler
 	engine    Engine
+	gate      *gate
 }
 
 // NewService wires a service.
 func NewService(cfg Config, reg *harnesses.Registry, c Compiler, e Engine) *Service {
-	return &Service{cfg: cfg.withDefaults(), harnesses: reg, compiler: c, engine: e}
+	cfg = cfg.withDefaults()
+	return &Service{cfg: cfg, harnesses: reg, compiler: c, engine: e,
+		gate: newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait)}
 }
 
 // Harnesses describes every harness.
@@ -111,6 +132,11 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 		}
 		return Response{}, fmt.Errorf("prepare %s: %w", h.ID, err)
 	}
+	leave, err := s.gate.enter(ctx)
+	if err != nil {
+		return Response{}, err
+	}
+	defer leave()
 	seed := seedOf(req)
 	resp := Response{Harness: h.ID, Seed: strconv.FormatUint(seed, 10)}
 
