@@ -1,0 +1,34 @@
+package toolchain
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestCrateOfPatchNames(t *testing.T) {
+	for file, want := range map[string][2]string{
+		"wasi-shims/patches/rocket-0.5.1.patch":      {"rocket", "0.5.1"},
+		"wasi-shims/patches/rocket_http-0.5.1.patch": {"rocket_http", "0.5.1"},
+		"x/sandbox-vsock-0.1.0.patch":                {"sandbox-vsock", "0.1.0"},
+	} {
+		name, version, ok := crateOf(file)
+		assert.True(t, ok, file)
+		assert.Equal(t, want, [2]string{name, version}, file)
+	}
+	_, _, ok := crateOf("nodash.patch")
+	assert.False(t, ok)
+}
+
+func TestReadOnlyPathsIncludeLinkObjectsOutsideTheListedDirs(t *testing.T) {
+	m := &Manifest{Rustc: "/usr/bin/rustc", Sysroot: "/state/sysroot", TargetDeps: "/state/t", HostDeps: "/state/h",
+		LinkArgs: []string{"-C", "link-arg=/usr/lib/wasm32-wasi/crt1-command.o", "-C", "link-arg=/state/link/stubs.o"}}
+	paths := m.ReadOnlyPaths()
+	assert.Contains(t, paths, "/state/link/stubs.o", "a link object outside the listed dirs is bound")
+	assert.NotContains(t, paths, "/usr/lib/wasm32-wasi/crt1-command.o", "one inside a listed dir is not repeated")
+	assert.Contains(t, paths, "/state/t")
+}
+
+func TestDigestSeparatesParts(t *testing.T) {
+	assert.NotEqual(t, digest([]byte("ab"), []byte("c")), digest([]byte("a"), []byte("bc")))
+}
