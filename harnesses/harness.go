@@ -25,6 +25,9 @@ type Harness struct {
 	Example json.RawMessage
 	// Prepare validates args and builds what to compile and run.
 	Prepare func(stub string, args json.RawMessage) (Prepared, error)
+	// Interpret, if set, reads the run's stdout and virtual-socket
+	// responses into the harness's structured result.
+	Interpret func(stdout []byte, responses [][]byte) (json.RawMessage, error)
 }
 
 // Prepared is a harness's plan for one request.
@@ -40,6 +43,9 @@ type Prepared struct {
 	Stdin []byte
 	// Connections are virtual-socket connections the host opens.
 	Connections [][]byte
+	// ResponseComplete tells the host when a connection's response is
+	// whole (see runtime.Job.ResponseComplete).
+	ResponseComplete func(resp []byte) bool
 }
 
 // ArgError is a user's mistake in args. Field is a JSON path into args.
@@ -75,7 +81,7 @@ func NewRegistry(hs ...*Harness) (*Registry, error) {
 
 // Default is the registry of every built-in harness.
 func Default() *Registry {
-	r, err := NewRegistry(Program())
+	r, err := NewRegistry(Program(), Serve())
 	if err != nil {
 		panic(err) // the built-in set is static; this is a programming error
 	}

@@ -154,16 +154,22 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 	}
 
 	res, err := s.engine.Run(ctx, wasmrt.Job{
-		Module:      out.Module,
-		Seed:        runtimeSeed(seed),
-		Stdin:       prep.Stdin,
-		Connections: prep.Connections,
+		Module:           out.Module,
+		Seed:             runtimeSeed(seed),
+		Stdin:            prep.Stdin,
+		Connections:      prep.Connections,
+		ResponseComplete: prep.ResponseComplete,
 	})
 	if err != nil {
 		return Response{}, fmt.Errorf("run: %w", err)
 	}
 	resp.Run = runReport(res)
 	resp.Status = runStatus(res)
+	if h.Interpret != nil {
+		if resp.Run.Result, err = h.Interpret(res.Stdout, res.Responses); err != nil {
+			return Response{}, fmt.Errorf("interpret %s: %w", h.ID, err)
+		}
+	}
 	return resp, nil
 }
 

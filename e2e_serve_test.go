@@ -1,0 +1,65 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type served struct {
+	Responses []struct {
+		Status  int               `json:"status"`
+		Reason  string            `json:"reason"`
+		Headers map[string]string `json:"headers"`
+		Body    string            `json:"body"`
+		Error   string            `json:"error"`
+	} `json:"responses"`
+}
+
+// TestLaunchServesTheVirtualSocket runs an unmodified #[launch] app: its
+// real launch() path serves each request over the host's virtual socket,
+// then shuts down when the host has no more connections.
+func TestLaunchServesTheVirtualSocket(t *testing.T) {
+	req := map[string]any{"harness": "serve", "stub": readTestdata(t, "serve_app.rs"), "args": map[string]any{
+		"requests": []map[string]any{
+			{"uri": "/hello/there?excited=true"},
+			{"method": "POST", "uri": "/greet", "headers": map[string]string{"Content-Type": "application/json"}, "body": `{"name": "Ferris"}`},
+			{"uri": "/missing"},
+		},
+	}}
+	body, err := json.Marshal(req)
+	require.NoError(t, err)
+	_, raw1 := post(t, "/api/v1/execute", "application/json", body)
+	var r1 struct {
+		Status string `json:"status"`
+		Run    struct {
+			Stdout string          `json:"stdout"`
+			Result json.RawMessage `json:"result"`
+		} `json:"run"`
+	}
+	require.NoError(t, json.Unmarshal(raw1, &r1), "%s", raw1)
+	require.Equal(t, "ok", r1.Status, "%s", raw1)
+	var s served
+	require.NoError(t, json.Unmarshal(r1.Run.Result, &s))
+	require.Len(t, s.Responses, 3, "%s", r1.Run.Result)
+	assert.Equal(t, 200, s.Responses[0].Status)
+	assert.Equal(t, "Hello, there!", s.Responses[0].Body)
+	assert.Equal(t, 200, s.Responses[1].Status)
+	assert.Equal(t, "Greetings, Ferris", s.Responses[1].Body)
+	assert.Equal(t, 404, s.Responses[2].Status)
+	assert.Equal(t, "Not Found", s.Responses[2].Reason)
+	assert.Contains(t, r1.Run.Stdout, "Rocket has launched")
+
+	// Deterministic, Date headers included (frozen clock).
+	_, raw2 := post(t, "/api/v1/execute", "application/json", body)
+	assert.Equal(t, normalize(t, raw1), normalize(t, raw2))
+
+	// Invalid requests in args are refused before compiling.
+	bad, _ := json.Marshal(map[string]any{"harness": "serve", "stub": "fn main(){}", "args": map[string]any{
+		"requests": []map[string]any{{"method": "GET", "uri": "http://evil.example/\r\nX: y"}}}})
+	code, rawBad := post(t, "/api/v1/execute", "application/json", bad)
+	assert.Equal(t, 400, code, "%s", rawBad)
+	assert.Contains(t, string(rawBad), `"field":"args.requests[0].uri"`)
+}

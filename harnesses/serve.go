@@ -1,0 +1,195 @@
+package harnesses
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// request is one HTTP request in a harness's args.
+type request struct {
+	Method  string            `json:"method"`
+	URI     string            `json:"uri"`
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body"`
+}
+
+type serveArgs struct {
+	Requests []request `json:"requests"`
+}
+
+// maxRequests bounds the connections one run may open.
+const maxRequests = 32
+
+// Serve is the harness that runs an unmodified `#[launch]` Rocket app: its
+// real launch() path listens on the virtual socket, the host sends one
+// HTTP/1.1 request per connection, and when the last one is answered
+// Rocket shuts down gracefully.
+func Serve() *Harness {
+	return &Harness{
+		ID:          "serve",
+		Description: "An ordinary Rocket application with `#[launch]`, served over a virtual socket: each request in args.requests is sent on its own connection and the parsed responses are returned in run.result.",
+		ArgsSchema: json.RawMessage(`{
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "requests": {
+      "type": "array", "maxItems": 32,
+      "items": {
+        "type": "object", "additionalProperties": false, "required": ["uri"],
+        "properties": {
+          "method": {"type": "string", "description": "HTTP method (default GET)"},
+          "uri": {"type": "string", "description": "origin-form request target, e.g. /hello?x=1"},
+          "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+          "body": {"type": "string"}
+        }
+      }
+    }
+  }
+}`),
+		Example: json.RawMessage(`{
+  "harness": "serve",
+  "stub": "#[macro_use] extern crate rocket;\n\n#[get(\"/hello/<name>\")]\nfn hello(name: &str) -> String {\n    format!(\"Hello, {name}!\")\n}\n\n#[launch]\nfn rocket() -> _ {\n    rocket::build().mount(\"/\", routes![hello])\n}\n",
+  "args": {"requests": [{"method": "GET", "uri": "/hello/there"}]}
+}`),
+		Prepare:   prepareServe,
+		Interpret: interpretServe,
+	}
+}
+
+func prepareServe(stub string, raw json.RawMessage) (Prepared, error) {
+	var args serveArgs
+	if err := decodeArgs(raw, &args); err != nil {
+		return Prepared{}, err
+	}
+	if len(args.Requests) > maxRequests {
+		return Prepared{}, &ArgError{Field: "requests", Message: fmt.Sprintf("at most %d requests", maxRequests)}
+	}
+	p := Prepared{Source: []byte(stub), StubLine: 1, ResponseComplete: responseComplete}
+	for i, r := range args.Requests {
+		b, err := r.wire(fmt.Sprintf("requests[%d]", i))
+		if err != nil {
+			return Prepared{}, err
+		}
+		p.Connections = append(p.Connections, b)
+	}
+	return p, nil
+}
+
+// wire renders the request as HTTP/1.1 bytes, refusing anything that
+// would not be one well-formed request.
+func (r request) wire(field string) ([]byte, error) {
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	if !isToken(method) || strings.ToUpper(method) != method {
+		return nil, &ArgError{Field: field + ".method", Message: fmt.Sprintf("%q is not an HTTP method", method)}
+	}
+	u, err := url.ParseRequestURI(r.URI)
+	if err != nil || !strings.HasPrefix(r.URI, "/") || strings.ContainsAny(r.URI, " \r\n\t") || u.Host != "" {
+		return nil, &ArgError{Field: field + ".uri", Message: fmt.Sprintf("%q is not an origin-form URI such as /path?query", r.URI)}
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: localhost\r\n", method, r.URI)
+	names := make([]string, 0, len(r.Headers))
+	for name := range r.Headers {
+		names = append(names, name)
+	}
+	sort.Strings(names) // a stable wire form: same args, same bytes
+	for _, name := range names {
+		value := r.Headers[name]
+		switch {
+		case !isToken(name):
+			return nil, &ArgError{Field: field + ".headers", Message: fmt.Sprintf("%q is not a header name", name)}
+		case strings.ContainsAny(value, "\r\n\x00"):
+			return nil, &ArgError{Field: field + ".headers." + name, Message: "header values cannot contain CR, LF or NUL"}
+		}
+		switch strings.ToLower(name) {
+		case "host", "content-length", "connection", "transfer-encoding":
+			return nil, &ArgError{Field: field + ".headers." + name, Message: "set by the harness"}
+		}
+		fmt.Fprintf(&b, "%s: %s\r\n", name, value)
+	}
+	// One request per connection, so the server closes it when done.
+	fmt.Fprintf(&b, "Content-Length: %d\r\nConnection: close\r\n\r\n%s", len(r.Body), r.Body)
+	return b.Bytes(), nil
+}
+
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c > 126 || c <= 32 || strings.ContainsRune("()<>@,;:\\\"/[]?={}", c) {
+			return false
+		}
+	}
+	return true
+}
+
+// responseComplete reports whether resp holds one whole HTTP response.
+func responseComplete(resp []byte) bool {
+	_, err := parseResponse(resp)
+	return err == nil
+}
+
+// response is a parsed response as clients see it.
+type response struct {
+	Status  int               `json:"status"`
+	Reason  string            `json:"reason"`
+	Headers map[string]string `json:"headers"`
+	// Body is the body as text, or base64 when it is not UTF-8.
+	Body         string `json:"body"`
+	BodyEncoding string `json:"body_encoding"`
+}
+
+func parseResponse(raw []byte) (response, error) {
+	res, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), nil)
+	if err != nil {
+		return response{}, err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		return response{}, err
+	}
+	out := response{Status: res.StatusCode, Reason: strings.TrimSpace(strings.TrimPrefix(res.Status, strconv.Itoa(res.StatusCode))),
+		Headers: map[string]string{}, Body: string(body), BodyEncoding: "utf-8"}
+	for name, values := range res.Header {
+		out.Headers[strings.ToLower(name)] = strings.Join(values, ", ")
+	}
+	if !utf8.Valid(body) {
+		out.Body, out.BodyEncoding = base64.StdEncoding.EncodeToString(body), "base64"
+	}
+	return out, nil
+}
+
+// interpretServe turns the raw responses into the run's result.
+func interpretServe(_ []byte, responses [][]byte) (json.RawMessage, error) {
+	type entry struct {
+		*response
+		Error string `json:"error,omitempty"`
+	}
+	out := struct {
+		Responses []entry `json:"responses"`
+	}{Responses: []entry{}}
+	for _, raw := range responses {
+		r, err := parseResponse(raw)
+		if err != nil {
+			out.Responses = append(out.Responses, entry{Error: fmt.Sprintf("no complete HTTP response (%d bytes): %v", len(raw), err)})
+			continue
+		}
+		out.Responses = append(out.Responses, entry{response: &r})
+	}
+	return json.Marshal(out)
+}
