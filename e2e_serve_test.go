@@ -63,3 +63,18 @@ func TestLaunchServesTheVirtualSocket(t *testing.T) {
 	assert.Equal(t, 400, code, "%s", rawBad)
 	assert.Contains(t, string(rawBad), `"field":"args.requests[0].uri"`)
 }
+
+// TestCurlRoute: the body is the code, args are query parameters.
+func TestCurlRoute(t *testing.T) {
+	code, raw := post(t, "/api/v1/run/program?stdin=time&seed=9", "text/plain", []byte(readTestdata(t, "probe.rs")))
+	require.Equal(t, 200, code, "%s", raw)
+	var r apiResponse
+	require.NoError(t, json.Unmarshal(raw, &r))
+	assert.Equal(t, "ok", r.Status)
+	assert.Equal(t, "9", r.Seed)
+	assert.Equal(t, "1704067200\n", r.Run.Stdout)
+
+	code, raw = post(t, "/api/v1/run/program?nonsense=1", "text/plain", []byte("fn main() {}"))
+	assert.Equal(t, 400, code, "%s", raw)
+	assert.Contains(t, string(raw), `"field":"args.nonsense"`)
+}

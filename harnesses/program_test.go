@@ -50,3 +50,34 @@ func TestRegistryRefusesDuplicatesAndBadSchemas(t *testing.T) {
 	_, ok = r.Get("nope")
 	assert.False(t, ok)
 }
+
+func TestServeBuildsOneWellFormedRequestPerConnection(t *testing.T) {
+	p, err := prepareServe("", json.RawMessage(`{"method": "POST", "uri": "/a?b=1", "headers": {"X-B": "2", "Content-Type": "text/plain"}, "body": "hi"}`))
+	require.NoError(t, err)
+	require.Len(t, p.Connections, 1, "top-level fields are one request")
+	assert.Equal(t, "POST /a?b=1 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nX-B: 2\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi", string(p.Connections[0]))
+
+	p, err = prepareServe("", json.RawMessage(`{"requests": [{"uri": "/1"}, {"uri": "/2"}]}`))
+	require.NoError(t, err)
+	assert.Len(t, p.Connections, 2)
+	assert.True(t, p.ResponseComplete([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")))
+	assert.False(t, p.ResponseComplete([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nok")), "a short body is not complete")
+}
+
+func TestServeRefusesRequestsThatAreNotWellFormed(t *testing.T) {
+	for name, c := range map[string]struct{ args, field string }{
+		"header injection in uri": {`{"uri": "/a\r\nX: y"}`, "requests[0].uri"},
+		"absolute uri":            {`{"uri": "http://host/"}`, "requests[0].uri"},
+		"lowercase method":        {`{"method": "get", "uri": "/"}`, "requests[0].method"},
+		"header value with CRLF":  {`{"uri": "/", "headers": {"X": "a\r\nY: b"}}`, "requests[0].headers.X"},
+		"framing header":          {`{"uri": "/", "headers": {"Content-Length": "9"}}`, "requests[0].headers.Content-Length"},
+		"both forms":              {`{"uri": "/", "requests": [{"uri": "/"}]}`, "requests"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := prepareServe("", json.RawMessage(c.args))
+			var argErr *ArgError
+			require.ErrorAs(t, err, &argErr)
+			assert.Equal(t, c.field, argErr.Field)
+		})
+	}
+}

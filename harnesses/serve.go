@@ -23,8 +23,11 @@ type request struct {
 	Body    string            `json:"body"`
 }
 
+// serveArgs holds a list of requests, or one request's fields at the top
+// level (the short form curl users write as query parameters).
 type serveArgs struct {
 	Requests []request `json:"requests"`
+	request
 }
 
 // maxRequests bounds the connections one run may open.
@@ -41,7 +44,10 @@ func Serve() *Harness {
 		ArgsSchema: json.RawMessage(`{
   "type": "object",
   "additionalProperties": false,
+  "description": "Either requests, or one request's method/uri/headers/body at the top level.",
   "properties": {
+    "method": {"type": "string"}, "uri": {"type": "string"}, "body": {"type": "string"},
+    "headers": {"type": "object", "additionalProperties": {"type": "string"}},
     "requests": {
       "type": "array", "maxItems": 32,
       "items": {
@@ -70,6 +76,13 @@ func prepareServe(stub string, raw json.RawMessage) (Prepared, error) {
 	var args serveArgs
 	if err := decodeArgs(raw, &args); err != nil {
 		return Prepared{}, err
+	}
+	single := args.request
+	if single.URI != "" || single.Method != "" || single.Body != "" || single.Headers != nil {
+		if len(args.Requests) > 0 {
+			return Prepared{}, &ArgError{Field: "requests", Message: "give either requests or one request's fields, not both"}
+		}
+		args.Requests = []request{single}
 	}
 	if len(args.Requests) > maxRequests {
 		return Prepared{}, &ArgError{Field: "requests", Message: fmt.Sprintf("at most %d requests", maxRequests)}
