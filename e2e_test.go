@@ -101,9 +101,18 @@ type apiResponse struct {
 	} `json:"run"`
 }
 
+// client asks before sending a body (Expect: 100-continue), so a body the
+// server refuses by its Content-Length gets the server's 413 rather than
+// a reset connection while the client is still writing.
+var client = &http.Client{Transport: &http.Transport{ExpectContinueTimeout: 5 * time.Second}}
+
 func post(t *testing.T, path, contentType string, body []byte) (int, []byte) {
 	t.Helper()
-	resp, err := http.Post(baseURL+path, contentType, bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, baseURL+path, bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Expect", "100-continue")
+	resp, err := client.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
