@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
@@ -28,6 +29,12 @@ type appConfig struct {
 	Service  sandbox.Config  `json:"service"`
 	Compiler compiler.Config `json:"compiler"`
 	Runtime  wasmrt.Config   `json:"runtime"`
+	// Cache configures the memoized responses and the compiled modules.
+	// Their disk tiers default to directories under StateDir.
+	Cache struct {
+		Results cache.Config `json:"results"`
+		Modules cache.Config `json:"modules"`
+	} `json:"cache"`
 	// Jail is the compile jail's policy; its ReadOnlyPaths are always
 	// extended with what the prepared toolchain needs.
 	Jail jail.Policy `json:"jail"`
@@ -87,6 +94,19 @@ func loadConfig(path string) (appConfig, error) {
 	// wazero's compiled code survives restarts next to the toolchain.
 	if cfg.Runtime.CompilationCacheDir == "" {
 		cfg.Runtime.CompilationCacheDir = filepath.Join(cfg.StateDir, "wazero-cache")
+	}
+	if cfg.Cache.Results.Dir == "" {
+		cfg.Cache.Results.Dir = filepath.Join(cfg.StateDir, "cache", "results")
+	}
+	if cfg.Cache.Modules.Dir == "" {
+		cfg.Cache.Modules.Dir = filepath.Join(cfg.StateDir, "cache", "modules")
+	}
+	// Modules are megabytes each: a few large shards, so one fits.
+	if cfg.Cache.Modules.MemoryMB == 0 {
+		cfg.Cache.Modules.MemoryMB = 256
+	}
+	if cfg.Cache.Modules.Shards == 0 {
+		cfg.Cache.Modules.Shards = 8
 	}
 	// One stub limit: the HTTP layer enforces the service's.
 	if cfg.Service.MaxStubBytes != 0 {

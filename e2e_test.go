@@ -50,6 +50,17 @@ func runWithServer(m *testing.M) int {
 	cfg.Runtime.Timeout = testRunTimeout
 	cfg.Runtime.MemoryLimitBytes = testMemory
 	cfg.Runtime.StdoutLimitBytes = testStdoutCap
+	// Fresh caches per run, so every test exercises the real pipeline the
+	// first time it asks.
+	cacheDir, err := os.MkdirTemp("", "rocket-sandbox-e2e-cache-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(cacheDir)
+	cfg.Cache.Results.Dir = filepath.Join(cacheDir, "results")
+	cfg.Cache.Modules.Dir = filepath.Join(cacheDir, "modules")
+	cfg.Runtime.CompilationCacheDir = filepath.Join(cacheDir, "wazero")
 	a, err := newApp(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: cannot start the service (did `make setup` run?):", err)
@@ -238,6 +249,7 @@ func normalize(t *testing.T, raw []byte) map[string]any {
 	t.Helper()
 	var v map[string]any
 	require.NoError(t, json.Unmarshal(raw, &v))
+	delete(v, "cache")
 	for _, section := range []string{"compile", "run"} {
 		s, ok := v[section].(map[string]any)
 		if !ok {
@@ -261,6 +273,38 @@ func TestSameRequestSameBytes(t *testing.T) {
 	_, raw1 := execute(t, req)
 	_, raw2 := execute(t, req)
 	assert.Equal(t, normalize(t, raw1), normalize(t, raw2))
+}
+
+func TestCachesAnswerRepeatsAndNewArgs(t *testing.T) {
+	type cached struct {
+		Cache struct {
+			Result string `json:"result"`
+			Module string `json:"module"`
+		} `json:"cache"`
+		Compile struct {
+			Cached bool `json:"cached"`
+		} `json:"compile"`
+		Run struct {
+			Stdout string `json:"stdout"`
+		} `json:"run"`
+	}
+	stub := readTestdata(t, "probe.rs") + "// caches\n"
+	get := func(stdin string) cached {
+		_, raw := execute(t, map[string]any{"harness": "program", "stub": stub, "args": map[string]any{"stdin": stdin}})
+		var c cached
+		require.NoError(t, json.Unmarshal(raw, &c), "%s", raw)
+		return c
+	}
+	first := get("time")
+	assert.Equal(t, "miss", first.Cache.Result)
+	assert.Equal(t, "miss", first.Cache.Module)
+	again := get("time")
+	assert.Equal(t, "memory", again.Cache.Result, "the same request is memoized")
+	assert.Equal(t, first.Run.Stdout, again.Run.Stdout)
+	other := get("exit3")
+	assert.Equal(t, "miss", other.Cache.Result)
+	assert.Equal(t, "memory", other.Cache.Module, "new args reuse the compiled module")
+	assert.True(t, other.Compile.Cached)
 }
 
 func TestPreparedDependenciesAreNotRebuilt(t *testing.T) {

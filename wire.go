@@ -2,8 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
+	"os"
 
+	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
@@ -14,9 +20,11 @@ import (
 
 // app is the wired service and what must be closed with it.
 type app struct {
-	svc    *sandbox.Service
-	jail   *jail.Jail
-	engine *wasmrt.Engine
+	svc     *sandbox.Service
+	jail    *jail.Jail
+	engine  *wasmrt.Engine
+	results *cache.Store
+	modules *cache.Store
 }
 
 // newApp builds the service: the prepared toolchain, the compile jail (every
@@ -44,10 +52,57 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 	}
 	c := compiler.New(m, j, cfg.Compiler)
 	svc := sandbox.NewService(cfg.Service, harnesses.Default(), c, engine)
-	return &app{svc: svc, jail: j, engine: engine}, nil
+	a := &app{svc: svc, jail: j, engine: engine}
+	if a.results, err = cache.New(cfg.Cache.Results); err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
+	if a.modules, err = cache.New(cfg.Cache.Modules); err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
+	fp, err := fingerprint(cfg, m, j.Policy())
+	if err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
+	svc.UseCaches(a.results, a.modules, fp)
+	return a, nil
+}
+
+// fingerprint names everything besides the request that decides a result:
+// this binary (the service, every harness and its templates), the
+// prepared toolchain, and the limits of compiles and runs. A cached value
+// made under any other fingerprint is never used.
+func fingerprint(cfg appConfig, m *toolchain.Manifest, policy jail.Policy) (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("fingerprint: %w", err)
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "", fmt.Errorf("fingerprint: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("fingerprint: %w", err)
+	}
+	limits, err := json.Marshal([]any{cfg.Runtime.MemoryLimitBytes, cfg.Runtime.Timeout, cfg.Runtime.StdoutLimitBytes,
+		cfg.Runtime.StderrLimitBytes, cfg.Service.CompileLimits, cfg.Compiler, policy.DefaultLimits, policy.MaxLimits})
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(h, "|%s|%s", m.Digest, limits)
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func (a *app) Close(ctx context.Context) {
 	a.engine.Close(ctx)
 	a.jail.Close()
+	for _, s := range []*cache.Store{a.results, a.modules} {
+		if s != nil {
+			s.Close()
+		}
+	}
 }

@@ -1,11 +1,9 @@
 package sandbox
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	goruntime "runtime"
@@ -13,6 +11,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/sync/singleflight"
+
+	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
@@ -72,6 +73,14 @@ type Service struct {
 	compiler  Compiler
 	engine    Engine
 	gate      *gate
+
+	// Optional caches (UseCaches) and the single-flight groups in front
+	// of the pipeline and of the compiler.
+	results      Store
+	modules      Store
+	fingerprint  string
+	flight       singleflight.Group
+	moduleFlight singleflight.Group
 }
 
 // NewService wires a service.
@@ -120,6 +129,10 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
+	req.Stub = normalizeStub(req.Stub)
+	if req.Args, err = canonicalArgs(req.Args); err != nil {
+		return Response{}, Invalid("args", "args is not valid JSON: %v", err)
+	}
 	prep, err := h.Prepare(req.Stub, req.Args)
 	if err != nil {
 		var argErr *harnesses.ArgError
@@ -132,19 +145,42 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 		}
 		return Response{}, fmt.Errorf("prepare %s: %w", h.ID, err)
 	}
+	key := s.resultKey(req)
+	if resp, ok := s.memoGet(key); ok {
+		return resp, nil
+	}
+	// Identical requests in flight share one compile and one run.
+	v, err, _ := s.flight.Do(key, func() (any, error) {
+		resp, err := s.execute(ctx, h, req, prep)
+		if err == nil {
+			s.memoPut(key, resp)
+		}
+		return resp, err
+	})
+	if err != nil {
+		return Response{}, err
+	}
+	return v.(Response), nil
+}
+
+// execute compiles and runs one prepared request, inside the admission
+// gate.
+func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request, prep harnesses.Prepared) (Response, error) {
 	leave, err := s.gate.enter(ctx)
 	if err != nil {
 		return Response{}, err
 	}
 	defer leave()
 	seed := seedOf(req)
-	resp := Response{Harness: h.ID, Seed: strconv.FormatUint(seed, 10)}
+	resp := Response{Harness: h.ID, Seed: strconv.FormatUint(seed, 10), Cache: &CacheReport{Result: cache.Miss}}
 
-	out, err := s.compiler.Compile(ctx, compiler.Input{Source: prep.Source, Edition: prep.Edition, Limits: s.cfg.CompileLimits})
+	out, tier, err := s.compile(ctx, prep)
 	if err != nil {
 		return Response{}, fmt.Errorf("compile: %w", err)
 	}
+	resp.Cache.Module = tier
 	resp.Compile = compileReport(out, prep.StubLine)
+	resp.Compile.Cached = tier != cache.Miss
 	if !out.Success {
 		resp.Status = StatusCompileError
 		if st, ok := limitStatus(string(out.Limit)); ok {
@@ -247,7 +283,8 @@ func seedOf(req Request) uint64 {
 		return *req.Seed
 	}
 	h := sha256.New()
-	for _, part := range []string{"rocket-sandbox seed v1", req.Harness, req.Stub, canonicalJSON(req.Args)} {
+	// Execute has normalized the stub and canonicalized the args.
+	for _, part := range []string{"rocket-sandbox seed v1", req.Harness, req.Stub, string(req.Args)} {
 		fmt.Fprintf(h, "%d:%s", len(part), part)
 	}
 	return binary.BigEndian.Uint64(h.Sum(nil))
@@ -258,26 +295,4 @@ func runtimeSeed(seed uint64) [32]byte {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], seed)
 	return sha256.Sum256(b[:])
-}
-
-// canonicalJSON re-encodes args with sorted keys, so key order does not
-// change the seed. Numbers keep their text.
-func canonicalJSON(raw json.RawMessage) string {
-	if len(raw) == 0 {
-		return "{}"
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return string(raw)
-	}
-	if v == nil {
-		return "{}"
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return string(raw)
-	}
-	return string(b)
 }

@@ -86,6 +86,7 @@ type Response struct {
 	Harness string         `json:"harness"`
 	Seed    string         `json:"seed"`
 	Error   string         `json:"error,omitempty"`
+	Cache   *CacheReport   `json:"cache,omitempty"`
 	Compile *CompileReport `json:"compile"`
 	Run     *RunReport     `json:"run"`
 }
