@@ -14,6 +14,13 @@ const (
 	EngineCompiler EngineKind = "compiler"
 	// EngineInterpreter interprets guest code: slow, but portable.
 	EngineInterpreter EngineKind = "interpreter"
+	// EngineAuto interprets a module's runs until the optimizing compiler,
+	// started in the background on its first run, has compiled it; then
+	// its runs are compiled code. A 2 MB Rocket module takes about 1 s to
+	// compile and 0.15 s to load for the interpreter, while a run takes
+	// milliseconds either way: one-shot runs want the interpreter,
+	// repeated ones the compiler (docs/performance.md).
+	EngineAuto EngineKind = "auto"
 )
 
 // Defaults for the zero fields of Config.
@@ -49,7 +56,7 @@ type Config struct {
 	// CompilationCacheDir, when set, keeps wazero's compiled code on disk
 	// there, so that a restart does not recompile; empty keeps it in memory.
 	CompilationCacheDir string `json:"compilation_cache_dir"`
-	// Engine is EngineCompiler (default) or EngineInterpreter.
+	// Engine is EngineAuto (default), EngineCompiler or EngineInterpreter.
 	Engine EngineKind `json:"engine"`
 	// MaxCompiledModules bounds how many compiled modules the Engine keeps
 	// ready in its LRU (default 16).
@@ -63,7 +70,7 @@ func DefaultConfig() Config {
 		Timeout:            DefaultTimeout,
 		StdoutLimitBytes:   DefaultStdoutLimitBytes,
 		StderrLimitBytes:   DefaultStderrLimitBytes,
-		Engine:             EngineCompiler,
+		Engine:             EngineAuto,
 		MaxCompiledModules: DefaultMaxCompiledModules,
 	}
 }
@@ -101,8 +108,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("runtime: StderrLimitBytes %d is negative", c.StderrLimitBytes)
 	case c.MaxCompiledModules < 0:
 		return c, fmt.Errorf("runtime: MaxCompiledModules %d is negative", c.MaxCompiledModules)
-	case c.Engine != EngineCompiler && c.Engine != EngineInterpreter:
-		return c, fmt.Errorf("runtime: unknown Engine %q (want %q or %q)", c.Engine, EngineCompiler, EngineInterpreter)
+	case c.Engine != EngineCompiler && c.Engine != EngineInterpreter && c.Engine != EngineAuto:
+		return c, fmt.Errorf("runtime: unknown Engine %q (want %q, %q or %q)", c.Engine, EngineAuto, EngineCompiler, EngineInterpreter)
 	}
 	// Whole pages, so that the byte cap and wazero's page cap agree.
 	c.MemoryLimitBytes -= c.MemoryLimitBytes % wasmPageSize

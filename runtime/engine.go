@@ -22,10 +22,13 @@ var ErrInvalidModule = errors.New("runtime: invalid module")
 // for concurrent use, and it keeps compiled modules so that the same bytes
 // are compiled once.
 type Engine struct {
-	cfg     Config
-	cache   wazero.CompilationCache
-	rt      wazero.Runtime
-	modules *moduleCache
+	cfg   Config
+	cache wazero.CompilationCache
+	// fast runs compiled code; quick, present only for EngineAuto, is the
+	// interpreter that runs a module until fast has compiled it.
+	fast, quick *backend
+	// background bounds the optimizing compiles started for EngineAuto.
+	background chan struct{}
 
 	mu     sync.RWMutex
 	closed bool
@@ -38,7 +41,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Engine == EngineCompiler && goruntime.GOARCH != "amd64" && goruntime.GOARCH != "arm64" {
+	if cfg.Engine != EngineInterpreter && goruntime.GOARCH != "amd64" && goruntime.GOARCH != "arm64" {
 		return nil, fmt.Errorf("runtime: engine %q is not supported on %s; use %q", cfg.Engine, goruntime.GOARCH, EngineInterpreter)
 	}
 
@@ -51,10 +54,30 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		cache = wazero.NewCompilationCache()
 	}
 
-	rc := wazero.NewRuntimeConfigCompiler()
+	e := &Engine{cfg: cfg, cache: cache, background: make(chan struct{}, 1)}
+	fastConfig := wazero.NewRuntimeConfigCompiler()
 	if cfg.Engine == EngineInterpreter {
-		rc = wazero.NewRuntimeConfigInterpreter()
+		fastConfig = wazero.NewRuntimeConfigInterpreter()
 	}
+	if e.fast, err = newBackend(ctx, cfg, fastConfig, cache); err != nil {
+		return nil, errors.Join(err, cache.Close(ctx))
+	}
+	if cfg.Engine == EngineAuto {
+		if e.quick, err = newBackend(ctx, cfg, wazero.NewRuntimeConfigInterpreter(), cache); err != nil {
+			return nil, errors.Join(err, e.fast.close(ctx), cache.Close(ctx))
+		}
+	}
+	return e, nil
+}
+
+// backend is one wazero runtime with its host modules and its cache of
+// compiled modules.
+type backend struct {
+	rt      wazero.Runtime
+	modules *moduleCache
+}
+
+func newBackend(ctx context.Context, cfg Config, rc wazero.RuntimeConfig, cache wazero.CompilationCache) (*backend, error) {
 	rc = rc.
 		WithMemoryLimitPages(cfg.memoryLimitPages()).
 		// Without it a guest in a loop cannot be stopped at all.
@@ -67,33 +90,61 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	// their own. Per-run state comes from the ModuleConfig (WASI) or the
 	// call's context (vsock).
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
-		return nil, errors.Join(fmt.Errorf("runtime: instantiate WASI: %w", err), rt.Close(ctx), cache.Close(ctx))
+		return nil, errors.Join(fmt.Errorf("runtime: instantiate WASI: %w", err), rt.Close(ctx))
 	}
 	if err := instantiateVsock(ctx, rt); err != nil {
-		return nil, errors.Join(err, rt.Close(ctx), cache.Close(ctx))
+		return nil, errors.Join(err, rt.Close(ctx))
 	}
-
-	e := &Engine{cfg: cfg, cache: cache, rt: rt}
-	e.modules = newModuleCache(cfg.MaxCompiledModules, e.compile)
-	return e, nil
+	b := &backend{rt: rt}
+	b.modules = newModuleCache(cfg.MaxCompiledModules, b.compile)
+	return b, nil
 }
 
-// Config returns the Engine's configuration with defaults filled in.
-func (e *Engine) Config() Config { return e.cfg }
-
-// Compilations reports how many times the Engine has compiled module bytes,
-// that is, how often its compiled-module cache missed.
-func (e *Engine) Compilations() uint64 { return e.modules.compilations.Load() }
-
-func (e *Engine) compile(ctx context.Context, bin []byte) (wazero.CompiledModule, error) {
+func (b *backend) compile(ctx context.Context, bin []byte) (wazero.CompiledModule, error) {
 	// Compilation is not interruptible; a context without cancellation
 	// keeps one waiter's cancellation from failing the others sharing it.
-	mod, err := e.rt.CompileModule(context.WithoutCancel(ctx), bin)
+	mod, err := b.rt.CompileModule(context.WithoutCancel(ctx), bin)
 	if err != nil {
 		return nil, fmt.Errorf("compile module: %w", err)
 	}
 	return mod, nil
 }
+
+func (b *backend) close(ctx context.Context) error {
+	b.modules.closeAll()
+	return b.rt.Close(ctx)
+}
+
+// backendFor picks where a module runs. With EngineAuto: compiled code
+// when it is ready; otherwise the interpreter, and the optimizing compile
+// starts in the background (one at a time, so a burst of new modules
+// cannot take every CPU).
+func (e *Engine) backendFor(bin []byte) *backend {
+	if e.quick == nil || e.fast.modules.ready(bin) {
+		return e.fast
+	}
+	select {
+	case e.background <- struct{}{}:
+		e.runs.Add(1) // Close waits for it like for a run
+		go func() {
+			defer e.runs.Done()
+			defer func() { <-e.background }()
+			if _, release, err := e.fast.modules.acquire(context.Background(), bin); err == nil {
+				release()
+			}
+		}()
+	default:
+	}
+	return e.quick
+}
+
+// Config returns the Engine's configuration with defaults filled in.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Compilations reports how many times the Engine's main (compiling, unless
+// EngineInterpreter) backend has compiled module bytes, that is, how often
+// its compiled-module cache missed.
+func (e *Engine) Compilations() uint64 { return e.fast.modules.compilations.Load() }
 
 // enter registers a run, or fails if the Engine is closed.
 func (e *Engine) enter() error {
@@ -120,6 +171,9 @@ func (e *Engine) Close(ctx context.Context) error {
 	e.mu.Unlock()
 
 	e.runs.Wait()
-	e.modules.closeAll()
-	return errors.Join(e.rt.Close(ctx), e.cache.Close(ctx))
+	errs := []error{e.fast.close(ctx)}
+	if e.quick != nil {
+		errs = append(errs, e.quick.close(ctx))
+	}
+	return errors.Join(append(errs, e.cache.Close(ctx))...)
 }

@@ -83,7 +83,9 @@ func buildGuest(dir, name string) ([]byte, error) {
 func shared(t *testing.T) *Engine {
 	t.Helper()
 	sharedOnce.Do(func() {
-		sharedEngine, sharedErr = New(context.Background(), Config{CompilationCacheDir: cacheDir})
+		// The compiler alone: EngineAuto's background compiles would land in
+		// other tests' measurements (heap, compile counts).
+		sharedEngine, sharedErr = New(context.Background(), Config{CompilationCacheDir: cacheDir, Engine: EngineCompiler})
 	})
 	require.NoError(t, sharedErr)
 	return sharedEngine
@@ -92,6 +94,11 @@ func shared(t *testing.T) *Engine {
 // newEngine returns a fresh Engine closed at the end of the test.
 func newEngine(t *testing.T, cfg Config) *Engine {
 	t.Helper()
+	if cfg.Engine == "" {
+		// The compiler alone, so compile counts are exact; EngineAuto has
+		// its own tests.
+		cfg.Engine = EngineCompiler
+	}
 	e, err := New(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, e.Close(context.Background())) })

@@ -137,6 +137,23 @@ func (c *moduleCache) closeAll() {
 	}
 }
 
+// ready reports whether bin is compiled and kept, without waiting.
+func (c *moduleCache) ready(bin []byte) bool {
+	key := sha256.Sum256(bin)
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	c.mu.Unlock()
+	if !ok {
+		return false
+	}
+	select {
+	case <-e.ready:
+		return e.err == nil
+	default:
+		return false
+	}
+}
+
 // len reports how many modules are kept.
 func (c *moduleCache) len() int {
 	c.mu.Lock()

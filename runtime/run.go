@@ -103,7 +103,8 @@ func (e *Engine) Run(ctx context.Context, job Job) (Result, error) {
 	}
 	lim := e.cfg.clamp(job.Limits)
 
-	compiled, release, err := e.modules.acquire(ctx, job.Module)
+	b := e.backendFor(job.Module)
+	compiled, release, err := b.modules.acquire(ctx, job.Module)
 	if err != nil {
 		if ctx.Err() != nil {
 			return Result{}, fmt.Errorf("runtime: waiting for compilation: %w", err)
@@ -121,11 +122,11 @@ func (e *Engine) Run(ctx context.Context, job Job) (Result, error) {
 	if declaredMemoryBytes(compiled) > lim.MemoryLimitBytes {
 		return emptyResult(job, LimitMemory), nil
 	}
-	return e.execute(ctx, compiled, job, lim)
+	return e.execute(ctx, b, compiled, job, lim)
 }
 
 // execute instantiates compiled afresh, calls _start and classifies the end.
-func (e *Engine) execute(ctx context.Context, compiled wazero.CompiledModule, job Job, lim Limits) (Result, error) {
+func (e *Engine) execute(ctx context.Context, b *backend, compiled wazero.CompiledModule, job Job, lim Limits) (Result, error) {
 	// The guest's context derives from Background, not ctx: wazero reads
 	// configuration from context values (socket listeners, memory
 	// allocators, function listeners), and only this package may configure
@@ -171,7 +172,7 @@ func (e *Engine) execute(ctx context.Context, compiled wazero.CompiledModule, jo
 
 	var callErr error
 	memoryTooSmall := false
-	mod, instErr := e.rt.InstantiateModule(runCtx, compiled, mc)
+	mod, instErr := b.rt.InstantiateModule(runCtx, compiled, mc)
 	if instErr == nil {
 		// The declared minimum was checked before, but a module's memory
 		// need not be visible in its definitions; this is the backstop.

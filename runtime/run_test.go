@@ -260,7 +260,7 @@ func TestCompiledModulesAreCached(t *testing.T) {
 	assert.Equal(t, uint64(3), e.Compilations())
 	run(t, e, Job{Module: b})
 	assert.Equal(t, uint64(4), e.Compilations())
-	assert.Equal(t, 2, e.modules.len())
+	assert.Equal(t, 2, e.fast.modules.len())
 
 	// Failures are not cached.
 	_, err := e.Run(context.Background(), Job{Module: []byte("bad")})
@@ -375,7 +375,12 @@ func TestOutputExactlyAtCapIsNotTruncated(t *testing.T) {
 }
 
 func TestRunsLeakNoMemory(t *testing.T) {
-	e := shared(t)
+	for _, kind := range []EngineKind{EngineCompiler, EngineInterpreter} {
+		t.Run(string(kind), func(t *testing.T) { testRunsLeakNoMemory(t, newEngine(t, Config{Engine: kind})) })
+	}
+}
+
+func testRunsLeakNoMemory(t *testing.T, e *Engine) {
 	// 160 pages (10 MiB) of guest memory per run; rustOOMModule returns
 	// from _start without proc_exit, and trapModule traps: neither closes
 	// its instance by itself.

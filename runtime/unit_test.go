@@ -115,7 +115,7 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 	assert.Equal(t, 10*time.Second, cfg.Timeout)
 	assert.Equal(t, int64(1<<20), cfg.StdoutLimitBytes)
 	assert.Equal(t, int64(1<<20), cfg.StderrLimitBytes)
-	assert.Equal(t, EngineCompiler, cfg.Engine)
+	assert.Equal(t, EngineAuto, cfg.Engine)
 	assert.Equal(t, uint32(4096), cfg.memoryLimitPages())
 
 	cfg, err = Config{MemoryLimitBytes: 3*wasmPageSize + 100}.withDefaults()

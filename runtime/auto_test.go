@@ -1,0 +1,39 @@
+package runtime
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestAutoInterpretsFirstThenRunsCompiledCode: the first run of a module
+// is interpreted while the compiler works in the background; once it is
+// done, runs use compiled code, and both give the same Result.
+func TestAutoInterpretsFirstThenRunsCompiledCode(t *testing.T) {
+	e := newEngine(t, Config{Engine: EngineAuto})
+	job := guestJob("rand")
+	require.False(t, e.fast.modules.ready(job.Module))
+
+	first := run(t, e, job)
+	require.Eventually(t, func() bool { return e.fast.modules.ready(job.Module) }, 30*time.Second, 10*time.Millisecond,
+		"the background compile finishes")
+	assert.Same(t, e.fast, e.backendFor(job.Module), "compiled code once ready")
+	assert.Equal(t, uint64(1), e.Compilations())
+
+	second := run(t, e, job)
+	first.Duration, first.CPU, second.Duration, second.CPU = 0, 0, 0, 0
+	assert.Equal(t, first, second, "interpreter and compiler agree")
+	assert.Equal(t, uint64(1), e.Compilations(), "no second compile")
+}
+
+func TestAutoCloseWaitsForBackgroundCompiles(t *testing.T) {
+	e, err := New(context.Background(), Config{Engine: EngineAuto})
+	require.NoError(t, err)
+	run(t, e, guestJob("hello"))
+	require.NoError(t, e.Close(context.Background()), "Close returns only after the background compile")
+	_, err = e.Run(context.Background(), guestJob("hello"))
+	assert.ErrorIs(t, err, ErrClosed)
+}
