@@ -166,27 +166,38 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 // execute compiles and runs one prepared request, inside the admission
 // gate.
 func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request, prep harnesses.Prepared) (Response, error) {
+	seed := seedOf(req)
+	resp := Response{Harness: h.ID, Seed: strconv.FormatUint(seed, 10), Cache: &CacheReport{Result: cache.Miss}}
+	if prep.Skip {
+		// Nothing to compile or run (an example marked ignore): nothing
+		// to admit either.
+		resp.Status = StatusOK
+		return resp, judge(&resp, prep, harnesses.Outcome{Skipped: true})
+	}
 	leave, err := s.gate.enter(ctx)
 	if err != nil {
 		return Response{}, err
 	}
 	defer leave()
-	seed := seedOf(req)
-	resp := Response{Harness: h.ID, Seed: strconv.FormatUint(seed, 10), Cache: &CacheReport{Result: cache.Miss}}
 
 	out, tier, err := s.compile(ctx, prep)
 	if err != nil {
 		return Response{}, fmt.Errorf("compile: %w", err)
 	}
 	resp.Cache.Module = tier
-	resp.Compile = compileReport(out, prep.StubLine)
+	resp.Compile = compileReport(out, prep)
 	resp.Compile.Cached = tier != cache.Miss
+	compiled := harnesses.Outcome{Compiled: out.Success, CompileLimit: string(out.Limit), CompileStderr: out.Stderr}
 	if !out.Success {
 		resp.Status = StatusCompileError
 		if st, ok := limitStatus(string(out.Limit)); ok {
 			resp.Status = st
 		}
-		return resp, nil
+		return resp, judge(&resp, prep, compiled)
+	}
+	if prep.CompileOnly {
+		resp.Status = StatusOK
+		return resp, judge(&resp, prep, compiled)
 	}
 
 	res, err := s.engine.Run(ctx, wasmrt.Job{
@@ -200,13 +211,30 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 		return Response{}, fmt.Errorf("run: %w", err)
 	}
 	resp.Run = runReport(res)
+	resp.Run.Stderr = prep.PanicsInStub(resp.Run.Stderr)
 	resp.Status = runStatus(res)
 	if h.Interpret != nil {
 		if resp.Run.Result, err = h.Interpret(res.Stdout, res.Responses); err != nil {
 			return Response{}, fmt.Errorf("interpret %s: %w", h.ID, err)
 		}
 	}
-	return resp, nil
+	ran := compiled
+	ran.Ran, ran.ExitCode, ran.Trap, ran.RunLimit = true, res.ExitCode, res.Trap, string(res.Limit)
+	return resp, judge(&resp, prep, ran)
+}
+
+// judge puts the harness's verdict on the request in resp, if it gives
+// one.
+func judge(resp *Response, prep harnesses.Prepared, o harnesses.Outcome) error {
+	if prep.Verdict == nil {
+		return nil
+	}
+	v, err := prep.Verdict(o)
+	if err != nil {
+		return fmt.Errorf("verdict of %s: %w", resp.Harness, err)
+	}
+	resp.Result = v
+	return nil
 }
 
 func limitStatus(limit string) (Status, bool) {
@@ -231,11 +259,11 @@ func runStatus(r wasmrt.Result) Status {
 	return StatusOK
 }
 
-func compileReport(out compiler.Output, stubLine int) *CompileReport {
+func compileReport(out compiler.Output, prep harnesses.Prepared) *CompileReport {
 	rep := &CompileReport{
 		Success:     out.Success,
 		ExitCode:    out.ExitCode,
-		Stderr:      out.Stderr,
+		Stderr:      prep.RenderedInStub(out.Stderr),
 		Diagnostics: []Diagnostic{},
 		DurationMS:  out.Duration.Milliseconds(),
 		ModuleBytes: len(out.Module),
@@ -250,9 +278,7 @@ func compileReport(out compiler.Output, stubLine int) *CompileReport {
 		item := Diagnostic{Level: d.Level, Message: d.Message}
 		// Positions outside the stub (in the harness's own code) are
 		// reported without a position rather than with a wrong one.
-		if line := d.Line - (stubLine - 1); d.Line > 0 && line >= 1 {
-			item.Line, item.Column = line, d.Column
-		}
+		item.Line, item.Column = prep.StubPosition(d.Line, d.Column)
 		rep.Diagnostics = append(rep.Diagnostics, item)
 	}
 	return rep

@@ -89,6 +89,10 @@ type Response struct {
 	Cache   *CacheReport   `json:"cache,omitempty"`
 	Compile *CompileReport `json:"compile"`
 	Run     *RunReport     `json:"run"`
+	// Result is the harness's verdict on the whole request, for harnesses
+	// that give one (example: whether the doctest passed). Unlike
+	// run.result it is there when nothing ran.
+	Result json.RawMessage `json:"result,omitempty"`
 }
 
 // Error is a failure that is the caller's to fix (or the service's to
