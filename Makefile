@@ -6,7 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-.PHONY: all packages build setup run test lint bench bench-jail clean
+.PHONY: all packages build setup run test lint bench bench-jail bench-flags bench-service clean
 
 all: build
 
@@ -43,4 +43,11 @@ clean:
 bench-jail: setup
 	$(GO) run ./bench/jailbench
 
-bench: bench-jail
+bench-flags: setup
+	$(GO) run ./bench/flagsbench
+
+bench-service: setup
+	$(GO) run ./bench/servicebench
+
+# Everything: about 10 minutes on 2 cores.
+bench: bench-jail bench-flags bench-service

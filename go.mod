@@ -33,6 +33,7 @@ require (
 	github.com/valyala/tcplisten v1.0.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/exp v0.0.0-20241108190413-2d47ceb2692f // indirect
+	golang.org/x/image v0.47.0 // indirect
 	golang.org/x/sync v0.9.0 // indirect
 	google.golang.org/protobuf v1.35.2 // indirect
 )

@@ -30,6 +30,18 @@ func (s Sample) Quantile(q float64) time.Duration {
 	return d[i]
 }
 
+// Mean is the average duration.
+func (s Sample) Mean() time.Duration {
+	if len(s.Durations) == 0 {
+		return 0
+	}
+	var sum time.Duration
+	for _, d := range s.Durations {
+		sum += d
+	}
+	return sum / time.Duration(len(s.Durations))
+}
+
 // Ms formats a duration in milliseconds.
 func Ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000) }
 

@@ -43,5 +43,5 @@ func TestArgsComeOnlyFromTheManifest(t *testing.T) {
 	assert.Contains(t, joined, "--edition 2018")
 	assert.Contains(t, joined, "--extern rocket=/t/librocket.rlib --extern serde=/t/libserde.rlib", "sorted, so the argv is stable")
 	assert.Equal(t, []string{"main.rs", "-o", "main.wasm"}, args[len(args)-3:])
-	assert.Contains(t, joined, "-C opt-level=1")
+	assert.Contains(t, joined, "-C opt-level=0 -C codegen-units=1")
 }
