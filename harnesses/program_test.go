@@ -81,3 +81,15 @@ func TestServeRefusesRequestsThatAreNotWellFormed(t *testing.T) {
 		})
 	}
 }
+
+func TestServeSendsCookiesAsOneHeader(t *testing.T) {
+	p, err := prepareServe("", json.RawMessage(`{"uri": "/", "cookies": {"b": "2", "a": "1"}}`))
+	require.NoError(t, err)
+	require.Len(t, p.Connections, 1, "cookies alone make a top-level request")
+	assert.Contains(t, string(p.Connections[0]), "\r\nCookie: a=1; b=2\r\n")
+
+	_, err = prepareServe("", json.RawMessage(`{"uri": "/", "cookies": {"a": "1"}, "headers": {"Cookie": "b=2"}}`))
+	var argErr *ArgError
+	require.ErrorAs(t, err, &argErr)
+	assert.Equal(t, "requests[0].headers.Cookie", argErr.Field)
+}

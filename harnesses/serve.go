@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,6 +22,8 @@ type request struct {
 	URI     string            `json:"uri"`
 	Headers map[string]string `json:"headers"`
 	Body    string            `json:"body"`
+	// Cookies are sent with the request (serve: as a Cookie header).
+	Cookies map[string]string `json:"cookies"`
 }
 
 // serveArgs holds a list of requests, or one request's fields at the top
@@ -48,6 +51,7 @@ func Serve() *Harness {
   "properties": {
     "method": {"type": "string"}, "uri": {"type": "string"}, "body": {"type": "string"},
     "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+    "cookies": {"type": "object", "additionalProperties": {"type": "string"}},
     "requests": {
       "type": "array", "maxItems": 32,
       "items": {
@@ -56,6 +60,7 @@ func Serve() *Harness {
           "method": {"type": "string", "description": "HTTP method (default GET)"},
           "uri": {"type": "string", "description": "origin-form request target, e.g. /hello?x=1"},
           "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+          "cookies": {"type": "object", "additionalProperties": {"type": "string"}, "description": "sent as one Cookie header"},
           "body": {"type": "string"}
         }
       }
@@ -73,22 +78,12 @@ func Serve() *Harness {
 }
 
 func prepareServe(stub string, raw json.RawMessage) (Prepared, error) {
-	var args serveArgs
-	if err := decodeArgs(raw, &args); err != nil {
+	reqs, err := decodeRequests(raw)
+	if err != nil {
 		return Prepared{}, err
 	}
-	single := args.request
-	if single.URI != "" || single.Method != "" || single.Body != "" || single.Headers != nil {
-		if len(args.Requests) > 0 {
-			return Prepared{}, &ArgError{Field: "requests", Message: "give either requests or one request's fields, not both"}
-		}
-		args.Requests = []request{single}
-	}
-	if len(args.Requests) > maxRequests {
-		return Prepared{}, &ArgError{Field: "requests", Message: fmt.Sprintf("at most %d requests", maxRequests)}
-	}
 	p := Prepared{Source: []byte(stub), StubLine: 1, ResponseComplete: responseComplete}
-	for i, r := range args.Requests {
+	for i, r := range reqs {
 		b, err := r.wire(fmt.Sprintf("requests[%d]", i))
 		if err != nil {
 			return Prepared{}, err
@@ -98,40 +93,105 @@ func prepareServe(stub string, raw json.RawMessage) (Prepared, error) {
 	return p, nil
 }
 
-// wire renders the request as HTTP/1.1 bytes, refusing anything that
-// would not be one well-formed request.
-func (r request) wire(field string) ([]byte, error) {
-	method := r.Method
+// decodeRequests reads the args of a harness that sends requests: a list
+// in requests, or one request's fields at the top level.
+func decodeRequests(raw json.RawMessage) ([]request, error) {
+	var args serveArgs
+	if err := decodeArgs(raw, &args); err != nil {
+		// encoding/json names a top-level field through the embedded
+		// struct ("request.uri"); the client wrote "uri".
+		var argErr *ArgError
+		if errors.As(err, &argErr) {
+			argErr.Field = strings.TrimPrefix(argErr.Field, "request.")
+		}
+		return nil, err
+	}
+	single := args.request
+	if single.URI != "" || single.Method != "" || single.Body != "" || single.Headers != nil || single.Cookies != nil {
+		if len(args.Requests) > 0 {
+			return nil, &ArgError{Field: "requests", Message: "give either requests or one request's fields, not both"}
+		}
+		args.Requests = []request{single}
+	}
+	if len(args.Requests) > maxRequests {
+		return nil, &ArgError{Field: "requests", Message: fmt.Sprintf("at most %d requests", maxRequests)}
+	}
+	return args.Requests, nil
+}
+
+// check validates the request (field names it in errors) and returns its
+// method, GET by default. reserved names headers the harness sets itself.
+func (r request) check(field string, reserved ...string) (method string, err error) {
+	method = r.Method
 	if method == "" {
 		method = http.MethodGet
 	}
 	if !isToken(method) || strings.ToUpper(method) != method {
-		return nil, &ArgError{Field: field + ".method", Message: fmt.Sprintf("%q is not an HTTP method", method)}
+		return "", &ArgError{Field: field + ".method", Message: fmt.Sprintf("%q is not an HTTP method", method)}
 	}
 	u, err := url.ParseRequestURI(r.URI)
 	if err != nil || !strings.HasPrefix(r.URI, "/") || strings.ContainsAny(r.URI, " \r\n\t") || u.Host != "" {
-		return nil, &ArgError{Field: field + ".uri", Message: fmt.Sprintf("%q is not an origin-form URI such as /path?query", r.URI)}
+		return "", &ArgError{Field: field + ".uri", Message: fmt.Sprintf("%q is not an origin-form URI such as /path?query", r.URI)}
 	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: localhost\r\n", method, r.URI)
-	names := make([]string, 0, len(r.Headers))
-	for name := range r.Headers {
-		names = append(names, name)
-	}
-	sort.Strings(names) // a stable wire form: same args, same bytes
-	for _, name := range names {
+	// In order, so that of several mistakes the same one is reported.
+	for _, name := range sortedKeys(r.Headers) {
 		value := r.Headers[name]
 		switch {
 		case !isToken(name):
-			return nil, &ArgError{Field: field + ".headers", Message: fmt.Sprintf("%q is not a header name", name)}
+			return "", &ArgError{Field: field + ".headers", Message: fmt.Sprintf("%q is not a header name", name)}
 		case strings.ContainsAny(value, "\r\n\x00"):
-			return nil, &ArgError{Field: field + ".headers." + name, Message: "header values cannot contain CR, LF or NUL"}
+			return "", &ArgError{Field: field + ".headers." + name, Message: "header values cannot contain CR, LF or NUL"}
 		}
-		switch strings.ToLower(name) {
-		case "host", "content-length", "connection", "transfer-encoding":
-			return nil, &ArgError{Field: field + ".headers." + name, Message: "set by the harness"}
+		for _, res := range reserved {
+			if strings.EqualFold(name, res) {
+				return "", &ArgError{Field: field + ".headers." + name, Message: "set by the harness"}
+			}
 		}
-		fmt.Fprintf(&b, "%s: %s\r\n", name, value)
+	}
+	for _, name := range sortedKeys(r.Cookies) {
+		value := r.Cookies[name]
+		switch {
+		case !isToken(name):
+			return "", &ArgError{Field: field + ".cookies", Message: fmt.Sprintf("%q is not a cookie name", name)}
+		case strings.ContainsFunc(value, func(c rune) bool { return c < 0x20 || c == 0x7f || c == ';' }):
+			return "", &ArgError{Field: field + ".cookies." + name, Message: "cookie values cannot contain control characters or ';'"}
+		}
+	}
+	return method, nil
+}
+
+// sortedKeys gives a map's keys in order, so the same args give the same
+// bytes.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// wire renders the request as HTTP/1.1 bytes, refusing anything that
+// would not be one well-formed request.
+func (r request) wire(field string) ([]byte, error) {
+	method, err := r.check(field, "host", "content-length", "connection", "transfer-encoding")
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: localhost\r\n", method, r.URI)
+	for _, name := range sortedKeys(r.Headers) {
+		if len(r.Cookies) > 0 && strings.EqualFold(name, "cookie") {
+			return nil, &ArgError{Field: field + ".headers." + name, Message: "give cookies either as a Cookie header or in cookies, not both"}
+		}
+		fmt.Fprintf(&b, "%s: %s\r\n", name, r.Headers[name])
+	}
+	if len(r.Cookies) > 0 {
+		var pairs []string
+		for _, name := range sortedKeys(r.Cookies) {
+			pairs = append(pairs, name+"="+r.Cookies[name])
+		}
+		fmt.Fprintf(&b, "Cookie: %s\r\n", strings.Join(pairs, "; "))
 	}
 	// One request per connection, so the server closes it when done.
 	fmt.Fprintf(&b, "Content-Length: %d\r\nConnection: close\r\n\r\n%s", len(r.Body), r.Body)
