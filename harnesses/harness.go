@@ -200,7 +200,7 @@ func NewRegistry(hs ...*Harness) (*Registry, error) {
 
 // Default is the registry of every built-in harness.
 func Default() *Registry {
-	r, err := NewRegistry(Program(), Serve(), Example())
+	r, err := NewRegistry(Program(), Serve(), Example(), Mock())
 	if err != nil {
 		panic(err) // the built-in set is static; this is a programming error
 	}

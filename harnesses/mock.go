@@ -1,0 +1,234 @@
+package harnesses
+
+import (
+	_ "embed"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// mockDriver is the Rust module that drives the app (see the file).
+//
+//go:embed templates/mock_driver.rs
+var mockDriver string
+
+// mockMark starts every record line the driver writes on stdout.
+const mockMark = "\x1erocket-sandbox-mock:"
+
+// rocketMethods are the methods Rocket 0.5's Method type can represent;
+// the local client cannot send any other.
+var rocketMethods = map[string]bool{"GET": true, "PUT": true, "POST": true, "DELETE": true, "OPTIONS": true,
+	"HEAD": true, "TRACE": true, "CONNECT": true, "PATCH": true}
+
+// Mock is the harness that sends requests to a Rocket app through
+// Rocket's own local client (rocket::local::blocking::Client, tracked, so
+// cookies carry across requests), without any HTTP layer in between.
+func Mock() *Harness {
+	return &Harness{
+		ID:          "mock",
+		Description: "A Rocket app defining `fn rocket() -> Rocket<Build>` or `#[launch] fn rocket() -> _` (sync or async). Each request in args.requests is dispatched in order through one tracked rocket::local::blocking::Client (cookies carry across); run.result holds each response and the app's own output.",
+		ArgsSchema: json.RawMessage(`{
+  "type": "object",
+  "additionalProperties": false,
+  "description": "Either requests, or one request's method/uri/headers/cookies/body at the top level.",
+  "properties": {
+    "method": {"type": "string"}, "uri": {"type": "string"}, "body": {"type": "string"},
+    "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+    "cookies": {"type": "object", "additionalProperties": {"type": "string"}},
+    "requests": {
+      "type": "array", "maxItems": 32,
+      "items": {
+        "type": "object", "additionalProperties": false, "required": ["uri"],
+        "properties": {
+          "method": {"type": "string", "enum": ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "TRACE", "CONNECT", "PATCH"], "description": "default GET"},
+          "uri": {"type": "string", "description": "origin-form request target, e.g. /hello?x=1"},
+          "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+          "cookies": {"type": "object", "additionalProperties": {"type": "string"}, "description": "added to the request, on top of the client's cookie jar"},
+          "body": {"type": "string"}
+        }
+      }
+    }
+  }
+}`),
+		Example: json.RawMessage(`{
+  "harness": "mock",
+  "stub": "#[macro_use] extern crate rocket;\n\n#[get(\"/hello/<name>\")]\nfn hello(name: &str) -> String {\n    format!(\"Hello, {name}!\")\n}\n\n#[launch]\nfn rocket() -> _ {\n    rocket::build().mount(\"/\", routes![hello])\n}\n",
+  "args": {"requests": [{"method": "GET", "uri": "/hello/there"}]}
+}`),
+		Prepare:   prepareMock,
+		Interpret: interpretMock,
+	}
+}
+
+func prepareMock(stub string, raw json.RawMessage) (Prepared, error) {
+	reqs, err := decodeRequests(raw)
+	if err != nil {
+		return Prepared{}, err
+	}
+	type wireRequest struct {
+		Method  string      `json:"method"`
+		URI     string      `json:"uri"`
+		Headers [][2]string `json:"headers"`
+		Cookies [][2]string `json:"cookies"`
+		Body    string      `json:"body"`
+	}
+	in := struct {
+		Requests []wireRequest `json:"requests"`
+	}{Requests: []wireRequest{}}
+	for i, r := range reqs {
+		field := fmt.Sprintf("requests[%d]", i)
+		method, err := r.check(field)
+		if err != nil {
+			return Prepared{}, err
+		}
+		if !rocketMethods[method] {
+			return Prepared{}, &ArgError{Field: field + ".method", Message: fmt.Sprintf("%q is not a method Rocket can route (GET, PUT, POST, DELETE, OPTIONS, HEAD, TRACE, CONNECT, PATCH)", method)}
+		}
+		w := wireRequest{Method: method, URI: r.URI, Headers: [][2]string{}, Cookies: [][2]string{}, Body: r.Body}
+		for _, name := range sortedKeys(r.Headers) {
+			w.Headers = append(w.Headers, [2]string{name, r.Headers[name]})
+		}
+		for _, name := range sortedKeys(r.Cookies) {
+			w.Cookies = append(w.Cookies, [2]string{name, r.Cookies[name]})
+		}
+		in.Requests = append(in.Requests, w)
+	}
+	stdin, err := json.Marshal(in)
+	if err != nil {
+		return Prepared{}, fmt.Errorf("encode the requests: %w", err)
+	}
+	prog := mockProgram(stub)
+	return Prepared{Source: []byte(prog.source()), StubLine: 1, Lines: prog.origins(), Stdin: stdin}, nil
+}
+
+// mockProgram places the stub in `mod app`, so the main that `#[launch]`
+// generates is app::main and the harness's own main can drive the app.
+// Crate attributes and `extern crate` lines (with a `#[macro_use]` on the
+// line before) must stay at the crate root: they are hoisted as the
+// example harness hoists them. The driver module goes inside app, where
+// it may call the stub's private rocket().
+func mockProgram(stub string) doctestProgram {
+	var lines []srcLine
+	for i, l := range rustLines(stub) {
+		lines = append(lines, srcLine{text: l, origin: LineOrigin{Line: i + 1}})
+	}
+	var prog []srcLine
+	p, ok := partitionSource(lines, true)
+	if ok {
+		prog = append(prog, p.crateAttrs...)
+		prog = append(prog, p.maybeCrateAttrs...)
+		prog = append(prog, p.crates...)
+		lines = p.rest
+	}
+	// dead_code: the main #[launch] generates is never called here.
+	prog = append(prog, harnessLine("#[allow(dead_code)]"), harnessLine("mod app {"))
+	prog = append(prog, lines...)
+	for _, l := range rustLines(mockDriver) {
+		prog = append(prog, harnessLine(l))
+	}
+	prog = append(prog, harnessLine("}"), harnessLine("fn main() {"), harnessLine("    app::__rocket_sandbox_mock::main()"), harnessLine("}"))
+	return doctestProgram{lines: prog}
+}
+
+// mockResult is the mock harness's run.result.
+type mockResult struct {
+	Responses []mockEntry `json:"responses"`
+	// Log is what the app wrote on stdout (its prints and Rocket's log),
+	// without the harness's records.
+	Log string `json:"log"`
+	// Error says why the requests did not all get a response, if so.
+	Error string `json:"error,omitempty"`
+}
+
+type mockEntry struct {
+	*response
+	Error string `json:"error,omitempty"`
+}
+
+// interpretMock separates the driver's records from the app's output and
+// reads the responses.
+func interpretMock(stdout []byte, _ [][]byte) (json.RawMessage, error) {
+	out := mockResult{Responses: []mockEntry{}}
+	var log strings.Builder
+	inFlight, done := -1, false
+	rest := string(stdout)
+	for {
+		at := strings.Index(rest, mockMark)
+		if at < 0 {
+			log.WriteString(rest)
+			break
+		}
+		// The driver starts each record with a newline of its own.
+		log.WriteString(strings.TrimSuffix(rest[:at], "\n"))
+		rest = rest[at+len(mockMark):]
+		end := strings.IndexByte(rest, '\n')
+		if end < 0 {
+			break // cut off by the output cap
+		}
+		kind, payload, _ := strings.Cut(rest[:end], " ")
+		rest = rest[end+1:]
+		switch kind {
+		case "request":
+			inFlight, _ = strconv.Atoi(payload)
+		case "response":
+			inFlight = -1
+			r, err := mockResponse([]byte(payload))
+			if err != nil {
+				out.Responses = append(out.Responses, mockEntry{Error: fmt.Sprintf("unreadable response record: %v", err)})
+				continue
+			}
+			out.Responses = append(out.Responses, mockEntry{response: &r})
+		case "error":
+			_ = json.Unmarshal([]byte(payload), &out.Error)
+		case "done":
+			done = true
+		}
+	}
+	out.Log = log.String()
+	switch {
+	case done, out.Error != "":
+	case inFlight >= 0:
+		out.Responses = append(out.Responses, mockEntry{Error: "no response: the program stopped while the app handled this request (on wasm a panic aborts the whole module; see run.stderr)"})
+		out.Error = fmt.Sprintf("the program stopped during request %d", inFlight)
+	default:
+		out.Error = "the program stopped before the requests were sent (see run.stderr)"
+	}
+	return json.Marshal(out)
+}
+
+// mockResponse turns a driver record into the response shape the serve
+// harness reports: header names lowercased, repeated headers joined with
+// ", ", a body that is not UTF-8 in base64.
+func mockResponse(payload []byte) (response, error) {
+	var rec struct {
+		Status       int         `json:"status"`
+		Reason       string      `json:"reason"`
+		Headers      [][2]string `json:"headers"`
+		Body         string      `json:"body"`
+		BodyEncoding string      `json:"body_encoding"`
+	}
+	if err := json.Unmarshal(payload, &rec); err != nil {
+		return response{}, err
+	}
+	r := response{Status: rec.Status, Reason: rec.Reason, Headers: map[string]string{}, Body: rec.Body, BodyEncoding: "utf-8"}
+	for _, h := range rec.Headers {
+		name := strings.ToLower(h[0])
+		if prev, ok := r.Headers[name]; ok {
+			r.Headers[name] = prev + ", " + h[1]
+		} else {
+			r.Headers[name] = h[1]
+		}
+	}
+	if rec.BodyEncoding == "hex" {
+		body, err := hex.DecodeString(rec.Body)
+		if err != nil {
+			return response{}, fmt.Errorf("body: %w", err)
+		}
+		// The driver sends hex only for bodies that are not UTF-8.
+		r.Body, r.BodyEncoding = base64.StdEncoding.EncodeToString(body), "base64"
+	}
+	return r, nil
+}

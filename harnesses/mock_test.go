@@ -1,0 +1,144 @@
+package harnesses
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMockProgramWrapsTheStubInAModule(t *testing.T) {
+	stub := "//! An app.\n#![allow(dead_code)]\n#[macro_use]\nextern crate rocket;\n\n#[get(\"/\")]\nfn index() -> &'static str { \"hi\" }\n\n#[launch]\nfn rocket() -> _ { rocket::build() }\n"
+	p := mockProgram(stub)
+	src := p.source()
+	lines := strings.Split(src, "\n")
+	assert.Equal(t, []string{"//! An app.", "#![allow(dead_code)]", "#[macro_use]", "extern crate rocket;", "", "#[allow(dead_code)]", "mod app {", `#[get("/")]`}, lines[:8],
+		"crate attributes and the extern crate stay at the root; the app goes in mod app")
+	assert.Contains(t, src, "pub(crate) mod __rocket_sandbox_mock {", "the driver is inside app, next to rocket()")
+	assert.True(t, strings.HasSuffix(src, "}\nfn main() {\n    app::__rocket_sandbox_mock::main()\n}\n"))
+	assertOriginsHold(t, stub, p)
+	prep := Prepared{Lines: p.origins()}
+	l, c := prep.StubPosition(8, 3)
+	assert.Equal(t, [2]int{6, 3}, [2]int{l, c}, "the stub's line 6 is the program's line 8")
+	l, _ = prep.StubPosition(len(p.lines)-1, 1)
+	assert.Equal(t, 0, l, "the driver is harness code")
+
+	// A stub without crates or attributes is moved down by two lines.
+	p = mockProgram("use rocket::{get, routes};\n")
+	assert.Equal(t, "#[allow(dead_code)]\nmod app {\nuse rocket::{get, routes};\n", p.source()[:len("#[allow(dead_code)]\nmod app {\nuse rocket::{get, routes};\n")])
+}
+
+func TestPrepareMockSendsTheRequestsOnStdin(t *testing.T) {
+	p, err := prepareMock("fn rocket() {}", json.RawMessage(`{"requests": [
+		{"uri": "/a?x=1"},
+		{"method": "POST", "uri": "/b", "headers": {"X-B": "2", "Content-Type": "text/plain"}, "cookies": {"z": "1", "a": "2"}, "body": "hi"}
+	]}`))
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"requests": [
+		{"method": "GET", "uri": "/a?x=1", "headers": [], "cookies": [], "body": ""},
+		{"method": "POST", "uri": "/b", "headers": [["Content-Type", "text/plain"], ["X-B", "2"]], "cookies": [["a", "2"], ["z", "1"]], "body": "hi"}
+	]}`, string(p.Stdin))
+	assert.NotContains(t, string(p.Source), "/a?x=1", "requests are data, never source")
+	assert.Empty(t, p.Connections)
+
+	p, err = prepareMock("fn rocket() {}", json.RawMessage(`{"method": "DELETE", "uri": "/c", "cookies": {"s": "v"}}`))
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"requests": [{"method": "DELETE", "uri": "/c", "headers": [], "cookies": [["s", "v"]], "body": ""}]}`, string(p.Stdin), "top-level fields are one request")
+
+	p, err = prepareMock("fn rocket() {}", nil)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"requests": []}`, string(p.Stdin))
+}
+
+func TestPrepareMockArgErrors(t *testing.T) {
+	cases := map[string]struct{ args, field string }{
+		"method Rocket cannot route":      {`{"method": "PROPFIND", "uri": "/"}`, "requests[0].method"},
+		"lower-case method":               {`{"requests": [{"uri": "/"}, {"method": "get", "uri": "/"}]}`, "requests[1].method"},
+		"absolute URI":                    {`{"uri": "http://example.com/"}`, "requests[0].uri"},
+		"URI with a space":                {`{"uri": "/a b"}`, "requests[0].uri"},
+		"missing URI":                     {`{"method": "GET"}`, "requests[0].uri"},
+		"header with CRLF":                {`{"uri": "/", "headers": {"X": "a\r\nb"}}`, "requests[0].headers.X"},
+		"bad header name":                 {`{"uri": "/", "headers": {"X Y": "a"}}`, "requests[0].headers"},
+		"cookie with ;":                   {`{"uri": "/", "cookies": {"a": "b; c=d"}}`, "requests[0].cookies.a"},
+		"bad cookie name":                 {`{"uri": "/", "cookies": {"a=b": "c"}}`, "requests[0].cookies"},
+		"both forms":                      {`{"uri": "/", "requests": [{"uri": "/"}]}`, "requests"},
+		"too many":                        {`{"requests": [` + strings.Repeat(`{"uri": "/"},`, 32) + `{"uri": "/"}]}`, "requests"},
+		"unknown arg":                     {`{"uri": "/", "edition": "2018"}`, "edition"},
+		"top-level field of a wrong type": {`{"uri": 5}`, "uri"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := prepareMock("fn rocket() {}", json.RawMessage(c.args))
+			var argErr *ArgError
+			require.ErrorAs(t, err, &argErr)
+			assert.Equal(t, c.field, argErr.Field, argErr.Message)
+		})
+	}
+}
+
+func record(kind, payload string) string { return "\n" + mockMark + kind + " " + payload + "\n" }
+
+// mockWire is run.result as clients read it.
+type mockWire struct {
+	Responses []struct {
+		Status       int               `json:"status"`
+		Headers      map[string]string `json:"headers"`
+		Body         string            `json:"body"`
+		BodyEncoding string            `json:"body_encoding"`
+		Error        string            `json:"error"`
+	} `json:"responses"`
+	Log   string `json:"log"`
+	Error string `json:"error"`
+}
+
+func interpretMockT(t *testing.T, stdout string) mockWire {
+	t.Helper()
+	raw, err := interpretMock([]byte(stdout), nil)
+	require.NoError(t, err)
+	var r mockWire
+	require.NoError(t, json.Unmarshal(raw, &r))
+	return r
+}
+
+func TestInterpretMockSeparatesRecordsFromTheAppsOutput(t *testing.T) {
+	ok := `{"status":200,"reason":"OK","headers":[["Content-Type","text/plain"],["Set-Cookie","a=1"],["set-cookie","b=2"]],"body":"hi","body_encoding":"utf-8"}`
+	bin := `{"status":201,"reason":"Created","headers":[],"body":"dead00","body_encoding":"hex"}`
+	stdout := "building\nRocket has launched locally\n" + record("request", "0") + "partial line" + record("response", ok) +
+		record("request", "1") + "handler says hi\n" + record("response", bin) + record("done", "null")
+	r := interpretMockT(t, stdout)
+	assert.Equal(t, "building\nRocket has launched locally\npartial linehandler says hi\n", r.Log)
+	assert.Empty(t, r.Error)
+	require.Len(t, r.Responses, 2)
+	first := r.Responses[0]
+	assert.Empty(t, first.Error)
+	assert.Equal(t, 200, first.Status)
+	assert.Equal(t, "hi", first.Body)
+	assert.Equal(t, "utf-8", first.BodyEncoding)
+	assert.Equal(t, map[string]string{"content-type": "text/plain", "set-cookie": "a=1, b=2"}, first.Headers, "names lowercased, repeats joined as serve does")
+	assert.Equal(t, "3q0A", r.Responses[1].Body, "bytes that are not UTF-8 come back in base64")
+	assert.Equal(t, "base64", r.Responses[1].BodyEncoding)
+
+	// The app panicked during the second request: what came before stays.
+	r = interpretMockT(t, record("request", "0")+record("response", ok)+record("request", "1")+"about to panic\n")
+	require.Len(t, r.Responses, 2)
+	assert.Equal(t, 200, r.Responses[0].Status)
+	assert.Zero(t, r.Responses[1].Status, "no response for the request in flight")
+	assert.Contains(t, r.Responses[1].Error, "stopped while the app handled this request")
+	assert.Equal(t, "the program stopped during request 1", r.Error)
+	assert.Equal(t, "about to panic\n", r.Log)
+
+	// Rocket refused to launch.
+	r = interpretMockT(t, "Error: Rocket failed to launch due to the following route collisions:\n"+record("error", `"Rocket failed to launch: route collisions detected"`))
+	assert.Empty(t, r.Responses)
+	assert.Equal(t, "Rocket failed to launch: route collisions detected", r.Error)
+
+	// Nothing at all (a panic while building the app), and a record cut
+	// off by the output cap.
+	r = interpretMockT(t, "")
+	assert.Contains(t, r.Error, "before the requests were sent")
+	r = interpretMockT(t, record("request", "0")+"\n"+mockMark+`response {"status":2`)
+	assert.Len(t, r.Responses, 1)
+	assert.Contains(t, r.Responses[0].Error, "stopped while")
+}
