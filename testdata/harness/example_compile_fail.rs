@@ -1,0 +1,3 @@
+# #![allow(dead_code)]
+# use rocket::http::Status;
+let code: u16 = Status::NotFound;
