@@ -20,11 +20,12 @@ import (
 
 // app is the wired service and what must be closed with it.
 type app struct {
-	svc     *sandbox.Service
-	jail    *jail.Jail
-	engine  *wasmrt.Engine
-	results *cache.Store
-	modules *cache.Store
+	svc       *sandbox.Service
+	jail      *jail.Jail
+	jailState string
+	engine    *wasmrt.Engine
+	results   *cache.Store
+	modules   *cache.Store
 }
 
 // newApp builds the service: the prepared toolchain, the compile jail (every
@@ -34,16 +35,16 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	policy := cfg.Jail
+	// Leftovers of services that crashed (cgroups, job dirs); live ones,
+	// such as a test run next to `make run`, are left alone.
+	if err := jail.RecoverDead(cfg.Jail); err != nil {
+		return nil, fmt.Errorf("compile jail recovery: %w", err)
+	}
+	policy := cfg.Jail.ForInstance(os.Getpid())
 	policy.ReadOnlyPaths = append(append([]string{}, policy.ReadOnlyPaths...), m.ReadOnlyPaths()...)
 	j, err := jail.New(policy)
 	if err != nil {
 		return nil, fmt.Errorf("compile jail: %w", err)
-	}
-	// Leftovers of a crashed earlier run (mounts, cgroups, job dirs).
-	if err := j.Recover(); err != nil {
-		j.Close()
-		return nil, fmt.Errorf("compile jail recovery: %w", err)
 	}
 	engine, err := wasmrt.New(ctx, cfg.Runtime)
 	if err != nil {
@@ -52,7 +53,7 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 	}
 	c := compiler.New(m, j, cfg.Compiler)
 	svc := sandbox.NewService(cfg.Service, harnesses.Default(), c, engine)
-	a := &app{svc: svc, jail: j, engine: engine}
+	a := &app{svc: svc, jail: j, jailState: policy.StateDir, engine: engine}
 	if a.results, err = cache.New(cfg.Cache.Results); err != nil {
 		a.Close(ctx)
 		return nil, err
@@ -100,6 +101,7 @@ func fingerprint(cfg appConfig, m *toolchain.Manifest, policy jail.Policy) (stri
 func (a *app) Close(ctx context.Context) {
 	a.engine.Close(ctx)
 	a.jail.Close()
+	os.RemoveAll(a.jailState)
 	for _, s := range []*cache.Store{a.results, a.modules} {
 		if s != nil {
 			s.Close()

@@ -84,9 +84,12 @@ type Diagnostic struct {
 // Output is what a compile did. A failed compile is an Output with
 // Success false, not an error.
 type Output struct {
-	Success     bool
-	Module      []byte
-	ExitCode    int
+	Success  bool
+	Module   []byte
+	ExitCode int
+	// Signaled: the compiler was killed by a signal (a crash, or a kill
+	// from outside the job); such an outcome is not the stub's alone.
+	Signaled    bool
 	Diagnostics []Diagnostic
 	// Stderr is the rendered diagnostics, as a terminal would show them.
 	Stderr   string
@@ -158,6 +161,7 @@ func (c *Compiler) Compile(ctx context.Context, in Input) (Output, error) {
 	}
 	out := Output{
 		ExitCode: res.ExitCode,
+		Signaled: res.Signaled,
 		Duration: time.Since(start),
 		Usage:    res.Usage,
 		Limit:    res.Limit,
@@ -165,6 +169,9 @@ func (c *Compiler) Compile(ctx context.Context, in Input) (Output, error) {
 	out.Diagnostics, out.Stderr = parseDiagnostics(res.Stderr, c.cfg.MaxDiagnostics)
 	if res.StderrTruncated {
 		out.Stderr += "\n[diagnostics truncated]\n"
+	}
+	if res.Signaled && res.Limit == jail.LimitNone {
+		out.Stderr += fmt.Sprintf("\n[the compiler was killed by signal %d]\n", res.ExitCode-128)
 	}
 	if mod, ok := res.Files[moduleName]; ok && res.ExitCode == 0 && !res.Signaled && res.Limit == jail.LimitNone {
 		out.Success = true

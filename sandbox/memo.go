@@ -87,7 +87,7 @@ func (s *Service) memoGet(key string) (Response, bool) {
 }
 
 func (s *Service) memoPut(key string, resp Response) {
-	if s.results == nil || !memoizable(resp.Status) {
+	if s.results == nil || !memoizable(resp.Status) || resp.volatile {
 		return
 	}
 	resp.Cache = nil
@@ -106,8 +106,8 @@ type storedCompile struct {
 }
 
 // compile returns the compile of prep's source, from the module store
-// when it has it. Compiles that hit a limit are not stored: like
-// timeouts, they depend on the moment.
+// when it has it. Compiles that hit a limit or were killed by a signal
+// are not stored: like timeouts, they depend on the moment.
 func (s *Service) compile(ctx context.Context, prep harnesses.Prepared) (compiler.Output, cache.Tier, error) {
 	in := compiler.Input{Source: prep.Source, Edition: prep.Edition, Limits: s.cfg.CompileLimits}
 	if s.modules == nil {
@@ -128,7 +128,7 @@ func (s *Service) compile(ctx context.Context, prep harnesses.Prepared) (compile
 		if err != nil {
 			return nil, err
 		}
-		if out.Limit == jail.LimitNone {
+		if out.Limit == jail.LimitNone && !out.Signaled {
 			var b bytes.Buffer
 			sc := storedCompile{Success: out.Success, Module: out.Module, ExitCode: out.ExitCode, Diagnostics: out.Diagnostics, Stderr: out.Stderr}
 			if gob.NewEncoder(&b).Encode(sc) == nil {

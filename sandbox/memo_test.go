@@ -127,3 +127,30 @@ func TestTimeoutsAreNotMemoized(t *testing.T) {
 	assert.EqualValues(t, 2, e.runs.Load(), "each timeout is run again")
 	assert.EqualValues(t, 1, c.calls.Load(), "the module is still reused")
 }
+
+type killedCompiler struct{ calls atomic.Int64 }
+
+func (c *killedCompiler) Compile(context.Context, compiler.Input) (compiler.Output, error) {
+	c.calls.Add(1)
+	return compiler.Output{ExitCode: 137, Signaled: true, Stderr: "[the compiler was killed by signal 9]"}, nil
+}
+
+func TestKilledCompilesAreNotCached(t *testing.T) {
+	c := &killedCompiler{}
+	stores := make([]*cache.Store, 2)
+	for i := range stores {
+		s, err := cache.New(cache.Config{Dir: t.TempDir()})
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
+	}
+	svc := NewService(Config{}, harnesses.Default(), c, &countingEngine{})
+	svc.UseCaches(stores[0], stores[1], "fp")
+	for i := 0; i < 2; i++ {
+		resp, err := svc.Execute(context.Background(), programReq("fn main() {}\n", "x"))
+		require.NoError(t, err)
+		assert.Equal(t, StatusCompileError, resp.Status)
+		assert.Equal(t, cache.Miss, resp.Cache.Module)
+	}
+	assert.EqualValues(t, 2, c.calls.Load(), "a compile killed from outside is tried again")
+}

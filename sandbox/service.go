@@ -185,6 +185,7 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 		return Response{}, fmt.Errorf("compile: %w", err)
 	}
 	resp.Cache.Module = tier
+	resp.volatile = out.Signaled
 	resp.Compile = compileReport(out, prep)
 	resp.Compile.Cached = tier != cache.Miss
 	compiled := harnesses.Outcome{Compiled: out.Success, CompileLimit: string(out.Limit), CompileStderr: out.Stderr}

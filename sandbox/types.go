@@ -88,7 +88,10 @@ type Response struct {
 	Error   string         `json:"error,omitempty"`
 	Cache   *CacheReport   `json:"cache,omitempty"`
 	Compile *CompileReport `json:"compile"`
-	Run     *RunReport     `json:"run"`
+	// volatile marks a response that depends on more than the request
+	// (a compiler killed from outside), so it is never memoized.
+	volatile bool
+	Run      *RunReport `json:"run"`
 	// Result is the harness's verdict on the whole request, for harnesses
 	// that give one (example: whether the doctest passed). Unlike
 	// run.result it is there when nothing ran.
