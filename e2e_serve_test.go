@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -55,6 +56,35 @@ func TestLaunchServesTheVirtualSocket(t *testing.T) {
 	// Deterministic, Date headers included (frozen clock).
 	_, raw2 := post(t, "/api/v1/execute", "application/json", body)
 	assert.Equal(t, normalize(t, raw1), normalize(t, raw2))
+
+	// Raw requests: a malformed one is answered by hyper as a real server
+	// would; raw_responses returns the bytes as received.
+	rawReq, _ := json.Marshal(map[string]any{"harness": "serve", "stub": readTestdata(t, "serve_app.rs"), "args": map[string]any{
+		"raw_responses": true,
+		"requests": []map[string]any{
+			{"raw": "GET /hello/raw HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"},
+			{"raw": "NOT HTTP AT ALL\r\n\r\n"},
+		}}})
+	_, rawBody := post(t, "/api/v1/execute", "application/json", rawReq)
+	var rr struct {
+		Status string `json:"status"`
+		Run    struct {
+			Result struct {
+				Responses []struct {
+					Status int    `json:"status"`
+					Body   string `json:"body"`
+					Raw    string `json:"raw"`
+				} `json:"responses"`
+			} `json:"result"`
+		} `json:"run"`
+	}
+	require.NoError(t, json.Unmarshal(rawBody, &rr), "%s", rawBody)
+	require.Equal(t, "ok", rr.Status, "%s", rawBody)
+	require.Len(t, rr.Run.Result.Responses, 2, "%s", rawBody)
+	assert.Equal(t, 200, rr.Run.Result.Responses[0].Status)
+	assert.Equal(t, "Hello, raw.", rr.Run.Result.Responses[0].Body)
+	assert.True(t, strings.HasPrefix(rr.Run.Result.Responses[0].Raw, "HTTP/1.1 200 OK\r\n"), rr.Run.Result.Responses[0].Raw)
+	assert.Equal(t, 400, rr.Run.Result.Responses[1].Status, "malformed input gets 400 Bad Request")
 
 	// Invalid requests in args are refused before compiling.
 	bad, _ := json.Marshal(map[string]any{"harness": "serve", "stub": "fn main(){}", "args": map[string]any{

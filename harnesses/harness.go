@@ -48,6 +48,9 @@ type Prepared struct {
 	// ResponseComplete tells the host when a connection's response is
 	// whole (see runtime.Job.ResponseComplete).
 	ResponseComplete func(resp []byte) bool
+	// Interpret, if set, replaces the harness's Interpret for this
+	// request (when an argument changes what the result holds).
+	Interpret func(stdout []byte, responses [][]byte) (json.RawMessage, error)
 
 	// Lines, when set, says where each line of Source came from (index 0
 	// is line 1), for harnesses that move or rewrite the stub's lines

@@ -93,3 +93,32 @@ func TestServeSendsCookiesAsOneHeader(t *testing.T) {
 	require.ErrorAs(t, err, &argErr)
 	assert.Equal(t, "requests[0].headers.Cookie", argErr.Field)
 }
+
+func TestServeRawRequestsAndResponses(t *testing.T) {
+	p, err := prepareServe("", json.RawMessage(`{"raw_responses": true, "requests": [{"raw": "GARBAGE\r\n\r\n"}, {"uri": "/"}]}`))
+	require.NoError(t, err)
+	require.Len(t, p.Connections, 2)
+	assert.Equal(t, "GARBAGE\r\n\r\n", string(p.Connections[0]), "raw bytes go out as given")
+	require.NotNil(t, p.Interpret)
+	out, err := p.Interpret(nil, [][]byte{[]byte("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n"), {0xff}})
+	require.NoError(t, err)
+	assert.Contains(t, string(out), `"raw":"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n","raw_encoding":"utf-8"`)
+	assert.Contains(t, string(out), `"raw":"/w==","raw_encoding":"base64"`)
+
+	for name, c := range map[string]struct{ args, field string }{
+		"raw with fields": {`{"requests": [{"raw": "GET / HTTP/1.1\r\n\r\n", "uri": "/"}]}`, "requests[0].raw"},
+		"raw in mock":     {`{"raw": "GET / HTTP/1.1\r\n\r\n"}`, "requests[0].raw"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var err error
+			if name == "raw in mock" {
+				_, err = Mock().Prepare("", json.RawMessage(c.args))
+			} else {
+				_, err = prepareServe("", json.RawMessage(c.args))
+			}
+			var argErr *ArgError
+			require.ErrorAs(t, err, &argErr)
+			assert.Equal(t, c.field, argErr.Field)
+		})
+	}
+}

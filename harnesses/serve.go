@@ -24,13 +24,21 @@ type request struct {
 	Body    string            `json:"body"`
 	// Cookies are sent with the request (serve: as a Cookie header).
 	Cookies map[string]string `json:"cookies"`
+	// Raw (serve only) is sent exactly as given instead of a request
+	// built from the fields above: for seeing malformed input handled.
+	Raw string `json:"raw"`
 }
+
+// maxRawBytes bounds one raw request.
+const maxRawBytes = 64 << 10
 
 // serveArgs holds a list of requests, or one request's fields at the top
 // level (the short form curl users write as query parameters).
 type serveArgs struct {
 	Requests []request `json:"requests"`
 	request
+	// RawResponses (serve only) adds each response's bytes as received.
+	RawResponses bool `json:"raw_responses"`
 }
 
 // maxRequests bounds the connections one run may open.
@@ -52,11 +60,14 @@ func Serve() *Harness {
     "method": {"type": "string"}, "uri": {"type": "string"}, "body": {"type": "string"},
     "headers": {"type": "object", "additionalProperties": {"type": "string"}},
     "cookies": {"type": "object", "additionalProperties": {"type": "string"}},
+    "raw": {"type": "string", "description": "bytes sent exactly as given instead of a built request (e.g. malformed HTTP)"},
+    "raw_responses": {"type": "boolean", "description": "also return each response's raw bytes (default false)"},
     "requests": {
       "type": "array", "maxItems": 32,
       "items": {
-        "type": "object", "additionalProperties": false, "required": ["uri"],
+        "type": "object", "additionalProperties": false,
         "properties": {
+          "raw": {"type": "string", "description": "bytes sent exactly as given instead of a request built from the other fields"},
           "method": {"type": "string", "description": "HTTP method (default GET)"},
           "uri": {"type": "string", "description": "origin-form request target, e.g. /hello?x=1"},
           "headers": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -82,8 +93,27 @@ func prepareServe(stub string, raw json.RawMessage) (Prepared, error) {
 	if err != nil {
 		return Prepared{}, err
 	}
+	var opts struct {
+		RawResponses bool `json:"raw_responses"`
+	}
+	_ = json.Unmarshal(raw, &opts) // decodeRequests has validated raw
 	p := Prepared{Source: []byte(stub), StubLine: 1, ResponseComplete: responseComplete}
+	if opts.RawResponses {
+		p.Interpret = func(stdout []byte, responses [][]byte) (json.RawMessage, error) {
+			return interpretResponses(responses, true)
+		}
+	}
 	for i, r := range reqs {
+		if r.Raw != "" {
+			if r.Method != "" || r.URI != "" || r.Headers != nil || r.Body != "" || r.Cookies != nil {
+				return Prepared{}, &ArgError{Field: fmt.Sprintf("requests[%d].raw", i), Message: "a raw request takes no other fields"}
+			}
+			if len(r.Raw) > maxRawBytes {
+				return Prepared{}, &ArgError{Field: fmt.Sprintf("requests[%d].raw", i), Message: fmt.Sprintf("at most %d bytes", maxRawBytes)}
+			}
+			p.Connections = append(p.Connections, []byte(r.Raw))
+			continue
+		}
 		b, err := r.wire(fmt.Sprintf("requests[%d]", i))
 		if err != nil {
 			return Prepared{}, err
@@ -107,7 +137,7 @@ func decodeRequests(raw json.RawMessage) ([]request, error) {
 		return nil, err
 	}
 	single := args.request
-	if single.URI != "" || single.Method != "" || single.Body != "" || single.Headers != nil || single.Cookies != nil {
+	if single.URI != "" || single.Method != "" || single.Body != "" || single.Headers != nil || single.Cookies != nil || single.Raw != "" {
 		if len(args.Requests) > 0 {
 			return nil, &ArgError{Field: "requests", Message: "give either requests or one request's fields, not both"}
 		}
@@ -122,6 +152,9 @@ func decodeRequests(raw json.RawMessage) ([]request, error) {
 // check validates the request (field names it in errors) and returns its
 // method, GET by default. reserved names headers the harness sets itself.
 func (r request) check(field string, reserved ...string) (method string, err error) {
+	if r.Raw != "" {
+		return "", &ArgError{Field: field + ".raw", Message: "raw requests are for the serve harness, which speaks HTTP over a socket"}
+	}
 	method = r.Method
 	if method == "" {
 		method = http.MethodGet
@@ -249,20 +282,36 @@ func parseResponse(raw []byte) (response, error) {
 
 // interpretServe turns the raw responses into the run's result.
 func interpretServe(_ []byte, responses [][]byte) (json.RawMessage, error) {
+	return interpretResponses(responses, false)
+}
+
+func interpretResponses(responses [][]byte, withRaw bool) (json.RawMessage, error) {
 	type entry struct {
 		*response
 		Error string `json:"error,omitempty"`
+		// Raw is the response as received: text, or base64 when it is
+		// not UTF-8 (RawEncoding says which).
+		Raw         *string `json:"raw,omitempty"`
+		RawEncoding string  `json:"raw_encoding,omitempty"`
 	}
 	out := struct {
 		Responses []entry `json:"responses"`
 	}{Responses: []entry{}}
 	for _, raw := range responses {
-		r, err := parseResponse(raw)
-		if err != nil {
-			out.Responses = append(out.Responses, entry{Error: fmt.Sprintf("no complete HTTP response (%d bytes): %v", len(raw), err)})
-			continue
+		var e entry
+		if r, err := parseResponse(raw); err != nil {
+			e.Error = fmt.Sprintf("no complete HTTP response (%d bytes): %v", len(raw), err)
+		} else {
+			e.response = &r
 		}
-		out.Responses = append(out.Responses, entry{response: &r})
+		if withRaw {
+			text, enc := string(raw), "utf-8"
+			if !utf8.Valid(raw) {
+				text, enc = base64.StdEncoding.EncodeToString(raw), "base64"
+			}
+			e.Raw, e.RawEncoding = &text, enc
+		}
+		out.Responses = append(out.Responses, e)
 	}
 	return json.Marshal(out)
 }

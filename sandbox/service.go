@@ -214,8 +214,12 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 	resp.Run = runReport(res)
 	resp.Run.Stderr = prep.PanicsInStub(resp.Run.Stderr)
 	resp.Status = runStatus(res)
-	if h.Interpret != nil {
-		if resp.Run.Result, err = h.Interpret(res.Stdout, res.Responses); err != nil {
+	interpret := h.Interpret
+	if prep.Interpret != nil {
+		interpret = prep.Interpret
+	}
+	if interpret != nil {
+		if resp.Run.Result, err = interpret(res.Stdout, res.Responses); err != nil {
 			return Response{}, fmt.Errorf("interpret %s: %w", h.ID, err)
 		}
 	}
