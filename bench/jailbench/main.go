@@ -39,7 +39,9 @@ func run(n, compiles int, out, helloPath string) error {
 	if err != nil {
 		return err
 	}
-	j, err := jail.New(jail.Policy{ReadOnlyPaths: m.ReadOnlyPaths()})
+	// Its own instance, like the service, so nothing else's recovery
+	// touches these jobs.
+	j, err := jail.New(jail.Policy{ReadOnlyPaths: m.ReadOnlyPaths()}.ForInstance(os.Getpid()))
 	if err != nil {
 		return err
 	}
