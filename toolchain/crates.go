@@ -125,24 +125,175 @@ func copyTree(src, dst string) error {
 }
 
 // depsRustflags are the guest-target flags of the dependency build.
+//
 // tokio refuses fs, net, signal and multi-thread features on wasm unless
 // built with tokio_unstable; with it they compile and the patched Rocket
 // never uses what WASI cannot do.
+//
+// share-generics makes every dependency export the generic instances it
+// compiled (Rocket's figment/serde extraction of its Config alone is
+// ~1,000 of them), and a stub links those instead of instantiating its own
+// copies: rustc shares generics by default below opt-level 2, so the stub
+// side needs no flag, but the release-profile dependencies do (and
+// RUSTC_BOOTSTRAP, see buildDeps). Hello world compiles in ~0.5 s instead
+// of ~2 s (docs/performance.md).
+//
+// The link flags are a command's without its entry point (crt1-command.o,
+// which calls main): some dependencies (slug, under tera) also build a
+// cdylib, which has no main.
 func (s *setup) depsRustflags() []string {
-	return append([]string{"--sysroot", s.sysrootDir(), "--cfg", "tokio_unstable"}, s.manifest.LinkArgs...)
+	flags := []string{"--sysroot", s.sysrootDir(), "--cfg", "tokio_unstable", "-Z", "share-generics=yes"}
+	for i := 0; i < len(s.manifest.LinkArgs); i++ {
+		a := s.manifest.LinkArgs[i]
+		if a == "-C" && i+1 < len(s.manifest.LinkArgs) && strings.HasSuffix(s.manifest.LinkArgs[i+1], "/crt1-command.o") {
+			i++
+			continue
+		}
+		flags = append(flags, a)
+	}
+	return flags
+}
+
+// C compiler settings for build scripts that compile C for the guest (ring
+// for rustls, libsqlite3-sys for sqlx): cc reads CC_<target> and friends.
+// clang's default include path for wasm32 ends in the host's /usr/include
+// (glibc headers), so the system dirs are dropped (-nostdlibinc) and only
+// Debian's wasi-libc headers are named; clang's own builtin headers stay.
+const (
+	wasmCC     = "/usr/bin/clang-22"
+	wasmAR     = "/usr/bin/llvm-ar-22"
+	wasmCFlags = "-nostdlibinc -isystem /usr/include/wasm32-wasi"
+	// The bundled SQLite (3.44) supports WASI itself, but libsqlite3-sys
+	// asks for SQLITE_THREADSAFE=1, which needs pthread.h (bookworm's
+	// wasi-libc has none; the guest has one thread anyway), and enables
+	// extension loading (no dlopen). Its wasm special case matches only the
+	// old target name "wasm32-wasi", so the same settings come from here:
+	// later -D flags win. LONGDOUBLE_TYPE=double as libsqlite3-sys does for
+	// wasm (rust-lang/rust#74393). Only the guest build sees this variable.
+	wasmSQLiteFlags = "-DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DLONGDOUBLE_TYPE=double"
+)
+
+func wasmCEnv() []string {
+	t := strings.ReplaceAll(Target, "-", "_")
+	return []string{
+		"CC_" + t + "=" + wasmCC,
+		"AR_" + t + "=" + wasmAR,
+		"CFLAGS_" + t + "=" + wasmCFlags,
+		"LIBSQLITE3_FLAGS=" + wasmSQLiteFlags,
+	}
 }
 
 func (s *setup) buildDeps(ctx context.Context) error {
 	ws := filepath.Join(s.cfg.SourceDir, "harnesses")
 	target := filepath.Join(s.cfg.StateDir, "target")
-	env := s.env("CARGO_TARGET_DIR="+target, "RUSTFLAGS="+strings.Join(s.depsRustflags(), " "))
-	out, err := s.run(ctx, ws, env, s.cfg.Cargo, "build", "--release", "--locked", "--target", Target,
-		"-p", "sandbox-deps", "--message-format=json-render-diagnostics")
+	wrapper, err := s.writeRustcWrapper()
 	if err != nil {
 		return err
 	}
-	rlibs := map[string]string{} // package id -> guest rlib
-	fresh, built := 0, 0
+	env := s.env(append([]string{"RUSTC_WRAPPER=" + wrapper, "CARGO_TARGET_DIR=" + target,
+		"RUSTFLAGS=" + strings.Join(s.depsRustflags(), " ")}, wasmCEnv()...)...)
+	externs, built, fresh, err := s.buildProfile(ctx, env, Target)
+	if err != nil {
+		return err
+	}
+	s.manifest.Externs = externs
+	s.manifest.TargetDeps = filepath.Join(target, Target, "release", "deps")
+	s.manifest.HostDeps = filepath.Join(target, "release", "deps")
+
+	var parts [][]byte
+	for _, f := range []string{"Cargo.toml", "Cargo.lock", "deps/Cargo.toml", "docs-tests/Cargo.toml", "docs-tests/src/lib.rs"} {
+		b, err := os.ReadFile(filepath.Join(ws, f))
+		if err != nil {
+			return err
+		}
+		parts = append(parts, b)
+	}
+	shims, err := treeDigest(filepath.Join(s.cfg.SourceDir, "wasi-shims"), nil)
+	if err != nil {
+		return err
+	}
+	parts = append(parts, []byte(s.manifest.RustcVersion), []byte(shims), []byte(strings.Join(s.depsRustflags(), " ")),
+		[]byte(strings.Join(wasmCEnv(), " ")), []byte(rustcWrapper))
+	s.manifest.Digest = digest(parts...)
+	s.note = fmt.Sprintf("%d crates built, %d fresh, %d externs", built, fresh, len(externs))
+	return nil
+}
+
+// NativeTarget is the host target of the native reference build.
+const NativeTarget = "x86_64-unknown-linux-gnu"
+
+// buildNativeDeps builds the same profile for the host: the guide-parity
+// reference compiles a stub natively against it, with no jail and no
+// wasm. The explicit --target puts its rlibs in a directory of their own;
+// its proc-macros and build scripts go to release/deps beside the guest
+// build's (HostDeps), reused where identical. No RUSTFLAGS: tokio needs no tokio_unstable natively, and
+// every wasi patch is cfg(target_os = "wasi"), so this is Rocket as
+// published. C code (ring, SQLite) goes to the host's cc.
+func (s *setup) buildNativeDeps(ctx context.Context) error {
+	target := filepath.Join(s.cfg.StateDir, "target")
+	wrapper, err := s.writeRustcWrapper()
+	if err != nil {
+		return err
+	}
+	// The same wrapper as the guest build (a no-op here), so cargo sees the
+	// same compiler for the proc-macros and build scripts both builds share.
+	// Panics unwind, as under cargo and in Rocket's own doctests (a handler's
+	// panic is a 500 natively): the workspace's release profile says abort,
+	// which the guest needs.
+	env := s.env("RUSTC_WRAPPER="+wrapper, "CARGO_TARGET_DIR="+target, "CARGO_PROFILE_RELEASE_PANIC=unwind")
+	externs, built, fresh, err := s.buildProfile(ctx, env, NativeTarget)
+	if err != nil {
+		return err
+	}
+	s.manifest.NativeExterns = externs
+	s.manifest.NativeDeps = filepath.Join(target, NativeTarget, "release", "deps")
+	s.note = fmt.Sprintf("%d crates built, %d fresh, %d externs", built, fresh, len(externs))
+	return nil
+}
+
+// rustcWrapper runs rustc with RUSTC_BOOTSTRAP=1 for guest crates only,
+// which admits -Z share-generics (depsRustflags) on this stable compiler as
+// it admits -Zbuild-std for the sysroot. Setting it for the whole cargo run
+// would reach build scripts too: proc-macro2's probes then turn on its
+// nightly span API, and the proc-macros shared with the native build (one
+// file each in release/deps) would be rebuilt in place with another crate
+// hash whenever the two builds alternate, so the guest rlibs could no
+// longer find theirs ("can't find crate for async_stream_impl").
+const rustcWrapper = `#!/bin/sh
+# rocket-sandbox set-up (toolchain/crates.go): RUSTC_BOOTSTRAP for guest crates only.
+for a in "$@"; do
+  if [ "$a" = "` + Target + `" ]; then export RUSTC_BOOTSTRAP=1; fi
+done
+exec "$@"
+`
+
+func (s *setup) writeRustcWrapper() (string, error) {
+	p := filepath.Join(s.cfg.StateDir, "build", "rustc-wrapper.sh")
+	if b, err := os.ReadFile(p); err == nil && string(b) == rustcWrapper {
+		return p, nil // unchanged: keep its mtime
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(p, []byte(rustcWrapper), 0o755); err != nil {
+		return "", fmt.Errorf("write rustc wrapper: %w", err)
+	}
+	return p, nil
+}
+
+// buildProfile builds the sandbox-deps crate for target and returns the
+// rlib of each of its direct dependencies, by the name a stub uses for it
+// (the resolve's `name`, e.g. rocket_dyn_templates): these become the
+// compile's --extern flags.
+func (s *setup) buildProfile(ctx context.Context, env []string, target string) (externs map[string]string, built, fresh int, err error) {
+	ws := filepath.Join(s.cfg.SourceDir, "harnesses")
+	out, err := s.run(ctx, ws, env, s.cfg.Cargo, "build", "--release", "--locked", "--target", target,
+		"-p", "sandbox-deps", "--message-format=json-render-diagnostics")
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	rlibs := map[string]string{} // package id -> rlib for target
+	targetDir := string(filepath.Separator) + target + string(filepath.Separator)
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -161,15 +312,15 @@ func (s *setup) buildDeps(ctx context.Context) error {
 			built++
 		}
 		for _, f := range msg.Filenames {
-			if strings.HasSuffix(f, ".rlib") && strings.Contains(f, string(filepath.Separator)+Target+string(filepath.Separator)) {
+			if strings.HasSuffix(f, ".rlib") && strings.Contains(f, targetDir) {
 				rlibs[msg.PackageID] = f
 			}
 		}
 	}
 
-	meta, err := s.run(ctx, ws, env, s.cfg.Cargo, "metadata", "--format-version", "1", "--locked", "--filter-platform", Target)
+	meta, err := s.run(ctx, ws, env, s.cfg.Cargo, "metadata", "--format-version", "1", "--locked", "--filter-platform", target)
 	if err != nil {
-		return err
+		return nil, 0, 0, err
 	}
 	var m struct {
 		Packages []struct {
@@ -187,7 +338,7 @@ func (s *setup) buildDeps(ctx context.Context) error {
 		} `json:"resolve"`
 	}
 	if err := json.Unmarshal(meta, &m); err != nil {
-		return fmt.Errorf("cargo metadata: %w", err)
+		return nil, 0, 0, fmt.Errorf("cargo metadata: %w", err)
 	}
 	var profileID string
 	for _, p := range m.Packages {
@@ -195,7 +346,7 @@ func (s *setup) buildDeps(ctx context.Context) error {
 			profileID = p.ID
 		}
 	}
-	externs := map[string]string{}
+	externs = map[string]string{}
 	for _, n := range m.Resolve.Nodes {
 		if n.ID != profileID {
 			continue
@@ -207,26 +358,7 @@ func (s *setup) buildDeps(ctx context.Context) error {
 		}
 	}
 	if _, ok := externs["rocket"]; !ok {
-		return fmt.Errorf("the dependency build produced no rlib for rocket")
+		return nil, 0, 0, fmt.Errorf("the %s dependency build produced no rlib for rocket", target)
 	}
-	s.manifest.Externs = externs
-	s.manifest.TargetDeps = filepath.Join(target, Target, "release", "deps")
-	s.manifest.HostDeps = filepath.Join(target, "release", "deps")
-
-	var parts [][]byte
-	for _, f := range []string{"Cargo.toml", "Cargo.lock", "deps/Cargo.toml"} {
-		b, err := os.ReadFile(filepath.Join(ws, f))
-		if err != nil {
-			return err
-		}
-		parts = append(parts, b)
-	}
-	shims, err := treeDigest(filepath.Join(s.cfg.SourceDir, "wasi-shims"), nil)
-	if err != nil {
-		return err
-	}
-	parts = append(parts, []byte(s.manifest.RustcVersion), []byte(shims), []byte(strings.Join(s.depsRustflags(), " ")))
-	s.manifest.Digest = digest(parts...)
-	s.note = fmt.Sprintf("%d crates built, %d fresh, %d externs", built, fresh, len(externs))
-	return nil
+	return externs, built, fresh, nil
 }

@@ -23,6 +23,11 @@ type Manifest struct {
 	HostDeps   string `json:"host_deps"`
 	// Externs maps each crate a stub may name to its rlib.
 	Externs map[string]string `json:"externs"`
+	// NativeExterns and NativeDeps are the same profile built for the host
+	// (NativeTarget), for the native reference build a guide-parity check
+	// compares against: no jail, no wasm. Its proc-macros are in HostDeps.
+	NativeExterns map[string]string `json:"native_externs,omitempty"`
+	NativeDeps    string            `json:"native_deps,omitempty"`
 	// LinkArgs are the rustc flags that link a wasm32-wasip1 command.
 	LinkArgs []string `json:"link_args"`
 	// Digest identifies the prepared inputs (toolchain, lock file,

@@ -46,8 +46,9 @@ func Setup(ctx context.Context, cfg Config) (*Manifest, error) {
 		{"check rustc and its std source agree", s.checkToolchain},
 		{"wasm32-wasip1 std sysroot", s.buildSysroot},
 		{"link support (pthread stubs)", s.buildStubs},
-		{"patch Rocket for wasm32-wasip1", s.patchCrates},
+		{"patch crates for wasm32-wasip1", s.patchCrates},
 		{"build the dependency profile", s.buildDeps},
+		{"build the dependency profile for the host (native reference)", s.buildNativeDeps},
 	}
 	total := time.Now()
 	for i, st := range steps {

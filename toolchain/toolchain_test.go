@@ -1,6 +1,7 @@
 package toolchain
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -31,4 +32,26 @@ func TestReadOnlyPathsIncludeLinkObjectsOutsideTheListedDirs(t *testing.T) {
 
 func TestDigestSeparatesParts(t *testing.T) {
 	assert.NotEqual(t, digest([]byte("ab"), []byte("c")), digest([]byte("a"), []byte("bc")))
+}
+
+func TestDepsRustflagsLinkWithoutAnEntryPoint(t *testing.T) {
+	s := &setup{cfg: Config{StateDir: "/state"}, release: "1.96.0"}
+	s.manifest.LinkArgs = []string{"-C", "linker=/usr/bin/rust-lld", "-C", "link-arg=/usr/lib/wasm32-wasi/crt1-command.o",
+		"-C", "link-arg=/state/link/stubs.o"}
+	flags := strings.Join(s.depsRustflags(), " ")
+	assert.NotContains(t, flags, "crt1-command.o", "cdylibs in the profile have no main")
+	assert.Contains(t, flags, "-C link-arg=/state/link/stubs.o")
+	assert.Contains(t, flags, "-C linker=/usr/bin/rust-lld")
+	assert.Contains(t, flags, "--cfg tokio_unstable")
+	assert.Contains(t, flags, "-Z share-generics=yes")
+	assert.Equal(t, []string{"-C", "link-arg=/usr/lib/wasm32-wasi/crt1-command.o"}, s.manifest.LinkArgs[2:4],
+		"the manifest's own link flags keep the entry point")
+}
+
+func TestWasmCEnvNamesTheGuestTarget(t *testing.T) {
+	env := strings.Join(wasmCEnv(), "\n")
+	assert.Contains(t, env, "CC_wasm32_wasip1=/usr/bin/clang-22")
+	assert.Contains(t, env, "AR_wasm32_wasip1=/usr/bin/llvm-ar-22")
+	assert.Contains(t, env, "CFLAGS_wasm32_wasip1=-nostdlibinc -isystem /usr/include/wasm32-wasi")
+	assert.Contains(t, env, "LIBSQLITE3_FLAGS=-DSQLITE_THREADSAFE=0")
 }
