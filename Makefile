@@ -6,7 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-.PHONY: all packages build setup run test lint bench bench-jail bench-flags bench-service clean
+.PHONY: all packages build setup run test lint bench bench-jail bench-flags bench-service bench-native parity clean
 
 all: build
 
@@ -49,5 +49,14 @@ bench-flags: setup
 bench-service: setup
 	$(GO) run ./bench/servicebench
 
+bench-native: setup
+	$(GO) run ./bench/nativebench
+
+# Guide parity: every ```rust block of ../shared/rocket-guide through the
+# example harness in the sandbox and natively; table + summary line.
+GUIDE ?= ../shared/rocket-guide
+parity: setup
+	./$(BIN) parity --guide $(GUIDE) --out bench/results/guide-parity.md
+
 # Everything: about 10 minutes on 2 cores.
-bench: bench-jail bench-flags bench-service
+bench: bench-jail bench-flags bench-service bench-native

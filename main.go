@@ -5,6 +5,7 @@
 //	rocket-sandbox serve [--listen ADDR]      start the HTTP service
 //	rocket-sandbox run FILE --harness ID [--arg k=v ...]
 //	                                          compile and run one file, print JSON
+//	rocket-sandbox parity [--guide DIR]       guide blocks: sandbox vs native outcome
 package main
 
 import (
@@ -36,6 +37,8 @@ func main() {
 		err = cmdServe(ctx, os.Args[2:])
 	case "run":
 		err = cmdRun(ctx, os.Args[2:])
+	case "parity":
+		err = cmdParity(ctx, os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 		return
@@ -54,5 +57,6 @@ func usage() {
   rocket-sandbox setup [--source DIR] [--state DIR]
   rocket-sandbox serve [--listen 127.0.0.1:8080] [--config FILE]
   rocket-sandbox run FILE --harness ID [--arg key=value ...] [--seed N]
+  rocket-sandbox parity [--guide DIR] [--out FILE] [--every N]
 `)
 }

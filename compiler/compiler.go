@@ -56,11 +56,22 @@ type Compiler struct {
 	m      *toolchain.Manifest
 	runner Runner
 	cfg    Config
+	// native builds a host (x86_64) executable against the native build
+	// of the same dependency profile: the reference the guide-parity tool
+	// compares the sandbox with. The service never does this.
+	native bool
 }
 
-// New returns a compiler using the prepared toolchain m and runner r.
+// New returns a compiler to wasm32-wasip1 using the prepared toolchain m
+// and runner r.
 func New(m *toolchain.Manifest, r Runner, cfg Config) *Compiler {
 	return &Compiler{m: m, runner: r, cfg: cfg.withDefaults()}
+}
+
+// NewNative returns a compiler to host executables against the native
+// build of the dependency profile (Output.Module is then an ELF file).
+func NewNative(m *toolchain.Manifest, r Runner, cfg Config) *Compiler {
+	return &Compiler{m: m, runner: r, cfg: cfg.withDefaults(), native: true}
 }
 
 // Input is one compile.
@@ -112,28 +123,43 @@ func (c *Compiler) Args(edition string) []string {
 		"--edition", edition,
 		"--crate-type", "bin",
 		"--crate-name", "main",
-		"--target", toolchain.Target,
-		"--sysroot", c.m.Sysroot,
 		"--error-format=json",
-		"-C", "panic=abort",
 		"-C", "opt-level=" + c.cfg.OptLevel,
 		"-C", "codegen-units=" + c.cfg.CodegenUnits,
 		"-C", "debuginfo=0",
 		"-C", "strip=debuginfo",
-		"-L", "dependency=" + c.m.TargetDeps,
-		"-L", "dependency=" + c.m.HostDeps,
 	}
-	names := make([]string, 0, len(c.m.Externs))
-	for n := range c.m.Externs {
+	externs, deps := c.m.Externs, c.m.TargetDeps
+	if c.native {
+		// The host's own std and linker; panics unwind, as under cargo.
+		externs, deps = c.m.NativeExterns, c.m.NativeDeps
+	} else {
+		args = append(args, "--target", toolchain.Target, "--sysroot", c.m.Sysroot, "-C", "panic=abort")
+	}
+	args = append(args, "-L", "dependency="+deps, "-L", "dependency="+c.m.HostDeps)
+	names := make([]string, 0, len(externs))
+	for n := range externs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		args = append(args, "--extern", n+"="+c.m.Externs[n])
+		args = append(args, "--extern", n+"="+externs[n])
 	}
-	args = append(args, c.m.LinkArgs...)
+	if !c.native {
+		args = append(args, c.m.LinkArgs...)
+	}
 	args = append(args, c.cfg.ExtraArgs...)
 	return append(args, sourceName, "-o", moduleName)
+}
+
+// env is the compiler's whole environment. For wasm it is empty, so
+// env!() and option_env!() in the stub see nothing of the host; a native
+// build needs PATH to find the system linker (cc).
+func (c *Compiler) env() []string {
+	if c.native {
+		return []string{"PATH=/usr/bin:/bin"}
+	}
+	return []string{}
 }
 
 // Compile compiles in.Source. Errors are failures of the machinery.
@@ -147,11 +173,9 @@ func (c *Compiler) Compile(ctx context.Context, in Input) (Output, error) {
 	}
 	start := time.Now()
 	res, err := c.runner.Run(ctx, jail.Command{
-		Path: c.m.Rustc,
-		Args: c.Args(edition),
-		// rustc needs no environment; an empty one means env!() and
-		// option_env!() in the stub see nothing of the host.
-		Env:     []string{},
+		Path:    c.m.Rustc,
+		Args:    c.Args(edition),
+		Env:     c.env(),
 		Files:   map[string][]byte{sourceName: in.Source},
 		Collect: []string{moduleName},
 		Limits:  in.Limits,
