@@ -36,6 +36,9 @@ const (
 
 var baseURL string
 
+// testApp is the service the HTTP server in front of the tests runs.
+var testApp *app
+
 func TestMain(m *testing.M) {
 	jail.MaybeInit() // the jail re-executes this test binary as its init
 	os.Exit(runWithServer(m))
@@ -67,6 +70,7 @@ func runWithServer(m *testing.M) int {
 		return 1
 	}
 	defer a.Close(ctx)
+	testApp = a
 	app := server.New(cfg.Server, a.svc, nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
