@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
 	"sort"
 	"strings"
 	"syscall"
@@ -158,7 +159,8 @@ func cmdParity(ctx context.Context, argv []string) error {
 		}
 		fmt.Fprintf(os.Stderr, "[parity %d/%d] %s:%d %s: sandbox %s %s native %s\n", i+1, len(picked), b.file, b.line, b.attrs, r.sandbox, mark, r.native)
 	}
-	table := parityTable(rows, len(blocks), time.Since(start))
+	table := fmt.Sprintf("# Guide parity\n\nProduced by `make parity` (`rocket-sandbox parity`) on %s, %d CPUs: every ```rust block of %s through the `example` harness in the sandbox (jail + wasm32-wasip1 + wazero) and natively (the same harness and dependency profile built for the host, no jail). Outcomes are rustdoc's: passed, failed, ignored.\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), goruntime.NumCPU(), *guide) + parityTable(rows, len(blocks), time.Since(start))
 	fmt.Print(table)
 	if *out != "" {
 		if err := os.WriteFile(*out, []byte(table), 0o644); err != nil {
