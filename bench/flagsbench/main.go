@@ -114,7 +114,7 @@ func run(n, runs int, out, programs string) error {
 			fmt.Fprintf(os.Stderr, "[flags] %s %s: %s ms\n", prog, st.name, bench.Ms(sample.Quantile(0.5)))
 		}
 	}
-	b.WriteString("\nNot measured: `-Zshare-generics` and `-Zthreads` need a nightly compiler or `RUSTC_BOOTSTRAP=1` in the compiler's environment, which would also unlock unstable features to untrusted stubs (see docs/security.md); incremental compilation needs a per-stub cache directory that outlives the job, which the jail's throwaway work dir does not offer, and a new stub has nothing to reuse anyway.\n")
+	b.WriteString("\nThe dependencies are built with `-Z share-generics=yes` at set-up (trusted), so every setting here reuses their generic instances. Not measured per stub: `-Zthreads` needs `RUSTC_BOOTSTRAP=1` in the compiler's environment, which would unlock unstable features to untrusted stubs (see docs/security.md); incremental compilation needs a per-stub cache directory that outlives the job, which the jail's throwaway work dir does not offer, and a new stub has nothing to reuse anyway.\n")
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
