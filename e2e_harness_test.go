@@ -28,14 +28,9 @@ type harnessResponse struct {
 		Reason  string `json:"reason"`
 	} `json:"result"`
 	Compile *struct {
-		Success     bool   `json:"success"`
-		Stderr      string `json:"stderr"`
-		Diagnostics []struct {
-			Level   string `json:"level"`
-			Message string `json:"message"`
-			Line    int    `json:"line"`
-			Column  int    `json:"column"`
-		} `json:"diagnostics"`
+		Success     bool             `json:"success"`
+		Stderr      string           `json:"stderr"`
+		Diagnostics []wireDiagnostic `json:"diagnostics"`
 	} `json:"compile"`
 	Run *struct {
 		ExitCode *int32 `json:"exit_code"`

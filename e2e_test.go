@@ -90,21 +90,24 @@ func readTestdata(t *testing.T, name string) string {
 	return string(b)
 }
 
+// wireDiagnostic is a structured compiler message as the API returns it.
+type wireDiagnostic struct {
+	Level   string `json:"level"`
+	Message string `json:"message"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+}
+
 type apiResponse struct {
 	Status  string `json:"status"`
 	Seed    string `json:"seed"`
 	Error   string `json:"error"`
 	Field   string `json:"field"`
 	Compile *struct {
-		Success     bool   `json:"success"`
-		Stderr      string `json:"stderr"`
-		ModuleBytes int    `json:"module_bytes"`
-		Diagnostics []struct {
-			Level   string `json:"level"`
-			Message string `json:"message"`
-			Line    int    `json:"line"`
-			Column  int    `json:"column"`
-		} `json:"diagnostics"`
+		Success     bool             `json:"success"`
+		Stderr      string           `json:"stderr"`
+		ModuleBytes int              `json:"module_bytes"`
+		Diagnostics []wireDiagnostic `json:"diagnostics"`
 	} `json:"compile"`
 	Run *struct {
 		ExitCode        *int32 `json:"exit_code"`

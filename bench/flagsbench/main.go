@@ -32,15 +32,14 @@ func main() {
 	n := flag.Int("n", 3, "compiles per setting and program")
 	runs := flag.Int("runs", 10, "runs of each module per engine")
 	out := flag.String("out", "bench/results/compile-flags.md", "markdown output")
-	programs := flag.String("programs", "bench/programs", "benchmark programs")
 	flag.Parse()
-	if err := run(*n, *runs, *out, *programs); err != nil {
+	if err := run(*n, *runs, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "flagsbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, runs int, out, programs string) error {
+func run(n, runs int, out string) error {
 	ctx := context.Background()
 	m, err := toolchain.Load(toolchain.DefaultStateDir())
 	if err != nil {
@@ -69,7 +68,8 @@ func run(n, runs int, out, programs string) error {
 	b.WriteString("Compile = rustc + rust-lld through `jail.Host` (no jail), prepared dependencies at opt-level 2. Run = instantiate to exit of the module (hello: the local client dispatches one request), after one warm-up run. Baseline for the ratios: the default setting, measured in the same run.\n\n")
 	b.WriteString("| program | setting | compile p50 ms | compile p95 ms | ratio | module KiB | run p50 ms (compiler) | run p50 ms (interpreter) |\n|---|---|---|---|---|---|---|---|\n")
 	for _, prog := range []string{"hello.rs"} {
-		src, err := os.ReadFile(filepath.Join(programs, prog))
+		// The end-to-end tests' hello-world, so the two never drift.
+		src, err := os.ReadFile(filepath.Join("testdata", "e2e", prog))
 		if err != nil {
 			return err
 		}
