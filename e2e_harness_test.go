@@ -341,18 +341,8 @@ func TestMockStubLineDiagnosticsAndArgErrors(t *testing.T) {
 // TestAdvertisedExamplesRun: GET /api/v1/harnesses lists example and
 // mock, and the example request each advertises works as given.
 func TestAdvertisedExamplesRun(t *testing.T) {
-	resp, err := http.Get(baseURL + "/api/v1/harnesses")
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	var list struct {
-		Harnesses []struct {
-			ID      string          `json:"id"`
-			Example json.RawMessage `json:"example"`
-		} `json:"harnesses"`
-	}
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
 	examples := map[string]json.RawMessage{}
-	for _, h := range list.Harnesses {
+	for _, h := range listHarnesses(t) {
 		examples[h.ID] = h.Example
 	}
 	require.Contains(t, examples, "example")

@@ -371,19 +371,28 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 	}
 }
 
-func TestHarnessesAndHealth(t *testing.T) {
+// listedHarness is one entry of GET /api/v1/harnesses.
+type listedHarness struct {
+	ID         string          `json:"id"`
+	ArgsSchema json.RawMessage `json:"args_schema"`
+	Example    json.RawMessage `json:"example"`
+}
+
+func listHarnesses(t *testing.T) []listedHarness {
+	t.Helper()
 	resp, err := http.Get(baseURL + "/api/v1/harnesses")
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	var body struct {
-		Harnesses []struct {
-			ID         string          `json:"id"`
-			ArgsSchema json.RawMessage `json:"args_schema"`
-		} `json:"harnesses"`
+		Harnesses []listedHarness `json:"harnesses"`
 	}
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	return body.Harnesses
+}
+
+func TestHarnessesAndHealth(t *testing.T) {
 	var ids []string
-	for _, h := range body.Harnesses {
+	for _, h := range listHarnesses(t) {
 		ids = append(ids, h.ID)
 		assert.True(t, json.Valid(h.ArgsSchema))
 	}
