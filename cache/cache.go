@@ -6,6 +6,7 @@
 package cache
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -68,7 +69,7 @@ func New(cfg Config) (*Store, error) {
 	bc.MaxEntrySize = 4 << 10
 	bc.CleanWindow = 0
 	bc.Verbose = false
-	mem, err := bigcache.NewBigCache(bc)
+	mem, err := bigcache.New(context.Background(), bc)
 	if err != nil {
 		return nil, fmt.Errorf("cache: memory tier: %w", err)
 	}
