@@ -24,9 +24,6 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
-// nativeSecretKey is a fixed 256-bit key (hex) for native runs.
-const nativeSecretKey = "8d3f2a7c91e04b6a5f1c3e9d7b2a4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c"
-
 // guideBlock is one ```rust code block of a documentation page.
 type guideBlock struct {
 	file  string
@@ -250,9 +247,7 @@ func runNativeExe(ctx context.Context, exe, stdin []byte, timeout time.Duration)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path)
 	cmd.Dir = dir
-	// Native Rocket in its release profile needs a secret key (with the
-	// secrets feature); on wasm the patched Rocket generates one.
-	cmd.Env = []string{"ROCKET_SECRET_KEY=" + nativeSecretKey}
+	cmd.Env = compiler.NativeRunEnv
 	cmd.Stdin = strings.NewReader(string(stdin))
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	err = cmd.Run()

@@ -27,9 +27,6 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
-// nativeSecretKey is a fixed 256-bit key (hex) for native runs.
-const nativeSecretKey = "8d3f2a7c91e04b6a5f1c3e9d7b2a4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c"
-
 func main() {
 	reps := flag.Int("n", 7, "runs per case")
 	out := flag.String("out", "bench/results/native-vs-wasm.md", "markdown output")
@@ -94,9 +91,7 @@ func run(reps int, out, program string) error {
 		nat, err := bench.Time("native", reps, func() error {
 			cmd := exec.Command(exe)
 			cmd.Stdin = bytes.NewReader(stdin)
-			// Native Rocket in its release profile needs a secret key; on
-			// wasm the patched Rocket generates one.
-			cmd.Env = []string{"ROCKET_SECRET_KEY=" + nativeSecretKey}
+			cmd.Env = compiler.NativeRunEnv
 			outb, err := cmd.Output()
 			if err == nil && !strings.Contains(string(outb), strconv.Itoa(n)+" requests") {
 				err = fmt.Errorf("native output %q", outb)

@@ -16,9 +16,7 @@ import (
 // instance starting up and recovering; a dead instance's leftovers are
 // cleaned by RecoverDead.
 func TestInstancesDoNotTouchEachOther(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("the jail needs root")
-	}
+	requireRoot(t)
 	base := testPolicy(t)
 	t.Cleanup(func() {
 		// The instances' common parent cgroup, now empty.
