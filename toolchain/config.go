@@ -30,8 +30,10 @@ const Target = "wasm32-wasip1"
 // WasiLibDir holds Debian's wasi-libc (libc.a, crt1-command.o).
 const WasiLibDir = "/usr/lib/wasm32-wasi"
 
-// Linker is rust-lld (a link to lld-22).
-const Linker = "/usr/bin/rust-lld"
+// Linker is lld-22's own wasm linker (wasm-ld-22 -> /usr/lib/llvm-22/bin/lld).
+// Not /usr/bin/rust-lld: that is only a link to lld-22 shipped by
+// rust-web-llvm, which rustc-web merely recommends (docs/design.md).
+const Linker = "/usr/bin/wasm-ld-22"
 
 // DefaultStateDir is $ROCKET_SANDBOX_STATE_DIR, else
 // $XDG_CACHE_HOME/rocket-sandbox, else ~/.cache/rocket-sandbox.
