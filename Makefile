@@ -6,7 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-.PHONY: all packages build setup run test lint bench bench-jail bench-flags bench-service bench-native parity clean
+.PHONY: all packages build setup setup-reference doctor run test lint bench bench-jail bench-flags bench-service bench-native parity clean
 
 all: build
 
@@ -16,16 +16,26 @@ packages:
 
 build: packages
 	@echo "[build] $(BIN)"
-	@$(GO) build -o $(BIN) .
+	@./scripts/ticker.sh "[build] go build" $(GO) build -o $(BIN) .
 
-# Toolchain: wasm std sysroot, patched Rocket, prepared dependencies.
+# Toolchain: wasm std sysroot, patched Rocket, prepared dependencies: what
+# the service needs.
 setup: build
 	@./$(BIN) setup
+
+# The same, plus the native reference profile that only the parity tool,
+# its tests and the native benchmark use.
+setup-reference: build
+	@./$(BIN) setup --reference
+
+# Checks every precondition of the service and says how to fix what fails.
+doctor: build
+	@./$(BIN) doctor
 
 run: setup
 	./$(BIN) serve
 
-test: setup
+test: setup-reference
 	@echo "[test] go vet"
 	@$(GO) vet ./...
 	@echo "[test] go test (real rustc, Rocket, jail, wazero, HTTP server)"
@@ -49,13 +59,13 @@ bench-flags: setup
 bench-service: setup
 	$(GO) run ./bench/servicebench
 
-bench-native: setup
+bench-native: setup-reference
 	$(GO) run ./bench/nativebench
 
 # Guide parity: every ```rust block of ../shared/rocket-guide through the
 # example harness in the sandbox and natively; table + summary line.
 GUIDE ?= ../shared/rocket-guide
-parity: setup
+parity: setup-reference
 	./$(BIN) parity --guide $(GUIDE) --out bench/results/guide-parity.md
 
 # Everything: about 10 minutes on 2 cores.

@@ -135,6 +135,9 @@ func cmdParity(ctx context.Context, argv []string) error {
 	if err != nil {
 		return err
 	}
+	if err := m.HasReference(); err != nil {
+		return err
+	}
 	native := compiler.NewNative(m, &jail.Host{}, cfg.Compiler)
 	h, ok := harnesses.Default().Get("example")
 	if !ok {

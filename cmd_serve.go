@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/rocket-sandbox/rocket-sandbox/doctor"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
 )
 
@@ -25,6 +26,11 @@ func cmdServe(ctx context.Context, argv []string) error {
 		cfg.Listen = *listen
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	// Refuse to start, saying what to fix, rather than fail on the first
+	// request.
+	if err := doctor.Error(doctor.Run(ctx, doctorChecks(cfg))); err != nil {
+		return err
+	}
 	a, err := newApp(ctx, cfg)
 	if err != nil {
 		return err

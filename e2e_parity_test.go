@@ -31,6 +31,7 @@ func TestGuideParity(t *testing.T) {
 
 	m, err := toolchain.Load(defaultConfig().StateDir)
 	require.NoError(t, err)
+	require.NoError(t, m.HasReference())
 	native := compiler.NewNative(m, &jail.Host{}, compiler.Config{})
 	h, ok := harnesses.Default().Get("example")
 	require.True(t, ok)

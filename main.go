@@ -1,7 +1,8 @@
 // Command rocket-sandbox compiles untrusted Rocket programs to
 // wasm32-wasip1 inside a jail and runs them in wazero, behind a JSON API.
 //
-//	rocket-sandbox setup                      prepare the toolchain (idempotent)
+//	rocket-sandbox setup [--reference]        prepare the toolchain (idempotent)
+//	rocket-sandbox doctor                     check the host's preconditions
 //	rocket-sandbox serve [--listen ADDR]      start the HTTP service
 //	rocket-sandbox run FILE --harness ID [--arg k=v ...]
 //	                                          compile and run one file, print JSON
@@ -37,6 +38,8 @@ func main() {
 		err = cmdServe(ctx, os.Args[2:])
 	case "run":
 		err = cmdRun(ctx, os.Args[2:])
+	case "doctor":
+		err = cmdDoctor(ctx, os.Args[2:])
 	case "parity":
 		err = cmdParity(ctx, os.Args[2:])
 	case "-h", "--help", "help":
@@ -54,7 +57,8 @@ func main() {
 
 func usage() {
 	fmt.Fprint(os.Stderr, `usage:
-  rocket-sandbox setup [--source DIR] [--state DIR]
+  rocket-sandbox setup [--source DIR] [--state DIR] [--reference]
+  rocket-sandbox doctor [--config FILE]
   rocket-sandbox serve [--listen 127.0.0.1:8080] [--config FILE]
   rocket-sandbox run FILE --harness ID [--arg key=value ...] [--seed N]
   rocket-sandbox parity [--guide DIR] [--out FILE] [--every N]

@@ -16,6 +16,10 @@ echo "[packages] installing: ${missing[*]}"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 start=$(date +%s)
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Only what is listed, never Recommends: a file the project needs from a
+# recommended package would be there on one machine and missing on the next
+# (the hostdeps test in toolchain/ fails on such a file).
+./scripts/ticker.sh "[packages] apt-get update" $SUDO apt-get update -qq
+./scripts/ticker.sh "[packages] apt-get install" \
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "[packages] installed in $(( $(date +%s) - start ))s"

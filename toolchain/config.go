@@ -22,6 +22,9 @@ type Config struct {
 	Cargo string
 	// Log receives progress lines. Default: os.Stderr.
 	Log io.Writer
+	// Reference also builds the native reference profile (for the parity
+	// tool and its tests; the service does not need it).
+	Reference bool
 }
 
 // Target is the only guest target.

@@ -240,13 +240,21 @@ func (s *setup) buildNativeDeps(ctx context.Context) error {
 	// Panics unwind, as under cargo and in Rocket's own doctests (a handler's
 	// panic is a 500 natively): the workspace's release profile says abort,
 	// which the guest needs.
-	env := s.env("RUSTC_WRAPPER="+wrapper, "CARGO_TARGET_DIR="+target, "CARGO_PROFILE_RELEASE_PANIC=unwind")
+	//
+	// opt-level 0, as `cargo test` builds dependencies (the dev profile):
+	// the reference judges outcomes, not speed, and it builds in about half
+	// the time. Build scripts and proc-macros are unaffected (cargo builds
+	// host units at opt-level 0 whatever the profile says), so they stay
+	// shared with the guest build instead of being rebuilt.
+	env := s.env("RUSTC_WRAPPER="+wrapper, "CARGO_TARGET_DIR="+target, "CARGO_PROFILE_RELEASE_PANIC=unwind",
+		"CARGO_PROFILE_RELEASE_OPT_LEVEL=0")
 	externs, built, fresh, err := s.buildProfile(ctx, env, NativeTarget)
 	if err != nil {
 		return err
 	}
 	s.manifest.NativeExterns = externs
 	s.manifest.NativeDeps = filepath.Join(target, NativeTarget, "release", "deps")
+	s.manifest.ReferenceDigest = s.manifest.Digest
 	s.note = fmt.Sprintf("%d crates built, %d fresh, %d externs", built, fresh, len(externs))
 	return nil
 }
@@ -287,7 +295,7 @@ func (s *setup) writeRustcWrapper() (string, error) {
 // compile's --extern flags.
 func (s *setup) buildProfile(ctx context.Context, env []string, target string) (externs map[string]string, built, fresh int, err error) {
 	ws := filepath.Join(s.cfg.SourceDir, "harnesses")
-	out, err := s.run(ctx, ws, env, s.cfg.Cargo, "build", "--release", "--locked", "--target", target,
+	out, err := s.cargoBuild(ctx, "  "+target, ws, env, "build", "--release", "--locked", "--target", target,
 		"-p", "sandbox-deps", "--message-format=json-render-diagnostics")
 	if err != nil {
 		return nil, 0, 0, err

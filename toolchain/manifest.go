@@ -28,6 +28,9 @@ type Manifest struct {
 	// compares against: no jail, no wasm. Its proc-macros are in HostDeps.
 	NativeExterns map[string]string `json:"native_externs,omitempty"`
 	NativeDeps    string            `json:"native_deps,omitempty"`
+	// ReferenceDigest is the Digest the native reference was built for;
+	// a reference from other inputs is not used (HasReference).
+	ReferenceDigest string `json:"reference_digest,omitempty"`
 	// LinkArgs are the rustc flags that link a wasm32-wasip1 command.
 	LinkArgs []string `json:"link_args"`
 	// Digest identifies the prepared inputs (toolchain, lock file,
@@ -51,6 +54,15 @@ func Load(stateDir string) (*Manifest, error) {
 		return nil, fmt.Errorf("parse manifest %s: %w", stateDir, err)
 	}
 	return &m, nil
+}
+
+// HasReference reports whether the native reference is built for the
+// prepared inputs, and how to build it when it is not.
+func (m *Manifest) HasReference() error {
+	if len(m.NativeExterns) == 0 || m.ReferenceDigest != m.Digest {
+		return errors.New("the native reference profile is not built for this toolchain: run `make setup-reference` (rocket-sandbox setup --reference)")
+	}
+	return nil
 }
 
 func (m *Manifest) save(stateDir string) error {

@@ -30,8 +30,11 @@ func Packages() []string {
 	return out
 }
 
-// Setup prepares everything a compile needs and returns the manifest.
-// Steps whose inputs are unchanged are skipped, so a second run is fast.
+// Setup prepares everything a compile needs and returns the manifest; with
+// cfg.Reference it also builds the native reference (the same profile for
+// the host), which only the parity tool, its tests and the native
+// benchmark use, so `make run` does not wait for it. Steps whose inputs are
+// unchanged are skipped, so a second run is fast.
 func Setup(ctx context.Context, cfg Config) (*Manifest, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -44,11 +47,18 @@ func Setup(ctx context.Context, cfg Config) (*Manifest, error) {
 	}{
 		{"check Debian packages", s.checkPackages},
 		{"check rustc and its std source agree", s.checkToolchain},
-		{"wasm32-wasip1 std sysroot", s.buildSysroot},
-		{"link support (pthread stubs)", s.buildStubs},
 		{"patch crates for wasm32-wasip1", s.patchCrates},
+		// The profile's crates download while std compiles: one needs the
+		// network, the other the CPUs.
+		{"wasm32-wasip1 std sysroot (and download the profile's crates)", s.buildSysrootAndFetch},
+		{"link support (pthread stubs)", s.buildStubs},
 		{"build the dependency profile", s.buildDeps},
-		{"build the dependency profile for the host (native reference)", s.buildNativeDeps},
+	}
+	if cfg.Reference {
+		steps = append(steps, struct {
+			name string
+			run  func(context.Context) error
+		}{"build the dependency profile for the host (native reference)", s.buildNativeDeps})
 	}
 	total := time.Now()
 	for i, st := range steps {
@@ -60,11 +70,25 @@ func Setup(ctx context.Context, cfg Config) (*Manifest, error) {
 		s.logf("[setup %d/%d] %s: %s (%.1fs)", i+1, len(steps), st.name, s.note, time.Since(start).Seconds())
 		s.note = "done"
 	}
+	if !cfg.Reference {
+		s.keepReference()
+	}
 	if err := s.manifest.save(cfg.StateDir); err != nil {
 		return nil, err
 	}
 	s.logf("[setup] ready in %.1fs; state in %s", time.Since(total).Seconds(), cfg.StateDir)
 	return &s.manifest, nil
+}
+
+// keepReference carries a native reference built earlier over into the new
+// manifest when it was built from the same inputs: `make run` after
+// `make test` must not forget it, nor keep a stale one.
+func (s *setup) keepReference() {
+	old, err := Load(s.cfg.StateDir)
+	if err != nil || old.ReferenceDigest != s.manifest.Digest {
+		return
+	}
+	s.manifest.NativeExterns, s.manifest.NativeDeps, s.manifest.ReferenceDigest = old.NativeExterns, old.NativeDeps, old.ReferenceDigest
 }
 
 type setup struct {
@@ -77,6 +101,17 @@ type setup struct {
 func (s *setup) logf(format string, a ...any) { fmt.Fprintf(s.cfg.Log, format+"\n", a...) }
 
 func (s *setup) checkPackages(ctx context.Context) error {
+	if missing := MissingPackages(ctx); len(missing) > 0 {
+		return fmt.Errorf("missing Debian packages %s: run `make setup` (it installs them) or `apt-get install --no-install-recommends %s`",
+			strings.Join(missing, ", "), strings.Join(missing, " "))
+	}
+	s.note = fmt.Sprintf("%d present", len(Packages()))
+	return nil
+}
+
+// MissingPackages lists the packages of Packages() that dpkg does not
+// report as installed.
+func MissingPackages(ctx context.Context) []string {
 	var missing []string
 	for _, p := range Packages() {
 		out, err := exec.CommandContext(ctx, "dpkg-query", "-W", "-f=${Status}", p).Output()
@@ -84,12 +119,7 @@ func (s *setup) checkPackages(ctx context.Context) error {
 			missing = append(missing, p)
 		}
 	}
-	if len(missing) > 0 {
-		return fmt.Errorf("missing Debian packages %s: run `make setup` (it installs them) or `apt-get install %s`",
-			strings.Join(missing, ", "), strings.Join(missing, " "))
-	}
-	s.note = fmt.Sprintf("%d present", len(Packages()))
-	return nil
+	return missing
 }
 
 func (s *setup) checkToolchain(ctx context.Context) error {
@@ -169,6 +199,32 @@ func (s *setup) sysrootDir() string {
 	return filepath.Join(s.cfg.StateDir, "sysroot-"+s.release)
 }
 
+// buildSysrootAndFetch builds the std sysroot while cargo downloads the
+// dependency profile's crates into CARGO_HOME.
+func (s *setup) buildSysrootAndFetch(ctx context.Context) error {
+	fetched := make(chan error, 1)
+	fetchStart := time.Now()
+	go func() { fetched <- s.fetchProfile(ctx) }()
+	sysErr := s.buildSysroot(ctx)
+	note := s.note
+	fetchErr := <-fetched
+	if sysErr != nil {
+		return sysErr
+	}
+	if fetchErr != nil {
+		return fmt.Errorf("download the profile's crates: %w", fetchErr)
+	}
+	s.note = fmt.Sprintf("%s; crates downloaded (%.1fs)", note, time.Since(fetchStart).Seconds())
+	return nil
+}
+
+// fetchProfile downloads every crate of the profile's lock file (a no-op
+// when they are already in CARGO_HOME).
+func (s *setup) fetchProfile(ctx context.Context) error {
+	_, err := s.run(ctx, filepath.Join(s.cfg.SourceDir, "harnesses"), s.env(), s.cfg.Cargo, "fetch", "--locked")
+	return err
+}
+
 func (s *setup) buildSysroot(ctx context.Context) error {
 	libDir := filepath.Join(s.sysrootDir(), "lib", "rustlib", Target, "lib")
 	stamp := filepath.Join(s.sysrootDir(), ".stamp")
@@ -199,8 +255,8 @@ func (s *setup) buildSysroot(ctx context.Context) error {
 	target := filepath.Join(work, "target")
 	env := s.env("RUSTC_BOOTSTRAP=1", "CARGO_TARGET_DIR="+target,
 		"RUSTFLAGS=-C linker="+Linker+" -C link-self-contained=no -L "+WasiLibDir+" -C link-arg="+WasiLibDir+"/crt1-command.o")
-	if _, err := s.run(ctx, work, env, s.cfg.Cargo, "build", "--release", "--offline",
-		"-Zbuild-std=std,panic_abort", "--target", Target); err != nil {
+	if _, err := s.cargoBuild(ctx, "  std for "+Target, work, env, "build", "--release", "--offline",
+		"-Zbuild-std=std,panic_abort", "--target", Target, "--message-format=json-render-diagnostics"); err != nil {
 		return err
 	}
 	if err := os.RemoveAll(s.sysrootDir()); err != nil {

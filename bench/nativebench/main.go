@@ -44,8 +44,8 @@ func run(reps int, out, program string) error {
 	if err != nil {
 		return err
 	}
-	if len(m.NativeExterns) == 0 {
-		return fmt.Errorf("the prepared toolchain has no native build of the profile: run make setup")
+	if err := m.HasReference(); err != nil {
+		return err
 	}
 	src, err := os.ReadFile(program)
 	if err != nil {
