@@ -247,7 +247,7 @@ func runNativeExe(ctx context.Context, exe, stdin []byte, timeout time.Duration)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path)
 	cmd.Dir = dir
-	cmd.Env = compiler.NativeRunEnv
+	cmd.Env = compiler.NativeRunEnv()
 	cmd.Stdin = strings.NewReader(string(stdin))
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	err = cmd.Run()

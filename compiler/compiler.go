@@ -71,8 +71,11 @@ func New(m *toolchain.Manifest, r Runner, cfg Config) *Compiler {
 // NativeRunEnv is the environment a native reference executable runs
 // with: native Rocket in its release profile refuses to start without a
 // secret key when `secrets` is on, while the patched wasm Rocket generates
-// one; a fixed key (256 bits, hex) makes the two behave alike.
-var NativeRunEnv = []string{"ROCKET_SECRET_KEY=8d3f2a7c91e04b6a5f1c3e9d7b2a4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c"}
+// one; a fixed key (256 bits, hex) makes the two behave alike. Each call
+// returns a fresh slice.
+func NativeRunEnv() []string {
+	return []string{"ROCKET_SECRET_KEY=8d3f2a7c91e04b6a5f1c3e9d7b2a4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c"}
+}
 
 // NewNative returns a compiler to host executables against the native
 // build of the dependency profile (Output.Module is then an ELF file).
