@@ -13,6 +13,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
@@ -30,7 +31,7 @@ type app struct {
 
 // newApp builds the service: the prepared toolchain, the compile jail (every
 // compile goes through it), the wasm engine and the harnesses.
-func newApp(ctx context.Context, cfg appConfig) (*app, error) {
+func newApp(ctx context.Context, cfg config.App) (*app, error) {
 	m, err := toolchain.Load(cfg.StateDir)
 	if err != nil {
 		return nil, err
@@ -75,7 +76,7 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 // this binary (the service, every harness and its templates), the
 // prepared toolchain, and the limits of compiles and runs. A cached value
 // made under any other fingerprint is never used.
-func fingerprint(cfg appConfig, m *toolchain.Manifest, policy jail.Policy) (string, error) {
+func fingerprint(cfg config.App, m *toolchain.Manifest, policy jail.Policy) (string, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", fmt.Errorf("fingerprint: %w", err)
@@ -89,7 +90,7 @@ func fingerprint(cfg appConfig, m *toolchain.Manifest, policy jail.Policy) (stri
 	if _, err := io.Copy(h, f); err != nil {
 		return "", fmt.Errorf("fingerprint: %w", err)
 	}
-	limits, err := json.Marshal([]any{cfg.Runtime.MemoryLimitBytes, cfg.Runtime.Timeout, cfg.Runtime.StdoutLimitBytes,
+	limits, err := json.Marshal([]any{cfg.Runtime.MemoryLimitBytes, cfg.Runtime.TimeoutMS, cfg.Runtime.StdoutLimitBytes,
 		cfg.Runtime.StderrLimitBytes, cfg.Service.CompileLimits, cfg.Compiler, policy.DefaultLimits, policy.MaxLimits})
 	if err != nil {
 		return "", err

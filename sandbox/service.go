@@ -6,54 +6,16 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	goruntime "runtime"
 	"strconv"
-	"time"
 	"unicode/utf8"
 
 	"golang.org/x/sync/singleflight"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 )
-
-// Config is the service's request policy. Zero fields take the defaults.
-type Config struct {
-	// MaxStubBytes caps the stub (default 64 KiB).
-	MaxStubBytes int `json:"max_stub_bytes"`
-	// CompileLimits are the limits of every compile; the runner clamps
-	// them to its maxima.
-	CompileLimits jail.Limits `json:"compile_limits"`
-	// MaxConcurrent bounds jobs (compile + run) in progress at once
-	// (default: the number of CPUs). MaxQueue bounds how many more may
-	// wait (default 4 × MaxConcurrent), each for at most QueueWait
-	// (default 30 s); beyond either the request is refused as overloaded.
-	MaxConcurrent int           `json:"max_concurrent"`
-	MaxQueue      int           `json:"max_queue"`
-	QueueWait     time.Duration `json:"queue_wait"`
-}
-
-// DefaultMaxStubBytes is the default stub cap.
-const DefaultMaxStubBytes = 64 << 10
-
-func (c Config) withDefaults() Config {
-	if c.MaxStubBytes == 0 {
-		c.MaxStubBytes = DefaultMaxStubBytes
-	}
-	if c.MaxConcurrent == 0 {
-		c.MaxConcurrent = goruntime.NumCPU()
-	}
-	if c.MaxQueue == 0 {
-		c.MaxQueue = 4 * c.MaxConcurrent
-	}
-	if c.QueueWait == 0 {
-		c.QueueWait = 30 * time.Second
-	}
-	return c
-}
 
 // Compiler compiles one source file; *compiler.Compiler implements it.
 type Compiler interface {
@@ -87,7 +49,7 @@ type Service struct {
 func NewService(cfg Config, reg *harnesses.Registry, c Compiler, e Engine) *Service {
 	cfg = cfg.withDefaults()
 	return &Service{cfg: cfg, harnesses: reg, compiler: c, engine: e,
-		gate: newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait)}
+		gate: newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait())}
 }
 
 // Harnesses describes every harness.
