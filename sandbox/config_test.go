@@ -5,6 +5,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/cache"
+	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 )
 
 func TestConfigDefaultsAndValidation(t *testing.T) {
@@ -35,4 +38,24 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 		tc.mut(&c)
 		assert.ErrorContains(t, c.Validate(), tc.key+": ", "%+v", c)
 	}
+}
+
+// max_concurrent -1 used to reach make(chan struct{}, -1) and panic.
+func TestNewServiceRefusesBadConfigAndMissingParts(t *testing.T) {
+	deps := Deps{Harnesses: harnesses.Default(), Compiler: &countingCompiler{}, Engine: &countingEngine{}}
+	_, err := NewService(Config{MaxConcurrent: -1}, deps)
+	require.ErrorContains(t, err, "max_concurrent: -1 is out of range 1..1024")
+
+	_, err = NewService(Config{}, Deps{Harnesses: harnesses.Default()})
+	require.Error(t, err)
+
+	store, err := cache.New(cache.Config{Disabled: true})
+	require.NoError(t, err)
+	cached := deps
+	cached.Results = store
+	_, err = NewService(Config{}, cached)
+	require.ErrorContains(t, err, "fingerprint")
+
+	_, err = NewService(Config{}, deps)
+	require.NoError(t, err)
 }

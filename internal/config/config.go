@@ -1,8 +1,10 @@
 // Package config owns the service's whole configuration as data: one
 // section per package that owns it (server, service, compiler, runtime,
 // cache, jail), their documented defaults (Default), the refusal of bad
-// values by key path and allowed range (App.Validate), and the strict
-// reading of the JSON file with environment and flag overrides (Load).
+// values by key path and allowed range (App.Validate), the strict reading
+// of the JSON file with environment and flag overrides (Load), and which
+// sections can change a result (App.ResultSections, for the cache
+// fingerprint).
 //
 // docs/configuration.md is the operator's reference of every key.
 package config
