@@ -6,8 +6,8 @@ import (
 	"flag"
 	"os"
 
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/doctor"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 )
 
 // cmdDoctor checks every precondition of the service and prints each
@@ -18,7 +18,7 @@ func cmdDoctor(ctx context.Context, argv []string) error {
 	if err := fs.Parse(argv); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*configPath)
+	cfg, err := config.Load(*configPath)
 	if err != nil {
 		return err
 	}
@@ -30,10 +30,6 @@ func cmdDoctor(ctx context.Context, argv []string) error {
 
 // doctorChecks are the service's preconditions under cfg; serve runs them
 // too before it builds anything.
-func doctorChecks(cfg appConfig) []doctor.Check {
-	jailState := cfg.Jail.StateDir
-	if jailState == "" {
-		jailState = jail.DefaultStateDir
-	}
-	return doctor.Checks(doctor.RealHost(), doctor.Config{StateDir: cfg.StateDir, JailStateDir: jailState})
+func doctorChecks(cfg config.App) []doctor.Check {
+	return doctor.Checks(doctor.RealHost(), doctor.Config{StateDir: cfg.StateDir, JailStateDir: cfg.Jail.StateDir})
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
@@ -122,7 +123,7 @@ func cmdParity(ctx context.Context, argv []string) error {
 	if *limit > 0 && len(picked) > *limit {
 		picked = picked[:*limit]
 	}
-	cfg, err := loadConfig(*configPath)
+	cfg, err := config.Load(*configPath)
 	if err != nil {
 		return err
 	}
@@ -250,7 +251,7 @@ func runNativeExe(ctx context.Context, exe, stdin []byte, timeout time.Duration)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path)
 	cmd.Dir = dir
-	cmd.Env = compiler.NativeRunEnv
+	cmd.Env = compiler.NativeRunEnv()
 	cmd.Stdin = strings.NewReader(string(stdin))
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	err = cmd.Run()

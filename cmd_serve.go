@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/doctor"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
 )
 
@@ -18,12 +19,13 @@ func cmdServe(ctx context.Context, argv []string) error {
 	if err := fs.Parse(argv); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*configPath)
+	var flags []config.Flag
+	if *listen != "" {
+		flags = append(flags, config.Flag{Name: "--listen", Key: "listen", Value: *listen})
+	}
+	cfg, err := config.Load(*configPath, flags...)
 	if err != nil {
 		return err
-	}
-	if *listen != "" {
-		cfg.Listen = *listen
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	// Refuse to start, saying what to fix, rather than fail on the first

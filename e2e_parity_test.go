@@ -13,6 +13,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
@@ -29,7 +30,7 @@ func TestGuideParity(t *testing.T) {
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(blocks), 104, "the four chapters hold at least 104 rust blocks")
 
-	m, err := toolchain.Load(defaultConfig().StateDir)
+	m, err := toolchain.Load(config.Default().StateDir)
 	require.NoError(t, err)
 	require.NoError(t, m.HasReference())
 	native := compiler.NewNative(m, &jail.Host{}, compiler.Config{})

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
@@ -121,7 +122,7 @@ func TestProfileProgramsRunOnWasm(t *testing.T) {
 // for the host against the native build of the same profile, as the
 // guide-parity reference does, and runs it.
 func TestProfileProgramsRunNatively(t *testing.T) {
-	m, err := toolchain.Load(defaultConfig().StateDir)
+	m, err := toolchain.Load(config.Default().StateDir)
 	require.NoError(t, err)
 	require.NoError(t, m.HasReference())
 	work := t.TempDir()
@@ -181,7 +182,7 @@ func runNative(t *testing.T, bin, dir string) string {
 // TestProfileExternsCoverTheDocsDependencies checks the manifest gives a
 // stub every crate the guide's examples name, for both builds.
 func TestProfileExternsCoverTheDocsDependencies(t *testing.T) {
-	m, err := toolchain.Load(defaultConfig().StateDir)
+	m, err := toolchain.Load(config.Default().StateDir)
 	require.NoError(t, err)
 	for _, name := range []string{"rocket", "rocket_dyn_templates", "rocket_db_pools", "rocket_ws",
 		"rocket_docs_tests", "figment", "tokio", "rand", "serde", "serde_json"} {

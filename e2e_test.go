@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
@@ -49,8 +50,8 @@ func runWithServer(m *testing.M) int {
 	// A secret in the service's own environment: the attack corpus checks
 	// it never reaches a response.
 	os.Setenv("AWS_SECRET_ACCESS_KEY", canarySecret)
-	cfg := defaultConfig()
-	cfg.Runtime.Timeout = testRunTimeout
+	cfg := config.Default()
+	cfg.Runtime.TimeoutMS = testRunTimeout.Milliseconds()
 	cfg.Runtime.MemoryLimitBytes = testMemory
 	cfg.Runtime.StdoutLimitBytes = testStdoutCap
 	// Fresh caches per run, so every test exercises the real pipeline the
@@ -315,7 +316,7 @@ func TestCachesAnswerRepeatsAndNewArgs(t *testing.T) {
 }
 
 func TestPreparedDependenciesAreNotRebuilt(t *testing.T) {
-	m, err := toolchain.Load(defaultConfig().StateDir)
+	m, err := toolchain.Load(config.Default().StateDir)
 	require.NoError(t, err)
 	snapshot := func() map[string]time.Time {
 		out := map[string]time.Time{}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
@@ -28,10 +28,16 @@ type app struct {
 	modules   *cache.Store
 }
 
-// newApp builds the service: the prepared toolchain, the compile jail (every
-// compile goes through it), the wasm engine and the harnesses.
-func newApp(ctx context.Context, cfg appConfig) (*app, error) {
+// newApp builds the service from a validated configuration: the prepared
+// toolchain, the compile jail (every compile goes through it), the wasm
+// engine, the caches and the harnesses, and then the service from all of
+// them at once.
+func newApp(ctx context.Context, cfg config.App) (*app, error) {
 	m, err := toolchain.Load(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	fp, err := fingerprint(cfg, m)
 	if err != nil {
 		return nil, err
 	}
@@ -42,18 +48,15 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 	}
 	policy := cfg.Jail.ForInstance(os.Getpid())
 	policy.ReadOnlyPaths = append(append([]string{}, policy.ReadOnlyPaths...), m.ReadOnlyPaths()...)
-	j, err := jail.New(policy)
-	if err != nil {
+	a := &app{}
+	if a.jail, err = jail.New(policy); err != nil {
 		return nil, fmt.Errorf("compile jail: %w", err)
 	}
-	engine, err := wasmrt.New(ctx, cfg.Runtime)
-	if err != nil {
-		j.Close()
+	a.jailState = policy.StateDir
+	if a.engine, err = wasmrt.New(ctx, cfg.Runtime); err != nil {
+		a.Close(ctx)
 		return nil, fmt.Errorf("wasm engine: %w", err)
 	}
-	c := compiler.New(m, j, cfg.Compiler)
-	svc := sandbox.NewService(cfg.Service, harnesses.Default(), c, engine)
-	a := &app{svc: svc, jail: j, jailState: policy.StateDir, engine: engine}
 	if a.results, err = cache.New(cfg.Cache.Results); err != nil {
 		a.Close(ctx)
 		return nil, err
@@ -62,20 +65,28 @@ func newApp(ctx context.Context, cfg appConfig) (*app, error) {
 		a.Close(ctx)
 		return nil, err
 	}
-	fp, err := fingerprint(cfg, m, j.Policy())
+	a.svc, err = sandbox.NewService(cfg.Service, sandbox.Deps{
+		Harnesses:   harnesses.Default(),
+		Compiler:    compiler.New(m, a.jail, cfg.Compiler),
+		Engine:      a.engine,
+		Results:     a.results,
+		Modules:     a.modules,
+		Fingerprint: fp,
+	})
 	if err != nil {
 		a.Close(ctx)
 		return nil, err
 	}
-	svc.UseCaches(a.results, a.modules, fp)
 	return a, nil
 }
 
 // fingerprint names everything besides the request that decides a result:
 // this binary (the service, every harness and its templates), the
-// prepared toolchain, and the limits of compiles and runs. A cached value
-// made under any other fingerprint is never used.
-func fingerprint(cfg appConfig, m *toolchain.Manifest, policy jail.Policy) (string, error) {
+// prepared toolchain, and the configuration sections that can change a
+// result (config.App.ResultSections says which, and why the others are
+// left out). A cached value made under any other fingerprint is never
+// used.
+func fingerprint(cfg config.App, m *toolchain.Manifest) (string, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", fmt.Errorf("fingerprint: %w", err)
@@ -89,19 +100,23 @@ func fingerprint(cfg appConfig, m *toolchain.Manifest, policy jail.Policy) (stri
 	if _, err := io.Copy(h, f); err != nil {
 		return "", fmt.Errorf("fingerprint: %w", err)
 	}
-	limits, err := json.Marshal([]any{cfg.Runtime.MemoryLimitBytes, cfg.Runtime.Timeout, cfg.Runtime.StdoutLimitBytes,
-		cfg.Runtime.StderrLimitBytes, cfg.Service.CompileLimits, cfg.Compiler, policy.DefaultLimits, policy.MaxLimits})
+	sections, err := cfg.ResultSections()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("fingerprint: %w", err)
 	}
-	fmt.Fprintf(h, "|%s|%s", m.Digest, limits)
+	fmt.Fprintf(h, "|%s|%s", m.Digest, sections)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// Close releases whatever newApp got as far as building.
 func (a *app) Close(ctx context.Context) {
-	a.engine.Close(ctx)
-	a.jail.Close()
-	os.RemoveAll(a.jailState)
+	if a.engine != nil {
+		a.engine.Close(ctx)
+	}
+	if a.jail != nil {
+		a.jail.Close()
+		os.RemoveAll(a.jailState)
+	}
 	for _, s := range []*cache.Store{a.results, a.modules} {
 		if s != nil {
 			s.Close()

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/allegro/bigcache/v3"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
 )
 
 // Tier names where a value was found.
@@ -25,13 +27,16 @@ const (
 	Disk   Tier = "disk"
 )
 
-// Config configures one store. Zero fields take the defaults.
+// Config configures one store: plain data, its defaults in
+// DefaultConfig, checked by Validate. New reads a zero field as the
+// default.
 type Config struct {
-	// MemoryMB bounds the in-memory tier (default 64). 0 after defaults
-	// cannot happen; set Disabled to turn the store off.
+	// MemoryMB bounds the in-memory tier, in MiB (default 64; 1..65536).
+	// Set Disabled to turn the store off.
 	MemoryMB int `json:"memory_mb"`
-	// Shards of the in-memory tier (default 16). A value must fit in one
-	// shard (MemoryMB/Shards), so stores of large values want few shards.
+	// Shards of the in-memory tier: a power of two, 1..1024 (default 16).
+	// A value must fit in one shard (MemoryMB/Shards), so stores of large
+	// values want few shards.
 	Shards int `json:"shards"`
 	// Dir is the disk tier's directory; empty means memory only.
 	Dir string `json:"dir"`
@@ -39,14 +44,25 @@ type Config struct {
 	Disabled bool `json:"disabled"`
 }
 
+// DefaultConfig returns the documented defaults.
+func DefaultConfig() Config {
+	return Config{MemoryMB: 64, Shards: 16}
+}
+
+// Validate refuses sizes the memory tier cannot have, naming each by its
+// key.
+func (c Config) Validate() error {
+	var l check.List
+	check.Range(&l, "memory_mb", c.MemoryMB, 1, 65536)
+	check.Range(&l, "shards", c.Shards, 1, 1024)
+	if c.Shards&(c.Shards-1) != 0 {
+		l.Add("shards", "%d is not a power of two", c.Shards)
+	}
+	return l.Err()
+}
+
 func (c Config) withDefaults() Config {
-	if c.MemoryMB == 0 {
-		c.MemoryMB = 64
-	}
-	if c.Shards == 0 {
-		c.Shards = 16
-	}
-	return c
+	return check.WithDefaults(c, DefaultConfig())
 }
 
 // Store is a two-tier content-addressed store.
@@ -59,6 +75,9 @@ type Store struct {
 // New opens a store; its disk directory is created if missing.
 func New(cfg Config) (*Store, error) {
 	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("cache: bad config: %w", err)
+	}
 	if cfg.Disabled {
 		return &Store{off: true}, nil
 	}

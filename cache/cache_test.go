@@ -71,3 +71,22 @@ func TestDisabledStoreAlwaysMisses(t *testing.T) {
 	_, tier := s.Get(key)
 	assert.Equal(t, Miss, tier)
 }
+
+func TestConfigValidation(t *testing.T) {
+	require.NoError(t, DefaultConfig().Validate())
+	require.Equal(t, DefaultConfig(), Config{}.withDefaults())
+	for _, tc := range []struct {
+		key string
+		cfg Config
+	}{
+		{"memory_mb", Config{MemoryMB: -1, Shards: 16}},
+		{"memory_mb", Config{MemoryMB: 65537, Shards: 16}},
+		{"shards", Config{MemoryMB: 64, Shards: 0}},
+		{"shards", Config{MemoryMB: 64, Shards: 12}},
+		{"shards", Config{MemoryMB: 64, Shards: 2048}},
+	} {
+		require.ErrorContains(t, tc.cfg.Validate(), tc.key+": ", "%+v", tc.cfg)
+	}
+	_, err := New(Config{Shards: 3})
+	require.ErrorContains(t, err, "shards: 3 is not a power of two")
+}

@@ -10,10 +10,12 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
@@ -22,33 +24,44 @@ type Runner interface {
 	Run(ctx context.Context, cmd jail.Command) (jail.Result, error)
 }
 
-// Config holds the compile settings; zero fields take the defaults below.
+// Config holds the compile settings: plain data, its defaults in
+// DefaultConfig, checked by Validate. New reads a zero field as the
+// default, a convenience for configurations built in code.
 type Config struct {
 	// OptLevel for the stub's own code (dependencies are prebuilt at
-	// opt-level 2). Default "0": it compiles a Rocket stub 5-7x faster
-	// than "1" and the modules run as fast (docs/performance.md).
+	// opt-level 2): one of 0 1 2 3 s z. Default "0": it compiles a Rocket
+	// stub 5-7x faster than "1" and the modules run as fast
+	// (docs/performance.md).
 	OptLevel string `json:"opt_level"`
-	// CodegenUnits for the stub. Default "1": the jail gives a compile one
-	// CPU, so parallel codegen only adds partitioning and thread overhead.
-	CodegenUnits string `json:"codegen_units"`
+	// CodegenUnits for the stub, 1..256. Default 1: the jail gives a
+	// compile one CPU, so parallel codegen only adds partitioning and
+	// thread overhead.
+	CodegenUnits int `json:"codegen_units"`
 	// ExtraArgs are appended to rustc's flags (operators' experiments and
 	// the flags benchmark; never from requests).
 	ExtraArgs []string `json:"extra_args"`
-	// MaxDiagnostics caps the structured diagnostics kept. Default 100.
+	// MaxDiagnostics caps the structured diagnostics kept, 1..10000.
+	// Default 100.
 	MaxDiagnostics int `json:"max_diagnostics"`
 }
 
+// DefaultConfig returns the documented defaults.
+func DefaultConfig() Config {
+	return Config{OptLevel: "0", CodegenUnits: 1, MaxDiagnostics: 100}
+}
+
+// Validate refuses values rustc or the diagnostics reader cannot use,
+// naming each by its key.
+func (c Config) Validate() error {
+	var l check.List
+	check.OneOf(&l, "opt_level", c.OptLevel, "0", "1", "2", "3", "s", "z")
+	check.Range(&l, "codegen_units", c.CodegenUnits, 1, 256)
+	check.Range(&l, "max_diagnostics", c.MaxDiagnostics, 1, 10_000)
+	return l.Err()
+}
+
 func (c Config) withDefaults() Config {
-	if c.OptLevel == "" {
-		c.OptLevel = "0"
-	}
-	if c.CodegenUnits == "" {
-		c.CodegenUnits = "1"
-	}
-	if c.MaxDiagnostics == 0 {
-		c.MaxDiagnostics = 100
-	}
-	return c
+	return check.WithDefaults(c, DefaultConfig())
 }
 
 // Compiler compiles sources against one prepared toolchain.
@@ -71,8 +84,11 @@ func New(m *toolchain.Manifest, r Runner, cfg Config) *Compiler {
 // NativeRunEnv is the environment a native reference executable runs
 // with: native Rocket in its release profile refuses to start without a
 // secret key when `secrets` is on, while the patched wasm Rocket generates
-// one; a fixed key (256 bits, hex) makes the two behave alike.
-var NativeRunEnv = []string{"ROCKET_SECRET_KEY=8d3f2a7c91e04b6a5f1c3e9d7b2a4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c"}
+// one; a fixed key (256 bits, hex) makes the two behave alike. Each call
+// returns a fresh slice.
+func NativeRunEnv() []string {
+	return []string{"ROCKET_SECRET_KEY=8d3f2a7c91e04b6a5f1c3e9d7b2a4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c"}
+}
 
 // NewNative returns a compiler to host executables against the native
 // build of the dependency profile (Output.Module is then an ELF file).
@@ -131,7 +147,7 @@ func (c *Compiler) Args(edition string) []string {
 		"--crate-name", "main",
 		"--error-format=json",
 		"-C", "opt-level=" + c.cfg.OptLevel,
-		"-C", "codegen-units=" + c.cfg.CodegenUnits,
+		"-C", "codegen-units=" + strconv.Itoa(c.cfg.CodegenUnits),
 		"-C", "debuginfo=0",
 		"-C", "strip=debuginfo",
 	}

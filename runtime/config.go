@@ -3,6 +3,8 @@ package runtime
 import (
 	"fmt"
 	"time"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
 )
 
 // EngineKind selects how wazero executes guest code.
@@ -23,13 +25,13 @@ const (
 	EngineAuto EngineKind = "auto"
 )
 
-// Defaults for the zero fields of Config.
+// Defaults of Config.
 const (
-	DefaultMemoryLimitBytes   int64         = 256 << 20
-	DefaultTimeout            time.Duration = 10 * time.Second
-	DefaultStdoutLimitBytes   int64         = 1 << 20
-	DefaultStderrLimitBytes   int64         = 1 << 20
-	DefaultMaxCompiledModules int           = 16
+	DefaultMemoryLimitBytes   int64 = 256 << 20
+	DefaultTimeoutMS          int64 = 10_000
+	DefaultStdoutLimitBytes   int64 = 1 << 20
+	DefaultStderrLimitBytes   int64 = 1 << 20
+	DefaultMaxCompiledModules int   = 16
 )
 
 // wasmPageSize is the unit wasm linear memory grows by.
@@ -38,20 +40,20 @@ const wasmPageSize = 64 << 10
 // maxMemoryLimitBytes is the whole 32-bit address space: 65536 pages.
 const maxMemoryLimitBytes = int64(65536) * wasmPageSize
 
-// Config is the Engine's fixed configuration. It is plain data: a zero field
-// takes the documented default, so Config{} is the same as DefaultConfig().
-// Negative values are rejected by New.
+// Config is the Engine's fixed configuration: plain data, its defaults in
+// DefaultConfig, checked by Validate. New reads a zero field as the
+// default, so Config{} is the same as DefaultConfig().
 type Config struct {
 	// MemoryLimitBytes caps a guest's linear memory (default 256 MiB). It is
-	// rounded down to whole 64 KiB wasm pages and is at most 4 GiB.
+	// rounded down to whole 64 KiB wasm pages; 64 KiB..4 GiB.
 	MemoryLimitBytes int64 `json:"memory_limit_bytes"`
-	// Timeout bounds one run's wall time, from instantiation to exit
-	// (default 10 s). Compilation is not counted.
-	Timeout time.Duration `json:"timeout"`
-	// StdoutLimitBytes caps the captured stdout (default 1 MiB). It also caps
-	// the total of all virtual-socket responses of a run.
+	// TimeoutMS bounds one run's wall time, from instantiation to exit
+	// (default 10 s; 1 ms..1 h). Compilation is not counted.
+	TimeoutMS int64 `json:"timeout_ms"`
+	// StdoutLimitBytes caps the captured stdout (default 1 MiB; 1 B..1 GiB).
+	// It also caps the total of all virtual-socket responses of a run.
 	StdoutLimitBytes int64 `json:"stdout_limit_bytes"`
-	// StderrLimitBytes caps the captured stderr (default 1 MiB).
+	// StderrLimitBytes caps the captured stderr (default 1 MiB; 1 B..1 GiB).
 	StderrLimitBytes int64 `json:"stderr_limit_bytes"`
 	// CompilationCacheDir, when set, keeps wazero's compiled code on disk
 	// there, so that a restart does not recompile; empty keeps it in memory.
@@ -59,15 +61,18 @@ type Config struct {
 	// Engine is EngineAuto (default), EngineCompiler or EngineInterpreter.
 	Engine EngineKind `json:"engine"`
 	// MaxCompiledModules bounds how many compiled modules the Engine keeps
-	// ready in its LRU (default 16).
+	// ready in its LRU (default 16; 1..1024).
 	MaxCompiledModules int `json:"max_compiled_modules"`
 }
+
+// Timeout is TimeoutMS as a duration.
+func (c Config) Timeout() time.Duration { return time.Duration(c.TimeoutMS) * time.Millisecond }
 
 // DefaultConfig returns the Config with every default filled in.
 func DefaultConfig() Config {
 	return Config{
 		MemoryLimitBytes:   DefaultMemoryLimitBytes,
-		Timeout:            DefaultTimeout,
+		TimeoutMS:          DefaultTimeoutMS,
 		StdoutLimitBytes:   DefaultStdoutLimitBytes,
 		StderrLimitBytes:   DefaultStderrLimitBytes,
 		Engine:             EngineAuto,
@@ -75,41 +80,24 @@ func DefaultConfig() Config {
 	}
 }
 
-// withDefaults fills zero fields and validates the rest.
-func (c Config) withDefaults() (Config, error) {
-	d := DefaultConfig()
-	if c.MemoryLimitBytes == 0 {
-		c.MemoryLimitBytes = d.MemoryLimitBytes
-	}
-	if c.Timeout == 0 {
-		c.Timeout = d.Timeout
-	}
-	if c.StdoutLimitBytes == 0 {
-		c.StdoutLimitBytes = d.StdoutLimitBytes
-	}
-	if c.StderrLimitBytes == 0 {
-		c.StderrLimitBytes = d.StderrLimitBytes
-	}
-	if c.Engine == "" {
-		c.Engine = d.Engine
-	}
-	if c.MaxCompiledModules == 0 {
-		c.MaxCompiledModules = d.MaxCompiledModules
-	}
+// Validate refuses values the engine cannot run with, naming each by its
+// key and its allowed range.
+func (c Config) Validate() error {
+	var l check.List
+	check.Range(&l, "memory_limit_bytes", c.MemoryLimitBytes, wasmPageSize, maxMemoryLimitBytes)
+	check.Range(&l, "timeout_ms", c.TimeoutMS, 1, 3_600_000)
+	check.Range(&l, "stdout_limit_bytes", c.StdoutLimitBytes, 1, 1<<30)
+	check.Range(&l, "stderr_limit_bytes", c.StderrLimitBytes, 1, 1<<30)
+	check.OneOf(&l, "engine", c.Engine, EngineAuto, EngineCompiler, EngineInterpreter)
+	check.Range(&l, "max_compiled_modules", c.MaxCompiledModules, 1, 1024)
+	return l.Err()
+}
 
-	switch {
-	case c.MemoryLimitBytes < wasmPageSize || c.MemoryLimitBytes > maxMemoryLimitBytes:
-		return c, fmt.Errorf("runtime: MemoryLimitBytes %d is outside [%d, %d]", c.MemoryLimitBytes, wasmPageSize, maxMemoryLimitBytes)
-	case c.Timeout < 0:
-		return c, fmt.Errorf("runtime: Timeout %v is negative", c.Timeout)
-	case c.StdoutLimitBytes < 0:
-		return c, fmt.Errorf("runtime: StdoutLimitBytes %d is negative", c.StdoutLimitBytes)
-	case c.StderrLimitBytes < 0:
-		return c, fmt.Errorf("runtime: StderrLimitBytes %d is negative", c.StderrLimitBytes)
-	case c.MaxCompiledModules < 0:
-		return c, fmt.Errorf("runtime: MaxCompiledModules %d is negative", c.MaxCompiledModules)
-	case c.Engine != EngineCompiler && c.Engine != EngineInterpreter && c.Engine != EngineAuto:
-		return c, fmt.Errorf("runtime: unknown Engine %q (want %q, %q or %q)", c.Engine, EngineAuto, EngineCompiler, EngineInterpreter)
+// withDefaults fills zero fields and validates the result.
+func (c Config) withDefaults() (Config, error) {
+	c = check.WithDefaults(c, DefaultConfig())
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("runtime: bad config: %w", err)
 	}
 	// Whole pages, so that the byte cap and wazero's page cap agree.
 	c.MemoryLimitBytes -= c.MemoryLimitBytes % wasmPageSize
@@ -135,7 +123,7 @@ type Limits struct {
 func (c Config) clamp(l Limits) Limits {
 	return Limits{
 		MemoryLimitBytes: lower(c.MemoryLimitBytes, l.MemoryLimitBytes),
-		Timeout:          lower(c.Timeout, l.Timeout),
+		Timeout:          lower(c.Timeout(), l.Timeout),
 		StdoutLimitBytes: lower(c.StdoutLimitBytes, l.StdoutLimitBytes),
 		StderrLimitBytes: lower(c.StderrLimitBytes, l.StderrLimitBytes),
 	}

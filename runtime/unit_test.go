@@ -112,7 +112,7 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, DefaultConfig(), cfg)
 	assert.Equal(t, int64(256<<20), cfg.MemoryLimitBytes)
-	assert.Equal(t, 10*time.Second, cfg.Timeout)
+	assert.Equal(t, 10*time.Second, cfg.Timeout())
 	assert.Equal(t, int64(1<<20), cfg.StdoutLimitBytes)
 	assert.Equal(t, int64(1<<20), cfg.StderrLimitBytes)
 	assert.Equal(t, EngineAuto, cfg.Engine)
@@ -122,26 +122,31 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(3*wasmPageSize), cfg.MemoryLimitBytes, "rounded down to pages")
 
-	for _, bad := range []Config{
-		{MemoryLimitBytes: -1},
-		{MemoryLimitBytes: 100},
-		{MemoryLimitBytes: 5 << 30},
-		{Timeout: -time.Second},
-		{StdoutLimitBytes: -1},
-		{StderrLimitBytes: -1},
-		{MaxCompiledModules: -1},
-		{Engine: "jit"},
+	for _, bad := range []struct {
+		key string
+		cfg Config
+	}{
+		{"memory_limit_bytes", Config{MemoryLimitBytes: -1}},
+		{"memory_limit_bytes", Config{MemoryLimitBytes: 100}},
+		{"memory_limit_bytes", Config{MemoryLimitBytes: 5 << 30}},
+		{"timeout_ms", Config{TimeoutMS: -1000}},
+		{"timeout_ms", Config{TimeoutMS: 3_600_001}},
+		{"stdout_limit_bytes", Config{StdoutLimitBytes: -1}},
+		{"stderr_limit_bytes", Config{StderrLimitBytes: -1}},
+		{"max_compiled_modules", Config{MaxCompiledModules: -1}},
+		{"engine", Config{Engine: "jit"}},
 	} {
-		_, err := New(t.Context(), bad)
-		assert.Error(t, err, "%+v", bad)
+		_, err := New(t.Context(), bad.cfg)
+		assert.ErrorContains(t, err, bad.key+": ", "%+v", bad.cfg)
 	}
+	assert.NoError(t, DefaultConfig().Validate())
 }
 
 func TestLimitsOnlyLower(t *testing.T) {
 	cfg := DefaultConfig()
 	assert.Equal(t, Limits{
 		MemoryLimitBytes: cfg.MemoryLimitBytes,
-		Timeout:          cfg.Timeout,
+		Timeout:          cfg.Timeout(),
 		StdoutLimitBytes: cfg.StdoutLimitBytes,
 		StderrLimitBytes: cfg.StderrLimitBytes,
 	}, cfg.clamp(Limits{}), "zero keeps the config")
@@ -171,7 +176,7 @@ func TestConfigJSON(t *testing.T) {
 	var cfg Config
 	require.NoError(t, json.Unmarshal([]byte(`{
 		"memory_limit_bytes": 1048576,
-		"timeout": 2000000000,
+		"timeout_ms": 2000,
 		"stdout_limit_bytes": 10,
 		"stderr_limit_bytes": 20,
 		"compilation_cache_dir": "/var/cache/x",
@@ -180,7 +185,7 @@ func TestConfigJSON(t *testing.T) {
 	}`), &cfg))
 	assert.Equal(t, Config{
 		MemoryLimitBytes:    1 << 20,
-		Timeout:             2 * time.Second,
+		TimeoutMS:           2000,
 		StdoutLimitBytes:    10,
 		StderrLimitBytes:    20,
 		CompilationCacheDir: "/var/cache/x",

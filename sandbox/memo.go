@@ -32,14 +32,6 @@ type CacheReport struct {
 	Module cache.Tier `json:"module,omitempty"`
 }
 
-// UseCaches turns on memoization of whole responses (results) and of
-// compiles (modules). fingerprint names everything outside the request
-// that changes a result: the service binary (and so every harness), the
-// prepared toolchain and the limits; it is part of every key.
-func (s *Service) UseCaches(results, modules Store, fingerprint string) {
-	s.results, s.modules, s.fingerprint = results, modules, fingerprint
-}
-
 func digestOf(parts ...string) string {
 	h := sha256.New()
 	for _, p := range parts {

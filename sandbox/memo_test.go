@@ -41,7 +41,7 @@ func (e *countingEngine) Run(_ context.Context, job wasmrt.Job) (wasmrt.Result, 
 	return wasmrt.Result{ExitCode: &code, Limit: e.limit, Stdout: append([]byte("stdin="), job.Stdin...)}, nil
 }
 
-func newCachedService(t *testing.T, c *countingCompiler, e *countingEngine) *Service {
+func newCachedService(t *testing.T, c Compiler, e Engine) *Service {
 	t.Helper()
 	stores := make([]*cache.Store, 2)
 	for i := range stores {
@@ -50,8 +50,9 @@ func newCachedService(t *testing.T, c *countingCompiler, e *countingEngine) *Ser
 		t.Cleanup(func() { s.Close() })
 		stores[i] = s
 	}
-	svc := NewService(Config{}, harnesses.Default(), c, e)
-	svc.UseCaches(stores[0], stores[1], "fingerprint-for-tests")
+	svc, err := NewService(Config{}, Deps{Harnesses: harnesses.Default(), Compiler: c, Engine: e,
+		Results: stores[0], Modules: stores[1], Fingerprint: "fingerprint-for-tests"})
+	require.NoError(t, err)
 	return svc
 }
 
@@ -137,15 +138,7 @@ func (c *killedCompiler) Compile(context.Context, compiler.Input) (compiler.Outp
 
 func TestKilledCompilesAreNotCached(t *testing.T) {
 	c := &killedCompiler{}
-	stores := make([]*cache.Store, 2)
-	for i := range stores {
-		s, err := cache.New(cache.Config{Dir: t.TempDir()})
-		require.NoError(t, err)
-		t.Cleanup(func() { s.Close() })
-		stores[i] = s
-	}
-	svc := NewService(Config{}, harnesses.Default(), c, &countingEngine{})
-	svc.UseCaches(stores[0], stores[1], "fp")
+	svc := newCachedService(t, c, &countingEngine{})
 	for i := 0; i < 2; i++ {
 		resp, err := svc.Execute(context.Background(), programReq("fn main() {}\n", "x"))
 		require.NoError(t, err)

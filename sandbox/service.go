@@ -6,54 +6,16 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	goruntime "runtime"
 	"strconv"
-	"time"
 	"unicode/utf8"
 
 	"golang.org/x/sync/singleflight"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 )
-
-// Config is the service's request policy. Zero fields take the defaults.
-type Config struct {
-	// MaxStubBytes caps the stub (default 64 KiB).
-	MaxStubBytes int `json:"max_stub_bytes"`
-	// CompileLimits are the limits of every compile; the runner clamps
-	// them to its maxima.
-	CompileLimits jail.Limits `json:"compile_limits"`
-	// MaxConcurrent bounds jobs (compile + run) in progress at once
-	// (default: the number of CPUs). MaxQueue bounds how many more may
-	// wait (default 4 × MaxConcurrent), each for at most QueueWait
-	// (default 30 s); beyond either the request is refused as overloaded.
-	MaxConcurrent int           `json:"max_concurrent"`
-	MaxQueue      int           `json:"max_queue"`
-	QueueWait     time.Duration `json:"queue_wait"`
-}
-
-// DefaultMaxStubBytes is the default stub cap.
-const DefaultMaxStubBytes = 64 << 10
-
-func (c Config) withDefaults() Config {
-	if c.MaxStubBytes == 0 {
-		c.MaxStubBytes = DefaultMaxStubBytes
-	}
-	if c.MaxConcurrent == 0 {
-		c.MaxConcurrent = goruntime.NumCPU()
-	}
-	if c.MaxQueue == 0 {
-		c.MaxQueue = 4 * c.MaxConcurrent
-	}
-	if c.QueueWait == 0 {
-		c.QueueWait = 30 * time.Second
-	}
-	return c
-}
 
 // Compiler compiles one source file; *compiler.Compiler implements it.
 type Compiler interface {
@@ -74,8 +36,8 @@ type Service struct {
 	engine    Engine
 	gate      *gate
 
-	// Optional caches (UseCaches) and the single-flight groups in front
-	// of the pipeline and of the compiler.
+	// Optional caches and the single-flight groups in front of the
+	// pipeline and of the compiler.
 	results      Store
 	modules      Store
 	fingerprint  string
@@ -83,11 +45,37 @@ type Service struct {
 	moduleFlight singleflight.Group
 }
 
-// NewService wires a service.
-func NewService(cfg Config, reg *harnesses.Registry, c Compiler, e Engine) *Service {
+// Deps are what a Service is made of besides its Config.
+type Deps struct {
+	Harnesses *harnesses.Registry
+	Compiler  Compiler
+	Engine    Engine
+	// Results memoizes whole responses and Modules compiles; a nil store
+	// memoizes nothing. Fingerprint names everything outside the request
+	// that decides a result (the binary, and so every harness; the
+	// prepared toolchain; the limits). It is part of every key, so it is
+	// required with either store.
+	Results     Store
+	Modules     Store
+	Fingerprint string
+}
+
+// NewService builds a service from all its parts at once. A bad Config is
+// refused here, before anything runs.
+func NewService(cfg Config, d Deps) (*Service, error) {
 	cfg = cfg.withDefaults()
-	return &Service{cfg: cfg, harnesses: reg, compiler: c, engine: e,
-		gate: newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait)}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("service: bad config: %w", err)
+	}
+	if d.Harnesses == nil || d.Compiler == nil || d.Engine == nil {
+		return nil, errors.New("service: harnesses, compiler and engine are required")
+	}
+	if (d.Results != nil || d.Modules != nil) && d.Fingerprint == "" {
+		return nil, errors.New("service: caches need a fingerprint")
+	}
+	return &Service{cfg: cfg, harnesses: d.Harnesses, compiler: d.Compiler, engine: d.Engine,
+		gate:    newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait()),
+		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint}, nil
 }
 
 // Harnesses describes every harness.

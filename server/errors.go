@@ -122,7 +122,7 @@ func (s *server) classify(c *fiber.Ctx, err error) (int, problem) {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fiber.StatusGatewayTimeout, problem{
 			Status:  sandbox.StatusTimeout,
-			Message: fmt.Sprintf("the request did not finish within %s", s.cfg.RequestTimeout),
+			Message: fmt.Sprintf("the request did not finish within %s", s.cfg.RequestTimeout()),
 		}
 	}
 	return fiber.StatusInternalServerError, internalProblem()

@@ -47,9 +47,9 @@ func New(cfg Config, svc Service, log *slog.Logger) *fiber.App {
 	app := fiber.New(fiber.Config{
 		BodyLimit:             s.cfg.MaxBodyBytes,
 		ReadBufferSize:        s.cfg.MaxHeaderBytes,
-		ReadTimeout:           s.cfg.ReadTimeout,
-		WriteTimeout:          s.cfg.WriteTimeout,
-		IdleTimeout:           s.cfg.IdleTimeout,
+		ReadTimeout:           s.cfg.ReadTimeout(),
+		WriteTimeout:          s.cfg.WriteTimeout(),
+		IdleTimeout:           s.cfg.IdleTimeout(),
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
 	})
@@ -87,7 +87,7 @@ func (s *server) handle(app *fiber.App, method, path string, h fiber.Handler) {
 // writes the result. Any Response that reports a result, whatever it is, is
 // a 200; statuses that only failures may carry are treated as failures.
 func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout())
 	defer cancel()
 	resp, err := s.svc.Execute(ctx, req)
 	if err != nil {

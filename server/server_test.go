@@ -280,7 +280,7 @@ func TestRetryAfterOnlyWhenOverloaded(t *testing.T) {
 }
 
 func TestServiceDeadlineIs504(t *testing.T) {
-	app, _ := testApp(t, &fakeService{err: context.DeadlineExceeded}, Config{RequestTimeout: 7 * time.Second})
+	app, _ := testApp(t, &fakeService{err: context.DeadlineExceeded}, Config{RequestTimeoutMS: 7000})
 	r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
 	p := assertProblem(t, r, fiber.StatusGatewayTimeout, sandbox.StatusTimeout, "")
 	assert.Contains(t, p.Message, "7s")
@@ -288,7 +288,7 @@ func TestServiceDeadlineIs504(t *testing.T) {
 
 func TestServiceGetsRequestTimeout(t *testing.T) {
 	svc := &fakeService{resp: okResponse()}
-	app, _ := testApp(t, svc, Config{RequestTimeout: 5 * time.Second})
+	app, _ := testApp(t, svc, Config{RequestTimeoutMS: 5000})
 	r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
 	require.Equal(t, fiber.StatusOK, r.code)
 	require.Len(t, svc.deadlines, 1)
@@ -352,13 +352,34 @@ func TestDefaultConfig(t *testing.T) {
 	assert.Equal(t, 1<<20, d.MaxBodyBytes)
 	assert.Equal(t, 64<<10, d.MaxStubBytes)
 	assert.Equal(t, 8<<10, d.MaxHeaderBytes)
-	assert.Equal(t, 90*time.Second, d.RequestTimeout)
-	assert.Equal(t, 120*time.Second, d.WriteTimeout)
-	assert.Positive(t, d.ReadTimeout)
-	assert.Positive(t, d.IdleTimeout)
+	assert.Equal(t, 90*time.Second, d.RequestTimeout())
+	assert.Equal(t, 120*time.Second, d.WriteTimeout())
+	assert.Equal(t, 30*time.Second, d.ReadTimeout())
+	assert.Equal(t, 120*time.Second, d.IdleTimeout())
 	assert.Equal(t, d, Config{}.withDefaults(), "zero fields take the defaults")
-	custom := Config{MaxBodyBytes: 10, MaxStubBytes: 5, MaxHeaderBytes: 6, ReadTimeout: 1, WriteTimeout: 2, IdleTimeout: 3, RequestTimeout: 4}
+	assert.NoError(t, d.Validate())
+	custom := Config{MaxBodyBytes: 10, MaxStubBytes: 5, MaxHeaderBytes: 6, ReadTimeoutMS: 1, WriteTimeoutMS: 2, IdleTimeoutMS: 3, RequestTimeoutMS: 4}
 	assert.Equal(t, custom, custom.withDefaults(), "set fields are kept")
+}
+
+func TestConfigValidation(t *testing.T) {
+	for _, tc := range []struct {
+		key string
+		mut func(*Config)
+	}{
+		{"max_body_bytes", func(c *Config) { c.MaxBodyBytes = 0 }},
+		{"max_body_bytes", func(c *Config) { c.MaxBodyBytes = 1<<30 + 1 }},
+		{"max_header_bytes", func(c *Config) { c.MaxHeaderBytes = 1023 }},
+		{"max_header_bytes", func(c *Config) { c.MaxHeaderBytes = 1<<20 + 1 }},
+		{"read_timeout_ms", func(c *Config) { c.ReadTimeoutMS = -1 }},
+		{"write_timeout_ms", func(c *Config) { c.WriteTimeoutMS = 0 }},
+		{"idle_timeout_ms", func(c *Config) { c.IdleTimeoutMS = 3_600_001 }},
+		{"request_timeout_ms", func(c *Config) { c.RequestTimeoutMS = -5 }},
+	} {
+		c := DefaultConfig()
+		tc.mut(&c)
+		assert.ErrorContains(t, c.Validate(), tc.key+": ", "%+v", c)
+	}
 }
 
 func TestZeroConfigEnforcesDefaultStubLimit(t *testing.T) {

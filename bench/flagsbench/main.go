@@ -46,12 +46,12 @@ func run(n, runs int, out string) error {
 		return err
 	}
 	settings := []setting{
-		{"opt-level=0, codegen-units=1 (default)", compiler.Config{OptLevel: "0", CodegenUnits: "1"}},
-		{"opt-level=0, codegen-units=16", compiler.Config{OptLevel: "0", CodegenUnits: "16"}},
-		{"opt-level=0, codegen-units=1, lld -O0", compiler.Config{OptLevel: "0", CodegenUnits: "1", ExtraArgs: []string{"-C", "link-arg=-O0"}}},
-		{"opt-level=1, codegen-units=1", compiler.Config{OptLevel: "1", CodegenUnits: "1"}},
-		{"opt-level=1, codegen-units=16", compiler.Config{OptLevel: "1", CodegenUnits: "16"}},
-		{"opt-level=s, codegen-units=1", compiler.Config{OptLevel: "s", CodegenUnits: "1"}},
+		{"opt-level=0, codegen-units=1 (default)", compiler.Config{OptLevel: "0", CodegenUnits: 1}},
+		{"opt-level=0, codegen-units=16", compiler.Config{OptLevel: "0", CodegenUnits: 16}},
+		{"opt-level=0, codegen-units=1, lld -O0", compiler.Config{OptLevel: "0", CodegenUnits: 1, ExtraArgs: []string{"-C", "link-arg=-O0"}}},
+		{"opt-level=1, codegen-units=1", compiler.Config{OptLevel: "1", CodegenUnits: 1}},
+		{"opt-level=1, codegen-units=16", compiler.Config{OptLevel: "1", CodegenUnits: 16}},
+		{"opt-level=s, codegen-units=1", compiler.Config{OptLevel: "s", CodegenUnits: 1}},
 	}
 	engines := map[string]*wasmrt.Engine{}
 	for _, kind := range []wasmrt.EngineKind{wasmrt.EngineCompiler, wasmrt.EngineInterpreter} {

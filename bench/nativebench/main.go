@@ -91,7 +91,7 @@ func run(reps int, out, program string) error {
 		nat, err := bench.Time("native", reps, func() error {
 			cmd := exec.Command(exe)
 			cmd.Stdin = bytes.NewReader(stdin)
-			cmd.Env = compiler.NativeRunEnv
+			cmd.Env = compiler.NativeRunEnv()
 			outb, err := cmd.Output()
 			if err == nil && !strings.Contains(string(outb), strconv.Itoa(n)+" requests") {
 				err = fmt.Errorf("native output %q", outb)

@@ -13,16 +13,48 @@ const (
 	LimitOutput LimitKind = "output_limit"
 )
 
-// Limits bound one command. A zero field means "use the runner's default".
+// Limits bound one command: plain data, in the units their names say. In a
+// command, a zero field means "use the runner's default"; a policy's
+// DefaultLimits and MaxLimits use the same shape and keys.
 type Limits struct {
-	WallTime      time.Duration // wall-clock deadline; the whole process tree is killed at it
-	CPUTime       time.Duration // RLIMIT_CPU and the cgroup CPU budget
-	MemoryBytes   int64         // cgroup memory (+swap) limit
-	Pids          int64         // cgroup pids limit (threads count)
-	OutputBytes   int64         // cap on each of stdout and stderr; excess is dropped and flagged
-	WorkDirBytes  int64         // size of the per-job writable work directory
-	FileSizeBytes int64         // RLIMIT_FSIZE
-	OpenFiles     int64         // RLIMIT_NOFILE
+	// WallTimeMS is the wall-clock deadline; the whole process tree is
+	// killed at it.
+	WallTimeMS int64 `json:"wall_time_ms"`
+	// CPUTimeMS is RLIMIT_CPU (rounded up to whole seconds) and the
+	// cgroup CPU budget.
+	CPUTimeMS     int64 `json:"cpu_time_ms"`
+	MemoryBytes   int64 `json:"memory_bytes"`    // cgroup memory (+swap) limit
+	Pids          int64 `json:"pids"`            // cgroup pids limit (threads count)
+	OutputBytes   int64 `json:"output_bytes"`    // cap on each of stdout and stderr; excess is dropped and flagged
+	WorkDirBytes  int64 `json:"work_dir_bytes"`  // size of the per-job writable work directory
+	FileSizeBytes int64 `json:"file_size_bytes"` // RLIMIT_FSIZE
+	OpenFiles     int64 `json:"open_files"`      // RLIMIT_NOFILE
+}
+
+// WallTime is WallTimeMS as a duration.
+func (l Limits) WallTime() time.Duration { return time.Duration(l.WallTimeMS) * time.Millisecond }
+
+// CPUTime is CPUTimeMS as a duration.
+func (l Limits) CPUTime() time.Duration { return time.Duration(l.CPUTimeMS) * time.Millisecond }
+
+// fields lists the limits by JSON key, in declaration order, so that
+// filling, clamping and validating treat every limit alike.
+func (l *Limits) fields() []limitField {
+	return []limitField{
+		{"wall_time_ms", &l.WallTimeMS},
+		{"cpu_time_ms", &l.CPUTimeMS},
+		{"memory_bytes", &l.MemoryBytes},
+		{"pids", &l.Pids},
+		{"output_bytes", &l.OutputBytes},
+		{"work_dir_bytes", &l.WorkDirBytes},
+		{"file_size_bytes", &l.FileSizeBytes},
+		{"open_files", &l.OpenFiles},
+	}
+}
+
+type limitField struct {
+	key string
+	v   *int64
 }
 
 // Command is one program to run on untrusted-derived input. Paths in Path

@@ -94,7 +94,7 @@ func (h *Host) Run(ctx context.Context, cmd Command) (Result, error) {
 
 	waited := make(chan error, 1)
 	go func() { waited <- c.Wait() }()
-	timer := time.NewTimer(lim.WallTime)
+	timer := time.NewTimer(lim.WallTime())
 	defer timer.Stop()
 
 	var res Result

@@ -39,7 +39,7 @@ func TestHostRunsWithFilesEnvAndExitCode(t *testing.T) {
 func TestHostLimits(t *testing.T) {
 	h := &Host{TempDir: t.TempDir()}
 	token := fmt.Sprintf("host-token-%d", time.Now().UnixNano())
-	res := run(t, h, Command{Path: helperBin, Args: []string{"spawn-and-spin", token}, Limits: Limits{WallTime: 300 * time.Millisecond}})
+	res := run(t, h, Command{Path: helperBin, Args: []string{"spawn-and-spin", token}, Limits: Limits{WallTimeMS: 300}})
 	assert.Equal(t, LimitTime, res.Limit)
 	assert.True(t, res.Signaled)
 	assert.Empty(t, processesWithToken(token), "the process group was killed")

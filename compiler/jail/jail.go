@@ -35,7 +35,7 @@ type Jail struct {
 // at start-up, not at the first job.
 func New(p Policy) (*Jail, error) {
 	p = p.withDefaults()
-	if err := p.validate(); err != nil {
+	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("jail: bad policy: %w", err)
 	}
 	for _, ro := range p.ReadOnlyPaths {
@@ -106,7 +106,7 @@ const jobCloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWNET |
 // (or ctx was cancelled), and then nothing of the job is left either.
 //
 // The wall-time limit is the earlier of ctx's deadline and
-// Limits.WallTime; reaching it kills the job's whole cgroup and reports
+// Limits.WallTimeMS; reaching it kills the job's whole cgroup and reports
 // LimitTime. Cancelling ctx (other than by its deadline) kills the job and
 // returns ctx.Err().
 func (j *Jail) Run(ctx context.Context, cmd Command) (res Result, err error) {
@@ -163,7 +163,7 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 		Hostname: j.policy.Hostname, NewRoot: j.policy.StateDir,
 		ReadOnly: j.policy.ReadOnlyPaths, TmpBytes: j.policy.TmpBytes,
 		UID: j.policy.UID, GID: j.policy.GID,
-		CPUSeconds:    uint64((lim.CPUTime + time.Second - 1) / time.Second),
+		CPUSeconds:    uint64((lim.CPUTime() + time.Second - 1) / time.Second),
 		FileSizeBytes: uint64(lim.FileSizeBytes),
 		OpenFiles:     uint64(lim.OpenFiles),
 		Seccomp:       j.seccomp,
@@ -277,13 +277,13 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 		status <- string(b)
 	}()
 
-	timer := time.NewTimer(lim.WallTime)
+	timer := time.NewTimer(lim.WallTime())
 	defer timer.Stop()
 	// RLIMIT_CPU bounds each process; the cgroup's usage bounds the
 	// tree. Polled only when the budget can run out before the wall
 	// time does at the cgroup's CPU quota.
 	var cpuTick <-chan time.Time
-	if float64(lim.CPUTime) < float64(lim.WallTime)*float64(j.policy.CPUQuotaMillicores)/1000 {
+	if float64(lim.CPUTime()) < float64(lim.WallTime())*float64(j.policy.CPUQuotaMillicores)/1000 {
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
 		cpuTick = t.C
@@ -304,7 +304,7 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 		case <-timer.C:
 			res.Limit = LimitTime
 		case <-cpuTick:
-			if cg.cpuTime() >= lim.CPUTime {
+			if cg.cpuTime() >= lim.CPUTime() {
 				res.Limit = LimitTime
 			}
 		case <-overflow:
@@ -349,7 +349,7 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 		switch {
 		case st.oomKills > 0:
 			res.Limit = LimitMemory
-		case st.cpu >= lim.CPUTime || (ws.Signaled() && ws.Signal() == syscall.SIGXCPU):
+		case st.cpu >= lim.CPUTime() || (ws.Signaled() && ws.Signal() == syscall.SIGXCPU):
 			res.Limit = LimitTime
 		case res.StdoutTruncated || res.StderrTruncated:
 			res.Limit = LimitOutput

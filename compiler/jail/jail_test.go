@@ -176,7 +176,7 @@ func TestIdentity(t *testing.T) {
 
 	// rlimits are set before exec.
 	res = run(t, j, Command{Path: "/bin/cat", Args: []string{"/proc/self/limits"},
-		Limits: Limits{CPUTime: 3 * time.Second, FileSizeBytes: 12345, OpenFiles: 77}})
+		Limits: Limits{CPUTimeMS: 3000, FileSizeBytes: 12345, OpenFiles: 77}})
 	limits := strings.Join(strings.Fields(string(res.Stdout)), " ")
 	assert.Contains(t, limits, "Max cpu time 3 4 seconds")
 	assert.Contains(t, limits, "Max file size 12345 12345 bytes")
@@ -247,7 +247,7 @@ func TestWallTimeKillsWholeTree(t *testing.T) {
 	token := fmt.Sprintf("jail-token-%d", time.Now().UnixNano())
 	start := time.Now()
 	res := run(t, j, Command{Path: helperBin, Args: []string{"spawn-and-spin", token},
-		Limits: Limits{WallTime: 500 * time.Millisecond}})
+		Limits: Limits{WallTimeMS: 500}})
 	assert.Less(t, time.Since(start), 5*time.Second)
 	assert.Equal(t, LimitTime, res.Limit)
 	assert.True(t, res.Signaled)
@@ -279,7 +279,7 @@ func TestCancelKillsJob(t *testing.T) {
 func TestCPUTimeLimit(t *testing.T) {
 	j := newTestJail(t)
 	res := run(t, j, Command{Path: helperBin, Args: []string{"spawn-and-spin", "cpu"},
-		Limits: Limits{CPUTime: time.Second, WallTime: 20 * time.Second}})
+		Limits: Limits{CPUTimeMS: 1000, WallTimeMS: 20_000}})
 	assert.Equal(t, LimitTime, res.Limit)
 	assert.Less(t, res.Usage.Wall, 5*time.Second)
 	assert.GreaterOrEqual(t, res.Usage.CPU, time.Second)
@@ -453,7 +453,7 @@ func TestNoLeaksAfterManyJobs(t *testing.T) {
 	kinds := []Command{
 		sh("echo ok > out; exit 0"),
 		sh("exit 3"),
-		{Path: helperBin, Args: []string{"spawn-and-spin", token}, Limits: Limits{WallTime: 100 * time.Millisecond}},
+		{Path: helperBin, Args: []string{"spawn-and-spin", token}, Limits: Limits{WallTimeMS: 100}},
 		{Path: helperBin, Args: []string{"flood", token}, Limits: Limits{OutputBytes: 4096}},
 		{Path: "/bin/sh", Args: []string{"-c", "sleep 60 & sleep 60 & kill -9 $$", token}},
 		{Path: "/nonexistent", Args: []string{token}},

@@ -1,17 +1,19 @@
 package jail
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
 )
 
-// Policy is the operator's configuration of a [Jail]: plain data, checked
-// once by [New]. Zero fields take the documented defaults.
+// Policy is the operator's configuration of a [Jail]: plain data, its
+// defaults in [DefaultPolicy], checked by [Policy.Validate]. [New] (and
+// [Policy.ForInstance]) fill zero fields with the defaults first, a
+// convenience for policies built in code.
 type Policy struct {
 	// ReadOnlyPaths are absolute host paths (files or directories) mounted
 	// read-only, nosuid, nodev at the same path inside the jail, so that
@@ -21,7 +23,7 @@ type Policy struct {
 	// recursive: a separate mount below a listed path must be listed
 	// itself. Paths may not be /, or lie in /work, /proc or /dev, which
 	// the jail provides.
-	ReadOnlyPaths []string `json:"read_only_paths,omitempty"`
+	ReadOnlyPaths []string `json:"read_only_paths"`
 
 	// DefaultLimits apply to a field a command leaves zero; MaxLimits cap
 	// what a command may ask for. Filled in field by field: a zero maximum
@@ -30,37 +32,38 @@ type Policy struct {
 	DefaultLimits Limits `json:"default_limits"`
 	MaxLimits     Limits `json:"max_limits"`
 
-	// UID and GID the job runs as. Default 65534 (nobody/nogroup); 0 (root)
-	// means the default: the job never runs as root.
-	UID int `json:"uid,omitempty"`
-	GID int `json:"gid,omitempty"`
+	// UID and GID the job runs as. Default 65534 (nobody/nogroup). The
+	// job never runs as root: Validate refuses 0, and New reads a zero
+	// as the default.
+	UID int `json:"uid"`
+	GID int `json:"gid"`
 
 	// Hostname inside the jail. Default "sandbox".
-	Hostname string `json:"hostname,omitempty"`
+	Hostname string `json:"hostname"`
 
 	// CgroupParent names the cgroup under which each job gets its own.
 	// A relative name is nested under this process's own cgroup (per
 	// controller on v1), an absolute one is taken from the hierarchy root.
 	// Default "rocket-sandbox-jail".
-	CgroupParent string `json:"cgroup_parent,omitempty"`
+	CgroupParent string `json:"cgroup_parent"`
 
 	// StateDir is the server's directory for the jail. Each job mounts its
 	// new root over it inside its own mount namespace (the host sees
 	// nothing of that); jobs create nothing in it on the host. Recover
 	// empties it. It is created if missing. Default
 	// "/run/rocket-sandbox/jail".
-	StateDir string `json:"state_dir,omitempty"`
+	StateDir string `json:"state_dir"`
 
 	// TmpBytes is the size of each job's /tmp (a tmpfs). Default 16 MiB.
-	TmpBytes int64 `json:"tmp_bytes,omitempty"`
+	TmpBytes int64 `json:"tmp_bytes"`
 
 	// CPUQuotaMillicores is the job's CPU bandwidth: 1000 = one full CPU.
 	// Default 1000.
-	CPUQuotaMillicores int64 `json:"cpu_quota_millicores,omitempty"`
+	CPUQuotaMillicores int64 `json:"cpu_quota_millicores"`
 
 	// MaxCollectFileBytes caps each file read back from the work
 	// directory; a larger one is left out of Result.Files. Default 64 MiB.
-	MaxCollectFileBytes int64 `json:"max_collect_file_bytes,omitempty"`
+	MaxCollectFileBytes int64 `json:"max_collect_file_bytes"`
 }
 
 // Policy defaults.
@@ -75,12 +78,29 @@ const (
 	DefaultMaxCollectFileBytes = 64 << 20
 )
 
+// DefaultPolicy returns the documented defaults. Its DefaultLimits are
+// zero: each follows DefaultLimits(), lowered to the maximum, so that
+// lowering a maximum alone is enough.
+func DefaultPolicy() Policy {
+	return Policy{
+		MaxLimits:           MaxLimits(),
+		UID:                 DefaultUID,
+		GID:                 DefaultGID,
+		Hostname:            DefaultHostname,
+		CgroupParent:        DefaultCgroupParent,
+		StateDir:            DefaultStateDir,
+		TmpBytes:            DefaultTmpBytes,
+		CPUQuotaMillicores:  DefaultCPUQuotaMillicores,
+		MaxCollectFileBytes: DefaultMaxCollectFileBytes,
+	}
+}
+
 // DefaultLimits are the limits used when a policy gives none: sized for
 // one rustc compile of a single file to wasm.
 func DefaultLimits() Limits {
 	return Limits{
-		WallTime:      30 * time.Second,
-		CPUTime:       30 * time.Second,
+		WallTimeMS:    30_000,
+		CPUTimeMS:     30_000,
 		MemoryBytes:   1 << 30,
 		Pids:          128,
 		OutputBytes:   1 << 20,
@@ -93,8 +113,8 @@ func DefaultLimits() Limits {
 // MaxLimits are the maxima used when a policy gives none.
 func MaxLimits() Limits {
 	return Limits{
-		WallTime:      2 * time.Minute,
-		CPUTime:       2 * time.Minute,
+		WallTimeMS:    120_000,
+		CPUTimeMS:     120_000,
 		MemoryBytes:   4 << 30,
 		Pids:          512,
 		OutputBytes:   16 << 20,
@@ -104,63 +124,73 @@ func MaxLimits() Limits {
 	}
 }
 
+// LimitFloors are the smallest limits a policy accepts: RLIMIT_CPU counts
+// whole seconds, so a CPU budget under one second cannot be enforced.
+func LimitFloors() Limits {
+	return Limits{WallTimeMS: 1, CPUTimeMS: 1000, MemoryBytes: 1, Pids: 1,
+		OutputBytes: 1, WorkDirBytes: 1, FileSizeBytes: 1, OpenFiles: 1}
+}
+
+// LimitCeilings are the largest limits a policy accepts: an hour of time,
+// 1 TiB of memory or disk, the kernel's PID_MAX_LIMIT and nr_open.
+func LimitCeilings() Limits {
+	return Limits{
+		WallTimeMS:    3_600_000,
+		CPUTimeMS:     3_600_000,
+		MemoryBytes:   1 << 40,
+		Pids:          1 << 22,
+		OutputBytes:   1 << 30,
+		WorkDirBytes:  1 << 40,
+		FileSizeBytes: 1 << 40,
+		OpenFiles:     1 << 20,
+	}
+}
+
 // ClampLimits resolves a command's requested limits against a policy's
 // defaults and maxima, field by field: a zero (or negative) request takes
 // the default, and any value above the maximum is lowered to it. A request
 // may lower a limit freely and raise it up to the maximum, never beyond.
 func ClampLimits(req, def, max Limits) Limits {
-	d := func(r, d, m time.Duration) time.Duration {
-		if r <= 0 {
-			r = d
+	out := req
+	o, d, m := out.fields(), def.fields(), max.fields()
+	for i := range o {
+		if *o[i].v <= 0 {
+			*o[i].v = *d[i].v
 		}
-		return min(r, m)
+		*o[i].v = min(*o[i].v, *m[i].v)
 	}
-	n := func(r, d, m int64) int64 {
-		if r <= 0 {
-			r = d
+	return out
+}
+
+// Validate checks limits a command asks for (a policy's default limits,
+// the service's compile limits): each is 0 (the default) or within the
+// floor and max.
+func (l Limits) Validate(max Limits) error {
+	var list check.List
+	l.check(&list, "", LimitFloors(), max, true)
+	return list.Err()
+}
+
+// check adds a problem for each field outside lo..hi (or, with zeroOK,
+// not 0 either) to list, under prefix.
+func (l Limits) check(list *check.List, prefix string, lo, hi Limits, zeroOK bool) {
+	f, a, b := l.fields(), lo.fields(), hi.fields()
+	for i := range f {
+		key := check.Join(prefix, f[i].key)
+		if zeroOK {
+			check.RangeOrZero(list, key, *f[i].v, *a[i].v, *b[i].v)
+		} else {
+			check.Range(list, key, *f[i].v, *a[i].v, *b[i].v)
 		}
-		return min(r, m)
-	}
-	return Limits{
-		WallTime:      d(req.WallTime, def.WallTime, max.WallTime),
-		CPUTime:       d(req.CPUTime, def.CPUTime, max.CPUTime),
-		MemoryBytes:   n(req.MemoryBytes, def.MemoryBytes, max.MemoryBytes),
-		Pids:          n(req.Pids, def.Pids, max.Pids),
-		OutputBytes:   n(req.OutputBytes, def.OutputBytes, max.OutputBytes),
-		WorkDirBytes:  n(req.WorkDirBytes, def.WorkDirBytes, max.WorkDirBytes),
-		FileSizeBytes: n(req.FileSizeBytes, def.FileSizeBytes, max.FileSizeBytes),
-		OpenFiles:     n(req.OpenFiles, def.OpenFiles, max.OpenFiles),
 	}
 }
 
-// withDefaults returns the policy with zero fields filled in.
+// withDefaults returns the policy with zero fields filled in: the limits
+// field by field, a default limit lowered to its maximum.
 func (p Policy) withDefaults() Policy {
 	p.MaxLimits = fillLimits(p.MaxLimits, MaxLimits(), MaxLimits())
 	p.DefaultLimits = fillLimits(p.DefaultLimits, DefaultLimits(), p.MaxLimits)
-	if p.UID == 0 {
-		p.UID = DefaultUID
-	}
-	if p.GID == 0 {
-		p.GID = DefaultGID
-	}
-	if p.Hostname == "" {
-		p.Hostname = DefaultHostname
-	}
-	if p.CgroupParent == "" {
-		p.CgroupParent = DefaultCgroupParent
-	}
-	if p.StateDir == "" {
-		p.StateDir = DefaultStateDir
-	}
-	if p.TmpBytes == 0 {
-		p.TmpBytes = DefaultTmpBytes
-	}
-	if p.CPUQuotaMillicores == 0 {
-		p.CPUQuotaMillicores = DefaultCPUQuotaMillicores
-	}
-	if p.MaxCollectFileBytes == 0 {
-		p.MaxCollectFileBytes = DefaultMaxCollectFileBytes
-	}
+	p = check.WithDefaults(p, DefaultPolicy())
 	p.ReadOnlyPaths = coveredDropped(p.ReadOnlyPaths)
 	return p
 }
@@ -217,93 +247,55 @@ func validCgroupParent(p string) bool {
 
 // fillLimits replaces the zero fields of l with fill's, lowered to max.
 func fillLimits(l, fill, max Limits) Limits {
-	d := func(v, f, m time.Duration) time.Duration {
-		if v == 0 {
-			return min(f, m)
+	out := l
+	o, f, m := out.fields(), fill.fields(), max.fields()
+	for i := range o {
+		if *o[i].v == 0 {
+			*o[i].v = min(*f[i].v, *m[i].v)
 		}
-		return v
 	}
-	n := func(v, f, m int64) int64 {
-		if v == 0 {
-			return min(f, m)
-		}
-		return v
-	}
-	return Limits{
-		WallTime:      d(l.WallTime, fill.WallTime, max.WallTime),
-		CPUTime:       d(l.CPUTime, fill.CPUTime, max.CPUTime),
-		MemoryBytes:   n(l.MemoryBytes, fill.MemoryBytes, max.MemoryBytes),
-		Pids:          n(l.Pids, fill.Pids, max.Pids),
-		OutputBytes:   n(l.OutputBytes, fill.OutputBytes, max.OutputBytes),
-		WorkDirBytes:  n(l.WorkDirBytes, fill.WorkDirBytes, max.WorkDirBytes),
-		FileSizeBytes: n(l.FileSizeBytes, fill.FileSizeBytes, max.FileSizeBytes),
-		OpenFiles:     n(l.OpenFiles, fill.OpenFiles, max.OpenFiles),
-	}
+	return out
 }
 
-// validate checks a policy that has its defaults filled in.
-func (p Policy) validate() error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-
-	for _, ro := range p.ReadOnlyPaths {
+// Validate checks the policy as data, naming each bad value by its key.
+// Zero default limits are allowed (they follow the maxima); every other
+// field must be set, as DefaultPolicy sets it. New fills zero fields with
+// the defaults before validating.
+func (p Policy) Validate() error {
+	var list check.List
+	for i, ro := range p.ReadOnlyPaths {
+		key := fmt.Sprintf("read_only_paths[%d]", i)
 		switch {
 		case !filepath.IsAbs(ro) || filepath.Clean(ro) != ro:
-			bad("read-only path %q: must be absolute and clean", ro)
+			list.Add(key, "%q must be absolute and clean", ro)
 		case ro == "/":
-			bad("read-only path %q: the host root may not be bound", ro)
+			list.Add(key, "%q: the host root may not be bound", ro)
 		case within(ro, "/work") || within(ro, "/proc") || within(ro, "/dev"):
-			bad("read-only path %q: /work, /proc and /dev are the jail's own", ro)
+			list.Add(key, "%q: /work, /proc and /dev are the jail's own", ro)
 		default:
 			if _, err := os.Lstat(ro); err != nil {
-				bad("read-only path %q: %w", ro, err)
+				list.Add(key, "%q: %v", ro, err)
 			}
 		}
 	}
-	checkLimits := func(name string, def, max int64) {
-		if def <= 0 || max <= 0 {
-			bad("limit %s: default %d and maximum %d must be positive", name, def, max)
-		} else if def > max {
-			bad("limit %s: default %d exceeds maximum %d", name, def, max)
-		}
-	}
-	dl, ml := p.DefaultLimits, p.MaxLimits
-	checkLimits("WallTime", int64(dl.WallTime), int64(ml.WallTime))
-	checkLimits("CPUTime", int64(dl.CPUTime), int64(ml.CPUTime))
-	checkLimits("MemoryBytes", dl.MemoryBytes, ml.MemoryBytes)
-	checkLimits("Pids", dl.Pids, ml.Pids)
-	checkLimits("OutputBytes", dl.OutputBytes, ml.OutputBytes)
-	checkLimits("WorkDirBytes", dl.WorkDirBytes, ml.WorkDirBytes)
-	checkLimits("FileSizeBytes", dl.FileSizeBytes, ml.FileSizeBytes)
-	checkLimits("OpenFiles", dl.OpenFiles, ml.OpenFiles)
-	if ml.OpenFiles > 1<<20 {
-		bad("limit OpenFiles: maximum %d exceeds the kernel's nr_open", ml.OpenFiles)
-	}
-	if ml.CPUTime < time.Second || dl.CPUTime < time.Second {
-		bad("limit CPUTime: RLIMIT_CPU counts whole seconds; use at least 1s")
-	}
-	if p.UID < 0 || p.GID < 0 {
-		bad("uid %d / gid %d: must not be negative", p.UID, p.GID)
-	}
+	p.MaxLimits.check(&list, "max_limits", LimitFloors(), LimitCeilings(), false)
+	p.DefaultLimits.check(&list, "default_limits", LimitFloors(), p.MaxLimits, true)
+	// 0 would be root: the job never runs as root.
+	check.Range(&list, "uid", p.UID, 1, 1<<31-1)
+	check.Range(&list, "gid", p.GID, 1, 1<<31-1)
 	if !validHostname(p.Hostname) {
-		bad("hostname %q: not a valid host name", p.Hostname)
+		list.Add("hostname", "%q is not a valid host name (one DNS label)", p.Hostname)
 	}
 	if !validCgroupParent(p.CgroupParent) {
-		bad("cgroup parent %q: want a name like rocket-sandbox or /a/b", p.CgroupParent)
+		list.Add("cgroup_parent", "%q: want a name like rocket-sandbox or /a/b", p.CgroupParent)
 	}
 	if !filepath.IsAbs(p.StateDir) || filepath.Clean(p.StateDir) != p.StateDir || p.StateDir == "/" {
-		bad("state dir %q: must be an absolute, clean path other than /", p.StateDir)
+		list.Add("state_dir", "%q must be an absolute, clean path other than /", p.StateDir)
 	}
-	if p.TmpBytes < 4096 {
-		bad("TmpBytes %d: must be at least 4096", p.TmpBytes)
-	}
-	if p.CPUQuotaMillicores < 10 {
-		bad("CPUQuotaMillicores %d: must be at least 10", p.CPUQuotaMillicores)
-	}
-	if p.MaxCollectFileBytes <= 0 {
-		bad("MaxCollectFileBytes %d: must be positive", p.MaxCollectFileBytes)
-	}
-	return errors.Join(errs...)
+	check.Range(&list, "tmp_bytes", p.TmpBytes, 4096, 1<<40)
+	check.Range(&list, "cpu_quota_millicores", p.CPUQuotaMillicores, 10, 1_000_000)
+	check.Range(&list, "max_collect_file_bytes", p.MaxCollectFileBytes, 1, 1<<40)
+	return list.Err()
 }
 
 // within reports whether path is dir or below it.

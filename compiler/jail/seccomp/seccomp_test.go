@@ -19,17 +19,17 @@ func TestCompile(t *testing.T) {
 
 // A call is never both allowed unconditionally and killed.
 func TestTableConsistent(t *testing.T) {
-	allowed := map[string]bool{}
-	for _, g := range Allowed {
+	allows := map[string]bool{}
+	for _, g := range allowed {
 		for _, n := range g {
-			require.False(t, allowed[n], "duplicate allow %s", n)
-			allowed[n] = true
+			require.False(t, allows[n], "duplicate allow %s", n)
+			allows[n] = true
 		}
 	}
-	for _, n := range Hostile {
-		require.False(t, allowed[n], "%s is both allowed and hostile", n)
+	for _, n := range hostile {
+		require.False(t, allows[n], "%s is both allowed and hostile", n)
 	}
 	for _, n := range []string{"clone", "clone3", "socket", "socketpair", "personality", "mknod", "mknodat"} {
-		require.False(t, allowed[n], "%s must only be allowed with argument rules", n)
+		require.False(t, allows[n], "%s must only be allowed with argument rules", n)
 	}
 }

@@ -10,8 +10,8 @@
 // /usr/bin/rustc (1.96, native and wasm32-wasip1 targets) and the linkers
 // it spawns (rust-lld for wasm; cc, collect2 and ld for native) under
 // strace -f, then adding what /bin/sh, coreutils and a Go program (the
-// tests' helper) use. Anything else fails with EPERM; the calls in
-// [Hostile], which nothing legitimate in a compile job makes, kill the whole
+// tests' helper) use. Anything else fails with EPERM; the hostile calls,
+// which nothing legitimate in a compile job makes, kill the whole
 // process instead, so an exploit gets no second try and the death
 // (SIGSYS) is visible in the result.
 package seccomp
@@ -75,8 +75,8 @@ const DefaultErrno = unix.EPERM
 const cloneNamespaceFlags = unix.CLONE_NEWNS | unix.CLONE_NEWCGROUP | unix.CLONE_NEWUTS |
 	unix.CLONE_NEWIPC | unix.CLONE_NEWUSER | unix.CLONE_NEWPID | unix.CLONE_NEWNET
 
-// Allowed are the unconditional allows, grouped by what they are for.
-var Allowed = [][]string{
+// allowed are the unconditional allows, grouped by what they are for.
+var allowed = [][]string{
 	// File I/O and metadata. Writes are bounded by the mounts (read-only
 	// toolchain, size-capped /work and /tmp) and RLIMIT_FSIZE, not here.
 	{"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "preadv2", "pwritev2",
@@ -132,11 +132,11 @@ var Allowed = [][]string{
 		"sendmmsg", "recvmmsg", "shutdown", "getsockname", "getpeername", "setsockopt", "getsockopt"},
 }
 
-// Hostile are calls no compile job makes and that an escape would: they
+// hostile are calls no compile job makes and that an escape would: they
 // kill the process. (Most would also fail for lack of capabilities; seccomp
 // makes that independent of the kernel's capability checks, and closes the
 // ones that need none, e.g. unshare(CLONE_NEWUSER), keyctl, ptrace.)
-var Hostile = []string{
+var hostile = []string{
 	"ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
 	"mount", "umount2", "pivot_root", "chroot", "mount_setattr",
 	"fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree",
@@ -154,7 +154,7 @@ var Hostile = []string{
 // Table returns the whole policy as rules, in a fixed order.
 func Table() []Rule {
 	var rules []Rule
-	for _, group := range Allowed {
+	for _, group := range allowed {
 		for _, name := range group {
 			rules = append(rules, Rule{Name: name, Action: Allow})
 		}
@@ -162,7 +162,7 @@ func Table() []Rule {
 	for _, name := range []string{"fchmodat2", "futex_waitv"} {
 		rules = append(rules, Rule{Name: name, Action: Allow, Optional: true})
 	}
-	for _, name := range Hostile {
+	for _, name := range hostile {
 		rules = append(rules, Rule{Name: name, Action: Kill})
 	}
 	rules = append(rules,

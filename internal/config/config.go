@@ -1,0 +1,107 @@
+// Package config owns the service's whole configuration as data: one
+// section per package that owns it (server, service, compiler, runtime,
+// cache, jail), their documented defaults (Default), the refusal of bad
+// values by key path and allowed range (App.Validate), the strict reading
+// of the JSON file with environment and flag overrides (Load), and which
+// sections can change a result (App.ResultSections, for the cache
+// fingerprint).
+//
+// docs/configuration.md is the operator's reference of every key.
+package config
+
+import (
+	"net"
+	"path/filepath"
+
+	"github.com/rocket-sandbox/rocket-sandbox/cache"
+	"github.com/rocket-sandbox/rocket-sandbox/compiler"
+	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
+	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
+	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
+	"github.com/rocket-sandbox/rocket-sandbox/server"
+	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
+)
+
+// App is the whole configuration: plain data. Load reads it from a JSON
+// file, then environment variables, then flags, later ones winning, on
+// top of Default.
+type App struct {
+	// Listen is the HTTP address, host:port (default 127.0.0.1:8080:
+	// loopback only).
+	Listen string `json:"listen"`
+	// StateDir holds the prepared toolchain (see toolchain.DefaultStateDir)
+	// and, unless their keys say otherwise, the caches.
+	StateDir string          `json:"state_dir"`
+	Server   server.Config   `json:"server"`
+	Service  sandbox.Config  `json:"service"`
+	Compiler compiler.Config `json:"compiler"`
+	Runtime  wasmrt.Config   `json:"runtime"`
+	Cache    Caches          `json:"cache"`
+	// Jail is the compile jail's policy; its ReadOnlyPaths are always
+	// extended with what the prepared toolchain needs.
+	Jail jail.Policy `json:"jail"`
+}
+
+// Caches configures the memoized responses and the compiled modules.
+// Their disk tiers default to directories under StateDir.
+type Caches struct {
+	Results cache.Config `json:"results"`
+	Modules cache.Config `json:"modules"`
+}
+
+// Default returns every section's documented defaults.
+func Default() App {
+	modules := cache.DefaultConfig()
+	// Modules are megabytes each: a few large shards, so one fits.
+	modules.MemoryMB, modules.Shards = 256, 8
+	return App{
+		Listen:   "127.0.0.1:8080",
+		StateDir: toolchain.DefaultStateDir(),
+		Server:   server.DefaultConfig(),
+		Service:  sandbox.DefaultConfig(),
+		Compiler: compiler.DefaultConfig(),
+		Runtime:  wasmrt.DefaultConfig(),
+		Cache:    Caches{Results: cache.DefaultConfig(), Modules: modules},
+		Jail:     jail.DefaultPolicy(),
+	}
+}
+
+// Validate refuses every bad value, each named by its key path and what
+// it must be, so that nothing is built from a bad configuration.
+func (c App) Validate() error {
+	var l check.List
+	if _, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" {
+		l.Add("listen", "%q is not host:port", c.Listen)
+	}
+	if c.StateDir == "" {
+		l.Add("state_dir", "must not be empty")
+	}
+	l.Nest("server", c.Server.Validate())
+	l.Nest("service", c.Service.Validate())
+	// The jail would silently lower a compile limit above its maximum.
+	l.Nest("service.compile_limits", c.Service.CompileLimits.Validate(c.Jail.MaxLimits))
+	l.Nest("compiler", c.Compiler.Validate())
+	l.Nest("runtime", c.Runtime.Validate())
+	l.Nest("cache.results", c.Cache.Results.Validate())
+	l.Nest("cache.modules", c.Cache.Modules.Validate())
+	l.Nest("jail", c.Jail.Validate())
+	return l.Err()
+}
+
+// resolve fills in what follows from other keys: the directories under
+// StateDir left empty, and the HTTP layer's copy of the stub limit.
+func (c *App) resolve() {
+	// wazero's compiled code survives restarts next to the toolchain.
+	if c.Runtime.CompilationCacheDir == "" {
+		c.Runtime.CompilationCacheDir = filepath.Join(c.StateDir, "wazero-cache")
+	}
+	if c.Cache.Results.Dir == "" {
+		c.Cache.Results.Dir = filepath.Join(c.StateDir, "cache", "results")
+	}
+	if c.Cache.Modules.Dir == "" {
+		c.Cache.Modules.Dir = filepath.Join(c.StateDir, "cache", "modules")
+	}
+	// One stub limit: the HTTP layer enforces the service's.
+	c.Server.MaxStubBytes = c.Service.MaxStubBytes
+}

@@ -1,0 +1,257 @@
+package config
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
+)
+
+// cleanEnv removes every variable Load reads, for the test's duration.
+func cleanEnv(t *testing.T) {
+	for _, e := range envVars {
+		t.Setenv(e.name, "") // restores the machine's value afterwards
+		require.NoError(t, os.Unsetenv(e.name))
+	}
+}
+
+func writeConfig(t *testing.T, body string) string {
+	path := filepath.Join(t.TempDir(), "config.json")
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
+	return path
+}
+
+// One case per refusal: every key with a constraint, out of range on
+// each side it has, an unknown key, a wrong type, trailing data, and bad
+// environment and flag values. Each error must name the key (and, for a
+// range, the range).
+func TestLoadRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		file  string            // the config file, if any
+		env   map[string]string // environment variables set
+		flags []Flag
+		want  string // in the error
+	}{
+		// The file itself.
+		{name: "unknown top-level key", file: `{"listn": "127.0.0.1:1"}`, want: "listn: unknown key"},
+		{name: "unknown nested key", file: `{"service": {"max_concurent": 2}}`, want: "service.max_concurent: unknown key"},
+		{name: "unknown deep key", file: `{"jail": {"max_limits": {"wall_time": 1}}}`, want: "jail.max_limits.wall_time: unknown key"},
+		{name: "old nanosecond key", file: `{"runtime": {"timeout": 5000000000}}`, want: "runtime.timeout: unknown key"},
+		{name: "key in another case", file: `{"Listen": "127.0.0.1:1"}`, want: "Listen: unknown key"},
+		{name: "stub cap is the service's only", file: `{"server": {"max_stub_bytes": 5}}`, want: "server.max_stub_bytes: unknown key"},
+		{name: "wrong type", file: `{"service": {"max_concurrent": "4"}}`, want: "service.max_concurrent: got a JSON string, want int"},
+		{name: "wrong type string", file: `{"listen": 8080}`, want: "listen: got a JSON number, want string"},
+		{name: "wrong type list", file: `{"jail": {"read_only_paths": "/usr"}}`, want: "jail.read_only_paths: got a JSON string"},
+		{name: "old string codegen units", file: `{"compiler": {"codegen_units": "1"}}`, want: "compiler.codegen_units: got a JSON string, want int"},
+		{name: "fractional integer", file: `{"runtime": {"timeout_ms": 1.5}}`, want: "runtime.timeout_ms: got a JSON number 1.5, want int64"},
+		{name: "trailing data", file: `{} {}`, want: "trailing data"},
+		{name: "trailing garbage", file: `{"listen": "127.0.0.1:1"} x`, want: "trailing data"},
+		{name: "not JSON", file: `{"listen": `, want: "unexpected EOF"},
+
+		// The top level.
+		{name: "listen", file: `{"listen": "localhost"}`, want: `listen: "localhost" is not host:port`},
+		{name: "state_dir", file: `{"state_dir": ""}`, want: "state_dir: must not be empty"},
+
+		// server
+		{name: "server.max_body_bytes zero", file: `{"server": {"max_body_bytes": 0}}`, want: "server.max_body_bytes: 0 is out of range 1..1073741824"},
+		{name: "server.max_body_bytes high", file: `{"server": {"max_body_bytes": 1073741825}}`, want: "server.max_body_bytes: 1073741825 is out of range"},
+		{name: "server.max_header_bytes low", file: `{"server": {"max_header_bytes": 100}}`, want: "server.max_header_bytes: 100 is out of range 1024..1048576"},
+		{name: "server.max_header_bytes high", file: `{"server": {"max_header_bytes": 1048577}}`, want: "server.max_header_bytes: 1048577 is out of range"},
+		{name: "server.read_timeout_ms", file: `{"server": {"read_timeout_ms": -1}}`, want: "server.read_timeout_ms: -1 is out of range 1..3600000"},
+		{name: "server.write_timeout_ms", file: `{"server": {"write_timeout_ms": 0}}`, want: "server.write_timeout_ms: 0 is out of range 1..3600000"},
+		{name: "server.idle_timeout_ms", file: `{"server": {"idle_timeout_ms": 3600001}}`, want: "server.idle_timeout_ms: 3600001 is out of range 1..3600000"},
+		{name: "server.request_timeout_ms", file: `{"server": {"request_timeout_ms": 0}}`, want: "server.request_timeout_ms: 0 is out of range 1..3600000"},
+
+		// service
+		{name: "service.max_stub_bytes zero", file: `{"service": {"max_stub_bytes": 0}}`, want: "service.max_stub_bytes: 0 is out of range 1..16777216"},
+		{name: "service.max_stub_bytes high", file: `{"service": {"max_stub_bytes": 16777217}}`, want: "service.max_stub_bytes: 16777217 is out of range 1..16777216"},
+		{name: "service.max_concurrent negative", file: `{"service": {"max_concurrent": -1}}`, want: "service.max_concurrent: -1 is out of range 1..1024"},
+		{name: "service.max_concurrent zero", file: `{"service": {"max_concurrent": 0}}`, want: "service.max_concurrent: 0 is out of range 1..1024"},
+		{name: "service.max_concurrent high", file: `{"service": {"max_concurrent": 1025}}`, want: "service.max_concurrent: 1025 is out of range 1..1024"},
+		{name: "service.max_queue negative", file: `{"service": {"max_queue": -1}}`, want: "service.max_queue: -1 is out of range 0..65536"},
+		{name: "service.max_queue high", file: `{"service": {"max_queue": 65537}}`, want: "service.max_queue: 65537 is out of range 0..65536"},
+		{name: "service.queue_wait_ms zero", file: `{"service": {"queue_wait_ms": 0}}`, want: "service.queue_wait_ms: 0 is out of range 1..600000"},
+		{name: "service.queue_wait_ms high", file: `{"service": {"queue_wait_ms": 600001}}`, want: "service.queue_wait_ms: 600001 is out of range 1..600000"},
+		{name: "service.compile_limits.wall_time_ms", file: `{"service": {"compile_limits": {"wall_time_ms": -1}}}`, want: "service.compile_limits.wall_time_ms: -1 is out of range"},
+		{name: "service.compile_limits.cpu_time_ms", file: `{"service": {"compile_limits": {"cpu_time_ms": 500}}}`, want: "service.compile_limits.cpu_time_ms: 500 is out of range 1000..3600000 (or 0: the default)"},
+		{name: "service.compile_limits.memory_bytes above the jail", file: `{"service": {"compile_limits": {"memory_bytes": 8589934592}}}`, want: "service.compile_limits.memory_bytes: 8589934592 is out of range 1..4294967296 (or 0: the default)"},
+		{name: "service.compile_limits.pids", file: `{"service": {"compile_limits": {"pids": -1}}}`, want: "service.compile_limits.pids: -1"},
+		{name: "service.compile_limits.output_bytes", file: `{"service": {"compile_limits": {"output_bytes": -1}}}`, want: "service.compile_limits.output_bytes: -1"},
+		{name: "service.compile_limits.work_dir_bytes", file: `{"service": {"compile_limits": {"work_dir_bytes": -1}}}`, want: "service.compile_limits.work_dir_bytes: -1"},
+		{name: "service.compile_limits.file_size_bytes", file: `{"service": {"compile_limits": {"file_size_bytes": -1}}}`, want: "service.compile_limits.file_size_bytes: -1"},
+		{name: "service.compile_limits.open_files", file: `{"service": {"compile_limits": {"open_files": 5000}}}`, want: "service.compile_limits.open_files: 5000 is out of range 1..4096"},
+
+		// compiler
+		{name: "compiler.opt_level", file: `{"compiler": {"opt_level": "fast"}}`, want: `compiler.opt_level: "fast" is not one of "0", "1", "2", "3", "s", "z"`},
+		{name: "compiler.codegen_units zero", file: `{"compiler": {"codegen_units": 0}}`, want: "compiler.codegen_units: 0 is out of range 1..256"},
+		{name: "compiler.codegen_units high", file: `{"compiler": {"codegen_units": 257}}`, want: "compiler.codegen_units: 257 is out of range 1..256"},
+		{name: "compiler.max_diagnostics negative", file: `{"compiler": {"max_diagnostics": -1}}`, want: "compiler.max_diagnostics: -1 is out of range 1..10000"},
+		{name: "compiler.max_diagnostics high", file: `{"compiler": {"max_diagnostics": 10001}}`, want: "compiler.max_diagnostics: 10001 is out of range 1..10000"},
+
+		// runtime
+		{name: "runtime.memory_limit_bytes low", file: `{"runtime": {"memory_limit_bytes": 100}}`, want: "runtime.memory_limit_bytes: 100 is out of range 65536..4294967296"},
+		{name: "runtime.memory_limit_bytes high", file: `{"runtime": {"memory_limit_bytes": 5368709120}}`, want: "runtime.memory_limit_bytes: 5368709120 is out of range 65536..4294967296"},
+		{name: "runtime.timeout_ms zero", file: `{"runtime": {"timeout_ms": 0}}`, want: "runtime.timeout_ms: 0 is out of range 1..3600000"},
+		{name: "runtime.timeout_ms high", file: `{"runtime": {"timeout_ms": 3600001}}`, want: "runtime.timeout_ms: 3600001 is out of range 1..3600000"},
+		{name: "runtime.stdout_limit_bytes zero", file: `{"runtime": {"stdout_limit_bytes": 0}}`, want: "runtime.stdout_limit_bytes: 0 is out of range 1..1073741824"},
+		{name: "runtime.stdout_limit_bytes high", file: `{"runtime": {"stdout_limit_bytes": 1073741825}}`, want: "runtime.stdout_limit_bytes: 1073741825 is out of range 1..1073741824"},
+		{name: "runtime.stderr_limit_bytes", file: `{"runtime": {"stderr_limit_bytes": -1}}`, want: "runtime.stderr_limit_bytes: -1 is out of range 1..1073741824"},
+		{name: "runtime.engine", file: `{"runtime": {"engine": "jit"}}`, want: `runtime.engine: "jit" is not one of "auto", "compiler", "interpreter"`},
+		{name: "runtime.max_compiled_modules zero", file: `{"runtime": {"max_compiled_modules": 0}}`, want: "runtime.max_compiled_modules: 0 is out of range 1..1024"},
+		{name: "runtime.max_compiled_modules high", file: `{"runtime": {"max_compiled_modules": 1025}}`, want: "runtime.max_compiled_modules: 1025 is out of range 1..1024"},
+
+		// cache
+		{name: "cache.results.memory_mb", file: `{"cache": {"results": {"memory_mb": 0}}}`, want: "cache.results.memory_mb: 0 is out of range 1..65536"},
+		{name: "cache.modules.memory_mb", file: `{"cache": {"modules": {"memory_mb": 65537}}}`, want: "cache.modules.memory_mb: 65537 is out of range 1..65536"},
+		{name: "cache.results.shards zero", file: `{"cache": {"results": {"shards": 0}}}`, want: "cache.results.shards: 0 is out of range 1..1024"},
+		{name: "cache.modules.shards high", file: `{"cache": {"modules": {"shards": 2048}}}`, want: "cache.modules.shards: 2048 is out of range 1..1024"},
+		{name: "cache.modules.shards odd", file: `{"cache": {"modules": {"shards": 6}}}`, want: "cache.modules.shards: 6 is not a power of two"},
+
+		// jail
+		{name: "jail.read_only_paths", file: `{"jail": {"read_only_paths": ["/usr", "relative"]}}`, want: `jail.read_only_paths[1]: "relative" must be absolute and clean`},
+		{name: "jail.max_limits zero", file: `{"jail": {"max_limits": {"wall_time_ms": 0}}}`, want: "jail.max_limits.wall_time_ms: 0 is out of range 1..3600000"},
+		{name: "jail.max_limits high", file: `{"jail": {"max_limits": {"memory_bytes": 2199023255552}}}`, want: "jail.max_limits.memory_bytes: 2199023255552 is out of range 1..1099511627776"},
+		{name: "jail.max_limits.cpu_time_ms", file: `{"jail": {"max_limits": {"cpu_time_ms": 999}}}`, want: "jail.max_limits.cpu_time_ms: 999 is out of range 1000..3600000"},
+		{name: "jail.max_limits.pids", file: `{"jail": {"max_limits": {"pids": 4194305}}}`, want: "jail.max_limits.pids: 4194305 is out of range 1..4194304"},
+		{name: "jail.max_limits.output_bytes", file: `{"jail": {"max_limits": {"output_bytes": -1}}}`, want: "jail.max_limits.output_bytes: -1 is out of range"},
+		{name: "jail.max_limits.work_dir_bytes", file: `{"jail": {"max_limits": {"work_dir_bytes": 0}}}`, want: "jail.max_limits.work_dir_bytes: 0 is out of range"},
+		{name: "jail.max_limits.file_size_bytes", file: `{"jail": {"max_limits": {"file_size_bytes": 0}}}`, want: "jail.max_limits.file_size_bytes: 0 is out of range"},
+		{name: "jail.max_limits.open_files", file: `{"jail": {"max_limits": {"open_files": 1048577}}}`, want: "jail.max_limits.open_files: 1048577 is out of range 1..1048576"},
+		{name: "jail.default_limits above max", file: `{"jail": {"default_limits": {"pids": 513}}}`, want: "jail.default_limits.pids: 513 is out of range 1..512 (or 0: the default)"},
+		{name: "jail.default_limits negative", file: `{"jail": {"default_limits": {"wall_time_ms": -1}}}`, want: "jail.default_limits.wall_time_ms: -1 is out of range"},
+		{name: "jail.uid root", file: `{"jail": {"uid": 0}}`, want: "jail.uid: 0 is out of range 1..2147483647"},
+		{name: "jail.gid negative", file: `{"jail": {"gid": -1}}`, want: "jail.gid: -1 is out of range 1..2147483647"},
+		{name: "jail.hostname", file: `{"jail": {"hostname": "a b"}}`, want: `jail.hostname: "a b" is not a valid host name`},
+		{name: "jail.cgroup_parent", file: `{"jail": {"cgroup_parent": "../x"}}`, want: `jail.cgroup_parent: "../x"`},
+		{name: "jail.state_dir", file: `{"jail": {"state_dir": "relative"}}`, want: `jail.state_dir: "relative" must be an absolute, clean path other than /`},
+		{name: "jail.tmp_bytes", file: `{"jail": {"tmp_bytes": 100}}`, want: "jail.tmp_bytes: 100 is out of range 4096..1099511627776"},
+		{name: "jail.cpu_quota_millicores", file: `{"jail": {"cpu_quota_millicores": 5}}`, want: "jail.cpu_quota_millicores: 5 is out of range 10..1000000"},
+		{name: "jail.max_collect_file_bytes", file: `{"jail": {"max_collect_file_bytes": 0}}`, want: "jail.max_collect_file_bytes: 0 is out of range 1..1099511627776"},
+
+		// The environment and flags.
+		{name: "env timeout not a duration", env: map[string]string{"ROCKET_SANDBOX_RUN_TIMEOUT": "soon"}, want: `ROCKET_SANDBOX_RUN_TIMEOUT="soon" (runtime.timeout_ms): want a duration`},
+		{name: "env timeout not whole ms", env: map[string]string{"ROCKET_SANDBOX_RUN_TIMEOUT": "1500us"}, want: "(runtime.timeout_ms): want a duration in whole milliseconds"},
+		{name: "env timeout negative", env: map[string]string{"ROCKET_SANDBOX_RUN_TIMEOUT": "-5s"}, want: "runtime.timeout_ms: -5000 is out of range 1..3600000 (set by ROCKET_SANDBOX_RUN_TIMEOUT)"},
+		{name: "env memory not a number", env: map[string]string{"ROCKET_SANDBOX_RUN_MEMORY_BYTES": "1G"}, want: `ROCKET_SANDBOX_RUN_MEMORY_BYTES="1G" (runtime.memory_limit_bytes): want a whole number`},
+		{name: "env memory out of range", env: map[string]string{"ROCKET_SANDBOX_RUN_MEMORY_BYTES": "100"}, want: "runtime.memory_limit_bytes: 100 is out of range 65536..4294967296 (set by ROCKET_SANDBOX_RUN_MEMORY_BYTES)"},
+		{name: "env stub cap", env: map[string]string{"ROCKET_SANDBOX_MAX_STUB_BYTES": "-1"}, want: "service.max_stub_bytes: -1 is out of range 1..16777216 (set by ROCKET_SANDBOX_MAX_STUB_BYTES)"},
+		{name: "env listen", env: map[string]string{"ROCKET_SANDBOX_LISTEN": "8080"}, want: `listen: "8080" is not host:port (set by ROCKET_SANDBOX_LISTEN)`},
+		{name: "env state dir", env: map[string]string{"ROCKET_SANDBOX_STATE_DIR": ""}, want: "state_dir: must not be empty (set by ROCKET_SANDBOX_STATE_DIR)"},
+		{name: "env wins over a good file", file: `{"runtime": {"timeout_ms": 5000}}`, env: map[string]string{"ROCKET_SANDBOX_RUN_TIMEOUT": "0s"}, want: "runtime.timeout_ms: 0 is out of range 1..3600000 (set by ROCKET_SANDBOX_RUN_TIMEOUT)"},
+		{name: "flag listen", flags: []Flag{{Name: "--listen", Key: "listen", Value: "nope"}}, want: `listen: "nope" is not host:port (set by --listen)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cleanEnv(t)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			path := ""
+			if tc.file != "" {
+				path = writeConfig(t, tc.file)
+			}
+			_, err := Load(path, tc.flags...)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+// Every number refuses a negative value, naming its key: a key added
+// without a range is caught here.
+func TestEveryNumberRefusesNegative(t *testing.T) {
+	for _, key := range leaves(reflect.TypeOf(App{}), "") {
+		cfg := Default()
+		v := fieldAt(&cfg, key)
+		if v.Kind() != reflect.Int && v.Kind() != reflect.Int64 {
+			continue
+		}
+		v.SetInt(-1)
+		assert.ErrorContains(t, cfg.Validate(), key+": -1 is out of range", key)
+	}
+}
+
+// The defaults are valid, and written out they are a config file that
+// Load reads back to the same values: every key the defaults have is a
+// key the strict decoder knows.
+func TestDefaultsRoundTrip(t *testing.T) {
+	cleanEnv(t)
+	d := Default()
+	require.NoError(t, d.Validate())
+	b, err := json.MarshalIndent(d, "", "  ")
+	require.NoError(t, err)
+	got, err := Load(writeConfig(t, string(b)))
+	require.NoError(t, err)
+	d.resolve()
+	assert.Equal(t, d, got)
+}
+
+// A file sets what it names and nothing else; the environment wins over
+// the file and flags over both; empty directories land under state_dir.
+func TestLoadLayers(t *testing.T) {
+	cleanEnv(t)
+	path := writeConfig(t, `{
+		"listen": "127.0.0.1:7000",
+		"state_dir": "/srv/rocket",
+		"service": {"max_concurrent": 3, "max_stub_bytes": 1000},
+		"runtime": {"timeout_ms": 4000},
+		"jail": {"max_limits": {"memory_bytes": 536870912}}
+	}`)
+	t.Setenv("ROCKET_SANDBOX_RUN_MEMORY_BYTES", "1048576")
+	t.Setenv("ROCKET_SANDBOX_LISTEN", "127.0.0.1:7001")
+	cfg, err := Load(path, Flag{Name: "--listen", Key: "listen", Value: "127.0.0.1:7002"})
+	require.NoError(t, err)
+
+	d := Default()
+	assert.Equal(t, "127.0.0.1:7002", cfg.Listen, "flags win")
+	assert.Equal(t, 3, cfg.Service.MaxConcurrent)
+	assert.Equal(t, d.Service.MaxQueue, cfg.Service.MaxQueue, "0: follows max_concurrent")
+	assert.Equal(t, 1000, cfg.Service.MaxStubBytes)
+	assert.Equal(t, 1000, cfg.Server.MaxStubBytes, "one stub limit")
+	assert.EqualValues(t, 4000, cfg.Runtime.TimeoutMS)
+	assert.EqualValues(t, 1<<20, cfg.Runtime.MemoryLimitBytes, "the environment wins over defaults")
+	assert.Equal(t, d.Runtime.StdoutLimitBytes, cfg.Runtime.StdoutLimitBytes, "untouched keys keep their defaults")
+	assert.EqualValues(t, 512<<20, cfg.Jail.MaxLimits.MemoryBytes)
+	assert.Equal(t, jail.MaxLimits().Pids, cfg.Jail.MaxLimits.Pids, "a section's other keys keep their defaults")
+	assert.Equal(t, "/srv/rocket/wazero-cache", cfg.Runtime.CompilationCacheDir)
+	assert.Equal(t, "/srv/rocket/cache/results", cfg.Cache.Results.Dir)
+	assert.Equal(t, "/srv/rocket/cache/modules", cfg.Cache.Modules.Dir)
+	assert.Equal(t, 256, cfg.Cache.Modules.MemoryMB)
+	assert.Equal(t, 8, cfg.Cache.Modules.Shards)
+
+	t.Setenv("ROCKET_SANDBOX_RUN_TIMEOUT", "2500ms")
+	t.Setenv("ROCKET_SANDBOX_STATE_DIR", "/srv/other")
+	cfg, err = Load(path)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2500, cfg.Runtime.TimeoutMS, "the environment wins over the file")
+	assert.Equal(t, "/srv/other", cfg.StateDir)
+	assert.Equal(t, "127.0.0.1:7001", cfg.Listen)
+}
+
+// docs/configuration.md names every key, and its example loads.
+func TestReferenceDocumentsEveryKey(t *testing.T) {
+	cleanEnv(t)
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "configuration.md"))
+	require.NoError(t, err)
+	doc := string(b)
+	for _, key := range leaves(reflect.TypeOf(App{}), "") {
+		last := key[strings.LastIndex(key, ".")+1:]
+		assert.Contains(t, doc, "`"+last+"`", "docs/configuration.md does not mention %s", key)
+	}
+	for _, e := range envVars {
+		assert.Contains(t, doc, "`"+e.name+"`")
+	}
+	start := strings.Index(doc, "```json\n")
+	require.NotEqual(t, -1, start, "the example")
+	example := doc[start+len("```json\n"):]
+	example = example[:strings.Index(example, "```")]
+	_, err = Load(writeConfig(t, example))
+	require.NoError(t, err)
+}
