@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rocket-sandbox/rocket-sandbox/compiler/edition"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
@@ -100,7 +101,7 @@ func NewNative(m *toolchain.Manifest, r Runner, cfg Config) *Compiler {
 type Input struct {
 	// Source is the complete main.rs.
 	Source []byte
-	// Edition is "2015", "2018", "2021" (default) or "2024".
+	// Edition is one of edition.All; "" is edition.Default.
 	Edition string
 	Limits  jail.Limits
 }
@@ -136,13 +137,11 @@ const (
 	moduleName = "main.wasm"
 )
 
-var editions = map[string]bool{"2015": true, "2018": true, "2021": true, "2024": true}
-
 // Args returns rustc's arguments for compiling main.rs to main.wasm in the
 // working directory. Every value comes from the manifest and the config.
-func (c *Compiler) Args(edition string) []string {
+func (c *Compiler) Args(ed string) []string {
 	args := []string{
-		"--edition", edition,
+		"--edition", ed,
 		"--crate-type", "bin",
 		"--crate-name", "main",
 		"--error-format=json",
@@ -186,17 +185,17 @@ func (c *Compiler) env() []string {
 
 // Compile compiles in.Source. Errors are failures of the machinery.
 func (c *Compiler) Compile(ctx context.Context, in Input) (Output, error) {
-	edition := in.Edition
-	if edition == "" {
-		edition = "2021"
+	ed := in.Edition
+	if ed == "" {
+		ed = edition.Default
 	}
-	if !editions[edition] {
-		return Output{}, fmt.Errorf("unsupported edition %q", edition)
+	if !edition.Valid(ed) {
+		return Output{}, fmt.Errorf("unsupported edition %q", ed)
 	}
 	start := time.Now()
 	res, err := c.runner.Run(ctx, jail.Command{
 		Path:    c.m.Rustc,
-		Args:    c.Args(edition),
+		Args:    c.Args(ed),
 		Env:     c.env(),
 		Files:   map[string][]byte{sourceName: in.Source},
 		Collect: []string{moduleName},

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/rocket-sandbox/rocket-sandbox/compiler/edition"
+	"github.com/rocket-sandbox/rocket-sandbox/harnesses/rustdoc"
 )
 
 // exampleTarget is what `ignore-<target>` tags are matched against: the
@@ -27,7 +30,7 @@ type exampleArgs struct {
 func Example() *Harness {
 	return &Harness{
 		ID:          "example",
-		Description: "A documentation code block, run as rustdoc runs a doctest (`# ` hidden lines, crate attributes and extern crates hoisted, wrapped in `fn main` when it has none). args.attrs is the fence's info string (ignore, no_run, should_panic, compile_fail, E0308-style codes, edition2015/2018/2021/2024); the verdict is in result: {\"outcome\": \"passed\"|\"failed\"|\"ignored\", \"reason\": ...}.",
+		Description: "A documentation code block, run as rustdoc runs a doctest (`# ` hidden lines, crate attributes and extern crates hoisted, wrapped in `fn main` when it has none). args.attrs is the fence's info string (ignore, no_run, should_panic, compile_fail, E0308-style codes, edition" + strings.Join(edition.All(), "/") + "); the verdict is in result: {\"outcome\": \"passed\"|\"failed\"|\"ignored\", \"reason\": ...}.",
 		ArgsSchema: json.RawMessage(`{
   "type": "object",
   "additionalProperties": false,
@@ -36,7 +39,7 @@ func Example() *Harness {
       "description": "the code fence's info string, e.g. \"rust,no_run\", or its tokens; default \"rust\"",
       "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
     },
-    "edition": {"type": "string", "enum": ["2015", "2018", "2021", "2024"], "description": "edition when attrs names none (default 2021)"}
+    "edition": {"type": "string", "enum": [` + edition.Quoted() + `], "description": "edition when attrs names none (default ` + edition.Default + `)"}
   }
 }`),
 		Example: json.RawMessage(`{
@@ -64,29 +67,29 @@ func prepareExample(stub string, raw json.RawMessage) (Prepared, error) {
 	if err != nil {
 		return Prepared{}, err
 	}
-	edition := "2021"
+	ed := edition.Default
 	if args.Edition != nil {
-		if !editions[*args.Edition] {
-			return Prepared{}, &ArgError{Field: "edition", Message: `must be one of "2015", "2018", "2021", "2024"`}
+		if err := checkEdition(*args.Edition); err != nil {
+			return Prepared{}, err
 		}
-		edition = *args.Edition
+		ed = *args.Edition
 	}
-	attrs := parseFenceAttrs(info)
+	attrs := rustdoc.ParseAttrs(info)
 	if reason := skipReason(attrs); reason != "" {
 		return Prepared{Skip: true, Verdict: func(Outcome) (json.RawMessage, error) {
 			return json.Marshal(exampleVerdict{Outcome: "ignored", Reason: reason})
 		}}, nil
 	}
-	if attrs.edition != "" {
-		edition = attrs.edition
+	if attrs.Edition != "" {
+		ed = attrs.Edition
 	}
-	prog := makeDoctest(doctestLines(stub))
+	source, lines := sourceAndLines(rustdoc.Doctest(stub).Lines)
 	return Prepared{
-		Source:      []byte(prog.source()),
-		Edition:     edition,
+		Source:      source,
+		Edition:     ed,
 		StubLine:    1,
-		Lines:       prog.origins(),
-		CompileOnly: attrs.noRun,
+		Lines:       lines,
+		CompileOnly: attrs.NoRun,
 		Verdict: func(o Outcome) (json.RawMessage, error) {
 			return json.Marshal(judgeExample(attrs, o))
 		},
@@ -112,21 +115,21 @@ func attrsString(raw json.RawMessage) (string, error) {
 }
 
 // skipReason says why a block is not tested at all, or "".
-func skipReason(a fenceAttrs) string {
+func skipReason(a rustdoc.Attrs) string {
 	switch {
-	case a.syntaxError != "":
-		return fmt.Sprintf("not tested: rustdoc cannot read the attributes (%s), so the block is not a Rust doctest", a.syntaxError)
-	case !a.rust:
-		if len(a.unknown) > 0 {
-			return fmt.Sprintf("not Rust: the block is marked %q, so it is not a doctest", strings.Join(a.unknown, ","))
+	case a.SyntaxError != "":
+		return fmt.Sprintf("not tested: rustdoc cannot read the attributes (%s), so the block is not a Rust doctest", a.SyntaxError)
+	case !a.Rust:
+		if len(a.Unknown) > 0 {
+			return fmt.Sprintf("not Rust: the block is marked %q, so it is not a doctest", strings.Join(a.Unknown, ","))
 		}
 		return "not Rust: the block is marked custom, so it is not a doctest"
-	case a.ignoredOn(exampleTarget):
-		if len(a.ignoreTargets) > 0 {
-			return fmt.Sprintf("marked ignore-%s, which matches the target %s", strings.Join(a.ignoreTargets, ", ignore-"), exampleTarget)
+	case a.IgnoredOn(exampleTarget):
+		if len(a.IgnoreTargets) > 0 {
+			return fmt.Sprintf("marked ignore-%s, which matches the target %s", strings.Join(a.IgnoreTargets, ", ignore-"), exampleTarget)
 		}
 		return "marked ignore: not compiled, not run"
-	case a.testHarness:
+	case a.TestHarness:
 		return "test_harness blocks need rustdoc's test runner (rustc --test), which this service does not provide"
 	}
 	return ""
@@ -135,18 +138,18 @@ func skipReason(a fenceAttrs) string {
 // judgeExample is rustdoc's verdict on a doctest, from what happened.
 // Limits are the sandbox's and never count as the expected failure: a
 // should_panic example that times out has not panicked.
-func judgeExample(a fenceAttrs, o Outcome) exampleVerdict {
+func judgeExample(a rustdoc.Attrs, o Outcome) exampleVerdict {
 	pass := func(r string) exampleVerdict { return exampleVerdict{Outcome: "passed", Reason: r} }
 	fail := func(r string) exampleVerdict { return exampleVerdict{Outcome: "failed", Reason: r} }
 	if o.CompileLimit != "" {
 		return fail(fmt.Sprintf("the compiler hit its %s", limitName(o.CompileLimit)))
 	}
-	if a.compileFail {
+	if a.CompileFail {
 		if o.Compiled {
 			return fail("the example compiled, but it is marked compile_fail")
 		}
 		var missing []string
-		for _, code := range a.errorCodes {
+		for _, code := range a.ErrorCodes {
 			if !strings.Contains(o.CompileStderr, "error["+code+"]") {
 				missing = append(missing, code)
 			}
@@ -170,7 +173,7 @@ func judgeExample(a fenceAttrs, o Outcome) exampleVerdict {
 	if o.Trap == "" && o.ExitCode != nil {
 		how = fmt.Sprintf("it exited with status %d", *o.ExitCode)
 	}
-	if a.shouldPanic {
+	if a.ShouldPanic {
 		if exited0 {
 			return fail("the example ran to completion, but it is marked should_panic")
 		}

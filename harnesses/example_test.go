@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/harnesses/rustdoc"
 )
 
 func verdictOf(t *testing.T, p Prepared, o Outcome) exampleVerdict {
@@ -116,10 +118,10 @@ func TestJudgeExampleIsRustdocsVerdict(t *testing.T) {
 		{"compile_fail", compileOOM, "failed"},
 	}
 	for _, c := range cases {
-		v := judgeExample(parseFenceAttrs(c.attrs), c.o)
+		v := judgeExample(rustdoc.ParseAttrs(c.attrs), c.o)
 		assert.Equal(t, c.outcome, v.Outcome, "%s with %+v: %s", c.attrs, c.o, v.Reason)
 		assert.NotEmpty(t, v.Reason)
 	}
-	assert.Contains(t, judgeExample(parseFenceAttrs("compile_fail,E0277"), noCompile).Reason, "E0277")
-	assert.Contains(t, judgeExample(parseFenceAttrs("rust"), exited3).Reason, "status 3")
+	assert.Contains(t, judgeExample(rustdoc.ParseAttrs("compile_fail,E0277"), noCompile).Reason, "E0277")
+	assert.Contains(t, judgeExample(rustdoc.ParseAttrs("rust"), exited3).Reason, "status 3")
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/rocket-sandbox/rocket-sandbox/harnesses/rustdoc"
 )
 
 // mockDriver is the Rust module that drives the app (see the file).
@@ -100,8 +102,8 @@ func prepareMock(stub string, raw json.RawMessage) (Prepared, error) {
 	if err != nil {
 		return Prepared{}, fmt.Errorf("encode the requests: %w", err)
 	}
-	prog := mockProgram(stub)
-	return Prepared{Source: []byte(prog.source()), StubLine: 1, Lines: prog.origins(), Stdin: stdin}, nil
+	source, lines := sourceAndLines(mockProgram(stub))
+	return Prepared{Source: source, StubLine: 1, Lines: lines, Stdin: stdin}, nil
 }
 
 // mockProgram places the stub in `mod app`, so the main that `#[launch]`
@@ -110,27 +112,14 @@ func prepareMock(stub string, raw json.RawMessage) (Prepared, error) {
 // line before) must stay at the crate root: they are hoisted as the
 // example harness hoists them. The driver module goes inside app, where
 // it may call the stub's private rocket().
-func mockProgram(stub string) doctestProgram {
-	var lines []srcLine
-	for i, l := range rustLines(stub) {
-		lines = append(lines, srcLine{text: l, origin: LineOrigin{Line: i + 1}})
-	}
-	var prog []srcLine
-	p, ok := partitionSource(lines, true)
-	if ok {
-		prog = append(prog, p.crateAttrs...)
-		prog = append(prog, p.maybeCrateAttrs...)
-		prog = append(prog, p.crates...)
-		lines = p.rest
-	}
+func mockProgram(stub string) []rustdoc.Line {
+	top, rest := rustdoc.HoistCrateItems(stub)
+	prog := append([]rustdoc.Line{}, top...)
 	// dead_code: the main #[launch] generates is never called here.
-	prog = append(prog, harnessLine("#[allow(dead_code)]"), harnessLine("mod app {"))
-	prog = append(prog, lines...)
-	for _, l := range rustLines(mockDriver) {
-		prog = append(prog, harnessLine(l))
-	}
-	prog = append(prog, harnessLine("}"), harnessLine("fn main() {"), harnessLine("    app::__rocket_sandbox_mock::main()"), harnessLine("}"))
-	return doctestProgram{lines: prog}
+	prog = append(prog, harnessLines("#[allow(dead_code)]", "mod app {")...)
+	prog = append(prog, rest...)
+	prog = append(prog, harnessLines(rustdoc.SplitLines(mockDriver)...)...)
+	return append(prog, harnessLines("}", "fn main() {", "    app::__rocket_sandbox_mock::main()", "}")...)
 }
 
 // mockResult is the mock harness's run.result.

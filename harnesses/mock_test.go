@@ -7,27 +7,50 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/harnesses/rustdoc"
 )
 
 func TestMockProgramWrapsTheStubInAModule(t *testing.T) {
 	stub := "//! An app.\n#![allow(dead_code)]\n#[macro_use]\nextern crate rocket;\n\n#[get(\"/\")]\nfn index() -> &'static str { \"hi\" }\n\n#[launch]\nfn rocket() -> _ { rocket::build() }\n"
-	p := mockProgram(stub)
-	src := p.source()
+	source, origins := sourceAndLines(mockProgram(stub))
+	src := string(source)
 	lines := strings.Split(src, "\n")
 	assert.Equal(t, []string{"//! An app.", "#![allow(dead_code)]", "#[macro_use]", "extern crate rocket;", "", "#[allow(dead_code)]", "mod app {", `#[get("/")]`}, lines[:8],
 		"crate attributes and the extern crate stay at the root; the app goes in mod app")
 	assert.Contains(t, src, "pub(crate) mod __rocket_sandbox_mock {", "the driver is inside app, next to rocket()")
 	assert.True(t, strings.HasSuffix(src, "}\nfn main() {\n    app::__rocket_sandbox_mock::main()\n}\n"))
-	assertOriginsHold(t, stub, p)
-	prep := Prepared{Lines: p.origins()}
+	prep := Prepared{Source: source, Lines: origins}
+	assertStubLinesKept(t, stub, prep)
 	l, c := prep.StubPosition(8, 3)
 	assert.Equal(t, [2]int{6, 3}, [2]int{l, c}, "the stub's line 6 is the program's line 8")
-	l, _ = prep.StubPosition(len(p.lines)-1, 1)
+	l, _ = prep.StubPosition(len(origins)-1, 1)
 	assert.Equal(t, 0, l, "the driver is harness code")
 
 	// A stub without crates or attributes is moved down by two lines.
-	p = mockProgram("use rocket::{get, routes};\n")
-	assert.Equal(t, "#[allow(dead_code)]\nmod app {\nuse rocket::{get, routes};\n", p.source()[:len("#[allow(dead_code)]\nmod app {\nuse rocket::{get, routes};\n")])
+	source, _ = sourceAndLines(mockProgram("use rocket::{get, routes};\n"))
+	assert.Equal(t, "#[allow(dead_code)]\nmod app {\nuse rocket::{get, routes};\n", string(source)[:len("#[allow(dead_code)]\nmod app {\nuse rocket::{get, routes};\n")])
+}
+
+// assertStubLinesKept checks a plan's line map against a stub that has no
+// hidden lines: each Source line mapped to a stub line is that line, as
+// it is, and every stub line that is not blank is in Source.
+func assertStubLinesKept(t *testing.T, stub string, p Prepared) {
+	t.Helper()
+	want := rustdoc.SplitLines(stub)
+	got := rustdoc.SplitLines(string(p.Source))
+	require.Len(t, p.Lines, len(got), "every line of the source has an origin")
+	kept := map[int]bool{}
+	for i, o := range p.Lines {
+		if o.Line > 0 {
+			require.LessOrEqual(t, o.Line, len(want))
+			assert.Equal(t, want[o.Line-1], got[i], "source line %d", i+1)
+			kept[o.Line] = true
+		}
+	}
+	for i, w := range want {
+		assert.True(t, strings.TrimSpace(w) == "" || kept[i+1], "stub line %d (%q) is in the source", i+1, w)
+	}
 }
 
 func TestPrepareMockSendsTheRequestsOnStdin(t *testing.T) {

@@ -2,6 +2,8 @@ package harnesses
 
 import (
 	"encoding/json"
+
+	"github.com/rocket-sandbox/rocket-sandbox/compiler/edition"
 )
 
 // programArgs are the program harness's arguments.
@@ -9,8 +11,6 @@ type programArgs struct {
 	Stdin   *string `json:"stdin"`
 	Edition *string `json:"edition"`
 }
-
-var editions = map[string]bool{"2015": true, "2018": true, "2021": true, "2024": true}
 
 // Program is the harness whose stub is a complete Rocket program with its
 // own main: it is compiled as it is and run once.
@@ -23,7 +23,7 @@ func Program() *Harness {
   "additionalProperties": false,
   "properties": {
     "stdin": {"type": "string", "description": "bytes the program reads on standard input (default empty)"},
-    "edition": {"type": "string", "enum": ["2015", "2018", "2021", "2024"], "description": "Rust edition (default 2021)"}
+    "edition": {"type": "string", "enum": [` + edition.Quoted() + `], "description": "Rust edition (default ` + edition.Default + `)"}
   }
 }`),
 		Example: json.RawMessage(`{
@@ -45,10 +45,18 @@ func prepareProgram(stub string, raw json.RawMessage) (Prepared, error) {
 		p.Stdin = []byte(*args.Stdin)
 	}
 	if args.Edition != nil {
-		if !editions[*args.Edition] {
-			return Prepared{}, &ArgError{Field: "edition", Message: `must be one of "2015", "2018", "2021", "2024"`}
+		if err := checkEdition(*args.Edition); err != nil {
+			return Prepared{}, err
 		}
 		p.Edition = *args.Edition
 	}
 	return p, nil
+}
+
+// checkEdition checks an `edition` argument.
+func checkEdition(e string) error {
+	if !edition.Valid(e) {
+		return &ArgError{Field: "edition", Message: "must be one of " + edition.Quoted()}
+	}
+	return nil
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/compiler/edition"
 )
 
 func TestProgramPassesTheStubThroughAndArgsAsData(t *testing.T) {
@@ -33,6 +35,24 @@ func TestProgramArgErrorsNameTheField(t *testing.T) {
 			assert.Equal(t, c.field, argErr.Field)
 			assert.NotEmpty(t, argErr.Message)
 		})
+	}
+}
+
+func TestEditionArgumentsOfferTheCompilersEditions(t *testing.T) {
+	for _, h := range []*Harness{Program(), Example()} {
+		var schema struct {
+			Properties struct {
+				Edition struct {
+					Enum        []string `json:"enum"`
+					Description string   `json:"description"`
+				} `json:"edition"`
+			} `json:"properties"`
+		}
+		require.NoError(t, json.Unmarshal(h.ArgsSchema, &schema), h.ID)
+		assert.Equal(t, edition.All(), schema.Properties.Edition.Enum, h.ID)
+		assert.Contains(t, schema.Properties.Edition.Description, "(default "+edition.Default+")", h.ID)
+		_, err := h.Prepare("fn main() {}\n", json.RawMessage(`{"edition": "2019"}`))
+		assert.EqualError(t, err, `args.edition: must be one of "2015", "2018", "2021", "2024"`, h.ID)
 	}
 }
 
