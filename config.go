@@ -108,9 +108,5 @@ func loadConfig(path string) (appConfig, error) {
 	if cfg.Cache.Modules.Shards == 0 {
 		cfg.Cache.Modules.Shards = 8
 	}
-	// One stub limit: the HTTP layer enforces the service's.
-	if cfg.Service.MaxStubBytes != 0 {
-		cfg.Server.MaxStubBytes = cfg.Service.MaxStubBytes
-	}
 	return cfg, nil
 }

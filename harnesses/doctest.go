@@ -22,7 +22,7 @@ type srcLine struct {
 	origin LineOrigin
 }
 
-// LineOrigin says where a line of Prepared.Source came from.
+// LineOrigin says where a line of Plan.Source came from.
 type LineOrigin struct {
 	// Line is the stub's line (1-based), or 0 for the harness's own code.
 	Line int

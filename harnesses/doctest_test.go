@@ -192,7 +192,7 @@ func TestStubPositionFollowsMovedLinesAndColumns(t *testing.T) {
 	// hoisted attribute and the generated main.
 	block := "# #![allow(dead_code)]\n# use rocket::http::Status;\nlet code: u16 = Status::Ok;\n    # let y: u8 = 300;\n"
 	p := makeDoctest(doctestLines(block))
-	prep := Prepared{Source: []byte(p.source()), Lines: p.origins()}
+	prep := LineMap(p.origins())
 	lines := strings.Split(p.source(), "\n")
 	require.Equal(t, "let code: u16 = Status::Ok;", lines[4])
 	l, c := prep.StubPosition(5, 17)
@@ -208,7 +208,7 @@ func TestStubPositionFollowsMovedLinesAndColumns(t *testing.T) {
 
 	// `##`: columns up to the remaining # stay, later ones move by one.
 	esc := makeDoctest(doctestLines("let a = 1;\n  ## x\n"))
-	prep = Prepared{Lines: esc.origins()}
+	prep = LineMap(esc.origins())
 	require.Equal(t, "  # x", strings.Split(esc.source(), "\n")[3])
 	l, c = prep.StubPosition(4, 3)
 	assert.Equal(t, [2]int{2, 3}, [2]int{l, c})
@@ -217,21 +217,26 @@ func TestStubPositionFollowsMovedLinesAndColumns(t *testing.T) {
 	l, _ = prep.StubPosition(99, 1)
 	assert.Equal(t, 0, l)
 
-	// Without Lines, StubLine shifts lines and keeps columns.
-	plain := Prepared{StubLine: 3}
-	l, c = plain.StubPosition(5, 7)
+	// A stub that starts on line 3, unchanged: lines shift, columns stay.
+	shifted := LineMap{{}, {}, {Line: 1}, {Line: 2}, {Line: 3}}
+	l, c = shifted.StubPosition(5, 7)
 	assert.Equal(t, [2]int{3, 7}, [2]int{l, c})
-	l, _ = plain.StubPosition(2, 7)
+	l, _ = shifted.StubPosition(2, 7)
+	assert.Equal(t, 0, l)
+	// No map: Source is the stub.
+	l, c = LineMap(nil).StubPosition(5, 7)
+	assert.Equal(t, [2]int{5, 7}, [2]int{l, c})
+	l, _ = LineMap(nil).StubPosition(0, 7)
 	assert.Equal(t, 0, l)
 }
 
 func TestRenderedDiagnosticsAndPanicsUseStubLines(t *testing.T) {
 	p := makeDoctest(doctestLines("# #![allow(dead_code)]\n# use rocket::http::Status;\nlet code: u16 = Status::Ok;\n"))
-	prep := Prepared{Lines: p.origins()}
+	prep := LineMap(p.origins())
 	rendered := "error[E0308]: mismatched types\n --> main.rs:5:17\n  |\n5 | let code: u16 = Status::Ok;\n  |           ---   ^^^^^^^^^^ expected `u16`\n  |\n  ::: main.rs:3:1\n3 | fn main() {\n"
 	want := "error[E0308]: mismatched types\n --> main.rs:3:17\n  |\n3 | let code: u16 = Status::Ok;\n  |           ---   ^^^^^^^^^^ expected `u16`\n  |\n  ::: main.rs (harness code)\n  | fn main() {\n"
 	assert.Equal(t, want, prep.RenderedInStub(rendered))
-	assert.Equal(t, rendered, Prepared{StubLine: 1}.RenderedInStub(rendered), "harnesses without Lines are left alone")
+	assert.Equal(t, rendered, LineMap(nil).RenderedInStub(rendered), "harnesses without a line map are left alone")
 
 	stderr := "\nthread 'main' (1) panicked at main.rs:5:17:\nboom\nthread 'main' panicked at main.rs:3:1:\n"
 	assert.Equal(t, "\nthread 'main' (1) panicked at main.rs:3:17:\nboom\nthread 'main' panicked at main.rs (harness code):\n", prep.PanicsInStub(stderr))

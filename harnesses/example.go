@@ -3,8 +3,11 @@ package harnesses
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
 // exampleTarget is what `ignore-<target>` tags are matched against: the
@@ -44,53 +47,58 @@ func Example() *Harness {
   "stub": "# #[macro_use] extern crate rocket;\n# use rocket::local::blocking::Client;\n#[get(\"/\")]\nfn index() -> &'static str {\n    \"Hello, world!\"\n}\n\n# let client = Client::tracked(rocket::build().mount(\"/\", routes![index])).unwrap();\n# assert_eq!(client.get(\"/\").dispatch().into_string().unwrap(), \"Hello, world!\");\n",
   "args": {"attrs": "rust"}
 }`),
-		Prepare: prepareExample,
+		Plan: planExample,
 	}
 }
 
-// exampleVerdict is the example harness's result.
-type exampleVerdict struct {
+// ExampleVerdict is the example harness's verdict, the response's result.
+type ExampleVerdict struct {
 	// Outcome is "passed", "failed" or "ignored".
 	Outcome string `json:"outcome"`
 	Reason  string `json:"reason"`
 }
 
-func prepareExample(stub string, raw json.RawMessage) (Prepared, error) {
+func planExample(stub string, raw json.RawMessage) (Plan, error) {
 	var args exampleArgs
 	if err := decodeArgs(raw, &args); err != nil {
-		return Prepared{}, err
+		return Plan{}, err
 	}
 	info, err := attrsString(args.Attrs)
 	if err != nil {
-		return Prepared{}, err
+		return Plan{}, err
 	}
 	edition := "2021"
 	if args.Edition != nil {
 		if !editions[*args.Edition] {
-			return Prepared{}, &ArgError{Field: "edition", Message: `must be one of "2015", "2018", "2021", "2024"`}
+			return Plan{}, &ArgError{Field: "edition", Message: `must be one of "2015", "2018", "2021", "2024"`}
 		}
 		edition = *args.Edition
 	}
 	attrs := parseFenceAttrs(info)
 	if reason := skipReason(attrs); reason != "" {
-		return Prepared{Skip: true, Verdict: func(Outcome) (json.RawMessage, error) {
-			return json.Marshal(exampleVerdict{Outcome: "ignored", Reason: reason})
+		return Plan{Steps: Skip, judge: func(*outcome.Compile, *outcome.Run) (json.RawMessage, error) {
+			return json.Marshal(ExampleVerdict{Outcome: "ignored", Reason: reason})
 		}}, nil
 	}
 	if attrs.edition != "" {
 		edition = attrs.edition
 	}
 	prog := makeDoctest(doctestLines(stub))
-	return Prepared{
-		Source:      []byte(prog.source()),
-		Edition:     edition,
-		StubLine:    1,
-		Lines:       prog.origins(),
-		CompileOnly: attrs.noRun,
-		Verdict: func(o Outcome) (json.RawMessage, error) {
-			return json.Marshal(judgeExample(attrs, o))
+	p := Plan{
+		Source:  []byte(prog.source()),
+		Edition: edition,
+		Lines:   prog.origins(),
+		judge: func(compile *outcome.Compile, run *outcome.Run) (json.RawMessage, error) {
+			if compile == nil {
+				return nil, errors.New("an example that is not skipped is compiled")
+			}
+			return json.Marshal(judgeExample(attrs, *compile, run))
 		},
-	}, nil
+	}
+	if attrs.noRun {
+		p.Steps = CompileOnly
+	}
+	return p, nil
 }
 
 // attrsString reads attrs: absent, a string, or an array of strings (its
@@ -132,22 +140,23 @@ func skipReason(a fenceAttrs) string {
 	return ""
 }
 
-// judgeExample is rustdoc's verdict on a doctest, from what happened.
-// Limits are the sandbox's and never count as the expected failure: a
-// should_panic example that times out has not panicked.
-func judgeExample(a fenceAttrs, o Outcome) exampleVerdict {
-	pass := func(r string) exampleVerdict { return exampleVerdict{Outcome: "passed", Reason: r} }
-	fail := func(r string) exampleVerdict { return exampleVerdict{Outcome: "failed", Reason: r} }
-	if o.CompileLimit != "" {
-		return fail(fmt.Sprintf("the compiler hit its %s", limitName(o.CompileLimit)))
+// judgeExample is rustdoc's verdict on a doctest that was compiled, from
+// what happened (run is nil when it did not run). Limits are the
+// sandbox's and never count as the expected failure: a should_panic
+// example that times out has not panicked.
+func judgeExample(a fenceAttrs, compile outcome.Compile, run *outcome.Run) ExampleVerdict {
+	pass := func(r string) ExampleVerdict { return ExampleVerdict{Outcome: "passed", Reason: r} }
+	fail := func(r string) ExampleVerdict { return ExampleVerdict{Outcome: "failed", Reason: r} }
+	if compile.Limit != outcome.LimitNone {
+		return fail(fmt.Sprintf("the compiler hit its %s", compile.Limit.Name()))
 	}
 	if a.compileFail {
-		if o.Compiled {
+		if compile.Success {
 			return fail("the example compiled, but it is marked compile_fail")
 		}
 		var missing []string
 		for _, code := range a.errorCodes {
-			if !strings.Contains(o.CompileStderr, "error["+code+"]") {
+			if !strings.Contains(compile.Stderr, "error["+code+"]") {
 				missing = append(missing, code)
 			}
 		}
@@ -156,40 +165,27 @@ func judgeExample(a fenceAttrs, o Outcome) exampleVerdict {
 		}
 		return pass("the example failed to compile, as compile_fail expects")
 	}
-	if !o.Compiled {
+	if !compile.Success {
 		return fail("the example does not compile")
 	}
-	if !o.Ran {
+	if run == nil {
 		return pass("the example compiled; no_run: not run")
 	}
-	if o.RunLimit != "" {
-		return fail(fmt.Sprintf("the run hit its %s", limitName(o.RunLimit)))
+	if run.Limit != outcome.LimitNone {
+		return fail(fmt.Sprintf("the run hit its %s", run.Limit.Name()))
 	}
-	exited0 := o.Trap == "" && o.ExitCode != nil && *o.ExitCode == 0
 	how := "it panicked or aborted"
-	if o.Trap == "" && o.ExitCode != nil {
-		how = fmt.Sprintf("it exited with status %d", *o.ExitCode)
+	if run.Trap == "" && run.ExitCode != nil {
+		how = fmt.Sprintf("it exited with status %d", *run.ExitCode)
 	}
 	if a.shouldPanic {
-		if exited0 {
+		if run.Succeeded() {
 			return fail("the example ran to completion, but it is marked should_panic")
 		}
 		return pass(fmt.Sprintf("the example failed as should_panic expects: %s", how))
 	}
-	if !exited0 {
+	if !run.Succeeded() {
 		return fail(fmt.Sprintf("the example failed: %s (see run.stderr)", how))
 	}
 	return pass("the example ran to completion")
-}
-
-func limitName(limit string) string {
-	switch limit {
-	case "timeout":
-		return "time limit"
-	case "memory_limit":
-		return "memory limit"
-	case "output_limit":
-		return "output limit"
-	}
-	return limit + " limit"
 }

@@ -9,9 +9,6 @@ type Config struct {
 	// larger bodies are refused with 413 before a handler runs.
 	// Default 1 MiB.
 	MaxBodyBytes int
-	// MaxStubBytes caps the Rust stub itself, in bytes of UTF-8; larger
-	// stubs are refused with 413. Default 64 KiB.
-	MaxStubBytes int
 	// MaxHeaderBytes caps the request line and headers together (fasthttp's
 	// ReadBufferSize), which bounds the run route's query string; more is
 	// refused with 431. Default 8 KiB.
@@ -36,7 +33,6 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		MaxBodyBytes:   1 << 20,
-		MaxStubBytes:   64 << 10,
 		MaxHeaderBytes: 8 << 10,
 		ReadTimeout:    30 * time.Second,
 		WriteTimeout:   120 * time.Second,
@@ -50,9 +46,6 @@ func (c Config) withDefaults() Config {
 	d := DefaultConfig()
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = d.MaxBodyBytes
-	}
-	if c.MaxStubBytes <= 0 {
-		c.MaxStubBytes = d.MaxStubBytes
 	}
 	if c.MaxHeaderBytes <= 0 {
 		c.MaxHeaderBytes = d.MaxHeaderBytes
