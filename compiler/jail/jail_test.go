@@ -219,7 +219,10 @@ func TestPIDNamespace(t *testing.T) {
 	res := run(t, j, Command{Path: helperBin, Args: []string{"ps"}})
 	assert.Equal(t, "1 helper\n", string(res.Stdout), "the job is PID 1 and sees nothing else")
 
-	res = run(t, j, Command{Path: "/bin/sh", Args: []string{"-c", "sleep 30 & " + helperBin + " ps; kill %1"}})
+	// Wait until the background child has exec'd sleep: under load, ps
+	// could otherwise catch it still named sh, between fork and exec.
+	res = run(t, j, Command{Path: "/bin/sh", Args: []string{"-c",
+		`sleep 30 & until read c < /proc/$!/comm && [ "$c" = sleep ]; do :; done; ` + helperBin + " ps; kill %1"}})
 	lines := strings.Split(strings.TrimSpace(string(res.Stdout)), "\n")
 	require.Len(t, lines, 3, string(res.Stdout))
 	assert.Equal(t, "1 sh", lines[0])
