@@ -21,6 +21,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
@@ -184,68 +185,59 @@ func sandboxVerdict(ctx context.Context, svc *sandbox.Service, code string, args
 	if err != nil {
 		return "error", err.Error()
 	}
-	var v struct{ Outcome, Reason string }
+	var v harnesses.ExampleVerdict
 	if json.Unmarshal(resp.Result, &v) != nil || v.Outcome == "" {
 		return "error", fmt.Sprintf("no verdict (status %s)", resp.Status)
 	}
 	return v.Outcome, v.Reason
 }
 
-// nativeVerdict builds the same harness for the host with the same
-// dependencies, without the jail, runs it, and asks the harness to judge.
+// nativeVerdict builds the same harness's plan for the host with the same
+// dependencies, without the jail, runs it, and has the harness report.
 func nativeVerdict(ctx context.Context, c *compiler.Compiler, h *harnesses.Harness, code string, args json.RawMessage) (string, string) {
-	prep, err := h.Prepare(code, args)
+	plan, err := h.Plan(code, args)
 	if err != nil {
 		return "error", err.Error()
 	}
-	var o harnesses.Outcome
-	if prep.Skip {
-		o.Skipped = true
-	} else {
-		out, err := c.Compile(ctx, compiler.Input{Source: prep.Source, Edition: prep.Edition})
+	var compiled *outcome.Compile
+	var ran *outcome.Run
+	if plan.Steps != harnesses.Skip {
+		out, err := c.Compile(ctx, compiler.Input{Source: plan.Source, Edition: plan.Edition})
 		if err != nil {
 			return "error", err.Error()
 		}
-		o.Compiled, o.CompileLimit, o.CompileStderr = out.Success, string(out.Limit), out.Stderr
-		if out.Success && !prep.CompileOnly {
-			o.Ran = true
-			code, signaled, timedOut, err := runNativeExe(ctx, out.Module, prep.Stdin, 10*time.Second)
-			switch {
-			case err != nil:
+		compiled = &out.Compile
+		if out.Success && plan.Steps == harnesses.CompileAndRun {
+			run, err := runNativeExe(ctx, out.Module, plan.Input.Stdin, 10*time.Second)
+			if err != nil {
 				return "error", err.Error()
-			case timedOut:
-				o.RunLimit = "timeout"
-			case signaled:
-				o.Trap = fmt.Sprintf("killed by signal %d", code)
-			default:
-				ec := int32(code)
-				o.ExitCode = &ec
 			}
+			ran = &run
 		}
 	}
-	if prep.Verdict == nil {
-		return "error", "the harness gives no verdict"
-	}
-	raw, err := prep.Verdict(o)
+	rep, err := plan.Report(compiled, ran)
 	if err != nil {
 		return "error", err.Error()
 	}
-	var v struct{ Outcome, Reason string }
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "error", err.Error()
+	var v harnesses.ExampleVerdict
+	if err := json.Unmarshal(rep.Verdict, &v); err != nil {
+		return "error", fmt.Sprintf("no verdict: %v", err)
 	}
 	return v.Outcome, v.Reason
 }
 
-func runNativeExe(ctx context.Context, exe, stdin []byte, timeout time.Duration) (code int, signaled, timedOut bool, err error) {
+// runNativeExe runs a native reference executable and says how it ended,
+// as the wasm engine would: an exit code, a trap (here: a signal), or the
+// time limit.
+func runNativeExe(ctx context.Context, exe, stdin []byte, timeout time.Duration) (outcome.Run, error) {
 	dir, err := os.MkdirTemp("", "rocket-sandbox-native-")
 	if err != nil {
-		return 0, false, false, err
+		return outcome.Run{}, err
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "main")
 	if err := os.WriteFile(path, exe, 0o755); err != nil {
-		return 0, false, false, err
+		return outcome.Run{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -256,16 +248,20 @@ func runNativeExe(ctx context.Context, exe, stdin []byte, timeout time.Duration)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	err = cmd.Run()
 	if ctx.Err() != nil {
-		return 0, false, true, nil
+		return outcome.Run{Limit: outcome.LimitTime}, nil
 	}
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {
 		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return int(ws.Signal()), true, false, nil
+			return outcome.Run{Trap: fmt.Sprintf("killed by signal %d", int(ws.Signal()))}, nil
 		}
-		return exitErr.ExitCode(), false, false, nil
+		code := int32(exitErr.ExitCode())
+		return outcome.Run{ExitCode: &code}, nil
 	}
-	return 0, false, false, err
+	if err != nil {
+		return outcome.Run{}, err
+	}
+	return outcome.Run{ExitCode: new(int32(0))}, nil
 }
 
 func parityTable(rows []parityRow, total int, took time.Duration) string {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
+	"github.com/rocket-sandbox/rocket-sandbox/server"
 )
 
 // argList collects repeated --arg key=value flags.
@@ -37,7 +38,8 @@ func (a argList) Set(kv string) error {
 }
 
 // cmdRun compiles and runs one file and prints the same JSON the API
-// returns; exit status 0 unless the machinery itself failed.
+// returns: the response, or the error body of a refused request. The exit
+// status is 0 unless the machinery itself failed.
 func cmdRun(ctx context.Context, argv []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	harness := fs.String("harness", "program", "harness id")
@@ -86,14 +88,15 @@ func cmdRun(ctx context.Context, argv []string) error {
 	}
 	defer a.Close(context.Background())
 
-	resp, err := a.svc.Execute(ctx, req)
-	if e, ok := sandbox.AsError(err); ok {
-		resp = sandbox.Response{Status: e.Code, Harness: *harness, Error: e.Message}
+	var answer any
+	answer, err = a.svc.Execute(ctx, req)
+	if e, ok := sandbox.AsError(err); ok && e.Code != sandbox.CodeInternal {
+		_, answer = server.ProblemOf(err)
 	} else if err != nil {
 		return err
 	}
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(resp)
+	return enc.Encode(answer)
 }

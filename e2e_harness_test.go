@@ -15,33 +15,33 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
+	"github.com/rocket-sandbox/rocket-sandbox/server"
 )
 
-// harnessResponse is the API's answer as these tests read it.
-type harnessResponse struct {
-	Status string `json:"status"`
-	Error  string `json:"error"`
-	Field  string `json:"field"`
-	// Result is the example harness's verdict.
-	Result *struct {
-		Outcome string `json:"outcome"`
-		Reason  string `json:"reason"`
-	} `json:"result"`
-	Compile *struct {
-		Success     bool             `json:"success"`
-		Stderr      string           `json:"stderr"`
-		Diagnostics []wireDiagnostic `json:"diagnostics"`
-	} `json:"compile"`
-	Run *struct {
-		ExitCode *int32 `json:"exit_code"`
-		Trap     string `json:"trap"`
-		Stdout   string `json:"stdout"`
-		Stderr   string `json:"stderr"`
-		// Result is the mock harness's reading of the run.
-		Result *mockResult `json:"result"`
-	} `json:"run"`
+// verdictOf is the example harness's verdict in r.
+func verdictOf(t *testing.T, r sandbox.Response) harnesses.ExampleVerdict {
+	t.Helper()
+	require.NotEmpty(t, r.Result, "the example harness gives a verdict")
+	var v harnesses.ExampleVerdict
+	require.NoError(t, json.Unmarshal(r.Result, &v), "%s", r.Result)
+	return v
 }
 
+// mockResultOf is the mock harness's run.result in r.
+func mockResultOf(t *testing.T, r sandbox.Response) mockResult {
+	t.Helper()
+	require.NotNil(t, r.Run, "%+v", r.Compile)
+	require.NotEmpty(t, r.Run.Result)
+	var m mockResult
+	require.NoError(t, json.Unmarshal(r.Run.Result, &m), "%s", r.Run.Result)
+	return m
+}
+
+// mockResult is the mock harness's run.result as clients read it.
 type mockResult struct {
 	Responses []struct {
 		Status       int               `json:"status"`
@@ -75,24 +75,28 @@ func stubLineOf(t *testing.T, stub, text string) int {
 }
 
 // runHarness posts to /api/v1/execute and expects 200.
-func runHarness(t *testing.T, harness, stub string, args map[string]any) harnessResponse {
+func runHarness(t *testing.T, harness, stub string, args map[string]any) sandbox.Response {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"harness": harness, "stub": stub, "args": args})
-	require.NoError(t, err)
-	code, raw := post(t, "/api/v1/execute", "application/json", body)
-	require.Equal(t, http.StatusOK, code, "%s", raw)
-	var r harnessResponse
-	require.NoError(t, json.Unmarshal(raw, &r), "%s", raw)
+	r, _ := execute(t, map[string]any{"harness": harness, "stub": stub, "args": args})
 	return r
 }
 
-// curlHarness posts the stub as the body of the curl route.
-func curlHarness(t *testing.T, pathAndQuery, stub string) (int, harnessResponse) {
+// curlHarness posts the stub as the body of the curl route and expects
+// 200.
+func curlHarness(t *testing.T, pathAndQuery, stub string) sandbox.Response {
 	t.Helper()
 	code, raw := post(t, pathAndQuery, "text/plain", []byte(stub))
-	var r harnessResponse
-	require.NoError(t, json.Unmarshal(raw, &r), "%s", raw)
-	return code, r
+	require.Equal(t, http.StatusOK, code, "%s", raw)
+	return decodeResponse(t, raw)
+}
+
+// curlRefused posts the stub as the body of the curl route and expects
+// a failure.
+func curlRefused(t *testing.T, pathAndQuery, stub string) (int, server.Problem) {
+	t.Helper()
+	code, raw := post(t, pathAndQuery, "text/plain", []byte(stub))
+	require.NotEqual(t, http.StatusOK, code, "%s", raw)
+	return code, decodeProblem(t, raw)
 }
 
 // TestExampleRunsADoctestAsRustdocDoes: a guide-style block with hidden
@@ -102,9 +106,8 @@ func curlHarness(t *testing.T, pathAndQuery, stub string) (int, harnessResponse)
 // managed state, a fairing and a 404 catcher.
 func TestExampleRunsADoctestAsRustdocDoes(t *testing.T) {
 	r := runHarness(t, "example", readHarnessdata(t, "example_app.rs"), map[string]any{"attrs": "rust"})
-	require.Equal(t, "ok", r.Status, "%+v", r.Compile)
-	require.NotNil(t, r.Result)
-	assert.Equal(t, "passed", r.Result.Outcome)
+	require.Equal(t, outcome.StatusOK, r.Status, "%+v", r.Compile)
+	assert.Equal(t, "passed", verdictOf(t, r).Outcome)
 	require.NotNil(t, r.Run)
 	assert.Contains(t, r.Run.Stdout, "hello: Hello, Ferris!\n", "route and query parameters")
 	assert.Contains(t, r.Run.Stdout, "signup: Ferris (7)\n", "a form")
@@ -124,25 +127,25 @@ func TestExampleShouldPanic(t *testing.T) {
 	panicLine := stubLineOf(t, stub, ".expect(")
 
 	r := runHarness(t, "example", stub, map[string]any{"attrs": "rust,should_panic"})
-	assert.Equal(t, "runtime_error", r.Status, "the program did panic")
-	require.NotNil(t, r.Result)
-	assert.Equal(t, "passed", r.Result.Outcome, r.Result.Reason)
+	assert.Equal(t, outcome.StatusRuntimeError, r.Status, "the program did panic")
+	v := verdictOf(t, r)
+	assert.Equal(t, "passed", v.Outcome, v.Reason)
 	require.NotNil(t, r.Run)
 	assert.Contains(t, r.Run.Stderr, "999 is not an HTTP status")
 	assert.Regexp(t, `panicked at main\.rs:`+strconv.Itoa(panicLine)+`:\d+:`, r.Run.Stderr, "the panic is located in the stub's numbering")
 
 	r = runHarness(t, "example", stub, nil)
-	assert.Equal(t, "runtime_error", r.Status)
-	require.NotNil(t, r.Result)
-	assert.Equal(t, "failed", r.Result.Outcome)
-	assert.Contains(t, r.Result.Reason, "panicked")
+	assert.Equal(t, outcome.StatusRuntimeError, r.Status)
+	v = verdictOf(t, r)
+	assert.Equal(t, "failed", v.Outcome)
+	assert.Contains(t, v.Reason, "panicked")
 
 	// should_panic on a block that completes fails.
 	r = runHarness(t, "example", "let x = 1 + 1;\nassert_eq!(x, 2);\n", map[string]any{"attrs": []string{"should_panic"}})
-	assert.Equal(t, "ok", r.Status)
-	require.NotNil(t, r.Result)
-	assert.Equal(t, "failed", r.Result.Outcome)
-	assert.Contains(t, r.Result.Reason, "should_panic")
+	assert.Equal(t, outcome.StatusOK, r.Status)
+	v = verdictOf(t, r)
+	assert.Equal(t, "failed", v.Outcome)
+	assert.Contains(t, v.Reason, "should_panic")
 }
 
 // TestExampleCompileFailAndStubLineDiagnostics: a type error on stub
@@ -155,10 +158,10 @@ func TestExampleCompileFailAndStubLineDiagnostics(t *testing.T) {
 	require.Equal(t, "let code: u16 = Status::NotFound;", strings.Split(stub, "\n")[2])
 
 	r := runHarness(t, "example", stub, map[string]any{"attrs": "compile_fail,E0308"})
-	assert.Equal(t, "compile_error", r.Status)
+	assert.Equal(t, outcome.StatusCompileError, r.Status)
 	assert.Nil(t, r.Run, "compile_fail never runs")
-	require.NotNil(t, r.Result)
-	assert.Equal(t, "passed", r.Result.Outcome, r.Result.Reason)
+	v := verdictOf(t, r)
+	assert.Equal(t, "passed", v.Outcome, v.Reason)
 	require.NotNil(t, r.Compile)
 	require.NotEmpty(t, r.Compile.Diagnostics)
 	d := r.Compile.Diagnostics[0]
@@ -170,14 +173,13 @@ func TestExampleCompileFailAndStubLineDiagnostics(t *testing.T) {
 	assert.Contains(t, r.Compile.Stderr, "\n3 | let code: u16 = Status::NotFound;\n")
 
 	r = runHarness(t, "example", stub, map[string]any{"attrs": "compile_fail,E0277"})
-	require.NotNil(t, r.Result)
-	assert.Equal(t, "failed", r.Result.Outcome)
-	assert.Contains(t, r.Result.Reason, "E0277")
+	v = verdictOf(t, r)
+	assert.Equal(t, "failed", v.Outcome)
+	assert.Contains(t, v.Reason, "E0277")
 
 	r = runHarness(t, "example", stub, nil)
-	assert.Equal(t, "compile_error", r.Status)
-	require.NotNil(t, r.Result)
-	assert.Equal(t, "failed", r.Result.Outcome)
+	assert.Equal(t, outcome.StatusCompileError, r.Status)
+	assert.Equal(t, "failed", verdictOf(t, r).Outcome)
 }
 
 // TestExampleCurlRouteNoRunIgnoreAndArgs: the curl route with attrs in the
@@ -186,33 +188,28 @@ func TestExampleCompileFailAndStubLineDiagnostics(t *testing.T) {
 // refused before compiling.
 func TestExampleCurlRouteNoRunIgnoreAndArgs(t *testing.T) {
 	stub := readHarnessdata(t, "example_no_run.rs")
-	code, r := curlHarness(t, "/api/v1/run/example?attrs=rust,no_run", stub)
-	require.Equal(t, http.StatusOK, code)
-	assert.Equal(t, "ok", r.Status)
+	r := curlHarness(t, "/api/v1/run/example?attrs=rust,no_run", stub)
+	assert.Equal(t, outcome.StatusOK, r.Status)
 	require.NotNil(t, r.Compile)
 	assert.True(t, r.Compile.Success)
 	assert.Nil(t, r.Run, "no_run: not run")
-	require.NotNil(t, r.Result)
-	assert.Equal(t, "passed", r.Result.Outcome)
+	assert.Equal(t, "passed", verdictOf(t, r).Outcome)
 
 	for _, q := range []string{"attrs=ignore", "attrs=rust&attrs=ignore"} {
-		code, r = curlHarness(t, "/api/v1/run/example?"+q, "this is not even Rust {")
-		require.Equal(t, http.StatusOK, code)
-		assert.Equal(t, "ok", r.Status, q)
+		r = curlHarness(t, "/api/v1/run/example?"+q, "this is not even Rust {")
+		assert.Equal(t, outcome.StatusOK, r.Status, q)
 		assert.Nil(t, r.Compile, "%s: ignore compiles nothing", q)
-		require.NotNil(t, r.Result)
-		assert.Equal(t, "ignored", r.Result.Outcome, q)
+		assert.Equal(t, "ignored", verdictOf(t, r).Outcome, q)
 	}
-	code, r = curlHarness(t, "/api/v1/run/example?attrs=text", "$ cargo run\n")
-	require.Equal(t, http.StatusOK, code)
+	r = curlHarness(t, "/api/v1/run/example?attrs=text", "$ cargo run\n")
 	assert.Nil(t, r.Compile)
-	require.NotNil(t, r.Result)
-	assert.Equal(t, "ignored", r.Result.Outcome)
-	assert.Contains(t, r.Result.Reason, "not Rust")
+	v := verdictOf(t, r)
+	assert.Equal(t, "ignored", v.Outcome)
+	assert.Contains(t, v.Reason, "not Rust")
 
-	code, r = curlHarness(t, "/api/v1/run/example?edition=2019", "fn main() {}")
+	code, p := curlRefused(t, "/api/v1/run/example?edition=2019", "fn main() {}")
 	assert.Equal(t, http.StatusBadRequest, code)
-	assert.Equal(t, "args.edition", r.Field)
+	assert.Equal(t, "args.edition", p.Field)
 	body, _ := json.Marshal(map[string]any{"harness": "example", "stub": "fn main() {}", "args": map[string]any{"attrs": 5}})
 	code, raw := post(t, "/api/v1/execute", "application/json", body)
 	assert.Equal(t, http.StatusBadRequest, code)
@@ -233,10 +230,8 @@ func TestMockDrivesAnAppThroughTheLocalClient(t *testing.T) {
 		{"uri": "/bytes"},
 		{"uri": "/whoami", "cookies": map[string]string{"user": "mallory"}},
 	}})
-	require.Equal(t, "ok", r.Status, "%+v", r.Compile)
-	require.NotNil(t, r.Run)
-	res := r.Run.Result
-	require.NotNil(t, res)
+	require.Equal(t, outcome.StatusOK, r.Status, "%+v", r.Compile)
+	res := mockResultOf(t, r)
 	require.Len(t, res.Responses, 9, "%+v", res)
 	for i, resp := range res.Responses {
 		assert.Empty(t, resp.Error, "response %d", i)
@@ -277,11 +272,9 @@ func TestMockPanickingHandler(t *testing.T) {
 	r := runHarness(t, "mock", stub, map[string]any{"requests": []map[string]any{
 		{"uri": "/hello/Ferris"}, {"uri": "/panic"}, {"uri": "/hits"},
 	}})
-	assert.Equal(t, "runtime_error", r.Status)
-	require.NotNil(t, r.Run)
+	assert.Equal(t, outcome.StatusRuntimeError, r.Status)
+	res := mockResultOf(t, r)
 	assert.NotEmpty(t, r.Run.Trap)
-	res := r.Run.Result
-	require.NotNil(t, res)
 	require.Len(t, res.Responses, 2, "%+v", res)
 	assert.Equal(t, 200, res.Responses[0].Status)
 	assert.Equal(t, "Hello, Ferris.", res.Responses[0].Body)
@@ -296,19 +289,18 @@ func TestMockPanickingHandler(t *testing.T) {
 // `fn rocket() -> Rocket<Build>` (next to the stub's own main) through
 // the curl route, and an `async fn rocket()` through the JSON route.
 func TestMockPlainAndAsyncRocketFunctions(t *testing.T) {
-	code, r := curlHarness(t, "/api/v1/run/mock?method=GET&uri=/hello", readHarnessdata(t, "mock_plain.rs"))
-	require.Equal(t, http.StatusOK, code)
-	require.Equal(t, "ok", r.Status, "%+v", r.Compile)
-	require.NotNil(t, r.Run.Result)
-	require.Len(t, r.Run.Result.Responses, 1)
-	assert.Equal(t, 200, r.Run.Result.Responses[0].Status)
-	assert.Equal(t, "Hello from a plain fn rocket()", r.Run.Result.Responses[0].Body)
+	r := curlHarness(t, "/api/v1/run/mock?method=GET&uri=/hello", readHarnessdata(t, "mock_plain.rs"))
+	require.Equal(t, outcome.StatusOK, r.Status, "%+v", r.Compile)
+	res := mockResultOf(t, r)
+	require.Len(t, res.Responses, 1)
+	assert.Equal(t, 200, res.Responses[0].Status)
+	assert.Equal(t, "Hello from a plain fn rocket()", res.Responses[0].Body)
 
 	r = runHarness(t, "mock", readHarnessdata(t, "mock_async.rs"), map[string]any{"uri": "/ready"})
-	require.Equal(t, "ok", r.Status, "%+v", r.Compile)
-	require.NotNil(t, r.Run.Result)
-	require.Len(t, r.Run.Result.Responses, 1)
-	assert.Equal(t, "built asynchronously", r.Run.Result.Responses[0].Body)
+	require.Equal(t, outcome.StatusOK, r.Status, "%+v", r.Compile)
+	res = mockResultOf(t, r)
+	require.Len(t, res.Responses, 1)
+	assert.Equal(t, "built asynchronously", res.Responses[0].Body)
 }
 
 // TestMockStubLineDiagnosticsAndArgErrors: the stub's line 3 is reported
@@ -317,7 +309,7 @@ func TestMockPlainAndAsyncRocketFunctions(t *testing.T) {
 func TestMockStubLineDiagnosticsAndArgErrors(t *testing.T) {
 	stub := readHarnessdata(t, "mock_compile_error.rs")
 	r := runHarness(t, "mock", stub, map[string]any{"uri": "/"})
-	assert.Equal(t, "compile_error", r.Status)
+	assert.Equal(t, outcome.StatusCompileError, r.Status)
 	require.NotNil(t, r.Compile)
 	require.NotEmpty(t, r.Compile.Diagnostics)
 	d := r.Compile.Diagnostics[0]
@@ -331,10 +323,10 @@ func TestMockStubLineDiagnosticsAndArgErrors(t *testing.T) {
 		{"method=GET&uri=http://example.com/", "args.requests[0].uri"},
 		{"uri=/&cookies=x", "args.cookies"},
 	} {
-		code, r := curlHarness(t, "/api/v1/run/mock?"+c.query, stub)
+		// The one error shape (decoded strictly): nothing was compiled.
+		code, p := curlRefused(t, "/api/v1/run/mock?"+c.query, stub)
 		assert.Equal(t, http.StatusBadRequest, code, c.query)
-		assert.Equal(t, c.field, r.Field, c.query)
-		assert.Nil(t, r.Compile, "%s: refused before compiling", c.query)
+		assert.Equal(t, c.field, p.Field, c.query)
 	}
 }
 
@@ -350,18 +342,15 @@ func TestAdvertisedExamplesRun(t *testing.T) {
 
 	code, raw := post(t, "/api/v1/execute", "application/json", examples["example"])
 	require.Equal(t, http.StatusOK, code, "%s", raw)
-	var r harnessResponse
-	require.NoError(t, json.Unmarshal(raw, &r))
-	assert.Equal(t, "ok", r.Status, "%s", raw)
-	require.NotNil(t, r.Result)
-	assert.Equal(t, "passed", r.Result.Outcome)
+	r := decodeResponse(t, raw)
+	assert.Equal(t, outcome.StatusOK, r.Status, "%s", raw)
+	assert.Equal(t, "passed", verdictOf(t, r).Outcome)
 
 	code, raw = post(t, "/api/v1/execute", "application/json", examples["mock"])
 	require.Equal(t, http.StatusOK, code, "%s", raw)
-	r = harnessResponse{}
-	require.NoError(t, json.Unmarshal(raw, &r))
-	assert.Equal(t, "ok", r.Status, "%s", raw)
-	require.NotNil(t, r.Run.Result)
-	require.Len(t, r.Run.Result.Responses, 1)
-	assert.Equal(t, "Hello, there!", r.Run.Result.Responses[0].Body)
+	r = decodeResponse(t, raw)
+	assert.Equal(t, outcome.StatusOK, r.Status, "%s", raw)
+	res := mockResultOf(t, r)
+	require.Len(t, res.Responses, 1)
+	assert.Equal(t, "Hello, there!", res.Responses[0].Body)
 }

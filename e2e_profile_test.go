@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
@@ -111,7 +112,7 @@ func TestProfileProgramsRunOnWasm(t *testing.T) {
 			r, raw := execute(t, map[string]any{"harness": "program", "stub": readProfileProgram(t, p.file)})
 			require.NotNil(t, r.Compile, "body: %s", raw)
 			require.True(t, r.Compile.Success, "compile: %s", r.Compile.Stderr)
-			require.Equal(t, "ok", r.Status, "body: %s", raw)
+			require.Equal(t, outcome.StatusOK, r.Status, "body: %s", raw)
 			assertLinesInOrder(t, r.Run.Stdout, p.want...)
 			assertLinesInOrder(t, r.Run.Stdout, p.wasm...)
 		})

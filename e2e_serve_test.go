@@ -7,8 +7,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 )
 
+// served is the serve harness's run.result as clients read it.
 type served struct {
 	Responses []struct {
 		Status  int               `json:"status"`
@@ -16,7 +20,17 @@ type served struct {
 		Headers map[string]string `json:"headers"`
 		Body    string            `json:"body"`
 		Error   string            `json:"error"`
+		Raw     string            `json:"raw"`
 	} `json:"responses"`
+}
+
+// servedOf is the serve harness's run.result in r.
+func servedOf(t *testing.T, r sandbox.Response) served {
+	t.Helper()
+	require.NotNil(t, r.Run)
+	var s served
+	require.NoError(t, json.Unmarshal(r.Run.Result, &s), "%s", r.Run.Result)
+	return s
 }
 
 // TestLaunchServesTheVirtualSocket runs an unmodified #[launch] app: its
@@ -33,17 +47,9 @@ func TestLaunchServesTheVirtualSocket(t *testing.T) {
 	body, err := json.Marshal(req)
 	require.NoError(t, err)
 	_, raw1 := post(t, "/api/v1/execute", "application/json", body)
-	var r1 struct {
-		Status string `json:"status"`
-		Run    struct {
-			Stdout string          `json:"stdout"`
-			Result json.RawMessage `json:"result"`
-		} `json:"run"`
-	}
-	require.NoError(t, json.Unmarshal(raw1, &r1), "%s", raw1)
-	require.Equal(t, "ok", r1.Status, "%s", raw1)
-	var s served
-	require.NoError(t, json.Unmarshal(r1.Run.Result, &s))
+	r1 := decodeResponse(t, raw1)
+	require.Equal(t, outcome.StatusOK, r1.Status, "%s", raw1)
+	s := servedOf(t, r1)
 	require.Len(t, s.Responses, 3, "%s", r1.Run.Result)
 	assert.Equal(t, 200, s.Responses[0].Status)
 	assert.Equal(t, "Hello, there!", s.Responses[0].Body)
@@ -66,25 +72,14 @@ func TestLaunchServesTheVirtualSocket(t *testing.T) {
 			{"raw": "NOT HTTP AT ALL\r\n\r\n"},
 		}}})
 	_, rawBody := post(t, "/api/v1/execute", "application/json", rawReq)
-	var rr struct {
-		Status string `json:"status"`
-		Run    struct {
-			Result struct {
-				Responses []struct {
-					Status int    `json:"status"`
-					Body   string `json:"body"`
-					Raw    string `json:"raw"`
-				} `json:"responses"`
-			} `json:"result"`
-		} `json:"run"`
-	}
-	require.NoError(t, json.Unmarshal(rawBody, &rr), "%s", rawBody)
-	require.Equal(t, "ok", rr.Status, "%s", rawBody)
-	require.Len(t, rr.Run.Result.Responses, 2, "%s", rawBody)
-	assert.Equal(t, 200, rr.Run.Result.Responses[0].Status)
-	assert.Equal(t, "Hello, raw.", rr.Run.Result.Responses[0].Body)
-	assert.True(t, strings.HasPrefix(rr.Run.Result.Responses[0].Raw, "HTTP/1.1 200 OK\r\n"), rr.Run.Result.Responses[0].Raw)
-	assert.Equal(t, 400, rr.Run.Result.Responses[1].Status, "malformed input gets 400 Bad Request")
+	rr := decodeResponse(t, rawBody)
+	require.Equal(t, outcome.StatusOK, rr.Status, "%s", rawBody)
+	rs := servedOf(t, rr)
+	require.Len(t, rs.Responses, 2, "%s", rawBody)
+	assert.Equal(t, 200, rs.Responses[0].Status)
+	assert.Equal(t, "Hello, raw.", rs.Responses[0].Body)
+	assert.True(t, strings.HasPrefix(rs.Responses[0].Raw, "HTTP/1.1 200 OK\r\n"), rs.Responses[0].Raw)
+	assert.Equal(t, 400, rs.Responses[1].Status, "malformed input gets 400 Bad Request")
 
 	// Invalid requests in args are refused before compiling.
 	bad, _ := json.Marshal(map[string]any{"harness": "serve", "stub": "fn main(){}", "args": map[string]any{
@@ -98,9 +93,8 @@ func TestLaunchServesTheVirtualSocket(t *testing.T) {
 func TestCurlRoute(t *testing.T) {
 	code, raw := post(t, "/api/v1/run/program?stdin=time&seed=9", "text/plain", []byte(readTestdata(t, "probe.rs")))
 	require.Equal(t, 200, code, "%s", raw)
-	var r apiResponse
-	require.NoError(t, json.Unmarshal(raw, &r))
-	assert.Equal(t, "ok", r.Status)
+	r := decodeResponse(t, raw)
+	assert.Equal(t, outcome.StatusOK, r.Status)
 	assert.Equal(t, "9", r.Seed)
 	assert.Equal(t, "1704067200\n", r.Run.Stdout)
 

@@ -22,8 +22,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
@@ -91,33 +94,32 @@ func readTestdata(t *testing.T, name string) string {
 	return string(b)
 }
 
-// wireDiagnostic is a structured compiler message as the API returns it.
-type wireDiagnostic struct {
-	Level   string `json:"level"`
-	Message string `json:"message"`
-	Line    int    `json:"line"`
-	Column  int    `json:"column"`
+// decodeResponse reads a 200 answer into the API's own response type.
+func decodeResponse(t *testing.T, raw []byte) sandbox.Response {
+	t.Helper()
+	var r sandbox.Response
+	require.NoError(t, json.Unmarshal(raw, &r), "body: %s", raw)
+	return r
 }
 
-type apiResponse struct {
-	Status  string `json:"status"`
-	Seed    string `json:"seed"`
-	Error   string `json:"error"`
-	Field   string `json:"field"`
-	Compile *struct {
-		Success     bool             `json:"success"`
-		Stderr      string           `json:"stderr"`
-		ModuleBytes int              `json:"module_bytes"`
-		Diagnostics []wireDiagnostic `json:"diagnostics"`
-	} `json:"compile"`
-	Run *struct {
-		ExitCode        *int32 `json:"exit_code"`
-		Trap            string `json:"trap"`
-		Stdout          string `json:"stdout"`
-		Stderr          string `json:"stderr"`
-		StdoutTruncated bool   `json:"stdout_truncated"`
-		DurationMS      int64  `json:"duration_ms"`
-	} `json:"run"`
+// decodeProblem reads a failure into the API's own error type, strictly:
+// a failure has that shape and nothing else.
+func decodeProblem(t *testing.T, raw []byte) server.Problem {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var p server.Problem
+	require.NoError(t, dec.Decode(&p), "error bodies are JSON in the one error shape: %s", raw)
+	return p
+}
+
+// statusOf is the status of any answer, result or failure.
+func statusOf(t *testing.T, code int, raw []byte) string {
+	t.Helper()
+	if code == http.StatusOK {
+		return string(decodeResponse(t, raw).Status)
+	}
+	return decodeProblem(t, raw).Status
 }
 
 // client asks before sending a body (Expect: 100-continue), so a body the
@@ -139,18 +141,16 @@ func post(t *testing.T, path, contentType string, body []byte) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-func execute(t *testing.T, req map[string]any) (apiResponse, []byte) {
+func execute(t *testing.T, req map[string]any) (sandbox.Response, []byte) {
 	t.Helper()
 	body, err := json.Marshal(req)
 	require.NoError(t, err)
 	code, raw := post(t, "/api/v1/execute", "application/json", body)
 	require.Equal(t, http.StatusOK, code, "body: %s", raw)
-	var r apiResponse
-	require.NoError(t, json.Unmarshal(raw, &r), "body: %s", raw)
-	return r, raw
+	return decodeResponse(t, raw), raw
 }
 
-func probe(t *testing.T, command string, extra map[string]any) apiResponse {
+func probe(t *testing.T, command string, extra map[string]any) sandbox.Response {
 	t.Helper()
 	req := map[string]any{"harness": "program", "stub": readTestdata(t, "probe.rs"), "args": map[string]any{"stdin": command}}
 	for k, v := range extra {
@@ -165,7 +165,7 @@ func probe(t *testing.T, command string, extra map[string]any) apiResponse {
 
 func TestHelloWorldThroughTheAPI(t *testing.T) {
 	r, _ := execute(t, map[string]any{"harness": "program", "stub": readTestdata(t, "hello.rs")})
-	assert.Equal(t, "ok", r.Status)
+	assert.Equal(t, outcome.StatusOK, r.Status)
 	require.NotNil(t, r.Run)
 	assert.Contains(t, r.Run.Stdout, `Some("Hello, world!")`)
 	assert.Greater(t, r.Compile.ModuleBytes, 0)
@@ -175,7 +175,7 @@ func TestHelloWorldThroughTheAPI(t *testing.T) {
 
 func TestCompileErrorReturnsDiagnostics(t *testing.T) {
 	r, _ := execute(t, map[string]any{"harness": "program", "stub": readTestdata(t, "compile_error.rs")})
-	assert.Equal(t, "compile_error", r.Status)
+	assert.Equal(t, outcome.StatusCompileError, r.Status)
 	require.NotNil(t, r.Compile)
 	assert.False(t, r.Compile.Success)
 	assert.Nil(t, r.Run, "nothing runs after a failed compile")
@@ -189,14 +189,14 @@ func TestCompileErrorReturnsDiagnostics(t *testing.T) {
 
 func TestGuestPanicIsRuntimeError(t *testing.T) {
 	r := probe(t, "panic", nil)
-	assert.Equal(t, "runtime_error", r.Status)
+	assert.Equal(t, outcome.StatusRuntimeError, r.Status)
 	assert.Contains(t, r.Run.Stderr, "boom from the guest")
 	assert.NotEmpty(t, r.Run.Trap)
 }
 
 func TestNonZeroExitIsRuntimeError(t *testing.T) {
 	r := probe(t, "exit3", nil)
-	assert.Equal(t, "runtime_error", r.Status)
+	assert.Equal(t, outcome.StatusRuntimeError, r.Status)
 	require.NotNil(t, r.Run.ExitCode)
 	assert.EqualValues(t, 3, *r.Run.ExitCode)
 }
@@ -204,7 +204,7 @@ func TestNonZeroExitIsRuntimeError(t *testing.T) {
 func TestInfiniteLoopTimesOut(t *testing.T) {
 	start := time.Now()
 	r := probe(t, "loop", nil)
-	assert.Equal(t, "timeout", r.Status)
+	assert.Equal(t, outcome.StatusTimeout, r.Status)
 	// The run itself stops at the deadline plus a small margin.
 	assert.Less(t, r.Run.DurationMS, (testRunTimeout + 2*time.Second).Milliseconds())
 	assert.GreaterOrEqual(t, r.Run.DurationMS, testRunTimeout.Milliseconds()-100)
@@ -213,12 +213,12 @@ func TestInfiniteLoopTimesOut(t *testing.T) {
 
 func TestAllocationPastTheCapIsMemoryLimit(t *testing.T) {
 	r := probe(t, "alloc", nil)
-	assert.Equal(t, "memory_limit", r.Status, "stderr: %s", r.Run.Stderr)
+	assert.Equal(t, outcome.StatusMemoryLimit, r.Status, "stderr: %s", r.Run.Stderr)
 }
 
 func TestEndlessPrintingIsOutputLimit(t *testing.T) {
 	r := probe(t, "print", nil)
-	assert.Equal(t, "output_limit", r.Status)
+	assert.Equal(t, outcome.StatusOutputLimit, r.Status)
 	assert.True(t, r.Run.StdoutTruncated)
 	assert.Len(t, r.Run.Stdout, testStdoutCap)
 	assert.True(t, strings.HasPrefix(r.Run.Stdout, strings.Repeat("y", 80)+"\n"))
@@ -226,7 +226,7 @@ func TestEndlessPrintingIsOutputLimit(t *testing.T) {
 
 func TestWallClockIsFrozen(t *testing.T) {
 	r := probe(t, "time", nil)
-	assert.Equal(t, "ok", r.Status)
+	assert.Equal(t, outcome.StatusOK, r.Status)
 	frozen := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 	assert.Equal(t, fmt.Sprint(frozen), strings.TrimSpace(r.Run.Stdout))
 }
@@ -237,8 +237,8 @@ func TestRandomnessFollowsTheSeed(t *testing.T) {
 	b := probe(t, "rand", map[string]any{"seed": 2})
 	def1 := probe(t, "rand", nil)
 	def2 := probe(t, "rand", nil)
-	for _, r := range []apiResponse{a1, a2, b, def1, def2} {
-		require.Equal(t, "ok", r.Status)
+	for _, r := range []sandbox.Response{a1, a2, b, def1, def2} {
+		require.Equal(t, outcome.StatusOK, r.Status)
 		require.Len(t, strings.Fields(r.Run.Stdout), 2, "rand::random and RandomState")
 	}
 	assert.Equal(t, a1.Run.Stdout, a2.Run.Stdout, "same seed, same bytes")
@@ -284,34 +284,23 @@ func TestSameRequestSameBytes(t *testing.T) {
 }
 
 func TestCachesAnswerRepeatsAndNewArgs(t *testing.T) {
-	type cached struct {
-		Cache struct {
-			Result string `json:"result"`
-			Module string `json:"module"`
-		} `json:"cache"`
-		Compile struct {
-			Cached bool `json:"cached"`
-		} `json:"compile"`
-		Run struct {
-			Stdout string `json:"stdout"`
-		} `json:"run"`
-	}
 	stub := readTestdata(t, "probe.rs") + "// caches\n"
-	get := func(stdin string) cached {
-		_, raw := execute(t, map[string]any{"harness": "program", "stub": stub, "args": map[string]any{"stdin": stdin}})
-		var c cached
-		require.NoError(t, json.Unmarshal(raw, &c), "%s", raw)
-		return c
+	get := func(stdin string) sandbox.Response {
+		r, raw := execute(t, map[string]any{"harness": "program", "stub": stub, "args": map[string]any{"stdin": stdin}})
+		require.NotNil(t, r.Cache, "%s", raw)
+		require.NotNil(t, r.Compile, "%s", raw)
+		require.NotNil(t, r.Run, "%s", raw)
+		return r
 	}
 	first := get("time")
-	assert.Equal(t, "miss", first.Cache.Result)
-	assert.Equal(t, "miss", first.Cache.Module)
+	assert.Equal(t, cache.Miss, first.Cache.Result)
+	assert.Equal(t, cache.Miss, first.Cache.Module)
 	again := get("time")
-	assert.Equal(t, "memory", again.Cache.Result, "the same request is memoized")
+	assert.Equal(t, cache.Memory, again.Cache.Result, "the same request is memoized")
 	assert.Equal(t, first.Run.Stdout, again.Run.Stdout)
 	other := get("exit3")
-	assert.Equal(t, "miss", other.Cache.Result)
-	assert.Equal(t, "memory", other.Cache.Module, "new args reuse the compiled module")
+	assert.Equal(t, cache.Miss, other.Cache.Result)
+	assert.Equal(t, cache.Memory, other.Cache.Module, "new args reuse the compiled module")
 	assert.True(t, other.Compile.Cached)
 }
 
@@ -335,7 +324,7 @@ func TestPreparedDependenciesAreNotRebuilt(t *testing.T) {
 	// A stub the service has not compiled before in this process.
 	stub := readTestdata(t, "hello.rs") + fmt.Sprintf("\n// %d\n", time.Now().UnixNano())
 	r, _ := execute(t, map[string]any{"harness": "program", "stub": stub})
-	require.Equal(t, "ok", r.Status)
+	require.Equal(t, outcome.StatusOK, r.Status)
 	assert.Equal(t, before, snapshot(), "a user compile must not touch the prepared artifacts")
 }
 
@@ -361,12 +350,11 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			code, raw := post(t, "/api/v1/execute", "application/json", c.body)
 			assert.Equal(t, c.wantCode, code, "body: %s", raw)
-			var r apiResponse
-			require.NoError(t, json.Unmarshal(raw, &r), "error bodies are JSON: %s", raw)
-			assert.Equal(t, "invalid_request", r.Status)
-			assert.NotEmpty(t, r.Error)
+			p := decodeProblem(t, raw)
+			assert.Equal(t, server.StatusInvalidRequest, p.Status)
+			assert.NotEmpty(t, p.Message)
 			if c.wantField != "" {
-				assert.Equal(t, c.wantField, r.Field)
+				assert.Equal(t, c.wantField, p.Field)
 			}
 		})
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/edition"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
@@ -106,30 +107,19 @@ type Input struct {
 	Limits  jail.Limits
 }
 
-// Diagnostic is one compiler message, positioned in main.rs.
-type Diagnostic struct {
-	Level    string
-	Message  string
-	Line     int
-	Column   int
-	Rendered string
-}
-
-// Output is what a compile did. A failed compile is an Output with
-// Success false, not an error.
+// Output is what a compile did: how it ended (the embedded
+// outcome.Compile: success, the limit hit, the diagnostics positioned in
+// main.rs and their rendered text), the module, and what it used. A failed
+// compile is an Output with Success false, not an error.
 type Output struct {
-	Success  bool
+	outcome.Compile
 	Module   []byte
 	ExitCode int
 	// Signaled: the compiler was killed by a signal (a crash, or a kill
 	// from outside the job); such an outcome is not the stub's alone.
-	Signaled    bool
-	Diagnostics []Diagnostic
-	// Stderr is the rendered diagnostics, as a terminal would show them.
-	Stderr   string
+	Signaled bool
 	Duration time.Duration
 	Usage    jail.Usage
-	Limit    jail.LimitKind
 }
 
 const (
@@ -205,20 +195,20 @@ func (c *Compiler) Compile(ctx context.Context, in Input) (Output, error) {
 		return Output{}, fmt.Errorf("run rustc: %w", err)
 	}
 	out := Output{
+		Compile:  outcome.Compile{Limit: res.Limit},
 		ExitCode: res.ExitCode,
 		Signaled: res.Signaled,
 		Duration: time.Since(start),
 		Usage:    res.Usage,
-		Limit:    res.Limit,
 	}
 	out.Diagnostics, out.Stderr = parseDiagnostics(res.Stderr, c.cfg.MaxDiagnostics)
 	if res.StderrTruncated {
 		out.Stderr += "\n[diagnostics truncated]\n"
 	}
-	if res.Signaled && res.Limit == jail.LimitNone {
+	if res.Signaled && res.Limit == outcome.LimitNone {
 		out.Stderr += fmt.Sprintf("\n[the compiler was killed by signal %d]\n", res.ExitCode-128)
 	}
-	if mod, ok := res.Files[moduleName]; ok && res.ExitCode == 0 && !res.Signaled && res.Limit == jail.LimitNone {
+	if mod, ok := res.Files[moduleName]; ok && res.ExitCode == 0 && !res.Signaled && res.Limit == outcome.LimitNone {
 		out.Success = true
 		out.Module = mod
 	}

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
 // rustcDiagnostic is the part of rustc's --error-format=json we read.
@@ -24,8 +26,8 @@ type rustcDiagnostic struct {
 // plus plain text from anything that is not rustc's diagnostic printer
 // (an ICE, the linker). It returns at most max structured items and the
 // rendered text of all of them.
-func parseDiagnostics(stderr []byte, max int) ([]Diagnostic, string) {
-	var diags []Diagnostic
+func parseDiagnostics(stderr []byte, max int) ([]outcome.Diagnostic, string) {
+	var diags []outcome.Diagnostic
 	var text strings.Builder
 	sc := bufio.NewScanner(bytes.NewReader(stderr))
 	sc.Buffer(make([]byte, 64<<10), 8<<20)
@@ -41,7 +43,7 @@ func parseDiagnostics(stderr []byte, max int) ([]Diagnostic, string) {
 		if len(diags) >= max {
 			continue
 		}
-		item := Diagnostic{Level: d.Level, Message: d.Message, Rendered: d.Rendered}
+		item := outcome.Diagnostic{Level: d.Level, Message: d.Message}
 		for _, s := range d.Spans {
 			if s.IsPrimary && s.FileName == sourceName {
 				item.Line, item.Column = s.LineStart, s.ColumnStart

@@ -3,11 +3,13 @@ package harnesses
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/edition"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses/rustdoc"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
 // exampleTarget is what `ignore-<target>` tags are matched against: the
@@ -47,53 +49,58 @@ func Example() *Harness {
   "stub": "# #[macro_use] extern crate rocket;\n# use rocket::local::blocking::Client;\n#[get(\"/\")]\nfn index() -> &'static str {\n    \"Hello, world!\"\n}\n\n# let client = Client::tracked(rocket::build().mount(\"/\", routes![index])).unwrap();\n# assert_eq!(client.get(\"/\").dispatch().into_string().unwrap(), \"Hello, world!\");\n",
   "args": {"attrs": "rust"}
 }`),
-		Prepare: prepareExample,
+		Plan: planExample,
 	}
 }
 
-// exampleVerdict is the example harness's result.
-type exampleVerdict struct {
+// ExampleVerdict is the example harness's verdict, the response's result.
+type ExampleVerdict struct {
 	// Outcome is "passed", "failed" or "ignored".
 	Outcome string `json:"outcome"`
 	Reason  string `json:"reason"`
 }
 
-func prepareExample(stub string, raw json.RawMessage) (Prepared, error) {
+func planExample(stub string, raw json.RawMessage) (Plan, error) {
 	var args exampleArgs
 	if err := decodeArgs(raw, &args); err != nil {
-		return Prepared{}, err
+		return Plan{}, err
 	}
 	info, err := attrsString(args.Attrs)
 	if err != nil {
-		return Prepared{}, err
+		return Plan{}, err
 	}
 	ed := edition.Default
 	if args.Edition != nil {
 		if err := checkEdition(*args.Edition); err != nil {
-			return Prepared{}, err
+			return Plan{}, err
 		}
 		ed = *args.Edition
 	}
 	attrs := rustdoc.ParseAttrs(info)
 	if reason := skipReason(attrs); reason != "" {
-		return Prepared{Skip: true, Verdict: func(Outcome) (json.RawMessage, error) {
-			return json.Marshal(exampleVerdict{Outcome: "ignored", Reason: reason})
+		return Plan{Steps: Skip, judge: func(*outcome.Compile, *outcome.Run) (json.RawMessage, error) {
+			return json.Marshal(ExampleVerdict{Outcome: "ignored", Reason: reason})
 		}}, nil
 	}
 	if attrs.Edition != "" {
 		ed = attrs.Edition
 	}
 	source, lines := sourceAndLines(rustdoc.Doctest(stub).Lines)
-	return Prepared{
-		Source:      source,
-		Edition:     ed,
-		StubLine:    1,
-		Lines:       lines,
-		CompileOnly: attrs.NoRun,
-		Verdict: func(o Outcome) (json.RawMessage, error) {
-			return json.Marshal(judgeExample(attrs, o))
+	p := Plan{
+		Source:  source,
+		Edition: ed,
+		Lines:   lines,
+		judge: func(compile *outcome.Compile, run *outcome.Run) (json.RawMessage, error) {
+			if compile == nil {
+				return nil, errors.New("an example that is not skipped is compiled")
+			}
+			return json.Marshal(judgeExample(attrs, *compile, run))
 		},
-	}, nil
+	}
+	if attrs.NoRun {
+		p.Steps = CompileOnly
+	}
+	return p, nil
 }
 
 // attrsString reads attrs: absent, a string, or an array of strings (its
@@ -135,22 +142,23 @@ func skipReason(a rustdoc.Attrs) string {
 	return ""
 }
 
-// judgeExample is rustdoc's verdict on a doctest, from what happened.
-// Limits are the sandbox's and never count as the expected failure: a
-// should_panic example that times out has not panicked.
-func judgeExample(a rustdoc.Attrs, o Outcome) exampleVerdict {
-	pass := func(r string) exampleVerdict { return exampleVerdict{Outcome: "passed", Reason: r} }
-	fail := func(r string) exampleVerdict { return exampleVerdict{Outcome: "failed", Reason: r} }
-	if o.CompileLimit != "" {
-		return fail(fmt.Sprintf("the compiler hit its %s", limitName(o.CompileLimit)))
+// judgeExample is rustdoc's verdict on a doctest that was compiled, from
+// what happened (run is nil when it did not run). Limits are the
+// sandbox's and never count as the expected failure: a should_panic
+// example that times out has not panicked.
+func judgeExample(a rustdoc.Attrs, compile outcome.Compile, run *outcome.Run) ExampleVerdict {
+	pass := func(r string) ExampleVerdict { return ExampleVerdict{Outcome: "passed", Reason: r} }
+	fail := func(r string) ExampleVerdict { return ExampleVerdict{Outcome: "failed", Reason: r} }
+	if compile.Limit != outcome.LimitNone {
+		return fail(fmt.Sprintf("the compiler hit its %s", compile.Limit.Name()))
 	}
 	if a.CompileFail {
-		if o.Compiled {
+		if compile.Success {
 			return fail("the example compiled, but it is marked compile_fail")
 		}
 		var missing []string
 		for _, code := range a.ErrorCodes {
-			if !strings.Contains(o.CompileStderr, "error["+code+"]") {
+			if !strings.Contains(compile.Stderr, "error["+code+"]") {
 				missing = append(missing, code)
 			}
 		}
@@ -159,40 +167,27 @@ func judgeExample(a rustdoc.Attrs, o Outcome) exampleVerdict {
 		}
 		return pass("the example failed to compile, as compile_fail expects")
 	}
-	if !o.Compiled {
+	if !compile.Success {
 		return fail("the example does not compile")
 	}
-	if !o.Ran {
+	if run == nil {
 		return pass("the example compiled; no_run: not run")
 	}
-	if o.RunLimit != "" {
-		return fail(fmt.Sprintf("the run hit its %s", limitName(o.RunLimit)))
+	if run.Limit != outcome.LimitNone {
+		return fail(fmt.Sprintf("the run hit its %s", run.Limit.Name()))
 	}
-	exited0 := o.Trap == "" && o.ExitCode != nil && *o.ExitCode == 0
 	how := "it panicked or aborted"
-	if o.Trap == "" && o.ExitCode != nil {
-		how = fmt.Sprintf("it exited with status %d", *o.ExitCode)
+	if run.Trap == "" && run.ExitCode != nil {
+		how = fmt.Sprintf("it exited with status %d", *run.ExitCode)
 	}
 	if a.ShouldPanic {
-		if exited0 {
+		if run.Succeeded() {
 			return fail("the example ran to completion, but it is marked should_panic")
 		}
 		return pass(fmt.Sprintf("the example failed as should_panic expects: %s", how))
 	}
-	if !exited0 {
+	if !run.Succeeded() {
 		return fail(fmt.Sprintf("the example failed: %s (see run.stderr)", how))
 	}
 	return pass("the example ran to completion")
-}
-
-func limitName(limit string) string {
-	switch limit {
-	case "timeout":
-		return "time limit"
-	case "memory_limit":
-		return "memory limit"
-	case "output_limit":
-		return "output limit"
-	}
-	return limit + " limit"
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,10 +21,9 @@ var mockDriver string
 // mockMark starts every record line the driver writes on stdout.
 const mockMark = "\x1erocket-sandbox-mock:"
 
-// rocketMethods are the methods Rocket 0.5's Method type can represent;
-// the local client cannot send any other.
-var rocketMethods = map[string]bool{"GET": true, "PUT": true, "POST": true, "DELETE": true, "OPTIONS": true,
-	"HEAD": true, "TRACE": true, "CONNECT": true, "PATCH": true}
+// rocketMethods are the methods Rocket 0.5's Method type can represent,
+// in its order; the local client cannot send any other.
+var rocketMethods = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "TRACE", "CONNECT", "PATCH"}
 
 // Mock is the harness that sends requests to a Rocket app through
 // Rocket's own local client (rocket::local::blocking::Client, tracked, so
@@ -32,43 +32,20 @@ func Mock() *Harness {
 	return &Harness{
 		ID:          "mock",
 		Description: "A Rocket app defining `fn rocket() -> Rocket<Build>` or `#[launch] fn rocket() -> _` (sync or async). Each request in args.requests is dispatched in order through one tracked rocket::local::blocking::Client (cookies carry across); run.result holds each response and the app's own output.",
-		ArgsSchema: json.RawMessage(`{
-  "type": "object",
-  "additionalProperties": false,
-  "description": "Either requests, or one request's method/uri/headers/cookies/body at the top level.",
-  "properties": {
-    "method": {"type": "string"}, "uri": {"type": "string"}, "body": {"type": "string"},
-    "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-    "cookies": {"type": "object", "additionalProperties": {"type": "string"}},
-    "requests": {
-      "type": "array", "maxItems": 32,
-      "items": {
-        "type": "object", "additionalProperties": false, "required": ["uri"],
-        "properties": {
-          "method": {"type": "string", "enum": ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "TRACE", "CONNECT", "PATCH"], "description": "default GET"},
-          "uri": {"type": "string", "description": "origin-form request target, e.g. /hello?x=1"},
-          "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-          "cookies": {"type": "object", "additionalProperties": {"type": "string"}, "description": "added to the request, on top of the client's cookie jar"},
-          "body": {"type": "string"}
-        }
-      }
-    }
-  }
-}`),
+		ArgsSchema:  requestArgsSchema(requestSchema{methods: rocketMethods, cookies: "added to the request, on top of the client's cookie jar"}),
 		Example: json.RawMessage(`{
   "harness": "mock",
   "stub": "#[macro_use] extern crate rocket;\n\n#[get(\"/hello/<name>\")]\nfn hello(name: &str) -> String {\n    format!(\"Hello, {name}!\")\n}\n\n#[launch]\nfn rocket() -> _ {\n    rocket::build().mount(\"/\", routes![hello])\n}\n",
   "args": {"requests": [{"method": "GET", "uri": "/hello/there"}]}
 }`),
-		Prepare:   prepareMock,
-		Interpret: interpretMock,
+		Plan: planMock,
 	}
 }
 
-func prepareMock(stub string, raw json.RawMessage) (Prepared, error) {
+func planMock(stub string, raw json.RawMessage) (Plan, error) {
 	reqs, err := decodeRequests(raw)
 	if err != nil {
-		return Prepared{}, err
+		return Plan{}, err
 	}
 	type wireRequest struct {
 		Method  string      `json:"method"`
@@ -84,10 +61,10 @@ func prepareMock(stub string, raw json.RawMessage) (Prepared, error) {
 		field := fmt.Sprintf("requests[%d]", i)
 		method, err := r.check(field)
 		if err != nil {
-			return Prepared{}, err
+			return Plan{}, err
 		}
-		if !rocketMethods[method] {
-			return Prepared{}, &ArgError{Field: field + ".method", Message: fmt.Sprintf("%q is not a method Rocket can route (GET, PUT, POST, DELETE, OPTIONS, HEAD, TRACE, CONNECT, PATCH)", method)}
+		if !slices.Contains(rocketMethods, method) {
+			return Plan{}, &ArgError{Field: field + ".method", Message: fmt.Sprintf("%q is not a method Rocket can route (%s)", method, strings.Join(rocketMethods, ", "))}
 		}
 		w := wireRequest{Method: method, URI: r.URI, Headers: [][2]string{}, Cookies: [][2]string{}, Body: r.Body}
 		for _, name := range sortedKeys(r.Headers) {
@@ -100,10 +77,10 @@ func prepareMock(stub string, raw json.RawMessage) (Prepared, error) {
 	}
 	stdin, err := json.Marshal(in)
 	if err != nil {
-		return Prepared{}, fmt.Errorf("encode the requests: %w", err)
+		return Plan{}, fmt.Errorf("encode the requests: %w", err)
 	}
 	source, lines := sourceAndLines(mockProgram(stub))
-	return Prepared{Source: source, StubLine: 1, Lines: lines, Stdin: stdin}, nil
+	return Plan{Source: source, Lines: lines, Input: Input{Stdin: stdin}, read: interpretMock}, nil
 }
 
 // mockProgram places the stub in `mod app`, so the main that `#[launch]`

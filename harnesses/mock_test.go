@@ -20,11 +20,11 @@ func TestMockProgramWrapsTheStubInAModule(t *testing.T) {
 		"crate attributes and the extern crate stay at the root; the app goes in mod app")
 	assert.Contains(t, src, "pub(crate) mod __rocket_sandbox_mock {", "the driver is inside app, next to rocket()")
 	assert.True(t, strings.HasSuffix(src, "}\nfn main() {\n    app::__rocket_sandbox_mock::main()\n}\n"))
-	prep := Prepared{Source: source, Lines: origins}
-	assertStubLinesKept(t, stub, prep)
-	l, c := prep.StubPosition(8, 3)
+	plan := Plan{Source: source, Lines: origins}
+	assertStubLinesKept(t, stub, plan)
+	l, c := origins.StubPosition(8, 3)
 	assert.Equal(t, [2]int{6, 3}, [2]int{l, c}, "the stub's line 6 is the program's line 8")
-	l, _ = prep.StubPosition(len(origins)-1, 1)
+	l, _ = origins.StubPosition(len(origins)-1, 1)
 	assert.Equal(t, 0, l, "the driver is harness code")
 
 	// A stub without crates or attributes is moved down by two lines.
@@ -35,7 +35,7 @@ func TestMockProgramWrapsTheStubInAModule(t *testing.T) {
 // assertStubLinesKept checks a plan's line map against a stub that has no
 // hidden lines: each Source line mapped to a stub line is that line, as
 // it is, and every stub line that is not blank is in Source.
-func assertStubLinesKept(t *testing.T, stub string, p Prepared) {
+func assertStubLinesKept(t *testing.T, stub string, p Plan) {
 	t.Helper()
 	want := rustdoc.SplitLines(stub)
 	got := rustdoc.SplitLines(string(p.Source))
@@ -53,8 +53,8 @@ func assertStubLinesKept(t *testing.T, stub string, p Prepared) {
 	}
 }
 
-func TestPrepareMockSendsTheRequestsOnStdin(t *testing.T) {
-	p, err := prepareMock("fn rocket() {}", json.RawMessage(`{"requests": [
+func TestPlanMockSendsTheRequestsOnStdin(t *testing.T) {
+	p, err := planMock("fn rocket() {}", json.RawMessage(`{"requests": [
 		{"uri": "/a?x=1"},
 		{"method": "POST", "uri": "/b", "headers": {"X-B": "2", "Content-Type": "text/plain"}, "cookies": {"z": "1", "a": "2"}, "body": "hi"}
 	]}`))
@@ -62,20 +62,20 @@ func TestPrepareMockSendsTheRequestsOnStdin(t *testing.T) {
 	assert.JSONEq(t, `{"requests": [
 		{"method": "GET", "uri": "/a?x=1", "headers": [], "cookies": [], "body": ""},
 		{"method": "POST", "uri": "/b", "headers": [["Content-Type", "text/plain"], ["X-B", "2"]], "cookies": [["a", "2"], ["z", "1"]], "body": "hi"}
-	]}`, string(p.Stdin))
+	]}`, string(p.Input.Stdin))
 	assert.NotContains(t, string(p.Source), "/a?x=1", "requests are data, never source")
-	assert.Empty(t, p.Connections)
+	assert.Empty(t, p.Input.Connections)
 
-	p, err = prepareMock("fn rocket() {}", json.RawMessage(`{"method": "DELETE", "uri": "/c", "cookies": {"s": "v"}}`))
+	p, err = planMock("fn rocket() {}", json.RawMessage(`{"method": "DELETE", "uri": "/c", "cookies": {"s": "v"}}`))
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"requests": [{"method": "DELETE", "uri": "/c", "headers": [], "cookies": [["s", "v"]], "body": ""}]}`, string(p.Stdin), "top-level fields are one request")
+	assert.JSONEq(t, `{"requests": [{"method": "DELETE", "uri": "/c", "headers": [], "cookies": [["s", "v"]], "body": ""}]}`, string(p.Input.Stdin), "top-level fields are one request")
 
-	p, err = prepareMock("fn rocket() {}", nil)
+	p, err = planMock("fn rocket() {}", nil)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"requests": []}`, string(p.Stdin))
+	assert.JSONEq(t, `{"requests": []}`, string(p.Input.Stdin))
 }
 
-func TestPrepareMockArgErrors(t *testing.T) {
+func TestPlanMockArgErrors(t *testing.T) {
 	cases := map[string]struct{ args, field string }{
 		"method Rocket cannot route":      {`{"method": "PROPFIND", "uri": "/"}`, "requests[0].method"},
 		"lower-case method":               {`{"requests": [{"uri": "/"}, {"method": "get", "uri": "/"}]}`, "requests[1].method"},
@@ -93,7 +93,7 @@ func TestPrepareMockArgErrors(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := prepareMock("fn rocket() {}", json.RawMessage(c.args))
+			_, err := planMock("fn rocket() {}", json.RawMessage(c.args))
 			var argErr *ArgError
 			require.ErrorAs(t, err, &argErr)
 			assert.Equal(t, c.field, argErr.Field, argErr.Message)

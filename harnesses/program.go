@@ -31,22 +31,22 @@ func Program() *Harness {
   "stub": "fn main() {\n    println!(\"Hello, world!\");\n}\n",
   "args": {}
 }`),
-		Prepare: prepareProgram,
+		Plan: planProgram,
 	}
 }
 
-func prepareProgram(stub string, raw json.RawMessage) (Prepared, error) {
+func planProgram(stub string, raw json.RawMessage) (Plan, error) {
 	var args programArgs
 	if err := decodeArgs(raw, &args); err != nil {
-		return Prepared{}, err
+		return Plan{}, err
 	}
-	p := Prepared{Source: []byte(stub), StubLine: 1}
+	p := Plan{Source: []byte(stub)}
 	if args.Stdin != nil {
-		p.Stdin = []byte(*args.Stdin)
+		p.Input.Stdin = []byte(*args.Stdin)
 	}
 	if args.Edition != nil {
 		if err := checkEdition(*args.Edition); err != nil {
-			return Prepared{}, err
+			return Plan{}, err
 		}
 		p.Edition = *args.Edition
 	}

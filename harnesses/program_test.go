@@ -8,15 +8,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/edition"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
 func TestProgramPassesTheStubThroughAndArgsAsData(t *testing.T) {
-	p, err := prepareProgram("fn main() {}\n", json.RawMessage(`{"stdin": "-C linker=/bin/sh", "edition": "2018"}`))
+	p, err := planProgram("fn main() {}\n", json.RawMessage(`{"stdin": "-C linker=/bin/sh", "edition": "2018"}`))
 	require.NoError(t, err)
 	assert.Equal(t, "fn main() {}\n", string(p.Source), "the stub is compiled as it is")
-	assert.Equal(t, "-C linker=/bin/sh", string(p.Stdin), "args are data for the guest")
+	assert.Equal(t, "-C linker=/bin/sh", string(p.Input.Stdin), "args are data for the guest")
 	assert.Equal(t, "2018", p.Edition)
-	assert.Equal(t, 1, p.StubLine)
+	assert.Nil(t, p.Lines, "the stub is Source, line for line")
+	assert.Equal(t, CompileAndRun, p.Steps)
 }
 
 func TestProgramArgErrorsNameTheField(t *testing.T) {
@@ -29,7 +31,7 @@ func TestProgramArgErrorsNameTheField(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := prepareProgram("fn main() {}", json.RawMessage(c.args))
+			_, err := planProgram("fn main() {}", json.RawMessage(c.args))
 			var argErr *ArgError
 			require.ErrorAs(t, err, &argErr)
 			assert.Equal(t, c.field, argErr.Field)
@@ -51,7 +53,7 @@ func TestEditionArgumentsOfferTheCompilersEditions(t *testing.T) {
 		require.NoError(t, json.Unmarshal(h.ArgsSchema, &schema), h.ID)
 		assert.Equal(t, edition.All(), schema.Properties.Edition.Enum, h.ID)
 		assert.Contains(t, schema.Properties.Edition.Description, "(default "+edition.Default+")", h.ID)
-		_, err := h.Prepare("fn main() {}\n", json.RawMessage(`{"edition": "2019"}`))
+		_, err := h.Plan("fn main() {}\n", json.RawMessage(`{"edition": "2019"}`))
 		assert.EqualError(t, err, `args.edition: must be one of "2015", "2018", "2021", "2024"`, h.ID)
 	}
 }
@@ -72,16 +74,16 @@ func TestRegistryRefusesDuplicatesAndBadSchemas(t *testing.T) {
 }
 
 func TestServeBuildsOneWellFormedRequestPerConnection(t *testing.T) {
-	p, err := prepareServe("", json.RawMessage(`{"method": "POST", "uri": "/a?b=1", "headers": {"X-B": "2", "Content-Type": "text/plain"}, "body": "hi"}`))
+	p, err := planServe("", json.RawMessage(`{"method": "POST", "uri": "/a?b=1", "headers": {"X-B": "2", "Content-Type": "text/plain"}, "body": "hi"}`))
 	require.NoError(t, err)
-	require.Len(t, p.Connections, 1, "top-level fields are one request")
-	assert.Equal(t, "POST /a?b=1 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nX-B: 2\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi", string(p.Connections[0]))
+	require.Len(t, p.Input.Connections, 1, "top-level fields are one request")
+	assert.Equal(t, "POST /a?b=1 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nX-B: 2\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi", string(p.Input.Connections[0]))
 
-	p, err = prepareServe("", json.RawMessage(`{"requests": [{"uri": "/1"}, {"uri": "/2"}]}`))
+	p, err = planServe("", json.RawMessage(`{"requests": [{"uri": "/1"}, {"uri": "/2"}]}`))
 	require.NoError(t, err)
-	assert.Len(t, p.Connections, 2)
-	assert.True(t, p.ResponseComplete([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")))
-	assert.False(t, p.ResponseComplete([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nok")), "a short body is not complete")
+	assert.Len(t, p.Input.Connections, 2)
+	assert.True(t, p.Input.ResponseComplete([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")))
+	assert.False(t, p.Input.ResponseComplete([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nok")), "a short body is not complete")
 }
 
 func TestServeRefusesRequestsThatAreNotWellFormed(t *testing.T) {
@@ -94,7 +96,7 @@ func TestServeRefusesRequestsThatAreNotWellFormed(t *testing.T) {
 		"both forms":              {`{"uri": "/", "requests": [{"uri": "/"}]}`, "requests"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := prepareServe("", json.RawMessage(c.args))
+			_, err := planServe("", json.RawMessage(c.args))
 			var argErr *ArgError
 			require.ErrorAs(t, err, &argErr)
 			assert.Equal(t, c.field, argErr.Field)
@@ -103,25 +105,25 @@ func TestServeRefusesRequestsThatAreNotWellFormed(t *testing.T) {
 }
 
 func TestServeSendsCookiesAsOneHeader(t *testing.T) {
-	p, err := prepareServe("", json.RawMessage(`{"uri": "/", "cookies": {"b": "2", "a": "1"}}`))
+	p, err := planServe("", json.RawMessage(`{"uri": "/", "cookies": {"b": "2", "a": "1"}}`))
 	require.NoError(t, err)
-	require.Len(t, p.Connections, 1, "cookies alone make a top-level request")
-	assert.Contains(t, string(p.Connections[0]), "\r\nCookie: a=1; b=2\r\n")
+	require.Len(t, p.Input.Connections, 1, "cookies alone make a top-level request")
+	assert.Contains(t, string(p.Input.Connections[0]), "\r\nCookie: a=1; b=2\r\n")
 
-	_, err = prepareServe("", json.RawMessage(`{"uri": "/", "cookies": {"a": "1"}, "headers": {"Cookie": "b=2"}}`))
+	_, err = planServe("", json.RawMessage(`{"uri": "/", "cookies": {"a": "1"}, "headers": {"Cookie": "b=2"}}`))
 	var argErr *ArgError
 	require.ErrorAs(t, err, &argErr)
 	assert.Equal(t, "requests[0].headers.Cookie", argErr.Field)
 }
 
 func TestServeRawRequestsAndResponses(t *testing.T) {
-	p, err := prepareServe("", json.RawMessage(`{"raw_responses": true, "requests": [{"raw": "GARBAGE\r\n\r\n"}, {"uri": "/"}]}`))
+	p, err := planServe("", json.RawMessage(`{"raw_responses": true, "requests": [{"raw": "GARBAGE\r\n\r\n"}, {"uri": "/"}]}`))
 	require.NoError(t, err)
-	require.Len(t, p.Connections, 2)
-	assert.Equal(t, "GARBAGE\r\n\r\n", string(p.Connections[0]), "raw bytes go out as given")
-	require.NotNil(t, p.Interpret)
-	out, err := p.Interpret(nil, [][]byte{[]byte("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n"), {0xff}})
+	require.Len(t, p.Input.Connections, 2)
+	assert.Equal(t, "GARBAGE\r\n\r\n", string(p.Input.Connections[0]), "raw bytes go out as given")
+	rep, err := p.Report(&outcome.Compile{Success: true}, &outcome.Run{Responses: [][]byte{[]byte("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n"), {0xff}}})
 	require.NoError(t, err)
+	out := rep.RunResult
 	assert.Contains(t, string(out), `"raw":"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n","raw_encoding":"utf-8"`)
 	assert.Contains(t, string(out), `"raw":"/w==","raw_encoding":"base64"`)
 
@@ -132,9 +134,9 @@ func TestServeRawRequestsAndResponses(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var err error
 			if name == "raw in mock" {
-				_, err = Mock().Prepare("", json.RawMessage(c.args))
+				_, err = Mock().Plan("", json.RawMessage(c.args))
 			} else {
-				_, err = prepareServe("", json.RawMessage(c.args))
+				_, err = planServe("", json.RawMessage(c.args))
 			}
 			var argErr *ArgError
 			require.ErrorAs(t, err, &argErr)

@@ -52,73 +52,47 @@ func Serve() *Harness {
 	return &Harness{
 		ID:          "serve",
 		Description: "An ordinary Rocket application with `#[launch]`, served over a virtual socket: each request in args.requests is sent on its own connection and the parsed responses are returned in run.result.",
-		ArgsSchema: json.RawMessage(`{
-  "type": "object",
-  "additionalProperties": false,
-  "description": "Either requests, or one request's method/uri/headers/body at the top level.",
-  "properties": {
-    "method": {"type": "string"}, "uri": {"type": "string"}, "body": {"type": "string"},
-    "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-    "cookies": {"type": "object", "additionalProperties": {"type": "string"}},
-    "raw": {"type": "string", "description": "bytes sent exactly as given instead of a built request (e.g. malformed HTTP)"},
-    "raw_responses": {"type": "boolean", "description": "also return each response's raw bytes (default false)"},
-    "requests": {
-      "type": "array", "maxItems": 32,
-      "items": {
-        "type": "object", "additionalProperties": false,
-        "properties": {
-          "raw": {"type": "string", "description": "bytes sent exactly as given instead of a request built from the other fields"},
-          "method": {"type": "string", "description": "HTTP method (default GET)"},
-          "uri": {"type": "string", "description": "origin-form request target, e.g. /hello?x=1"},
-          "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-          "cookies": {"type": "object", "additionalProperties": {"type": "string"}, "description": "sent as one Cookie header"},
-          "body": {"type": "string"}
-        }
-      }
-    }
-  }
-}`),
+		ArgsSchema:  requestArgsSchema(requestSchema{cookies: "sent as one Cookie header", raw: true}),
 		Example: json.RawMessage(`{
   "harness": "serve",
   "stub": "#[macro_use] extern crate rocket;\n\n#[get(\"/hello/<name>\")]\nfn hello(name: &str) -> String {\n    format!(\"Hello, {name}!\")\n}\n\n#[launch]\nfn rocket() -> _ {\n    rocket::build().mount(\"/\", routes![hello])\n}\n",
   "args": {"requests": [{"method": "GET", "uri": "/hello/there"}]}
 }`),
-		Prepare:   prepareServe,
-		Interpret: interpretServe,
+		Plan: planServe,
 	}
 }
 
-func prepareServe(stub string, raw json.RawMessage) (Prepared, error) {
+func planServe(stub string, raw json.RawMessage) (Plan, error) {
 	reqs, err := decodeRequests(raw)
 	if err != nil {
-		return Prepared{}, err
+		return Plan{}, err
 	}
 	var opts struct {
 		RawResponses bool `json:"raw_responses"`
 	}
 	_ = json.Unmarshal(raw, &opts) // decodeRequests has validated raw
-	p := Prepared{Source: []byte(stub), StubLine: 1, ResponseComplete: responseComplete}
+	p := Plan{Source: []byte(stub), Input: Input{ResponseComplete: responseComplete}, read: interpretServe}
 	if opts.RawResponses {
-		p.Interpret = func(stdout []byte, responses [][]byte) (json.RawMessage, error) {
+		p.read = func(stdout []byte, responses [][]byte) (json.RawMessage, error) {
 			return interpretResponses(responses, true)
 		}
 	}
 	for i, r := range reqs {
 		if r.Raw != "" {
 			if r.Method != "" || r.URI != "" || r.Headers != nil || r.Body != "" || r.Cookies != nil {
-				return Prepared{}, &ArgError{Field: fmt.Sprintf("requests[%d].raw", i), Message: "a raw request takes no other fields"}
+				return Plan{}, &ArgError{Field: fmt.Sprintf("requests[%d].raw", i), Message: "a raw request takes no other fields"}
 			}
 			if len(r.Raw) > maxRawBytes {
-				return Prepared{}, &ArgError{Field: fmt.Sprintf("requests[%d].raw", i), Message: fmt.Sprintf("at most %d bytes", maxRawBytes)}
+				return Plan{}, &ArgError{Field: fmt.Sprintf("requests[%d].raw", i), Message: fmt.Sprintf("at most %d bytes", maxRawBytes)}
 			}
-			p.Connections = append(p.Connections, []byte(r.Raw))
+			p.Input.Connections = append(p.Input.Connections, []byte(r.Raw))
 			continue
 		}
 		b, err := r.wire(fmt.Sprintf("requests[%d]", i))
 		if err != nil {
-			return Prepared{}, err
+			return Plan{}, err
 		}
-		p.Connections = append(p.Connections, b)
+		p.Input.Connections = append(p.Input.Connections, b)
 	}
 	return p, nil
 }

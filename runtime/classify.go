@@ -7,22 +7,6 @@ import (
 	"strings"
 )
 
-// LimitKind names the limit that ended a run. Its values are the same
-// strings as the service's status vocabulary.
-type LimitKind string
-
-const (
-	// LimitNone means no limit was hit.
-	LimitNone LimitKind = ""
-	// LimitTimeout: the run's deadline passed.
-	LimitTimeout LimitKind = "timeout"
-	// LimitMemory: the guest needed more linear memory than its cap.
-	LimitMemory LimitKind = "memory_limit"
-	// LimitOutput: stdout, stderr or the virtual-socket responses went past
-	// their cap, and the run was stopped.
-	LimitOutput LimitKind = "output_limit"
-)
-
 // Causes a run's context is canceled with.
 var (
 	errTimeout     = errors.New("runtime: run timed out")

@@ -13,6 +13,8 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
 // DefaultArgv0 is the program name a guest sees when Job.Args gives none.
@@ -43,25 +45,15 @@ type Job struct {
 	ResponseComplete func(resp []byte) bool
 }
 
-// Result is what a guest did. For a given Engine configuration and Job,
-// every field but Duration and CPU is the same on every run.
+// Result is what a guest did: how it ended and what it wrote (the
+// embedded outcome.Run), and what it used. For a given Engine
+// configuration and Job, every field but Duration and CPU is the same on
+// every run.
 type Result struct {
-	// ExitCode is the guest's exit status, or nil if it did not exit
-	// (trapped, or was stopped by a limit).
-	ExitCode *int32
-	// Trap is wazero's description of the trap that ended the guest (for a
-	// Rust panic or abort: "wasm error: unreachable" and a stack trace).
-	Trap string
-	// Limit is the limit that ended the run, if one did.
-	Limit LimitKind
+	outcome.Run
 
-	Stdout          []byte
-	Stderr          []byte
 	StdoutTruncated bool
 	StderrTruncated bool
-	// Responses holds the response bytes the guest sent on each of
-	// Job.Connections, in order (empty for connections never accepted).
-	Responses [][]byte
 	// ResponsesTruncated is set when the responses together went past the
 	// stdout cap.
 	ResponsesTruncated bool
@@ -74,11 +66,6 @@ type Result struct {
 	// PeakMemoryBytes is the guest's linear memory size at the end, which
 	// is its peak: wasm memory never shrinks.
 	PeakMemoryBytes int64
-}
-
-// OK reports whether the guest exited with status 0 and hit no limit.
-func (r Result) OK() bool {
-	return r.Limit == LimitNone && r.Trap == "" && r.ExitCode != nil && *r.ExitCode == 0
 }
 
 // callerError is the cause a run is stopped with when Run's own ctx ends.
@@ -110,7 +97,7 @@ func (e *Engine) Run(ctx context.Context, job Job) (Result, error) {
 			return Result{}, fmt.Errorf("runtime: waiting for compilation: %w", err)
 		}
 		if memoryMinOverLimit(err) {
-			return emptyResult(job, LimitMemory), nil
+			return emptyResult(job, outcome.LimitMemory), nil
 		}
 		return Result{}, fmt.Errorf("%w: %w", ErrInvalidModule, err)
 	}
@@ -120,7 +107,7 @@ func (e *Engine) Run(ctx context.Context, job Job) (Result, error) {
 		return Result{}, fmt.Errorf("%w: no _start export (not a WASI command module)", ErrInvalidModule)
 	}
 	if declaredMemoryBytes(compiled) > lim.MemoryLimitBytes {
-		return emptyResult(job, LimitMemory), nil
+		return emptyResult(job, outcome.LimitMemory), nil
 	}
 	return e.execute(ctx, b, compiled, job, lim)
 }
@@ -186,11 +173,9 @@ func (e *Engine) execute(ctx context.Context, b *backend, compiled wazero.Compil
 	}
 
 	res := Result{
-		Stdout:             stdout.bytes(),
-		Stderr:             stderr.bytes(),
+		Run:                outcome.Run{Stdout: stdout.bytes(), Stderr: stderr.bytes(), Responses: vs.results()},
 		StdoutTruncated:    stdout.truncated,
 		StderrTruncated:    stderr.truncated,
-		Responses:          vs.results(),
 		ResponsesTruncated: vs.truncated,
 		Duration:           time.Since(start),
 		PeakMemoryBytes:    mem.sizeBytes(),
@@ -211,7 +196,7 @@ func (e *Engine) execute(ctx context.Context, b *backend, compiled wazero.Compil
 		return Result{}, fmt.Errorf("%w: instantiate: %w", ErrInvalidModule, instErr)
 	}
 	if memoryTooSmall {
-		res.Limit = LimitMemory
+		res.Limit = outcome.LimitMemory
 		return res, nil
 	}
 	if err := classify(&res, firstErr(instErr, callErr), runCtx, lim); err != nil {
@@ -231,9 +216,9 @@ func classify(res *Result, callErr error, runCtx context.Context, lim Limits) er
 		cause := context.Cause(runCtx)
 		switch {
 		case errors.Is(cause, errOutputLimit):
-			res.Limit = LimitOutput
+			res.Limit = outcome.LimitOutput
 		case errors.Is(cause, errTimeout):
-			res.Limit = LimitTimeout
+			res.Limit = outcome.LimitTime
 		default:
 			return fmt.Errorf("runtime: run stopped: %w", cause)
 		}
@@ -242,13 +227,13 @@ func classify(res *Result, callErr error, runCtx context.Context, lim Limits) er
 	default:
 		res.Trap = callErr.Error()
 		if isMemoryLimitTrap(res.Stderr, res.PeakMemoryBytes, lim.MemoryLimitBytes) {
-			res.Limit = LimitMemory
+			res.Limit = outcome.LimitMemory
 		}
 	}
 	// Output past a cap stops the run, but a guest may exit on its own
 	// before it notices; the limit was hit all the same.
-	if res.Limit == LimitNone && (res.StdoutTruncated || res.StderrTruncated || res.ResponsesTruncated) {
-		res.Limit = LimitOutput
+	if res.Limit == outcome.LimitNone && (res.StdoutTruncated || res.StderrTruncated || res.ResponsesTruncated) {
+		res.Limit = outcome.LimitOutput
 	}
 	return nil
 }
@@ -281,13 +266,13 @@ func argv(args []string) []string {
 }
 
 // emptyResult is the Result of a job stopped by limit before its guest ran.
-func emptyResult(job Job, limit LimitKind) Result {
-	return Result{
+func emptyResult(job Job, limit outcome.Limit) Result {
+	return Result{Run: outcome.Run{
 		Limit:     limit,
 		Stdout:    []byte{},
 		Stderr:    []byte{},
 		Responses: newVsockState(job.Connections, 0, nil, nil).results(),
-	}
+	}}
 }
 
 // declaredMemoryBytes is the initial size of the module's memory, as far as

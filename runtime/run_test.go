@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
 func TestHelloCapturesOutputAndExitCode(t *testing.T) {
@@ -20,9 +22,9 @@ func TestHelloCapturesOutputAndExitCode(t *testing.T) {
 	assert.Equal(t, "hello, world\n", string(res.Stdout))
 	assert.Equal(t, "to stderr\n", string(res.Stderr))
 	assert.Equal(t, int32(0), exitCode(t, res))
-	assert.True(t, res.OK())
+	assert.True(t, res.Succeeded())
 	assert.Empty(t, res.Trap)
-	assert.Equal(t, LimitNone, res.Limit)
+	assert.Equal(t, outcome.LimitNone, res.Limit)
 	assert.False(t, res.StdoutTruncated || res.StderrTruncated)
 	assert.Positive(t, res.PeakMemoryBytes)
 	assert.Zero(t, res.PeakMemoryBytes%wasmPageSize, "memory is whole pages")
@@ -34,9 +36,9 @@ func TestNonZeroExitCode(t *testing.T) {
 	res := run(t, shared(t), guestJob("exit", "3"))
 	assert.Equal(t, int32(3), exitCode(t, res))
 	assert.Equal(t, "exiting\n", string(res.Stdout))
-	assert.False(t, res.OK())
+	assert.False(t, res.Succeeded())
 	assert.Empty(t, res.Trap)
-	assert.Equal(t, LimitNone, res.Limit)
+	assert.Equal(t, outcome.LimitNone, res.Limit)
 }
 
 func TestArgvDefaultsAndStdin(t *testing.T) {
@@ -60,8 +62,8 @@ func TestTrapIsRecorded(t *testing.T) {
 	res := run(t, shared(t), Job{Module: trapModule()})
 	assert.Nil(t, res.ExitCode)
 	assert.Contains(t, res.Trap, "unreachable")
-	assert.Equal(t, LimitNone, res.Limit)
-	assert.False(t, res.OK())
+	assert.Equal(t, outcome.LimitNone, res.Limit)
+	assert.False(t, res.Succeeded())
 }
 
 func TestInfiniteLoopTimesOut(t *testing.T) {
@@ -71,7 +73,7 @@ func TestInfiniteLoopTimesOut(t *testing.T) {
 	start := time.Now()
 	res := run(t, shared(t), job)
 	within(t, time.Since(start), 500*time.Millisecond+2*time.Second)
-	assert.Equal(t, LimitTimeout, res.Limit)
+	assert.Equal(t, outcome.LimitTime, res.Limit)
 	assert.Nil(t, res.ExitCode)
 	assert.Empty(t, res.Trap)
 	assert.Equal(t, "looping\n", string(res.Stdout), "output before the deadline is kept")
@@ -86,12 +88,12 @@ func TestGoGuestAllocatingPastCapFails(t *testing.T) {
 	job := guestJob("alloc", "4")
 	job.Limits.MemoryLimitBytes = limit
 	res := run(t, e, job)
-	require.True(t, res.OK(), "a small allocation fits: %q", res.Stderr)
+	require.True(t, res.Succeeded(), "a small allocation fits: %q", res.Stderr)
 
 	job = guestJob("alloc", "200")
 	job.Limits.MemoryLimitBytes = limit
 	res = run(t, e, job)
-	assert.False(t, res.OK())
+	assert.False(t, res.Succeeded())
 	// Go reports it as a fatal error and exits 2 (not Rust's message, so
 	// it is not classified as memory_limit: see isMemoryLimitTrap).
 	assert.Contains(t, string(res.Stderr), "out of memory")
@@ -108,7 +110,7 @@ func TestRustStyleAllocationFailureIsMemoryLimit(t *testing.T) {
 	job := Job{Module: rustOOMModule(16, "memory allocation of 1048576 bytes failed\n")}
 	job.Limits.MemoryLimitBytes = limit
 	res := run(t, e, job)
-	assert.Equal(t, LimitMemory, res.Limit)
+	assert.Equal(t, outcome.LimitMemory, res.Limit)
 	assert.Contains(t, res.Trap, "unreachable")
 	assert.Nil(t, res.ExitCode)
 	assert.Equal(t, int64(wasmPageSize), res.PeakMemoryBytes)
@@ -116,7 +118,7 @@ func TestRustStyleAllocationFailureIsMemoryLimit(t *testing.T) {
 	// The same module under a roomier cap grows and exits normally.
 	job.Limits.MemoryLimitBytes = 32 * wasmPageSize
 	res = run(t, e, job)
-	require.True(t, res.OK(), "trap=%q", res.Trap)
+	require.True(t, res.Succeeded(), "trap=%q", res.Trap)
 	assert.Equal(t, int64(17*wasmPageSize), res.PeakMemoryBytes)
 
 	// A guest faking the message for a request that would have fit is a
@@ -125,7 +127,7 @@ func TestRustStyleAllocationFailureIsMemoryLimit(t *testing.T) {
 	job = Job{Module: rustOOMModule(100, "memory allocation of 8 bytes failed\n")}
 	job.Limits.MemoryLimitBytes = limit
 	res = run(t, e, job)
-	assert.Equal(t, LimitNone, res.Limit)
+	assert.Equal(t, outcome.LimitNone, res.Limit)
 	assert.Contains(t, res.Trap, "unreachable")
 }
 
@@ -134,19 +136,19 @@ func TestDeclaredMemoryOverCapIsMemoryLimit(t *testing.T) {
 	job := Job{Module: memoryModule(8), Connections: [][]byte{[]byte("x")}}
 	job.Limits.MemoryLimitBytes = 4 * wasmPageSize
 	res := run(t, shared(t), job)
-	assert.Equal(t, LimitMemory, res.Limit)
+	assert.Equal(t, outcome.LimitMemory, res.Limit)
 	assert.Nil(t, res.ExitCode)
 	assert.Equal(t, [][]byte{{}}, res.Responses)
 
 	job.Limits.MemoryLimitBytes = 8 * wasmPageSize
-	assert.True(t, run(t, shared(t), job).OK())
+	assert.True(t, run(t, shared(t), job).Succeeded())
 
 	// Over the Engine's cap: wazero refuses to compile it; this pins the
 	// wording memoryMinOverLimit relies on.
 	e := newEngine(t, Config{MemoryLimitBytes: 16 * wasmPageSize})
 	res = run(t, e, Job{Module: memoryModule(100)})
-	assert.Equal(t, LimitMemory, res.Limit)
-	assert.Equal(t, Result{Limit: LimitMemory, Stdout: []byte{}, Stderr: []byte{}}, res)
+	assert.Equal(t, outcome.LimitMemory, res.Limit)
+	assert.Equal(t, Result{Run: outcome.Run{Limit: outcome.LimitMemory, Stdout: []byte{}, Stderr: []byte{}}}, res)
 }
 
 func TestPrintingForeverHitsOutputLimit(t *testing.T) {
@@ -159,7 +161,7 @@ func TestPrintingForeverHitsOutputLimit(t *testing.T) {
 		job := guestJob(tc.mode)
 		job.Limits = Limits{StdoutLimitBytes: 10_000, StderrLimitBytes: 5_000, Timeout: 5 * time.Second}
 		res := run(t, e, job)
-		assert.Equal(t, LimitOutput, res.Limit, tc.mode)
+		assert.Equal(t, outcome.LimitOutput, res.Limit, tc.mode)
 		assert.Nil(t, res.ExitCode, tc.mode)
 		assert.Empty(t, res.Trap, tc.mode)
 		within(t, res.Duration, 2*time.Second)
@@ -177,7 +179,7 @@ func TestPrintingForeverHitsOutputLimit(t *testing.T) {
 
 func TestWallClockIsFrozen(t *testing.T) {
 	res := run(t, shared(t), guestJob("walltime"))
-	require.True(t, res.OK())
+	require.True(t, res.Succeeded())
 	want := time.Unix(FrozenWalltimeUnix, 0).UTC()
 	assert.Equal(t, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), want)
 	assert.Equal(t, want.Format(time.RFC3339Nano)+"\n"+strconv.FormatInt(FrozenWalltimeUnix, 10)+"\n", string(res.Stdout))
@@ -185,7 +187,7 @@ func TestWallClockIsFrozen(t *testing.T) {
 
 func TestSleepAdvancesVirtualTimeOnly(t *testing.T) {
 	res := run(t, shared(t), guestJob("sleep"))
-	require.True(t, res.OK(), "stderr=%q", res.Stderr)
+	require.True(t, res.Succeeded(), "stderr=%q", res.Stderr)
 	elapsed, err := strconv.ParseInt(strings.TrimSpace(string(res.Stdout)), 10, 64)
 	require.NoError(t, err)
 	// It slept an hour, then waited on a 90-minute timer.
@@ -203,7 +205,7 @@ func TestRandomnessFollowsSeed(t *testing.T) {
 	job.Seed[31] = 9
 	c := run(t, e, job)
 
-	require.True(t, a.OK())
+	require.True(t, a.Succeeded())
 	assert.Len(t, strings.Fields(string(a.Stdout)), 2)
 	assert.Equal(t, a.Stdout, b.Stdout, "same seed, same bytes")
 	assert.NotEqual(t, a.Stdout, c.Stdout, "different seed, different bytes")
@@ -219,14 +221,14 @@ func TestSameJobGivesIdenticalResult(t *testing.T) {
 	} {
 		first := run(t, e, job)
 		second := run(t, e, job)
-		require.True(t, first.OK(), "%v: %q", job.Args, first.Stderr)
+		require.True(t, first.Succeeded(), "%v: %q", job.Args, first.Stderr)
 		assert.Equal(t, withoutTimes(first), withoutTimes(second), "%v", job.Args)
 	}
 }
 
 func TestGuestSeesNoEnvironmentOrFiles(t *testing.T) {
 	res := run(t, shared(t), guestJob("world"))
-	require.True(t, res.OK(), "stderr=%q", res.Stderr)
+	require.True(t, res.Succeeded(), "stderr=%q", res.Stderr)
 	assert.Equal(t, "env 0 []\nreaddir true\nopen true\nopencwd true\nwrite true\n", string(res.Stdout))
 }
 
@@ -335,13 +337,13 @@ func TestInterpreterEngine(t *testing.T) {
 
 	job := Job{Module: rustOOMModule(16, "memory allocation of 1048576 bytes failed\n")}
 	job.Limits.MemoryLimitBytes = 4 * wasmPageSize
-	assert.Equal(t, LimitMemory, run(t, e, job).Limit)
+	assert.Equal(t, outcome.LimitMemory, run(t, e, job).Limit)
 }
 
 func TestCompilationCacheDirIsUsed(t *testing.T) {
 	dir := t.TempDir()
 	e := newEngine(t, Config{CompilationCacheDir: dir})
-	require.True(t, run(t, e, Job{Module: nopModule(7)}).OK())
+	require.True(t, run(t, e, Job{Module: nopModule(7)}).Succeeded())
 	entries := 0
 	require.NoError(t, walkFiles(dir, func() { entries++ }))
 	assert.Positive(t, entries, "compiled code is written to the cache dir")
@@ -364,13 +366,13 @@ func TestOutputExactlyAtCapIsNotTruncated(t *testing.T) {
 	job := guestJob("hello")
 	job.Limits.StdoutLimitBytes = int64(len("hello, world\n"))
 	res := run(t, shared(t), job)
-	assert.True(t, res.OK())
+	assert.True(t, res.Succeeded())
 	assert.False(t, res.StdoutTruncated)
 
 	job.Limits.StdoutLimitBytes--
 	res = run(t, shared(t), job)
 	assert.True(t, res.StdoutTruncated)
-	assert.Equal(t, LimitOutput, res.Limit)
+	assert.Equal(t, outcome.LimitOutput, res.Limit)
 	assert.True(t, bytes.HasPrefix([]byte("hello, world\n"), res.Stdout))
 }
 
@@ -391,7 +393,7 @@ func testRunsLeakNoMemory(t *testing.T, e *Engine) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	for range 20 {
-		require.True(t, run(t, e, grow).OK())
+		require.True(t, run(t, e, grow).Succeeded())
 		run(t, e, Job{Module: trapModule()})
 	}
 	runtime.GC()

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
 func vsockJob(mode string, conns ...string) Job {
@@ -23,7 +25,7 @@ func vsockJob(mode string, conns ...string) Job {
 
 func TestVsockEchoesEachConnection(t *testing.T) {
 	res := run(t, shared(t), vsockJob("echo", "hello there", "second request!", ""))
-	require.True(t, res.OK(), "stderr=%q trap=%q", res.Stderr, res.Trap)
+	require.True(t, res.Succeeded(), "stderr=%q trap=%q", res.Stderr, res.Trap)
 	assert.Equal(t, [][]byte{[]byte("HELLO THERE"), []byte("SECOND REQUEST!"), {}}, res.Responses)
 	assert.Equal(t, strings.Join([]string{
 		// Without a completion hook recv says EOF once the request is in.
@@ -40,7 +42,7 @@ func TestVsockEchoesEachConnection(t *testing.T) {
 
 func TestVsockWithoutConnections(t *testing.T) {
 	res := run(t, shared(t), vsockJob("echo"))
-	require.True(t, res.OK())
+	require.True(t, res.Succeeded())
 	assert.Equal(t, "accept -1 after 0\n", string(res.Stdout))
 	assert.Nil(t, res.Responses)
 }
@@ -53,7 +55,7 @@ func TestVsockCompletionHookGatesEOF(t *testing.T) {
 		return bytes.HasSuffix(resp, []byte("DONE"))
 	}
 	res := run(t, shared(t), job)
-	require.True(t, res.OK(), "stderr=%q", res.Stderr)
+	require.True(t, res.Succeeded(), "stderr=%q", res.Stderr)
 	assert.Equal(t, "got \"GET / HTTP/1.1\\r\\n\\r\\n\" end -1\nafter partial -1\nafter done 0\n", string(res.Stdout))
 	assert.Equal(t, [][]byte{[]byte("partial DONE")}, res.Responses)
 	// The hook runs once per change of the response, not once per poll.
@@ -62,7 +64,7 @@ func TestVsockCompletionHookGatesEOF(t *testing.T) {
 
 func TestVsockRejectsHostileArguments(t *testing.T) {
 	res := run(t, shared(t), vsockJob("hostile", "req"))
-	require.True(t, res.OK(), "stderr=%q trap=%q", res.Stderr, res.Trap)
+	require.True(t, res.Succeeded(), "stderr=%q trap=%q", res.Stderr, res.Trap)
 	assert.Equal(t, strings.Join([]string{
 		"recv unknown -2 -2",
 		"recv oob -2 -2 -2",
@@ -81,7 +83,7 @@ func TestVsockResponsesShareTheStdoutCap(t *testing.T) {
 	job := vsockJob("flood", "x")
 	job.Limits = Limits{StdoutLimitBytes: 5_500, Timeout: 5 * time.Second}
 	res := run(t, shared(t), job)
-	assert.Equal(t, LimitOutput, res.Limit)
+	assert.Equal(t, outcome.LimitOutput, res.Limit)
 	assert.True(t, res.ResponsesTruncated)
 	assert.False(t, res.StdoutTruncated)
 	require.Len(t, res.Responses, 1)

@@ -48,5 +48,5 @@ func (g *gate) enter(ctx context.Context) (func(), error) {
 func (g *gate) leave() { <-g.slots }
 
 func overloaded(why string) *Error {
-	return &Error{Code: StatusOverloaded, Message: "the service is busy (" + why + "); retry shortly"}
+	return &Error{Code: CodeOverloaded, Message: "the service is busy (" + why + "); retry shortly"}
 }

@@ -29,7 +29,7 @@ func TestGateBoundsConcurrencyAndQueue(t *testing.T) {
 	_, err = g.enter(ctx)
 	e, ok := AsError(err)
 	require.True(t, ok, "a third job finds the queue full: %v", err)
-	assert.Equal(t, StatusOverloaded, e.Code)
+	assert.Equal(t, CodeOverloaded, e.Code)
 
 	leave()
 	assert.NoError(t, <-queued, "the queued job gets the freed slot")
@@ -43,6 +43,6 @@ func TestGateRefusesAfterTheQueueWait(t *testing.T) {
 	_, err = g.enter(context.Background())
 	e, ok := AsError(err)
 	require.True(t, ok)
-	assert.Equal(t, StatusOverloaded, e.Code)
+	assert.Equal(t, CodeOverloaded, e.Code)
 	assert.Zero(t, g.waiting.Load(), "a refused job leaves the queue")
 }

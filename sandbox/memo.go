@@ -12,8 +12,8 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
 // Store is a content-addressed store; *cache.Store implements it.
@@ -54,9 +54,9 @@ func (s *Service) resultKey(req Request) string {
 // program that needs about the deadline may finish on a quiet machine),
 // and neither are the machinery's failures. Everything else is decided by
 // the program, a limit on bytes, or the compiler, and repeats exactly.
-func memoizable(st Status) bool {
+func memoizable(st outcome.Status) bool {
 	switch st {
-	case StatusOK, StatusCompileError, StatusRuntimeError, StatusMemoryLimit, StatusOutputLimit:
+	case outcome.StatusOK, outcome.StatusCompileError, outcome.StatusRuntimeError, outcome.StatusMemoryLimit, outcome.StatusOutputLimit:
 		return true
 	}
 	return false
@@ -93,34 +93,35 @@ type storedCompile struct {
 	Success     bool
 	Module      []byte
 	ExitCode    int
-	Diagnostics []compiler.Diagnostic
+	Diagnostics []outcome.Diagnostic
 	Stderr      string
 }
 
-// compile returns the compile of prep's source, from the module store
+// compile returns the compile of plan's source, from the module store
 // when it has it. Compiles that hit a limit or were killed by a signal
 // are not stored: like timeouts, they depend on the moment.
-func (s *Service) compile(ctx context.Context, prep harnesses.Prepared) (compiler.Output, cache.Tier, error) {
-	in := compiler.Input{Source: prep.Source, Edition: prep.Edition, Limits: s.cfg.CompileLimits}
+func (s *Service) compile(ctx context.Context, plan harnesses.Plan) (compiler.Output, cache.Tier, error) {
+	in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: s.cfg.CompileLimits}
 	if s.modules == nil {
 		out, err := s.compiler.Compile(ctx, in)
 		return out, cache.Miss, err
 	}
-	key := digestOf("module v1", s.fingerprint, prep.Edition, string(prep.Source))
+	key := digestOf("module v1", s.fingerprint, plan.Edition, string(plan.Source))
 	v, err, _ := s.moduleFlight.Do(key, func() (any, error) {
 		start := time.Now()
 		if b, tier := s.modules.Get(key); tier != cache.Miss {
 			var sc storedCompile
 			if gob.NewDecoder(bytes.NewReader(b)).Decode(&sc) == nil {
-				return cachedCompile{out: compiler.Output{Success: sc.Success, Module: sc.Module, ExitCode: sc.ExitCode,
-					Diagnostics: sc.Diagnostics, Stderr: sc.Stderr, Duration: time.Since(start)}, tier: tier}, nil
+				return cachedCompile{out: compiler.Output{
+					Compile: outcome.Compile{Success: sc.Success, Diagnostics: sc.Diagnostics, Stderr: sc.Stderr},
+					Module:  sc.Module, ExitCode: sc.ExitCode, Duration: time.Since(start)}, tier: tier}, nil
 			}
 		}
 		out, err := s.compiler.Compile(ctx, in)
 		if err != nil {
 			return nil, err
 		}
-		if out.Limit == jail.LimitNone && !out.Signaled {
+		if out.Limit == outcome.LimitNone && !out.Signaled {
 			var b bytes.Buffer
 			sc := storedCompile{Success: out.Success, Module: out.Module, ExitCode: out.ExitCode, Diagnostics: out.Diagnostics, Stderr: out.Stderr}
 			if gob.NewEncoder(&b).Encode(sc) == nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 )
 
@@ -27,18 +28,18 @@ type countingCompiler struct {
 func (c *countingCompiler) Compile(_ context.Context, in compiler.Input) (compiler.Output, error) {
 	c.calls.Add(1)
 	time.Sleep(c.delay)
-	return compiler.Output{Success: true, Module: append([]byte("module:"), in.Source...)}, nil
+	return compiler.Output{Compile: outcome.Compile{Success: true}, Module: append([]byte("module:"), in.Source...)}, nil
 }
 
 type countingEngine struct {
 	runs  atomic.Int64
-	limit wasmrt.LimitKind
+	limit outcome.Limit
 }
 
 func (e *countingEngine) Run(_ context.Context, job wasmrt.Job) (wasmrt.Result, error) {
 	e.runs.Add(1)
 	code := int32(0)
-	return wasmrt.Result{ExitCode: &code, Limit: e.limit, Stdout: append([]byte("stdin="), job.Stdin...)}, nil
+	return wasmrt.Result{Run: outcome.Run{ExitCode: &code, Limit: e.limit, Stdout: append([]byte("stdin="), job.Stdin...)}}, nil
 }
 
 func newCachedService(t *testing.T, c Compiler, e Engine) *Service {
@@ -117,12 +118,12 @@ func TestConcurrentIdenticalRequestsShareOneCompileAndRun(t *testing.T) {
 }
 
 func TestTimeoutsAreNotMemoized(t *testing.T) {
-	c, e := &countingCompiler{}, &countingEngine{limit: wasmrt.LimitTimeout}
+	c, e := &countingCompiler{}, &countingEngine{limit: outcome.LimitTime}
 	svc := newCachedService(t, c, e)
 	for i := 0; i < 2; i++ {
 		resp, err := svc.Execute(context.Background(), programReq("fn main() { loop {} }\n", ""))
 		require.NoError(t, err)
-		assert.Equal(t, StatusTimeout, resp.Status)
+		assert.Equal(t, outcome.StatusTimeout, resp.Status)
 		assert.Equal(t, cache.Miss, resp.Cache.Result)
 	}
 	assert.EqualValues(t, 2, e.runs.Load(), "each timeout is run again")
@@ -133,7 +134,7 @@ type killedCompiler struct{ calls atomic.Int64 }
 
 func (c *killedCompiler) Compile(context.Context, compiler.Input) (compiler.Output, error) {
 	c.calls.Add(1)
-	return compiler.Output{ExitCode: 137, Signaled: true, Stderr: "[the compiler was killed by signal 9]"}, nil
+	return compiler.Output{ExitCode: 137, Signaled: true, Compile: outcome.Compile{Stderr: "[the compiler was killed by signal 9]"}}, nil
 }
 
 func TestKilledCompilesAreNotCached(t *testing.T) {
@@ -142,7 +143,7 @@ func TestKilledCompilesAreNotCached(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		resp, err := svc.Execute(context.Background(), programReq("fn main() {}\n", "x"))
 		require.NoError(t, err)
-		assert.Equal(t, StatusCompileError, resp.Status)
+		assert.Equal(t, outcome.StatusCompileError, resp.Status)
 		assert.Equal(t, cache.Miss, resp.Cache.Module)
 	}
 	assert.EqualValues(t, 2, c.calls.Load(), "a compile killed from outside is tried again")

@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"unicode/utf8"
 
 	"golang.org/x/sync/singleflight"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 )
 
@@ -27,8 +27,8 @@ type Engine interface {
 	Run(ctx context.Context, job wasmrt.Job) (wasmrt.Result, error)
 }
 
-// Service executes requests: validate, prepare through the harness,
-// compile, run, report.
+// Service executes requests: validate, have the harness plan, compile,
+// run, have the harness report.
 type Service struct {
 	cfg       Config
 	harnesses *harnesses.Registry
@@ -87,31 +87,22 @@ func (s *Service) Harnesses() []HarnessInfo {
 	return out
 }
 
-// Validate checks what can be checked without the harness's help.
+// validate checks req (Request.Validate) and finds its harness.
 func (s *Service) validate(req Request) (*harnesses.Harness, error) {
-	if req.Harness == "" {
-		return nil, Invalid("harness", "harness is required (one of: %s)", s.harnesses.IDs())
+	if err := req.Validate(s.cfg.MaxStubBytes); err != nil {
+		return nil, err
 	}
 	h, ok := s.harnesses.Get(req.Harness)
 	if !ok {
-		return nil, Invalid("harness", "unknown harness %q (one of: %s)", req.Harness, s.harnesses.IDs())
-	}
-	if req.Stub == "" {
-		return nil, Invalid("stub", "stub is required")
-	}
-	if len(req.Stub) > s.cfg.MaxStubBytes {
-		e := Invalid("stub", "stub is %d bytes; the limit is %d", len(req.Stub), s.cfg.MaxStubBytes)
-		e.TooLarge = true
-		return nil, e
-	}
-	if !utf8.ValidString(req.Stub) {
-		return nil, Invalid("stub", "stub is not valid UTF-8")
+		return nil, Errorf(CodeNotFound, "harness", "unknown harness %q (one of: %s)", req.Harness, s.harnesses.IDs())
 	}
 	return h, nil
 }
 
-// Execute runs one request. User mistakes come back as *Error; a program
-// that fails to compile or crashes is a normal Response.
+// Execute runs one request: the harness plans it, the plan is compiled
+// and run, the harness reports what happened. A refused request comes
+// back as an *Error; a program that fails to compile or crashes is a
+// normal Response.
 func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 	h, err := s.validate(req)
 	if err != nil {
@@ -119,9 +110,9 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 	}
 	req.Stub = normalizeStub(req.Stub)
 	if req.Args, err = canonicalArgs(req.Args); err != nil {
-		return Response{}, Invalid("args", "args is not valid JSON: %v", err)
+		return Response{}, fmt.Errorf("canonical args (validated as JSON): %w", err)
 	}
-	prep, err := h.Prepare(req.Stub, req.Args)
+	plan, err := h.Plan(req.Stub, req.Args)
 	if err != nil {
 		var argErr *harnesses.ArgError
 		if errors.As(err, &argErr) {
@@ -131,7 +122,7 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 			}
 			return Response{}, Invalid(field, "%s", argErr.Message)
 		}
-		return Response{}, fmt.Errorf("prepare %s: %w", h.ID, err)
+		return Response{}, fmt.Errorf("plan %s: %w", h.ID, err)
 	}
 	key := s.resultKey(req)
 	if resp, ok := s.memoGet(key); ok {
@@ -139,7 +130,7 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 	}
 	// Identical requests in flight share one compile and one run.
 	v, err, _ := s.flight.Do(key, func() (any, error) {
-		resp, err := s.execute(ctx, h, req, prep)
+		resp, err := s.execute(ctx, req, plan)
 		if err == nil {
 			s.memoPut(key, resp)
 		}
@@ -151,138 +142,93 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 	return v.(Response), nil
 }
 
-// execute compiles and runs one prepared request, inside the admission
-// gate.
-func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request, prep harnesses.Prepared) (Response, error) {
+// execute carries out a plan, inside the admission gate, and has the
+// harness report on it: service → harness plan → compile → run → harness
+// report.
+func (s *Service) execute(ctx context.Context, req Request, plan harnesses.Plan) (Response, error) {
 	seed := seedOf(req)
-	resp := Response{Harness: h.ID, Seed: strconv.FormatUint(seed, 10), Cache: &CacheReport{Result: cache.Miss}}
-	if prep.Skip {
-		// Nothing to compile or run (an example marked ignore): nothing
-		// to admit either.
-		resp.Status = StatusOK
-		return resp, judge(&resp, prep, harnesses.Outcome{Skipped: true})
-	}
-	leave, err := s.gate.enter(ctx)
-	if err != nil {
-		return Response{}, err
-	}
-	defer leave()
-
-	out, tier, err := s.compile(ctx, prep)
-	if err != nil {
-		return Response{}, fmt.Errorf("compile: %w", err)
-	}
-	resp.Cache.Module = tier
-	resp.volatile = out.Signaled
-	resp.Compile = compileReport(out, prep)
-	resp.Compile.Cached = tier != cache.Miss
-	compiled := harnesses.Outcome{Compiled: out.Success, CompileLimit: string(out.Limit), CompileStderr: out.Stderr}
-	if !out.Success {
-		resp.Status = StatusCompileError
-		if st, ok := limitStatus(string(out.Limit)); ok {
-			resp.Status = st
+	resp := Response{Harness: req.Harness, Seed: strconv.FormatUint(seed, 10), Cache: &CacheReport{Result: cache.Miss}}
+	var (
+		out      compiler.Output
+		res      wasmrt.Result
+		compiled *outcome.Compile
+		ran      *outcome.Run
+	)
+	// A skipped plan (an example marked ignore) has nothing to compile or
+	// run, and so nothing to admit either.
+	if plan.Steps != harnesses.Skip {
+		leave, err := s.gate.enter(ctx)
+		if err != nil {
+			return Response{}, err
 		}
-		return resp, judge(&resp, prep, compiled)
-	}
-	if prep.CompileOnly {
-		resp.Status = StatusOK
-		return resp, judge(&resp, prep, compiled)
-	}
+		defer leave()
 
-	res, err := s.engine.Run(ctx, wasmrt.Job{
-		Module:           out.Module,
-		Seed:             runtimeSeed(seed),
-		Stdin:            prep.Stdin,
-		Connections:      prep.Connections,
-		ResponseComplete: prep.ResponseComplete,
-	})
-	if err != nil {
-		return Response{}, fmt.Errorf("run: %w", err)
-	}
-	resp.Run = runReport(res)
-	resp.Run.Stderr = prep.PanicsInStub(resp.Run.Stderr)
-	resp.Status = runStatus(res)
-	interpret := h.Interpret
-	if prep.Interpret != nil {
-		interpret = prep.Interpret
-	}
-	if interpret != nil {
-		if resp.Run.Result, err = interpret(res.Stdout, res.Responses); err != nil {
-			return Response{}, fmt.Errorf("interpret %s: %w", h.ID, err)
+		var tier cache.Tier
+		out, tier, err = s.compile(ctx, plan)
+		if err != nil {
+			return Response{}, fmt.Errorf("compile: %w", err)
+		}
+		resp.Cache.Module, resp.volatile = tier, out.Signaled
+		compiled = &out.Compile
+
+		if out.Success && plan.Steps == harnesses.CompileAndRun {
+			res, err = s.engine.Run(ctx, wasmrt.Job{
+				Module:           out.Module,
+				Seed:             runtimeSeed(seed),
+				Stdin:            plan.Input.Stdin,
+				Connections:      plan.Input.Connections,
+				ResponseComplete: plan.Input.ResponseComplete,
+			})
+			if err != nil {
+				return Response{}, fmt.Errorf("run: %w", err)
+			}
+			ran = &res.Run
 		}
 	}
-	ran := compiled
-	ran.Ran, ran.ExitCode, ran.Trap, ran.RunLimit = true, res.ExitCode, res.Trap, string(res.Limit)
-	return resp, judge(&resp, prep, ran)
-}
 
-// judge puts the harness's verdict on the request in resp, if it gives
-// one.
-func judge(resp *Response, prep harnesses.Prepared, o harnesses.Outcome) error {
-	if prep.Verdict == nil {
-		return nil
-	}
-	v, err := prep.Verdict(o)
+	rep, err := plan.Report(compiled, ran)
 	if err != nil {
-		return fmt.Errorf("verdict of %s: %w", resp.Harness, err)
+		return Response{}, fmt.Errorf("report of %s: %w", req.Harness, err)
 	}
-	resp.Result = v
-	return nil
+	resp.Status = outcome.Of(compiled, ran)
+	resp.Result = rep.Verdict
+	if compiled != nil {
+		resp.Compile = compileReport(out, rep)
+		resp.Compile.Cached = resp.Cache.Module != cache.Miss
+	}
+	if ran != nil {
+		resp.Run = runReport(res, rep)
+	}
+	return resp, nil
 }
 
-func limitStatus(limit string) (Status, bool) {
-	switch limit {
-	case "timeout":
-		return StatusTimeout, true
-	case "memory_limit":
-		return StatusMemoryLimit, true
-	case "output_limit":
-		return StatusOutputLimit, true
-	}
-	return "", false
-}
-
-func runStatus(r wasmrt.Result) Status {
-	if st, ok := limitStatus(string(r.Limit)); ok {
-		return st
-	}
-	if r.Trap != "" || r.ExitCode == nil || *r.ExitCode != 0 {
-		return StatusRuntimeError
-	}
-	return StatusOK
-}
-
-func compileReport(out compiler.Output, prep harnesses.Prepared) *CompileReport {
-	rep := &CompileReport{
+// compileReport is the compile section: what the compiler did, in the
+// stub's terms as the harness reported them.
+func compileReport(out compiler.Output, rep harnesses.Report) *CompileReport {
+	return &CompileReport{
 		Success:     out.Success,
 		ExitCode:    out.ExitCode,
-		Stderr:      prep.RenderedInStub(out.Stderr),
-		Diagnostics: []Diagnostic{},
+		Stderr:      rep.CompileStderr,
+		Diagnostics: rep.Diagnostics,
 		DurationMS:  out.Duration.Milliseconds(),
 		ModuleBytes: len(out.Module),
 		Usage: Usage{
 			WallMS:          out.Usage.Wall.Milliseconds(),
 			CPUMS:           out.Usage.CPU.Milliseconds(),
 			PeakMemoryBytes: out.Usage.PeakMemoryBytes,
-			Limit:           string(out.Limit),
+			Limit:           out.Limit,
 		},
 	}
-	for _, d := range out.Diagnostics {
-		item := Diagnostic{Level: d.Level, Message: d.Message}
-		// Positions outside the stub (in the harness's own code) are
-		// reported without a position rather than with a wrong one.
-		item.Line, item.Column = prep.StubPosition(d.Line, d.Column)
-		rep.Diagnostics = append(rep.Diagnostics, item)
-	}
-	return rep
 }
 
-func runReport(r wasmrt.Result) *RunReport {
+// runReport is the run section: what the guest did, with the harness's
+// reading of it.
+func runReport(r wasmrt.Result, rep harnesses.Report) *RunReport {
 	return &RunReport{
 		ExitCode:        r.ExitCode,
 		Trap:            r.Trap,
 		Stdout:          string(r.Stdout),
-		Stderr:          string(r.Stderr),
+		Stderr:          rep.RunStderr,
 		StdoutTruncated: r.StdoutTruncated,
 		StderrTruncated: r.StderrTruncated,
 		DurationMS:      r.Duration.Milliseconds(),
@@ -290,8 +236,9 @@ func runReport(r wasmrt.Result) *RunReport {
 			WallMS:          r.Duration.Milliseconds(),
 			CPUMS:           r.CPU.Milliseconds(),
 			PeakMemoryBytes: r.PeakMemoryBytes,
-			Limit:           string(r.Limit),
+			Limit:           r.Limit,
 		},
+		Result: rep.RunResult,
 	}
 }
 

@@ -14,11 +14,6 @@ type Config struct {
 	// larger bodies are refused with 413 before a handler runs.
 	// Default 1 MiB; 1 B..1 GiB.
 	MaxBodyBytes int `json:"max_body_bytes"`
-	// MaxStubBytes caps the Rust stub itself, in bytes of UTF-8; larger
-	// stubs are refused with 413. Default 64 KiB. It is not a key of its
-	// own: the application sets it to the service's max_stub_bytes, so
-	// there is one stub limit.
-	MaxStubBytes int `json:"-"`
 	// MaxHeaderBytes caps the request line and headers together (fasthttp's
 	// ReadBufferSize), which bounds the run route's query string; more is
 	// refused with 431. Default 8 KiB; 1 KiB..1 MiB.
@@ -43,7 +38,6 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		MaxBodyBytes:     1 << 20,
-		MaxStubBytes:     64 << 10,
 		MaxHeaderBytes:   8 << 10,
 		ReadTimeoutMS:    30_000,
 		WriteTimeoutMS:   120_000,

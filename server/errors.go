@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -12,26 +11,43 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 )
 
-// problem is the one JSON shape of every failure.
-type problem struct {
-	Status  sandbox.Status `json:"status"`
-	Message string         `json:"error"`
-	Field   string         `json:"field,omitempty"`
+// Problem is the one JSON shape of every failure, and the type clients
+// (and the tests) read it into.
+type Problem struct {
+	// Status is one of the failure statuses below.
+	Status  string `json:"status"`
+	Message string `json:"error"`
+	// Field names the offending part of the request, when there is one.
+	Field string `json:"field,omitempty"`
 }
 
-// statusHTTP is the one table from the status vocabulary to the HTTP status
-// of a failure. Every invalid_request is 400, including well-formed JSON
-// whose values are wrong: one code for "fix your request" keeps clients
-// simple, and the field says what to fix. Two refinements come from the
-// error rather than its code: a TooLarge error is 413, and the service's
-// invalid_request about "harness" is 404 (see serviceError). Codes missing
-// here (the result statuses) are never failures, so meeting one as an
-// error is the service's bug and becomes 500.
-var statusHTTP = map[sandbox.Status]int{
-	sandbox.StatusInvalidRequest: fiber.StatusBadRequest,
-	sandbox.StatusOverloaded:     fiber.StatusServiceUnavailable,
-	sandbox.StatusTimeout:        fiber.StatusGatewayTimeout,
-	sandbox.StatusInternalError:  fiber.StatusInternalServerError,
+// The statuses a failure reports (docs/api.md). They share the status
+// field with the result statuses of package outcome, but a failure is
+// never a result: it comes with a 4xx or 5xx and a Problem body.
+const (
+	StatusInvalidRequest = "invalid_request"
+	StatusOverloaded     = "overloaded"
+	StatusTimeout        = "timeout"
+	StatusInternalError  = "internal_error"
+)
+
+// failures is the one table from an error's code to the HTTP status and
+// the status its body reports. Every request the caller must fix is an
+// invalid_request, whatever refined the HTTP status: one word for "fix
+// your request" keeps clients simple, and the field says what to fix.
+// A code missing here is the service's bug, and becomes 500.
+var failures = map[sandbox.Code]struct {
+	http   int
+	status string
+}{
+	sandbox.CodeInvalid:     {fiber.StatusBadRequest, StatusInvalidRequest},
+	sandbox.CodeNotFound:    {fiber.StatusNotFound, StatusInvalidRequest},
+	sandbox.CodeNotAllowed:  {fiber.StatusMethodNotAllowed, StatusInvalidRequest},
+	sandbox.CodeTooLarge:    {fiber.StatusRequestEntityTooLarge, StatusInvalidRequest},
+	sandbox.CodeUnsupported: {fiber.StatusUnsupportedMediaType, StatusInvalidRequest},
+	sandbox.CodeOverloaded:  {fiber.StatusServiceUnavailable, StatusOverloaded},
+	sandbox.CodeTimeout:     {fiber.StatusGatewayTimeout, StatusTimeout},
+	sandbox.CodeInternal:    {fiber.StatusInternalServerError, StatusInternalError},
 }
 
 // retryAfterSeconds is sent with every overloaded answer: admission control
@@ -42,46 +58,19 @@ const retryAfterSeconds = 1
 // details go to the log only, as they may describe the host.
 const genericInternal = "internal error; it has been logged"
 
-// httpError is a failure whose HTTP status the status vocabulary cannot
-// express on its own: an unsupported media type, an unknown harness, a
-// method a route does not allow.
-type httpError struct {
-	code int
-	problem
-	err error
-}
-
-func (e *httpError) Error() string {
-	if e.err != nil {
-		return fmt.Sprintf("%d %s: %v", e.code, e.Message, e.err)
-	}
-	return fmt.Sprintf("%d %s", e.code, e.Message)
-}
-
-func (e *httpError) Unwrap() error { return e.err }
-
-func unsupportedMedia(format string, a ...any) *httpError {
-	return &httpError{
-		code:    fiber.StatusUnsupportedMediaType,
-		problem: problem{Status: sandbox.StatusInvalidRequest, Message: fmt.Sprintf(format, a...)},
-	}
-}
-
-// serviceError adapts an error from Service.Execute for the error handler.
-// The service reports an unknown harness as invalid_request with Field
-// "harness"; as the request named something that does not exist, that is
-// a 404. The rule is for the service's errors only: the server's own
-// "harness is required" stays 400.
-func serviceError(err error) error {
+// ProblemOf is the HTTP status and the body of a failure, from its code
+// (see failures). Anything that is not a coded error, and every internal
+// one, is reported without detail.
+func ProblemOf(err error) (int, Problem) {
 	se, ok := sandbox.AsError(err)
-	if ok && se.Code == sandbox.StatusInvalidRequest && se.Field == "harness" && !se.TooLarge {
-		return &httpError{
-			code:    fiber.StatusNotFound,
-			problem: problem{Status: se.Code, Message: messageOr(se.Message, "unknown harness"), Field: se.Field},
-			err:     err,
-		}
+	if !ok {
+		return fiber.StatusInternalServerError, internalProblem()
 	}
-	return fmt.Errorf("execute: %w", err)
+	f, ok := failures[se.Code]
+	if !ok || se.Code == sandbox.CodeInternal {
+		return fiber.StatusInternalServerError, internalProblem()
+	}
+	return f.http, Problem{Status: f.status, Message: messageOr(se.Message, f.status), Field: se.Field}
 }
 
 // panicked marks, in the request's locals, that a handler panicked, so the
@@ -89,61 +78,39 @@ func serviceError(err error) error {
 const panicked = "server.panicked"
 
 // handleError is the app's only ErrorHandler: it turns any error, ours or
-// Fiber's, into the problem shape and the HTTP status from the table.
+// Fiber's, into the Problem shape and its HTTP status.
 func (s *server) handleError(c *fiber.Ctx, err error) error {
 	code, p := s.classify(c, err)
-	if code >= fiber.StatusInternalServerError && p.Status != sandbox.StatusOverloaded {
+	if code >= fiber.StatusInternalServerError && p.Status != StatusOverloaded {
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "code", code, "err", err)
 	} else {
 		s.log.Debug("request refused", "method", c.Method(), "path", c.Path(), "code", code, "err", err)
 	}
-	if p.Status == sandbox.StatusOverloaded {
+	if p.Status == StatusOverloaded {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfterSeconds))
 	}
 	return writeJSON(c, code, p)
 }
 
-// classify maps err to an HTTP status and the problem to send.
-func (s *server) classify(c *fiber.Ctx, err error) (int, problem) {
+// classify maps err to an HTTP status and the Problem to send: coded
+// errors through the table, Fiber's own errors (which already are HTTP
+// statuses) by their status, a panic and anything else as internal.
+func (s *server) classify(c *fiber.Ctx, err error) (int, Problem) {
 	if c.Locals(panicked) != nil {
 		return fiber.StatusInternalServerError, internalProblem()
 	}
-	var he *httpError
-	if errors.As(err, &he) {
-		return he.code, he.problem
-	}
-	if se, ok := sandbox.AsError(err); ok {
-		return fromSandbox(se)
-	}
 	var fe *fiber.Error
-	if errors.As(err, &fe) {
+	if _, coded := sandbox.AsError(err); !coded && errors.As(err, &fe) {
 		return s.fromFiber(c, fe)
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fiber.StatusGatewayTimeout, problem{
-			Status:  sandbox.StatusTimeout,
-			Message: fmt.Sprintf("the request did not finish within %s", s.cfg.RequestTimeout()),
-		}
-	}
-	return fiber.StatusInternalServerError, internalProblem()
-}
-
-func fromSandbox(se *sandbox.Error) (int, problem) {
-	code, ok := statusHTTP[se.Code]
-	if !ok || se.Code == sandbox.StatusInternalError {
-		return fiber.StatusInternalServerError, internalProblem()
-	}
-	if se.TooLarge && se.Code == sandbox.StatusInvalidRequest {
-		code = fiber.StatusRequestEntityTooLarge
-	}
-	return code, problem{Status: se.Code, Message: messageOr(se.Message, string(se.Code)), Field: se.Field}
+	return ProblemOf(err)
 }
 
 // fromFiber maps Fiber's own errors (routing, body limit, connection
-// trouble) into the vocabulary: 4xx are the caller's to fix, 429 and 503
-// mean overloaded, 504 a timeout, and any other 5xx is internal.
-func (s *server) fromFiber(c *fiber.Ctx, fe *fiber.Error) (int, problem) {
-	p := problem{Status: sandbox.StatusInvalidRequest, Message: fe.Message}
+// trouble), keeping their HTTP status: 4xx are the caller's to fix, 429
+// and 503 mean overloaded, 504 a timeout, and any other 5xx is internal.
+func (s *server) fromFiber(c *fiber.Ctx, fe *fiber.Error) (int, Problem) {
+	p := Problem{Status: StatusInvalidRequest, Message: fe.Message}
 	switch code := fe.Code; {
 	case code == fiber.StatusNotFound:
 		p.Message = fmt.Sprintf("no route for %s %s", c.Method(), c.Path())
@@ -154,17 +121,17 @@ func (s *server) fromFiber(c *fiber.Ctx, fe *fiber.Error) (int, problem) {
 	case code == fiber.StatusRequestHeaderFieldsTooLarge:
 		p.Message = fmt.Sprintf("request line and headers are larger than the %d-byte limit", s.cfg.MaxHeaderBytes)
 	case code == fiber.StatusTooManyRequests || code == fiber.StatusServiceUnavailable:
-		p = problem{Status: sandbox.StatusOverloaded, Message: "the service is busy; retry shortly"}
+		p = Problem{Status: StatusOverloaded, Message: "the service is busy; retry shortly"}
 	case code == fiber.StatusGatewayTimeout:
-		p = problem{Status: sandbox.StatusTimeout, Message: fe.Message}
+		p = Problem{Status: StatusTimeout, Message: fe.Message}
 	case code >= fiber.StatusInternalServerError || code < fiber.StatusBadRequest:
 		return fiber.StatusInternalServerError, internalProblem()
 	}
 	return fe.Code, p
 }
 
-func internalProblem() problem {
-	return problem{Status: sandbox.StatusInternalError, Message: genericInternal}
+func internalProblem() Problem {
+	return Problem{Status: StatusInternalError, Message: genericInternal}
 }
 
 func messageOr(msg, fallback string) string {

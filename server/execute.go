@@ -13,8 +13,9 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 )
 
-// executeWire is the wire form of POST /api/v1/execute, before it is
-// checked and turned into a sandbox.Request.
+// executeWire is the wire form of POST /api/v1/execute. Decoding checks
+// only the wire: one JSON object, known fields, each of its JSON type;
+// the service checks the request itself.
 type executeWire struct {
 	Harness string          `json:"harness"`
 	Stub    string          `json:"stub"`
@@ -33,20 +34,20 @@ func (s *server) execute(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	req, err := parseExecute(body, s.cfg.MaxStubBytes)
+	req, err := parseExecute(body)
 	if err != nil {
 		return err
 	}
 	return s.dispatch(c, req)
 }
 
-// parseExecute decodes and checks an execute body. Every error it returns
-// is a *sandbox.Error naming the offending field where there is one.
-func parseExecute(body []byte, maxStub int) (sandbox.Request, error) {
+// parseExecute decodes an execute body. Every error it returns is a
+// *sandbox.Error naming the offending field where there is one.
+func parseExecute(body []byte) (sandbox.Request, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return sandbox.Request{}, sandbox.Invalid("", "request body is empty; send a JSON object")
 	}
-	if err := checkUTF8(body, "", "request body"); err != nil {
+	if err := sandbox.CheckUTF8(body, "", "request body"); err != nil {
 		return sandbox.Request{}, err
 	}
 	members, err := readObject(body)
@@ -59,7 +60,11 @@ func parseExecute(body []byte, maxStub int) (sandbox.Request, error) {
 			return sandbox.Request{}, err
 		}
 	}
-	return w.request(maxStub)
+	args := w.Args
+	if args == nil {
+		args = emptyArgs
+	}
+	return sandbox.Request{Harness: w.Harness, Stub: w.Stub, Args: args, Seed: w.Seed}, nil
 }
 
 // member is one name/value pair of a JSON object, value still raw.
@@ -117,18 +122,18 @@ func syntaxError(body []byte, err error) error {
 	case errors.As(err, &se):
 		line, col := position(body, se.Offset)
 		return &sandbox.Error{
-			Code:    sandbox.StatusInvalidRequest,
+			Code:    sandbox.CodeInvalid,
 			Message: fmt.Sprintf("malformed JSON near line %d, column %d (byte offset %d): %s", line, col, se.Offset, se.Error()),
 			Err:     err,
 		}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return &sandbox.Error{
-			Code:    sandbox.StatusInvalidRequest,
+			Code:    sandbox.CodeInvalid,
 			Message: fmt.Sprintf("malformed JSON: the body ends before the object does (byte offset %d)", len(body)),
 			Err:     err,
 		}
 	default:
-		return &sandbox.Error{Code: sandbox.StatusInvalidRequest, Message: "malformed JSON: " + err.Error(), Err: err}
+		return &sandbox.Error{Code: sandbox.CodeInvalid, Message: "malformed JSON: " + err.Error(), Err: err}
 	}
 }
 
@@ -184,24 +189,6 @@ func decodeString(raw json.RawMessage, name string, dst *string) error {
 		return sandbox.Invalid(name, "%s is not a valid JSON string", name)
 	}
 	return nil
-}
-
-// request checks the decoded fields and builds the domain request.
-func (w *executeWire) request(maxStub int) (sandbox.Request, error) {
-	if w.Harness == "" {
-		return sandbox.Request{}, sandbox.Invalid("harness", "harness is required; GET /api/v1/harnesses lists them")
-	}
-	if w.Stub == "" {
-		return sandbox.Request{}, sandbox.Invalid("stub", "stub is required")
-	}
-	if len(w.Stub) > maxStub {
-		return sandbox.Request{}, stubTooLarge(len(w.Stub), maxStub)
-	}
-	args := w.Args
-	if args == nil {
-		args = emptyArgs
-	}
-	return sandbox.Request{Harness: w.Harness, Stub: w.Stub, Args: args, Seed: w.Seed}, nil
 }
 
 // kind names the JSON type of a raw, already valid, value.

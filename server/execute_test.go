@@ -145,7 +145,7 @@ func TestExecuteBadInput(t *testing.T) {
 				ct = fiber.MIMEApplicationJSON
 			}
 			r := do(t, app, fiber.MethodPost, "/api/v1/execute", []byte(tc.body), fiber.HeaderContentType, ct)
-			p := assertProblem(t, r, tc.code, sandbox.StatusInvalidRequest, tc.field)
+			p := assertProblem(t, r, tc.code, StatusInvalidRequest, tc.field)
 			assert.Contains(t, p.Message, tc.message)
 			assert.Zero(t, svc.callCount(), "a bad request never reaches the service")
 		})
@@ -157,34 +157,33 @@ func TestExecuteCompressedBodyRefused(t *testing.T) {
 	app, _ := testApp(t, svc, Config{})
 	r := do(t, app, fiber.MethodPost, "/api/v1/execute", []byte(`{"harness":"hello","stub":"x"}`),
 		fiber.HeaderContentType, fiber.MIMEApplicationJSON, fiber.HeaderContentEncoding, "gzip")
-	p := assertProblem(t, r, fiber.StatusUnsupportedMediaType, sandbox.StatusInvalidRequest, "")
+	p := assertProblem(t, r, fiber.StatusUnsupportedMediaType, StatusInvalidRequest, "")
 	assert.Contains(t, p.Message, "gzip")
 	assert.Zero(t, svc.callCount())
 }
 
 func TestExecuteStubLimit(t *testing.T) {
-	svc := &fakeService{resp: okResponse()}
-	app, _ := testApp(t, svc, Config{MaxStubBytes: 8})
+	svc := &fakeService{resp: okResponse(), stubLimit: 8}
+	app, _ := testApp(t, svc, Config{})
 
 	r := postJSON(t, app, `{"harness":"hello","stub":"12345678"}`)
 	assert.Equal(t, fiber.StatusOK, r.code, "a stub of exactly the limit is allowed")
 
 	r = postJSON(t, app, `{"harness":"hello","stub":"123456789"}`)
-	p := assertProblem(t, r, fiber.StatusRequestEntityTooLarge, sandbox.StatusInvalidRequest, "stub")
+	p := assertProblem(t, r, fiber.StatusRequestEntityTooLarge, StatusInvalidRequest, "stub")
 	assert.Contains(t, p.Message, "9 bytes")
 
 	// The limit is on UTF-8 bytes, not characters or JSON escapes: "é" is 2.
 	r = postJSON(t, app, `{"harness":"hello","stub":"éééé\u00e9"}`)
-	assertProblem(t, r, fiber.StatusRequestEntityTooLarge, sandbox.StatusInvalidRequest, "stub")
+	assertProblem(t, r, fiber.StatusRequestEntityTooLarge, StatusInvalidRequest, "stub")
 	assert.Equal(t, 1, svc.callCount())
 }
 
 func TestExecuteServiceHarnessRequiredStays400(t *testing.T) {
-	// The 404 rule is for the service's word on the harness; the server's
-	// own check that one is named is a plain 400.
-	svc := &fakeService{err: sandbox.Invalid("harness", "unknown harness")}
+	// An unknown harness is 404 (not_found); a missing one is a plain 400.
+	svc := &fakeService{err: sandbox.Errorf(sandbox.CodeNotFound, "harness", "unknown harness")}
 	app, _ := testApp(t, svc, Config{})
 	r := postJSON(t, app, `{"stub":"x"}`)
-	assertProblem(t, r, fiber.StatusBadRequest, sandbox.StatusInvalidRequest, "harness")
+	assertProblem(t, r, fiber.StatusBadRequest, StatusInvalidRequest, "harness")
 	assert.Zero(t, svc.callCount())
 }

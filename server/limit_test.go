@@ -12,8 +12,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 )
 
 // serve runs app on a loopback listener. Only the size limits need it:
@@ -33,10 +31,10 @@ func serve(t *testing.T, app *fiber.App) string {
 }
 
 func TestBodyOverLimitIs413JSON(t *testing.T) {
-	svc := &fakeService{resp: okResponse()}
 	// The stub limit is above the body limit so that Fiber's own check,
-	// not the handler's, is the one under test.
-	app, _ := testApp(t, svc, Config{MaxBodyBytes: 1024, MaxStubBytes: 4096})
+	// not the service's, is the one under test.
+	svc := &fakeService{resp: okResponse(), stubLimit: 4096}
+	app, _ := testApp(t, svc, Config{MaxBodyBytes: 1024})
 	base := serve(t, app)
 	client := &http.Client{Timeout: 10 * time.Second}
 
@@ -52,7 +50,7 @@ func TestBodyOverLimitIs413JSON(t *testing.T) {
 			b, err := io.ReadAll(resp.Body)
 			require.NoError(t, err)
 			r := result{code: resp.StatusCode, header: resp.Header, body: b}
-			p := assertProblem(t, r, fiber.StatusRequestEntityTooLarge, sandbox.StatusInvalidRequest, "")
+			p := assertProblem(t, r, fiber.StatusRequestEntityTooLarge, StatusInvalidRequest, "")
 			assert.Contains(t, p.Message, "1024-byte limit")
 		})
 	}
@@ -78,7 +76,7 @@ func TestHeadersOverLimitIs431JSON(t *testing.T) {
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	r := result{code: resp.StatusCode, header: resp.Header, body: b}
-	p := assertProblem(t, r, fiber.StatusRequestHeaderFieldsTooLarge, sandbox.StatusInvalidRequest, "")
+	p := assertProblem(t, r, fiber.StatusRequestHeaderFieldsTooLarge, StatusInvalidRequest, "")
 	assert.Contains(t, p.Message, "2048-byte limit")
 	assert.Zero(t, svc.callCount())
 

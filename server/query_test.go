@@ -90,9 +90,8 @@ func TestArgsFromQueryErrors(t *testing.T) {
 			assert.Nil(t, seed)
 			se, ok := sandbox.AsError(err)
 			require.True(t, ok, "a *sandbox.Error")
-			assert.Equal(t, sandbox.StatusInvalidRequest, se.Code)
+			assert.Equal(t, sandbox.CodeInvalid, se.Code, "a 400, not a 413")
 			assert.Equal(t, tc.field, se.Field)
-			assert.False(t, se.TooLarge)
 		})
 	}
 }

@@ -12,6 +12,8 @@ import (
 // run serves POST /api/v1/run/:harness, the curl-friendly form: the body is
 // the stub itself, whatever its Content-Type (curl --data-binary sends a
 // form type), and the query string is the args object (see argsFromQuery).
+// Only the wire is checked here: the path and the query must decode to
+// text; the service checks the request (a stub, within its limit, UTF-8).
 func (s *server) run(c *fiber.Ctx) error {
 	// The param is unescaped here rather than app-wide so routing still
 	// sees the path as sent. It is cloned because Fiber's strings point
@@ -21,20 +23,11 @@ func (s *server) run(c *fiber.Ctx) error {
 		return sandbox.Invalid("harness", "harness in the path is not validly escaped: %v", err)
 	}
 	harness = strings.Clone(harness)
-	if err := checkUTF8([]byte(harness), "harness", "harness"); err != nil {
+	if err := sandbox.CheckUTF8([]byte(harness), "harness", "harness"); err != nil {
 		return err
 	}
 	body, err := rawBody(c)
 	if err != nil {
-		return err
-	}
-	if len(body) == 0 {
-		return sandbox.Invalid("stub", "request body is empty; send the stub as the body, e.g. curl --data-binary @main.rs")
-	}
-	if len(body) > s.cfg.MaxStubBytes {
-		return stubTooLarge(len(body), s.cfg.MaxStubBytes)
-	}
-	if err := checkUTF8(body, "stub", "stub"); err != nil {
 		return err
 	}
 	var pairs []queryPair

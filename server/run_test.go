@@ -9,8 +9,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 )
 
 func TestRunHappyPath(t *testing.T) {
@@ -92,10 +90,10 @@ func TestRunBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			svc := &fakeService{resp: okResponse()}
-			app, _ := testApp(t, svc, Config{MaxStubBytes: 32, MaxBodyBytes: 1024})
+			svc := &fakeService{resp: okResponse(), stubLimit: 32}
+			app, _ := testApp(t, svc, Config{MaxBodyBytes: 1024})
 			r := do(t, app, fiber.MethodPost, tc.target, []byte(tc.body), tc.headers...)
-			p := assertProblem(t, r, tc.code, sandbox.StatusInvalidRequest, tc.field)
+			p := assertProblem(t, r, tc.code, StatusInvalidRequest, tc.field)
 			assert.Contains(t, p.Message, tc.message)
 			assert.Zero(t, svc.callCount(), "a bad request never reaches the service")
 		})
@@ -115,7 +113,7 @@ func TestRunBadlyEscapedHarness(t *testing.T) {
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	r := result{code: resp.StatusCode, header: resp.Header, body: body}
-	p := assertProblem(t, r, fiber.StatusBadRequest, sandbox.StatusInvalidRequest, "harness")
+	p := assertProblem(t, r, fiber.StatusBadRequest, StatusInvalidRequest, "harness")
 	assert.Contains(t, p.Message, "escaped")
 	assert.Zero(t, svc.callCount())
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -17,8 +18,8 @@ import (
 // describe the harnesses a request may name.
 type Service interface {
 	// Execute compiles and runs req. A request the service refuses comes
-	// back as a *sandbox.Error; a program that fails to compile or run is
-	// a Response, not an error.
+	// back as a *sandbox.Error with its code; a program that fails to
+	// compile or run is a Response, not an error.
 	Execute(ctx context.Context, req sandbox.Request) (sandbox.Response, error)
 	Harnesses() []sandbox.HarnessInfo
 }
@@ -73,35 +74,28 @@ func (s *server) handle(app *fiber.App, method, path string, h fiber.Handler) {
 	}
 	app.All(path, func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderAllow, allow)
-		return &httpError{
-			code: fiber.StatusMethodNotAllowed,
-			problem: problem{
-				Status:  sandbox.StatusInvalidRequest,
-				Message: fmt.Sprintf("method %s is not allowed here; use %s", c.Method(), method),
-			},
-		}
+		return sandbox.Errorf(sandbox.CodeNotAllowed, "", "method %s is not allowed here; use %s", c.Method(), method)
 	})
 }
 
 // dispatch runs req through the service under the request deadline and
-// writes the result. Any Response that reports a result, whatever it is, is
-// a 200; statuses that only failures may carry are treated as failures.
+// writes the result: any Response is a 200, whatever became of the
+// program; a refusal is an error, which the error handler answers.
 func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout())
 	defer cancel()
 	resp, err := s.svc.Execute(ctx, req)
 	if err != nil {
-		return serviceError(err)
+		if _, coded := sandbox.AsError(err); !coded && errors.Is(err, context.DeadlineExceeded) {
+			return &sandbox.Error{Code: sandbox.CodeTimeout, Err: err,
+				Message: fmt.Sprintf("the request did not finish within %s", s.cfg.RequestTimeout())}
+		}
+		return fmt.Errorf("execute: %w", err)
 	}
-	switch resp.Status {
-	case sandbox.StatusOK, sandbox.StatusCompileError, sandbox.StatusRuntimeError,
-		sandbox.StatusTimeout, sandbox.StatusMemoryLimit, sandbox.StatusOutputLimit:
-		return writeJSON(c, fiber.StatusOK, resp)
-	case sandbox.StatusInvalidRequest, sandbox.StatusOverloaded:
-		return serviceError(&sandbox.Error{Code: resp.Status, Message: resp.Error})
-	default:
-		return fmt.Errorf("execute: service answered with status %q: %s", resp.Status, resp.Error)
+	if !resp.Status.Valid() {
+		return fmt.Errorf("execute: the service answered with status %q, which is not a result", resp.Status)
 	}
+	return writeJSON(c, fiber.StatusOK, resp)
 }
 
 func (s *server) harnesses(c *fiber.Ctx) error {

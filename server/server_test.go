@@ -19,12 +19,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 )
 
-// fakeService records what it is asked and answers as configured.
+// fakeService checks each request as the real service does
+// (sandbox.Request.Validate, with stubLimit or the default limit), records
+// the ones it accepts, and answers them as configured.
 type fakeService struct {
 	mu        sync.Mutex
+	stubLimit int
 	resp      sandbox.Response
 	err       error
 	panicWith any
@@ -36,6 +40,13 @@ type fakeService struct {
 func (f *fakeService) Execute(ctx context.Context, req sandbox.Request) (sandbox.Response, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	limit := f.stubLimit
+	if limit == 0 {
+		limit = sandbox.DefaultMaxStubBytes
+	}
+	if err := req.Validate(limit); err != nil {
+		return sandbox.Response{}, err
+	}
 	f.calls = append(f.calls, req)
 	if d, ok := ctx.Deadline(); ok {
 		f.deadlines = append(f.deadlines, time.Until(d))
@@ -68,10 +79,10 @@ func (f *fakeService) callCount() int {
 func okResponse() sandbox.Response {
 	exit := int32(0)
 	return sandbox.Response{
-		Status:  sandbox.StatusOK,
+		Status:  outcome.StatusOK,
 		Harness: "hello",
 		Seed:    "42",
-		Compile: &sandbox.CompileReport{Success: true, Diagnostics: []sandbox.Diagnostic{}, DurationMS: 1200},
+		Compile: &sandbox.CompileReport{Success: true, Diagnostics: []outcome.Diagnostic{}, DurationMS: 1200},
 		Run: &sandbox.RunReport{
 			ExitCode: &exit,
 			Stdout:   "<html>&amp;</html>\n",
@@ -121,19 +132,19 @@ func postJSON(t *testing.T, app *fiber.App, body string) result {
 
 // problem decodes r as the error shape, strictly, and checks the basics
 // every failure shares.
-func (r result) problem(t *testing.T) problem {
+func (r result) problem(t *testing.T) Problem {
 	t.Helper()
 	assert.Equal(t, fiber.MIMEApplicationJSON, r.header.Get(fiber.HeaderContentType))
 	dec := json.NewDecoder(bytes.NewReader(r.body))
 	dec.DisallowUnknownFields()
-	var p problem
+	var p Problem
 	require.NoError(t, dec.Decode(&p), "body %s", r.body)
 	assert.NotEmpty(t, p.Message, "error message")
 	return p
 }
 
 // assertProblem checks the HTTP code, status and field of a failure.
-func assertProblem(t *testing.T, r result, code int, status sandbox.Status, field string) problem {
+func assertProblem(t *testing.T, r result, code int, status, field string) Problem {
 	t.Helper()
 	assert.Equal(t, code, r.code, "HTTP status; body %s", r.body)
 	p := r.problem(t)
@@ -176,7 +187,7 @@ func TestUnknownRouteIs404JSON(t *testing.T) {
 	app, _ := testApp(t, &fakeService{}, Config{})
 	for _, target := range []string{"/", "/api/v1/nope", "/api/v2/execute", "/api/v1/run"} {
 		r := do(t, app, fiber.MethodGet, target, nil)
-		p := assertProblem(t, r, fiber.StatusNotFound, sandbox.StatusInvalidRequest, "")
+		p := assertProblem(t, r, fiber.StatusNotFound, StatusInvalidRequest, "")
 		assert.Contains(t, p.Message, target)
 	}
 }
@@ -194,7 +205,7 @@ func TestWrongMethodIs405JSON(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.method+tc.target, func(t *testing.T) {
 			r := do(t, app, tc.method, tc.target, nil)
-			p := assertProblem(t, r, fiber.StatusMethodNotAllowed, sandbox.StatusInvalidRequest, "")
+			p := assertProblem(t, r, fiber.StatusMethodNotAllowed, StatusInvalidRequest, "")
 			assert.Equal(t, tc.allow, r.header.Get(fiber.HeaderAllow))
 			assert.Contains(t, p.Message, tc.method)
 		})
@@ -212,7 +223,7 @@ func TestServicePanicIs500WithGenericMessage(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			app, logs := testApp(t, &fakeService{panicWith: v}, Config{})
 			r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
-			p := assertProblem(t, r, fiber.StatusInternalServerError, sandbox.StatusInternalError, "")
+			p := assertProblem(t, r, fiber.StatusInternalServerError, StatusInternalError, "")
 			assert.Equal(t, genericInternal, p.Message)
 			assert.NotContains(t, string(r.body), "secret")
 			assert.Contains(t, logs.String(), "secret panic detail", "the panic is logged")
@@ -224,15 +235,15 @@ func TestServicePanicIs500WithGenericMessage(t *testing.T) {
 func TestInternalErrorDoesNotLeak(t *testing.T) {
 	cases := map[string]error{
 		"plain":           errors.New("open /var/lib/secret-cache: permission denied"),
-		"sandbox":         &sandbox.Error{Code: sandbox.StatusInternalError, Message: "cargo at /opt/secret-toolchain failed"},
-		"wrapped sandbox": &sandbox.Error{Code: sandbox.StatusInternalError, Message: "compile", Err: errors.New("secret-toolchain")},
-		"result status":   &sandbox.Error{Code: sandbox.StatusCompileError, Message: "secret-toolchain said no"},
+		"sandbox":         &sandbox.Error{Code: sandbox.CodeInternal, Message: "cargo at /opt/secret-toolchain failed"},
+		"wrapped sandbox": &sandbox.Error{Code: sandbox.CodeInternal, Message: "compile", Err: errors.New("secret-toolchain")},
+		"unknown code":    &sandbox.Error{Code: "compile_error", Message: "secret-toolchain said no"},
 	}
 	for name, err := range cases {
 		t.Run(name, func(t *testing.T) {
 			app, logs := testApp(t, &fakeService{err: err}, Config{})
 			r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
-			p := assertProblem(t, r, fiber.StatusInternalServerError, sandbox.StatusInternalError, "")
+			p := assertProblem(t, r, fiber.StatusInternalServerError, StatusInternalError, "")
 			assert.Equal(t, genericInternal, p.Message)
 			assert.NotContains(t, string(r.body), "secret")
 			assert.Contains(t, logs.String(), "secret", "the full error is logged")
@@ -241,34 +252,34 @@ func TestInternalErrorDoesNotLeak(t *testing.T) {
 }
 
 func TestUnknownHarnessIs404(t *testing.T) {
-	svc := &fakeService{err: fmt.Errorf("lookup: %w", sandbox.Invalid("harness", `unknown harness "nope"`))}
+	svc := &fakeService{err: fmt.Errorf("lookup: %w", sandbox.Errorf(sandbox.CodeNotFound, "harness", `unknown harness "nope"`))}
 	app, _ := testApp(t, svc, Config{})
 	r := postJSON(t, app, `{"harness":"nope","stub":"fn main() {}"}`)
-	p := assertProblem(t, r, fiber.StatusNotFound, sandbox.StatusInvalidRequest, "harness")
+	p := assertProblem(t, r, fiber.StatusNotFound, StatusInvalidRequest, "harness")
 	assert.Equal(t, `unknown harness "nope"`, p.Message)
 
 	r = do(t, app, fiber.MethodPost, "/api/v1/run/nope", []byte("fn main() {}"))
-	assertProblem(t, r, fiber.StatusNotFound, sandbox.StatusInvalidRequest, "harness")
+	assertProblem(t, r, fiber.StatusNotFound, StatusInvalidRequest, "harness")
 }
 
 func TestServiceInvalidRequestIs400(t *testing.T) {
 	svc := &fakeService{err: sandbox.Invalid("args", "args.requests[0].method must be GET or POST")}
 	app, _ := testApp(t, svc, Config{})
 	r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}","args":{"requests":[{"method":"PATCH"}]}}`)
-	p := assertProblem(t, r, fiber.StatusBadRequest, sandbox.StatusInvalidRequest, "args")
+	p := assertProblem(t, r, fiber.StatusBadRequest, StatusInvalidRequest, "args")
 	assert.Equal(t, "args.requests[0].method must be GET or POST", p.Message)
 }
 
 func TestOverloadedIs503WithRetryAfter(t *testing.T) {
-	svc := &fakeService{err: &sandbox.Error{Code: sandbox.StatusOverloaded, Message: "too many jobs in flight"}}
+	svc := &fakeService{err: &sandbox.Error{Code: sandbox.CodeOverloaded, Message: "too many jobs in flight"}}
 	app, _ := testApp(t, svc, Config{})
 	r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
-	p := assertProblem(t, r, fiber.StatusServiceUnavailable, sandbox.StatusOverloaded, "")
+	p := assertProblem(t, r, fiber.StatusServiceUnavailable, StatusOverloaded, "")
 	assert.Equal(t, "too many jobs in flight", p.Message)
 	assert.Equal(t, "1", r.header.Get(fiber.HeaderRetryAfter))
 
 	r = do(t, app, fiber.MethodPost, "/api/v1/run/hello", []byte("fn main() {}"))
-	assertProblem(t, r, fiber.StatusServiceUnavailable, sandbox.StatusOverloaded, "")
+	assertProblem(t, r, fiber.StatusServiceUnavailable, StatusOverloaded, "")
 	assert.Equal(t, "1", r.header.Get(fiber.HeaderRetryAfter))
 }
 
@@ -282,7 +293,7 @@ func TestRetryAfterOnlyWhenOverloaded(t *testing.T) {
 func TestServiceDeadlineIs504(t *testing.T) {
 	app, _ := testApp(t, &fakeService{err: context.DeadlineExceeded}, Config{RequestTimeoutMS: 7000})
 	r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
-	p := assertProblem(t, r, fiber.StatusGatewayTimeout, sandbox.StatusTimeout, "")
+	p := assertProblem(t, r, fiber.StatusGatewayTimeout, StatusTimeout, "")
 	assert.Contains(t, p.Message, "7s")
 }
 
@@ -297,9 +308,9 @@ func TestServiceGetsRequestTimeout(t *testing.T) {
 }
 
 func TestResultStatusesAre200(t *testing.T) {
-	for _, st := range []sandbox.Status{
-		sandbox.StatusOK, sandbox.StatusCompileError, sandbox.StatusRuntimeError,
-		sandbox.StatusTimeout, sandbox.StatusMemoryLimit, sandbox.StatusOutputLimit,
+	for _, st := range []outcome.Status{
+		outcome.StatusOK, outcome.StatusCompileError, outcome.StatusRuntimeError,
+		outcome.StatusTimeout, outcome.StatusMemoryLimit, outcome.StatusOutputLimit,
 	} {
 		t.Run(string(st), func(t *testing.T) {
 			resp := okResponse()
@@ -314,26 +325,16 @@ func TestResultStatusesAre200(t *testing.T) {
 	}
 }
 
-func TestFailureStatusesInResponseAreFailures(t *testing.T) {
-	cases := []struct {
-		status sandbox.Status
-		code   int
-	}{
-		{sandbox.StatusInvalidRequest, fiber.StatusBadRequest},
-		{sandbox.StatusOverloaded, fiber.StatusServiceUnavailable},
-		{sandbox.StatusInternalError, fiber.StatusInternalServerError},
-		{"", fiber.StatusInternalServerError},
-		{"made_up", fiber.StatusInternalServerError},
-	}
-	for _, tc := range cases {
-		t.Run(string(tc.status), func(t *testing.T) {
-			app, _ := testApp(t, &fakeService{resp: sandbox.Response{Status: tc.status, Error: "why"}}, Config{})
+// TestResponseWithoutAResultStatusIs500: a failure is an error, never a
+// Response, so a Response whose status is not a result status is the
+// service's bug.
+func TestResponseWithoutAResultStatusIs500(t *testing.T) {
+	for _, st := range []outcome.Status{"", "made_up", StatusInvalidRequest, StatusOverloaded, StatusInternalError} {
+		t.Run(string(st), func(t *testing.T) {
+			app, logs := testApp(t, &fakeService{resp: sandbox.Response{Status: st}}, Config{})
 			r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
-			want := tc.status
-			if tc.code == fiber.StatusInternalServerError {
-				want = sandbox.StatusInternalError
-			}
-			assertProblem(t, r, tc.code, want, "")
+			assertProblem(t, r, fiber.StatusInternalServerError, StatusInternalError, "")
+			assert.Contains(t, logs.String(), "not a result")
 		})
 	}
 }
@@ -343,14 +344,13 @@ func TestUnencodableResponseIs500(t *testing.T) {
 	resp.Run.Result = json.RawMessage(`{not json`)
 	app, logs := testApp(t, &fakeService{resp: resp}, Config{})
 	r := postJSON(t, app, `{"harness":"hello","stub":"fn main() {}"}`)
-	assertProblem(t, r, fiber.StatusInternalServerError, sandbox.StatusInternalError, "")
+	assertProblem(t, r, fiber.StatusInternalServerError, StatusInternalError, "")
 	assert.Contains(t, logs.String(), "encode response")
 }
 
 func TestDefaultConfig(t *testing.T) {
 	d := DefaultConfig()
 	assert.Equal(t, 1<<20, d.MaxBodyBytes)
-	assert.Equal(t, 64<<10, d.MaxStubBytes)
 	assert.Equal(t, 8<<10, d.MaxHeaderBytes)
 	assert.Equal(t, 90*time.Second, d.RequestTimeout())
 	assert.Equal(t, 120*time.Second, d.WriteTimeout())
@@ -358,7 +358,7 @@ func TestDefaultConfig(t *testing.T) {
 	assert.Equal(t, 120*time.Second, d.IdleTimeout())
 	assert.Equal(t, d, Config{}.withDefaults(), "zero fields take the defaults")
 	assert.NoError(t, d.Validate())
-	custom := Config{MaxBodyBytes: 10, MaxStubBytes: 5, MaxHeaderBytes: 6, ReadTimeoutMS: 1, WriteTimeoutMS: 2, IdleTimeoutMS: 3, RequestTimeoutMS: 4}
+	custom := Config{MaxBodyBytes: 10, MaxHeaderBytes: 6, ReadTimeoutMS: 1, WriteTimeoutMS: 2, IdleTimeoutMS: 3, RequestTimeoutMS: 4}
 	assert.Equal(t, custom, custom.withDefaults(), "set fields are kept")
 }
 
@@ -382,12 +382,40 @@ func TestConfigValidation(t *testing.T) {
 	}
 }
 
-func TestZeroConfigEnforcesDefaultStubLimit(t *testing.T) {
+// TestStubOverTheServiceLimitIs413: the service's stub limit (here the
+// default, see fakeService) is answered 413 with the field; the server
+// has no stub limit of its own.
+func TestStubOverTheServiceLimitIs413(t *testing.T) {
 	svc := &fakeService{resp: okResponse()}
 	app, _ := testApp(t, svc, Config{})
-	stub := strings.Repeat("a", DefaultConfig().MaxStubBytes)
+	stub := strings.Repeat("a", sandbox.DefaultMaxStubBytes)
 	r := do(t, app, fiber.MethodPost, "/api/v1/run/hello", []byte(stub))
 	assert.Equal(t, fiber.StatusOK, r.code, "exactly the limit is allowed")
 	r = do(t, app, fiber.MethodPost, "/api/v1/run/hello", []byte(stub+"a"))
-	assertProblem(t, r, fiber.StatusRequestEntityTooLarge, sandbox.StatusInvalidRequest, "stub")
+	assertProblem(t, r, fiber.StatusRequestEntityTooLarge, StatusInvalidRequest, "stub")
+}
+
+func TestEveryCodeHasAnHTTPStatus(t *testing.T) {
+	for _, c := range []struct {
+		code   sandbox.Code
+		http   int
+		status string
+	}{
+		{sandbox.CodeInvalid, 400, StatusInvalidRequest},
+		{sandbox.CodeNotFound, 404, StatusInvalidRequest},
+		{sandbox.CodeNotAllowed, 405, StatusInvalidRequest},
+		{sandbox.CodeTooLarge, 413, StatusInvalidRequest},
+		{sandbox.CodeUnsupported, 415, StatusInvalidRequest},
+		{sandbox.CodeOverloaded, 503, StatusOverloaded},
+		{sandbox.CodeTimeout, 504, StatusTimeout},
+		{sandbox.CodeInternal, 500, StatusInternalError},
+	} {
+		code, p := ProblemOf(fmt.Errorf("wrapped: %w", sandbox.Errorf(c.code, "f", "why")))
+		assert.Equal(t, c.http, code, c.code)
+		assert.Equal(t, c.status, p.Status, c.code)
+		if c.code != sandbox.CodeInternal {
+			assert.Equal(t, Problem{Status: c.status, Message: "why", Field: "f"}, p, c.code)
+		}
+	}
+	assert.Len(t, failures, 8, "a new code gets a row here too")
 }

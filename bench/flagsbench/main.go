@@ -99,7 +99,7 @@ func run(n, runs int, out string) error {
 				}
 				rs, err := bench.Time(kind, runs, func() error {
 					r, err := e.Run(ctx, job)
-					if err == nil && !r.OK() {
+					if err == nil && !r.Succeeded() {
 						err = fmt.Errorf("run failed: %s %s", r.Trap, r.Stderr)
 					}
 					return err

@@ -107,7 +107,7 @@ func run(reps int, out, program string) error {
 			if err != nil {
 				return err
 			}
-			if !r.OK() || !strings.Contains(string(r.Stdout), strconv.Itoa(n)+" requests") {
+			if !r.Succeeded() || !strings.Contains(string(r.Stdout), strconv.Itoa(n)+" requests") {
 				return fmt.Errorf("wasm run: %s %s %s", r.Stdout, r.Stderr, r.Trap)
 			}
 			wasm.Durations = append(wasm.Durations, r.Duration)

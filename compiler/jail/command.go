@@ -1,16 +1,9 @@
 package jail
 
-import "time"
+import (
+	"time"
 
-// LimitKind names the limit that ended a command, in the service's status
-// vocabulary. The zero value means no limit was hit.
-type LimitKind string
-
-const (
-	LimitNone   LimitKind = ""
-	LimitTime   LimitKind = "timeout"
-	LimitMemory LimitKind = "memory_limit"
-	LimitOutput LimitKind = "output_limit"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
 // Limits bound one command: plain data, in the units their names say. In a
@@ -89,5 +82,6 @@ type Result struct {
 	StderrTruncated bool
 	Files           map[string][]byte
 	Usage           Usage
-	Limit           LimitKind
+	// Limit is the limit that ended the command, if one did.
+	Limit outcome.Limit
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
 // Host runs commands with no isolation at all: a fresh temporary work
@@ -102,15 +104,15 @@ func (h *Host) Run(ctx context.Context, cmd Command) (Result, error) {
 	select {
 	case waitErr = <-waited:
 	case <-timer.C:
-		res.Limit = LimitTime
+		res.Limit = outcome.LimitTime
 	case <-outputHit:
-		res.Limit = LimitOutput
+		res.Limit = outcome.LimitOutput
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			res.Limit = LimitTime
+			res.Limit = outcome.LimitTime
 		}
 	}
-	if res.Limit != LimitNone || ctx.Err() != nil {
+	if res.Limit != outcome.LimitNone || ctx.Err() != nil {
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		waitErr = <-waited
 	}
@@ -120,10 +122,10 @@ func (h *Host) Run(ctx context.Context, cmd Command) (Result, error) {
 	res.Usage.Wall = time.Since(start)
 	res.Stdout, res.StdoutTruncated = stdout.wait()
 	res.Stderr, res.StderrTruncated = stderr.wait()
-	if res.Limit == LimitNone && (res.StdoutTruncated || res.StderrTruncated) {
-		res.Limit = LimitOutput
+	if res.Limit == outcome.LimitNone && (res.StdoutTruncated || res.StderrTruncated) {
+		res.Limit = outcome.LimitOutput
 	}
-	if ctx.Err() != nil && res.Limit != LimitTime {
+	if ctx.Err() != nil && res.Limit != outcome.LimitTime {
 		return Result{}, ctx.Err()
 	}
 

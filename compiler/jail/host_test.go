@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
 func TestHostRunsWithFilesEnvAndExitCode(t *testing.T) {
@@ -40,7 +42,7 @@ func TestHostLimits(t *testing.T) {
 	h := &Host{TempDir: t.TempDir()}
 	token := fmt.Sprintf("host-token-%d", time.Now().UnixNano())
 	res := run(t, h, Command{Path: helperBin, Args: []string{"spawn-and-spin", token}, Limits: Limits{WallTimeMS: 300}})
-	assert.Equal(t, LimitTime, res.Limit)
+	assert.Equal(t, outcome.LimitTime, res.Limit)
 	assert.True(t, res.Signaled)
 	assert.Empty(t, processesWithToken(token), "the process group was killed")
 
@@ -48,10 +50,10 @@ func TestHostLimits(t *testing.T) {
 	defer cancel()
 	res, err := h.Run(ctx, Command{Path: helperBin, Args: []string{"spawn-and-spin", token}})
 	require.NoError(t, err)
-	assert.Equal(t, LimitTime, res.Limit)
+	assert.Equal(t, outcome.LimitTime, res.Limit)
 
 	res = run(t, h, Command{Path: helperBin, Args: []string{"flood"}, Limits: Limits{OutputBytes: 10000}})
-	assert.Equal(t, LimitOutput, res.Limit)
+	assert.Equal(t, outcome.LimitOutput, res.Limit)
 	assert.True(t, res.StdoutTruncated)
 	assert.Len(t, res.Stdout, 10000)
 }

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail/seccomp"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
 // Jail runs commands in the sandbox described in the package
@@ -107,8 +108,8 @@ const jobCloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWNET |
 //
 // The wall-time limit is the earlier of ctx's deadline and
 // Limits.WallTimeMS; reaching it kills the job's whole cgroup and reports
-// LimitTime. Cancelling ctx (other than by its deadline) kills the job and
-// returns ctx.Err().
+// outcome.LimitTime. Cancelling ctx (other than by its deadline) kills the
+// job and returns ctx.Err().
 func (j *Jail) Run(ctx context.Context, cmd Command) (res Result, err error) {
 	if cmd.Path == "" {
 		return Result{}, errors.New("jail: empty command path")
@@ -292,7 +293,7 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 	var res Result
 	var waitErr error
 	exited := false
-	for !exited && res.Limit == LimitNone {
+	for !exited && res.Limit == outcome.LimitNone {
 		select {
 		case waitErr = <-waited:
 			exited = true
@@ -302,18 +303,18 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 			}
 			status = nil
 		case <-timer.C:
-			res.Limit = LimitTime
+			res.Limit = outcome.LimitTime
 		case <-cpuTick:
 			if cg.cpuTime() >= lim.CPUTime() {
-				res.Limit = LimitTime
+				res.Limit = outcome.LimitTime
 			}
 		case <-overflow:
-			res.Limit = LimitOutput
+			res.Limit = outcome.LimitOutput
 		case <-ctx.Done():
 			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				return abort(ctx.Err())
 			}
-			res.Limit = LimitTime
+			res.Limit = outcome.LimitTime
 		}
 	}
 	if !exited {
@@ -345,14 +346,14 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 	st := cg.stats()
 	res.Usage.CPU = st.cpu
 	res.Usage.PeakMemoryBytes = st.peakMemoryBytes
-	if res.Limit == LimitNone {
+	if res.Limit == outcome.LimitNone {
 		switch {
 		case st.oomKills > 0:
-			res.Limit = LimitMemory
+			res.Limit = outcome.LimitMemory
 		case st.cpu >= lim.CPUTime() || (ws.Signaled() && ws.Signal() == syscall.SIGXCPU):
-			res.Limit = LimitTime
+			res.Limit = outcome.LimitTime
 		case res.StdoutTruncated || res.StderrTruncated:
-			res.Limit = LimitOutput
+			res.Limit = outcome.LimitOutput
 		}
 	}
 	return res, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
@@ -36,7 +37,7 @@ func TestRunFilesAndExitCode(t *testing.T) {
 	})
 	assert.Equal(t, 7, res.ExitCode)
 	assert.False(t, res.Signaled)
-	assert.Equal(t, LimitNone, res.Limit)
+	assert.Equal(t, outcome.LimitNone, res.Limit)
 	assert.Equal(t, "hello\ndeep\n", string(res.Stdout))
 	assert.Equal(t, "oops\n", string(res.Stderr))
 	assert.Equal(t, map[string][]byte{
@@ -218,7 +219,10 @@ func TestPIDNamespace(t *testing.T) {
 	res := run(t, j, Command{Path: helperBin, Args: []string{"ps"}})
 	assert.Equal(t, "1 helper\n", string(res.Stdout), "the job is PID 1 and sees nothing else")
 
-	res = run(t, j, Command{Path: "/bin/sh", Args: []string{"-c", "sleep 30 & " + helperBin + " ps; kill %1"}})
+	// Wait until the background child has exec'd sleep: under load, ps
+	// could otherwise catch it still named sh, between fork and exec.
+	res = run(t, j, Command{Path: "/bin/sh", Args: []string{"-c",
+		`sleep 30 & until read c < /proc/$!/comm && [ "$c" = sleep ]; do :; done; ` + helperBin + " ps; kill %1"}})
 	lines := strings.Split(strings.TrimSpace(string(res.Stdout)), "\n")
 	require.Len(t, lines, 3, string(res.Stdout))
 	assert.Equal(t, "1 sh", lines[0])
@@ -249,7 +253,7 @@ func TestWallTimeKillsWholeTree(t *testing.T) {
 	res := run(t, j, Command{Path: helperBin, Args: []string{"spawn-and-spin", token},
 		Limits: Limits{WallTimeMS: 500}})
 	assert.Less(t, time.Since(start), 5*time.Second)
-	assert.Equal(t, LimitTime, res.Limit)
+	assert.Equal(t, outcome.LimitTime, res.Limit)
 	assert.True(t, res.Signaled)
 	assert.Contains(t, string(res.Stdout), "spawned")
 	assert.GreaterOrEqual(t, res.Usage.Wall, 500*time.Millisecond)
@@ -260,7 +264,7 @@ func TestWallTimeKillsWholeTree(t *testing.T) {
 	defer cancel()
 	res, err := j.Run(ctx, Command{Path: helperBin, Args: []string{"spawn-and-spin", token}})
 	require.NoError(t, err)
-	assert.Equal(t, LimitTime, res.Limit)
+	assert.Equal(t, outcome.LimitTime, res.Limit)
 	assert.Empty(t, processesWithToken(token))
 	assertNoLeftovers(t, j)
 }
@@ -280,7 +284,7 @@ func TestCPUTimeLimit(t *testing.T) {
 	j := newTestJail(t)
 	res := run(t, j, Command{Path: helperBin, Args: []string{"spawn-and-spin", "cpu"},
 		Limits: Limits{CPUTimeMS: 1000, WallTimeMS: 20_000}})
-	assert.Equal(t, LimitTime, res.Limit)
+	assert.Equal(t, outcome.LimitTime, res.Limit)
 	assert.Less(t, res.Usage.Wall, 5*time.Second)
 	assert.GreaterOrEqual(t, res.Usage.CPU, time.Second)
 }
@@ -288,7 +292,7 @@ func TestCPUTimeLimit(t *testing.T) {
 func TestMemoryLimit(t *testing.T) {
 	j := newTestJail(t)
 	res := run(t, j, Command{Path: helperBin, Args: []string{"memhog"}, Limits: Limits{MemoryBytes: 64 << 20}})
-	assert.Equal(t, LimitMemory, res.Limit)
+	assert.Equal(t, outcome.LimitMemory, res.Limit)
 	assert.True(t, res.Signaled)
 	assert.LessOrEqual(t, res.Usage.PeakMemoryBytes, int64(65<<20))
 	assert.Greater(t, res.Usage.PeakMemoryBytes, int64(32<<20))
@@ -303,14 +307,14 @@ func TestPidsLimit(t *testing.T) {
 	_, err := fmt.Sscanf(out, "started=%d", &started)
 	require.NoError(t, err)
 	assert.Less(t, started, 24, "threads and processes together stay under the pids limit")
-	assert.Equal(t, LimitNone, res.Limit)
+	assert.Equal(t, outcome.LimitNone, res.Limit)
 	assertNoLeftovers(t, j)
 }
 
 func TestOutputLimit(t *testing.T) {
 	j := newTestJail(t)
 	res := run(t, j, Command{Path: helperBin, Args: []string{"flood"}, Limits: Limits{OutputBytes: 64 << 10}})
-	assert.Equal(t, LimitOutput, res.Limit)
+	assert.Equal(t, outcome.LimitOutput, res.Limit)
 	assert.True(t, res.StdoutTruncated)
 	assert.False(t, res.StderrTruncated)
 	assert.Len(t, res.Stdout, 64<<10)
@@ -318,7 +322,7 @@ func TestOutputLimit(t *testing.T) {
 
 	// Under the cap nothing is flagged.
 	res = run(t, j, Command{Path: "/bin/sh", Args: []string{"-c", "head -c 1000 /dev/zero"}, Limits: Limits{OutputBytes: 1000}})
-	assert.Equal(t, LimitNone, res.Limit)
+	assert.Equal(t, outcome.LimitNone, res.Limit)
 	assert.False(t, res.StdoutTruncated)
 	assert.Len(t, res.Stdout, 1000)
 }

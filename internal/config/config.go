@@ -90,7 +90,7 @@ func (c App) Validate() error {
 }
 
 // resolve fills in what follows from other keys: the directories under
-// StateDir left empty, and the HTTP layer's copy of the stub limit.
+// StateDir left empty.
 func (c *App) resolve() {
 	// wazero's compiled code survives restarts next to the toolchain.
 	if c.Runtime.CompilationCacheDir == "" {
@@ -102,6 +102,4 @@ func (c *App) resolve() {
 	if c.Cache.Modules.Dir == "" {
 		c.Cache.Modules.Dir = filepath.Join(c.StateDir, "cache", "modules")
 	}
-	// One stub limit: the HTTP layer enforces the service's.
-	c.Server.MaxStubBytes = c.Service.MaxStubBytes
 }

@@ -214,7 +214,6 @@ func TestLoadLayers(t *testing.T) {
 	assert.Equal(t, 3, cfg.Service.MaxConcurrent)
 	assert.Equal(t, d.Service.MaxQueue, cfg.Service.MaxQueue, "0: follows max_concurrent")
 	assert.Equal(t, 1000, cfg.Service.MaxStubBytes)
-	assert.Equal(t, 1000, cfg.Server.MaxStubBytes, "one stub limit")
 	assert.EqualValues(t, 4000, cfg.Runtime.TimeoutMS)
 	assert.EqualValues(t, 1<<20, cfg.Runtime.MemoryLimitBytes, "the environment wins over defaults")
 	assert.Equal(t, d.Runtime.StdoutLimitBytes, cfg.Runtime.StdoutLimitBytes, "untouched keys keep their defaults")

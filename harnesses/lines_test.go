@@ -11,9 +11,9 @@ import (
 )
 
 // doctestPlan is the part of the example harness's plan that maps lines.
-func doctestPlan(block string) (source string, prep Prepared) {
+func doctestPlan(block string) (source string, lines LineMap) {
 	src, lines := sourceAndLines(rustdoc.Doctest(block).Lines)
-	return string(src), Prepared{Source: src, Lines: lines}
+	return string(src), lines
 }
 
 func TestStubPositionFollowsMovedLinesAndColumns(t *testing.T) {
@@ -44,11 +44,16 @@ func TestStubPositionFollowsMovedLinesAndColumns(t *testing.T) {
 	l, _ = prep.StubPosition(99, 1)
 	assert.Equal(t, 0, l)
 
-	// Without Lines, StubLine shifts lines and keeps columns.
-	plain := Prepared{StubLine: 3}
-	l, c = plain.StubPosition(5, 7)
+	// A stub that starts on line 3, unchanged: lines shift, columns stay.
+	shifted := LineMap{{}, {}, {Line: 1}, {Line: 2}, {Line: 3}}
+	l, c = shifted.StubPosition(5, 7)
 	assert.Equal(t, [2]int{3, 7}, [2]int{l, c})
-	l, _ = plain.StubPosition(2, 7)
+	l, _ = shifted.StubPosition(2, 7)
+	assert.Equal(t, 0, l)
+	// No map: Source is the stub.
+	l, c = LineMap(nil).StubPosition(5, 7)
+	assert.Equal(t, [2]int{5, 7}, [2]int{l, c})
+	l, _ = LineMap(nil).StubPosition(0, 7)
 	assert.Equal(t, 0, l)
 }
 
@@ -57,7 +62,7 @@ func TestRenderedDiagnosticsAndPanicsUseStubLines(t *testing.T) {
 	rendered := "error[E0308]: mismatched types\n --> main.rs:5:17\n  |\n5 | let code: u16 = Status::Ok;\n  |           ---   ^^^^^^^^^^ expected `u16`\n  |\n  ::: main.rs:3:1\n3 | fn main() {\n"
 	want := "error[E0308]: mismatched types\n --> main.rs:3:17\n  |\n3 | let code: u16 = Status::Ok;\n  |           ---   ^^^^^^^^^^ expected `u16`\n  |\n  ::: main.rs (harness code)\n  | fn main() {\n"
 	assert.Equal(t, want, prep.RenderedInStub(rendered))
-	assert.Equal(t, rendered, Prepared{StubLine: 1}.RenderedInStub(rendered), "harnesses without Lines are left alone")
+	assert.Equal(t, rendered, LineMap(nil).RenderedInStub(rendered), "harnesses without a line map are left alone")
 
 	stderr := "\nthread 'main' (1) panicked at main.rs:5:17:\nboom\nthread 'main' panicked at main.rs:3:1:\n"
 	assert.Equal(t, "\nthread 'main' (1) panicked at main.rs:3:17:\nboom\nthread 'main' panicked at main.rs (harness code):\n", prep.PanicsInStub(stderr))

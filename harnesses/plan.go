@@ -1,0 +1,110 @@
+package harnesses
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+)
+
+// Plan is a harness's plan for one request. The service compiles Source
+// (unless Steps says not to), runs the module with Input (if Steps says
+// so), and hands what became of it to Report, once: the harness reads its
+// own outcome back, in the stub's terms.
+type Plan struct {
+	// Source is the whole main.rs, Edition its edition ("" means 2021).
+	Source  []byte
+	Edition string
+	// Lines says where each line of Source came from.
+	Lines LineMap
+	// Steps says how far the request goes.
+	Steps Steps
+	// Input is what the program gets when it runs.
+	Input Input
+
+	// read, if set, reads the run's stdout and virtual-socket responses
+	// into the harness's structured result (run.result).
+	read func(stdout []byte, responses [][]byte) (json.RawMessage, error)
+	// judge, if set, is the harness's verdict on the whole request (the
+	// response's result), from whatever was compiled and run: it is
+	// called even when nothing was.
+	judge func(compile *outcome.Compile, run *outcome.Run) (json.RawMessage, error)
+}
+
+// Steps says how far a plan goes.
+type Steps uint8
+
+const (
+	// CompileAndRun: compile Source and run the module (the default).
+	CompileAndRun Steps = iota
+	// CompileOnly: compile, but do not run (no_run, compile_fail).
+	CompileOnly
+	// Skip: neither compile nor run (an ignored example); the verdict
+	// says why.
+	Skip
+)
+
+// Input is what a planned program receives when it runs.
+type Input struct {
+	// Stdin is what the guest reads on standard input.
+	Stdin []byte
+	// Connections are virtual-socket connections the host opens.
+	Connections [][]byte
+	// ResponseComplete tells the host when a connection's response is
+	// whole (see runtime.Job.ResponseComplete).
+	ResponseComplete func(resp []byte) bool
+}
+
+// Report is a harness's reading of what became of its plan, in the stub's
+// own terms.
+type Report struct {
+	// Diagnostics are the compile's structured messages at the stub's
+	// lines and columns; one in the harness's own code has no position.
+	Diagnostics []outcome.Diagnostic
+	// CompileStderr is the compile's rendered output, its locations and
+	// gutter numbers in the stub's numbering.
+	CompileStderr string
+	// RunStderr is the run's stderr, its panic locations in the stub's
+	// numbering.
+	RunStderr string
+	// RunResult is the harness's structured reading of the run (the
+	// response's run.result), if it has one.
+	RunResult json.RawMessage
+	// Verdict is the harness's judgement of the whole request (the
+	// response's result), if it gives one.
+	Verdict json.RawMessage
+}
+
+// Report turns what became of the plan into the harness's report. compile
+// is nil when nothing was compiled (Skip), run when nothing ran (a
+// compile-only plan, a failed compile). Its error is the harness's own
+// failure, never the program's.
+func (p Plan) Report(compile *outcome.Compile, run *outcome.Run) (Report, error) {
+	var rep Report
+	if compile != nil {
+		rep.Diagnostics = make([]outcome.Diagnostic, 0, len(compile.Diagnostics))
+		for _, d := range compile.Diagnostics {
+			d.Line, d.Column = p.Lines.StubPosition(d.Line, d.Column)
+			rep.Diagnostics = append(rep.Diagnostics, d)
+		}
+		rep.CompileStderr = p.Lines.RenderedInStub(compile.Stderr)
+	}
+	if run != nil {
+		rep.RunStderr = p.Lines.PanicsInStub(string(run.Stderr))
+		if p.read != nil {
+			result, err := p.read(run.Stdout, run.Responses)
+			if err != nil {
+				return Report{}, fmt.Errorf("read the run: %w", err)
+			}
+			rep.RunResult = result
+		}
+	}
+	if p.judge != nil {
+		verdict, err := p.judge(compile, run)
+		if err != nil {
+			return Report{}, fmt.Errorf("judge: %w", err)
+		}
+		rep.Verdict = verdict
+	}
+	return rep, nil
+}
