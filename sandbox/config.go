@@ -4,7 +4,7 @@ import (
 	goruntime "runtime"
 	"time"
 
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
 )
 

@@ -17,7 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail/seccomp"
+	"github.com/rocket-sandbox/rocket-sandbox/jail/seccomp"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
