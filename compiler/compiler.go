@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/edition"
-	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 

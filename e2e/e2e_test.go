@@ -23,10 +23,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
-	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/app"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"

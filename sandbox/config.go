@@ -4,8 +4,8 @@ import (
 	goruntime "runtime"
 	"time"
 
-	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 )
 
 // Config is the service's request policy: plain data, its defaults in

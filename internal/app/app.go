@@ -15,9 +15,9 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
-	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 	"github.com/rocket-sandbox/rocket-sandbox/runtime/native"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"

@@ -15,8 +15,8 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
-	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
