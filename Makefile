@@ -6,7 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-.PHONY: all packages build setup setup-reference doctor run test lint bench bench-jail bench-flags bench-service bench-native parity clean
+.PHONY: all packages build setup setup-reference doctor run test lint fuzz bench bench-jail bench-flags bench-service bench-native parity clean
 
 all: build
 
@@ -48,6 +48,17 @@ lint:
 
 clean:
 	rm -rf bin
+
+# Every Go fuzz target in the tree (go test -list finds them), each for
+# FUZZTIME; new findings land in the package's testdata/fuzz and fail the run.
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "[fuzz] $$pkg $$t ($(FUZZTIME))"; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME); \
+	  done; \
+	done
 
 # Benchmarks (programs, not timed tests); results go to bench/results/.
 bench-jail: setup
