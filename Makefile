@@ -6,7 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-.PHONY: all packages build setup setup-reference doctor run test lint fuzz bench bench-jail bench-flags bench-service bench-native parity clean
+.PHONY: all packages build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native parity clean
 
 all: build
 
@@ -40,6 +40,12 @@ test: setup-reference
 	@$(GO) vet ./...
 	@echo "[test] go test (real rustc, Rocket, jail, wazero, HTTP server)"
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+# The fault and load suite on its own (make test runs it too): the real
+# binary loaded past admission, killed mid-compile and mid-run, and the
+# guide corpus across a restart on both wazero engines. docs/reliability.md.
+reliability: setup-reference
+	$(GO) test -count=1 -v ./reliability/
 
 lint:
 	@test -z "$$(gofmt -l . | grep -v '^harnesses/.patched' | tee /dev/stderr)"
