@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
+	"github.com/rocket-sandbox/rocket-sandbox/web"
 )
 
 // Service is what the HTTP API needs from the domain: run one request, and
@@ -59,6 +60,7 @@ func New(cfg Config, svc Service, log *slog.Logger) *fiber.App {
 	s.handle(app, fiber.MethodPost, routeRun, s.run)
 	s.handle(app, fiber.MethodGet, routeHarnesses, s.harnesses)
 	s.handle(app, fiber.MethodGet, routeHealth, s.health)
+	web.Register(app) // the playground page and its assets
 	return app
 }
 

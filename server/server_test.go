@@ -185,7 +185,7 @@ func TestHarnessesNoneIsEmptyList(t *testing.T) {
 
 func TestUnknownRouteIs404JSON(t *testing.T) {
 	app, _ := testApp(t, &fakeService{}, Config{})
-	for _, target := range []string{"/", "/api/v1/nope", "/api/v2/execute", "/api/v1/run"} {
+	for _, target := range []string{"/nope", "/api/v1/nope", "/api/v2/execute", "/api/v1/run"} {
 		r := do(t, app, fiber.MethodGet, target, nil)
 		p := assertProblem(t, r, fiber.StatusNotFound, StatusInvalidRequest, "")
 		assert.Contains(t, p.Message, target)
