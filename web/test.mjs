@@ -20,7 +20,7 @@ try {
     logLevel: "warning",
   });
   const files = (await readdir(out)).map((f) => path.join(out, f));
-  const run = spawnSync(process.execPath, ["--test", ...files], { stdio: "inherit" });
+  const run = spawnSync(process.execPath, ["--test", "--test-reporter=spec", ...files], { stdio: "inherit" });
   process.exitCode = run.status ?? 1;
 } finally {
   await rm(out, { recursive: true, force: true });

@@ -46,7 +46,7 @@ function summary(r: ExecuteResponse, act: ResultActions): HTMLElement {
   if (r.run) fact("Run", `${r.run.duration_ms} ms`);
   if (r.cache) fact("Cache", `result: ${r.cache.result}${r.cache.module ? `, module: ${r.cache.module}` : ""}`);
   return h("div", { class: "summary" },
-    h("p", { class: "status-line" }, h("span", { class: `badge status-${r.status}` }, r.status)),
+    h("p", { class: "status-line" }, "Status: ", h("span", { class: `badge status-${r.status}` }, r.status)),
     facts);
 }
 
