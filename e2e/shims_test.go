@@ -9,9 +9,9 @@ import (
 
 // TestTempFilePersistLinks: a handler that persists an uploaded TempFile
 // pulls in the errno crate's __errno_location, which bookworm's wasi-libc
-// lacks; the shims provide it, so the app links and serves. The guest has
-// no file system, so persisting fails at run time, and Rocket answers that
-// io::Error as a 500 — what matters here is that it compiled and ran.
+// lacks; the shims provide it, so the app links. (Running it is another
+// matter: TempFile hands its file work to tokio's blocking pool, and a
+// wasip1 guest has no threads — wasi-shims/README.md, "What does not work".)
 func TestTempFilePersistLinks(t *testing.T) {
 	stub := `#[macro_use] extern crate rocket;
 use rocket::fs::TempFile;
@@ -30,6 +30,6 @@ fn rocket() -> _ { rocket::build().mount("/", routes![upload]) }
 		"args": map[string]any{"method": "POST", "uri": "/upload", "body": "hello"}})
 	require.NotNil(t, r.Compile, "%s", raw)
 	assert.True(t, r.Compile.Success, "it links: %s", r.Compile.Stderr)
-	assert.Equal(t, "ok", string(r.Status), "%s", raw)
-	assert.Contains(t, string(r.Run.Result), `"status":500`, "persisting fails in a guest without a file system: %s", r.Run.Result)
+	assert.NotContains(t, r.Compile.Stderr, "__errno_location")
+	require.NotNil(t, r.Run, "it compiled, so it ran: %s", raw)
 }
