@@ -39,12 +39,11 @@ type vsockConn struct {
 	delivered int
 	response  []byte
 	closed    bool
-	// complete caches a positive answer of the completion hook, and
-	// checkedLen the response length it last said no to, so the hook runs
-	// once per change of the response, not once per poll.
-	complete   bool
-	checked    bool
-	checkedLen int
+	// tracker follows the response (Job.TrackResponse); complete is its
+	// last answer. Each sent byte is given to it once, so deciding when
+	// a response is whole is linear in its size, not re-done per poll.
+	tracker  ResponseTracker
+	complete bool
 }
 
 // vsockState is one run's virtual socket. It lives in the run's context, and
@@ -59,9 +58,9 @@ type vsockState struct {
 	limit     int64
 	total     int64
 	truncated bool
-	// isComplete is Job.ResponseComplete.
-	isComplete func(resp []byte) bool
-	// hostErr is a failure of the host's own code (the completion hook
+	// track is Job.TrackResponse.
+	track func() ResponseTracker
+	// hostErr is a failure of the host's own code (a response tracker
 	// panicked); it makes Run return an error, not a guest result.
 	hostErr error
 	stop    func(cause error)
@@ -69,12 +68,12 @@ type vsockState struct {
 
 type vsockKey struct{}
 
-func newVsockState(requests [][]byte, limit int64, isComplete func([]byte) bool, stop func(error)) *vsockState {
+func newVsockState(requests [][]byte, limit int64, track func() ResponseTracker, stop func(error)) *vsockState {
 	s := &vsockState{
-		conns:      make([]vsockConn, len(requests)),
-		limit:      limit,
-		isComplete: isComplete,
-		stop:       stop,
+		conns: make([]vsockConn, len(requests)),
+		limit: limit,
+		track: track,
+		stop:  stop,
 	}
 	for i, r := range requests {
 		s.conns[i].request = r
@@ -103,8 +102,24 @@ func (s *vsockState) accept() int32 {
 	if s.accepted >= len(s.conns) {
 		return vsockNone
 	}
+	c := &s.conns[s.accepted]
 	s.accepted++
+	if s.track != nil {
+		s.guard(func() { c.tracker = s.track() })
+	}
 	return int32(s.accepted - 1)
+}
+
+// guard runs host code that is not the runtime's own (a tracker), turning
+// a panic into the run's host error: it is our bug, not the guest's.
+func (s *vsockState) guard(f func()) {
+	defer func() {
+		if r := recover(); r != nil && s.hostErr == nil {
+			s.hostErr = fmt.Errorf("runtime: response tracker panicked: %v", r)
+			s.stop(s.hostErr)
+		}
+	}()
+	f()
 }
 
 func (s *vsockState) recv(mod api.Module, id int32, ptr, n uint32) int32 {
@@ -124,33 +139,12 @@ func (s *vsockState) recv(mod api.Module, id int32, ptr, n uint32) int32 {
 		c.delivered += k
 		return int32(k)
 	}
-	if s.responseComplete(c) {
+	// Without a tracker a connection is done once its request is
+	// delivered; with one, once the tracker says the response is whole.
+	if c.tracker == nil || c.complete || s.hostErr != nil {
 		return 0
 	}
 	return vsockNone
-}
-
-// responseComplete asks the hook whether c's response is whole; without a
-// hook, a connection is done once its request is delivered.
-func (s *vsockState) responseComplete(c *vsockConn) (done bool) {
-	if s.isComplete == nil || c.complete {
-		return true
-	}
-	if c.checked && len(c.response) == c.checkedLen {
-		return false
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			// The hook is the host's code: a panic is our bug, not the
-			// guest's, so end the run and report it as an error.
-			s.hostErr = fmt.Errorf("runtime: ResponseComplete hook panicked: %v", r)
-			s.stop(s.hostErr)
-			done = true
-		}
-	}()
-	c.checked, c.checkedLen = true, len(c.response)
-	c.complete = s.isComplete(slices.Clip(c.response))
-	return c.complete
 }
 
 func (s *vsockState) send(mod api.Module, id int32, ptr, n uint32) int32 {
@@ -174,6 +168,12 @@ func (s *vsockState) send(mod api.Module, id int32, ptr, n uint32) int32 {
 	}
 	c.response = append(c.response, data...)
 	s.total += int64(len(data))
+	if c.tracker != nil && !c.complete && len(data) > 0 {
+		// The host's copy, not guest memory: it never changes, so a
+		// tracker may keep it.
+		sent := slices.Clip(c.response[len(c.response)-len(data):])
+		s.guard(func() { c.complete = c.tracker.Sent(sent) })
+	}
 	return int32(n)
 }
 
