@@ -52,21 +52,10 @@ type recordState struct {
 	stop         func(cause error)
 }
 
-type recordKey struct{}
-
 func newRecordState(limit int64, stop func(error)) *recordState {
 	s := &recordState{limit: limit, stop: stop}
 	// crypto/rand.Read never fails (it crashes the process instead).
 	_, _ = rand.Read(s.key[:])
-	return s
-}
-
-func withRecords(ctx context.Context, s *recordState) context.Context {
-	return context.WithValue(ctx, recordKey{}, s)
-}
-
-func recordsFrom(ctx context.Context) *recordState {
-	s, _ := ctx.Value(recordKey{}).(*recordState)
 	return s
 }
 
@@ -113,28 +102,19 @@ func (s *recordState) record(mod api.Module, keyPtr, ptr, n uint32) int32 {
 
 // instantiateRecords registers the shared host module on r.
 func instantiateRecords(ctx context.Context, r wazero.Runtime) error {
-	i32 := api.ValueTypeI32
 	b := r.NewHostModuleBuilder(RecordModule)
-	b.NewFunctionBuilder().
-		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
-			res := vsockInvalid
-			if s := recordsFrom(ctx); s != nil {
-				res = s.giveKey(mod, api.DecodeU32(stack[0]), api.DecodeU32(stack[1]))
-			}
-			stack[0] = api.EncodeI32(res)
-		}), []api.ValueType{i32, i32}, []api.ValueType{i32}).
-		WithParameterNames("ptr", "len").WithResultNames("result").
-		Export("key")
-	b.NewFunctionBuilder().
-		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
-			res := vsockInvalid
-			if s := recordsFrom(ctx); s != nil {
-				res = s.record(mod, api.DecodeU32(stack[0]), api.DecodeU32(stack[1]), api.DecodeU32(stack[2]))
-			}
-			stack[0] = api.EncodeI32(res)
-		}), []api.ValueType{i32, i32, i32}, []api.ValueType{i32}).
-		WithParameterNames("key", "ptr", "len").WithResultNames("result").
-		Export("record")
+	exportI32(b, "key", []string{"ptr", "len"}, "result", func(ctx context.Context, mod api.Module, args []uint64) int32 {
+		if s := runState[recordState](ctx); s != nil {
+			return s.giveKey(mod, api.DecodeU32(args[0]), api.DecodeU32(args[1]))
+		}
+		return vsockInvalid
+	})
+	exportI32(b, "record", []string{"key", "ptr", "len"}, "result", func(ctx context.Context, mod api.Module, args []uint64) int32 {
+		if s := runState[recordState](ctx); s != nil {
+			return s.record(mod, api.DecodeU32(args[0]), api.DecodeU32(args[1]), api.DecodeU32(args[2]))
+		}
+		return vsockInvalid
+	})
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("runtime: instantiate %s host module: %w", RecordModule, err)
 	}

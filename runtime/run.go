@@ -148,8 +148,8 @@ func (e *Engine) execute(ctx context.Context, b *backend, compiled wazero.Compil
 	recs := newRecordState(lim.StdoutLimitBytes, stop)
 	clock := newVirtualClock()
 	runCtx = experimental.WithMemoryAllocator(runCtx, mem)
-	runCtx = withVsock(runCtx, vs)
-	runCtx = withRecords(runCtx, recs)
+	runCtx = withRunState(runCtx, vs)
+	runCtx = withRunState(runCtx, recs)
 
 	// No WithEnv and no WithFS: the guest has an empty environment and no
 	// preopened directories. Every clock and the random source are set

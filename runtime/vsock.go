@@ -66,8 +66,6 @@ type vsockState struct {
 	stop    func(cause error)
 }
 
-type vsockKey struct{}
-
 func newVsockState(requests [][]byte, limit int64, track func() ResponseTracker, stop func(error)) *vsockState {
 	s := &vsockState{
 		conns: make([]vsockConn, len(requests)),
@@ -81,12 +79,18 @@ func newVsockState(requests [][]byte, limit int64, track func() ResponseTracker,
 	return s
 }
 
-func withVsock(ctx context.Context, s *vsockState) context.Context {
-	return context.WithValue(ctx, vsockKey{}, s)
+// runStateKey is the context key of a run's host state of type T: the
+// host modules are shared by every run of a wazero runtime, and find the
+// calling run's state in the call's context.
+type runStateKey[T any] struct{}
+
+func withRunState[T any](ctx context.Context, s *T) context.Context {
+	return context.WithValue(ctx, runStateKey[T]{}, s)
 }
 
-func vsockFrom(ctx context.Context) *vsockState {
-	s, _ := ctx.Value(vsockKey{}).(*vsockState)
+// runState is the calling run's state of type T, or nil.
+func runState[T any](ctx context.Context) *T {
+	s, _ := ctx.Value(runStateKey[T]{}).(*T)
 	return s
 }
 
@@ -224,50 +228,49 @@ func (s *vsockState) results() [][]byte {
 
 // instantiateVsock registers the shared host module on r.
 func instantiateVsock(ctx context.Context, r wazero.Runtime) error {
-	i32 := api.ValueTypeI32
 	b := r.NewHostModuleBuilder(VsockModule)
-	b.NewFunctionBuilder().
-		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
-			res := vsockNone
-			if s := vsockFrom(ctx); s != nil {
-				res = s.accept()
-			}
-			stack[0] = api.EncodeI32(res)
-		}), nil, []api.ValueType{i32}).
-		WithParameterNames().WithResultNames("conn").
-		Export("accept")
-	b.NewFunctionBuilder().
-		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
-			res := vsockInvalid
-			if s := vsockFrom(ctx); s != nil {
-				res = s.recv(mod, api.DecodeI32(stack[0]), api.DecodeU32(stack[1]), api.DecodeU32(stack[2]))
-			}
-			stack[0] = api.EncodeI32(res)
-		}), []api.ValueType{i32, i32, i32}, []api.ValueType{i32}).
-		WithParameterNames("conn", "buf_ptr", "buf_len").WithResultNames("n").
-		Export("recv")
-	b.NewFunctionBuilder().
-		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
-			res := vsockInvalid
-			if s := vsockFrom(ctx); s != nil {
-				res = s.send(mod, api.DecodeI32(stack[0]), api.DecodeU32(stack[1]), api.DecodeU32(stack[2]))
-			}
-			stack[0] = api.EncodeI32(res)
-		}), []api.ValueType{i32, i32, i32}, []api.ValueType{i32}).
-		WithParameterNames("conn", "ptr", "len").WithResultNames("n").
-		Export("send")
-	b.NewFunctionBuilder().
-		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
-			res := vsockInvalid
-			if s := vsockFrom(ctx); s != nil {
-				res = s.close(api.DecodeI32(stack[0]))
-			}
-			stack[0] = api.EncodeI32(res)
-		}), []api.ValueType{i32}, []api.ValueType{i32}).
-		WithParameterNames("conn").WithResultNames("result").
-		Export("close")
+	exportI32(b, "accept", nil, "conn", func(ctx context.Context, _ api.Module, _ []uint64) int32 {
+		if s := runState[vsockState](ctx); s != nil {
+			return s.accept()
+		}
+		return vsockNone
+	})
+	exportI32(b, "recv", []string{"conn", "buf_ptr", "buf_len"}, "n", func(ctx context.Context, mod api.Module, args []uint64) int32 {
+		if s := runState[vsockState](ctx); s != nil {
+			return s.recv(mod, api.DecodeI32(args[0]), api.DecodeU32(args[1]), api.DecodeU32(args[2]))
+		}
+		return vsockInvalid
+	})
+	exportI32(b, "send", []string{"conn", "ptr", "len"}, "n", func(ctx context.Context, mod api.Module, args []uint64) int32 {
+		if s := runState[vsockState](ctx); s != nil {
+			return s.send(mod, api.DecodeI32(args[0]), api.DecodeU32(args[1]), api.DecodeU32(args[2]))
+		}
+		return vsockInvalid
+	})
+	exportI32(b, "close", []string{"conn"}, "result", func(ctx context.Context, _ api.Module, args []uint64) int32 {
+		if s := runState[vsockState](ctx); s != nil {
+			return s.close(api.DecodeI32(args[0]))
+		}
+		return vsockInvalid
+	})
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("runtime: instantiate %s host module: %w", VsockModule, err)
 	}
 	return nil
+}
+
+// exportI32 adds to b a host function named name that takes i32
+// parameters with the given names and returns one i32, computed by f
+// from the arguments.
+func exportI32(b wazero.HostModuleBuilder, name string, params []string, result string, f func(ctx context.Context, mod api.Module, args []uint64) int32) {
+	types := make([]api.ValueType, len(params))
+	for i := range types {
+		types[i] = api.ValueTypeI32
+	}
+	b.NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
+			stack[0] = api.EncodeI32(f(ctx, mod, stack))
+		}), types, []api.ValueType{api.ValueTypeI32}).
+		WithParameterNames(params...).WithResultNames(result).
+		Export(name)
 }
