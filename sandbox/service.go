@@ -173,11 +173,11 @@ func (s *Service) execute(ctx context.Context, req Request, plan harnesses.Plan)
 
 		if out.Success && plan.Steps == harnesses.CompileAndRun {
 			res, err = s.engine.Run(ctx, wasmrt.Job{
-				Module:           out.Module,
-				Seed:             runtimeSeed(seed),
-				Stdin:            plan.Input.Stdin,
-				Connections:      plan.Input.Connections,
-				ResponseComplete: plan.Input.ResponseComplete,
+				Module:        out.Module,
+				Seed:          runtimeSeed(seed),
+				Stdin:         plan.Input.Stdin,
+				Connections:   plan.Input.Connections,
+				TrackResponse: trackResponse(plan.Input.TrackResponse),
 			})
 			if err != nil {
 				return Response{}, fmt.Errorf("run: %w", err)
@@ -221,9 +221,20 @@ func compileReport(out compiler.Output, rep harnesses.Report) *CompileReport {
 	}
 }
 
+// trackResponse hands the harness's response trackers to the engine.
+func trackResponse(track func() harnesses.ResponseTracker) func() wasmrt.ResponseTracker {
+	if track == nil {
+		return nil
+	}
+	return func() wasmrt.ResponseTracker { return track() }
+}
+
 // runReport is the run section: what the guest did, with the harness's
-// reading of it.
+// reading of it. The host's work on the guest's output (the harness
+// reading it) is the run's work: it counts in the run's time.
 func runReport(r wasmrt.Result, rep harnesses.Report) *RunReport {
+	r.Duration += rep.ReadTime
+	r.CPU += rep.ReadTime
 	return &RunReport{
 		ExitCode:        r.ExitCode,
 		Trap:            r.Trap,
