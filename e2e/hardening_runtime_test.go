@@ -1,4 +1,4 @@
-package main
+package e2e
 
 // End-to-end tests of issue 14's run-time hardening, through the HTTP API
 // only: modules the sandbox cannot link, limits decided from what the
