@@ -229,38 +229,6 @@ func overloaded(why string, retry time.Duration) *Error {
 		Message: "the service is busy (" + why + "); retry shortly"}
 }
 
-// budget bounds the bytes of the requests held while they wait (for a
-// preparation or a slot): what a flood of queued requests can pin in
-// memory is this, whatever the count.
-type budget struct {
-	mu   sync.Mutex
-	used int64
-	max  int64
-}
-
-// take reserves n bytes, or says there is no room.
-func (b *budget) take(n int64) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.used+n > b.max {
-		return false
-	}
-	b.used += n
-	return true
-}
-
-func (b *budget) give(n int64) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.used -= n
-}
-
-func (b *budget) inUse() int64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.used
-}
-
 // preparations bounds how many harness preparations (Harness.Plan: pure
 // Go, linear in the stub, but CPU work before any slot) run at once.
 // Waiting for one is bounded by the queue wait and the caller's deadline.

@@ -106,7 +106,7 @@ func TestQueuedBytesAreCapped(t *testing.T) {
 			require.Eventually(t, func() bool { return svc.gate.queued() == i }, 5*time.Second, time.Millisecond)
 		}
 	}
-	assert.Greater(t, svc.queued.inUse(), int64(60<<10), "two waiting requests hold their bytes; the running one does not")
+	assert.Greater(t, svc.queued.InUse(), int64(60<<10), "two waiting requests hold their bytes; the running one does not")
 	_, err = svc.Execute(context.Background(), stub(3))
 	e, ok := AsError(err)
 	require.True(t, ok, "%v", err)
@@ -118,7 +118,7 @@ func TestQueuedBytesAreCapped(t *testing.T) {
 	for _, err := range errs {
 		assert.NoError(t, err)
 	}
-	assert.Zero(t, svc.queued.inUse(), "every byte is given back")
+	assert.Zero(t, svc.queued.InUse(), "every byte is given back")
 }
 
 // slowHarness's preparation counts how many run at once and waits for

@@ -158,12 +158,3 @@ func TestGateRefusesAfterTheQueueWait(t *testing.T) {
 	assert.ErrorIs(t, <-got, context.Canceled)
 	assert.Zero(t, g.queued())
 }
-
-func TestBudget(t *testing.T) {
-	b := &budget{max: 10}
-	assert.True(t, b.take(6))
-	assert.False(t, b.take(5), "over the cap")
-	assert.True(t, b.take(4))
-	b.give(6)
-	assert.EqualValues(t, 4, b.inUse())
-}

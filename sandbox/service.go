@@ -14,6 +14,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/budget"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 )
@@ -39,7 +40,7 @@ type Service struct {
 	// them, and the bytes of the requests waiting for either.
 	gate    *gate
 	prepare *preparations
-	queued  *budget
+	queued  *budget.Bytes // of requests waiting for a preparation or a slot
 
 	// Optional caches and the single-flight groups in front of the
 	// pipeline and of the compiler.
@@ -81,7 +82,7 @@ func NewService(cfg Config, d Deps) (*Service, error) {
 	return &Service{cfg: cfg, harnesses: d.Harnesses, compiler: d.Compiler, engine: d.Engine,
 		gate:    newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait(), cfg.JobEstimate(), nil),
 		prepare: newPreparations(cfg.MaxPreparing, cfg.QueueWait()),
-		queued:  &budget{max: cfg.MaxQueuedBytes},
+		queued:  budget.New(cfg.MaxQueuedBytes),
 		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint}, nil
 }
 
@@ -168,13 +169,13 @@ func (s *Service) plan(ctx context.Context, h *harnesses.Harness, req Request) (
 // plan → compile → run → harness report.
 func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request) (Response, error) {
 	n := queuedBytes(req)
-	if !s.queued.take(n) {
+	if !s.queued.Take(n) {
 		return Response{}, overloaded("too many bytes of requests are waiting", s.gate.estimate()/time.Duration(s.cfg.MaxConcurrent))
 	}
 	waiting := true
 	defer func() {
 		if waiting {
-			s.queued.give(n)
+			s.queued.Give(n)
 		}
 	}()
 	plan, err := s.plan(ctx, h, req)
@@ -198,7 +199,7 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 			return Response{}, err
 		}
 		defer leave()
-		s.queued.give(n)
+		s.queued.Give(n)
 		waiting = false
 
 		var tier cache.Tier

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/budget"
 )
 
 // What a request holds after it has its answer, and what it keeps busy
@@ -81,35 +83,6 @@ func peerClosed(raw syscall.RawConn) bool {
 	return closed || err != nil
 }
 
-// byteBudget bounds the bytes of the responses being written at once.
-type byteBudget struct {
-	mu   sync.Mutex
-	used int64
-	max  int64
-}
-
-func (b *byteBudget) take(n int64) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.used+n > b.max {
-		return false
-	}
-	b.used += n
-	return true
-}
-
-func (b *byteBudget) give(n int64) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.used -= n
-}
-
-func (b *byteBudget) inUse() int64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.used
-}
-
 // heldBody is a response body that holds its bytes in the budget until
 // fasthttp has written it (or given up on the connection): fasthttp
 // closes a body stream in either case.
@@ -123,8 +96,8 @@ func (h *heldBody) Close() error {
 	return nil
 }
 
-func newHeldBody(body []byte, b *byteBudget) *heldBody {
+func newHeldBody(body []byte, b *budget.Bytes) *heldBody {
 	n := int64(len(body))
 	var once sync.Once
-	return &heldBody{Reader: bytes.NewReader(body), release: func() { once.Do(func() { b.give(n) }) }}
+	return &heldBody{Reader: bytes.NewReader(body), release: func() { once.Do(func() { b.Give(n) }) }}
 }

@@ -58,7 +58,7 @@ func TestResponseBytesInFlightAreBounded(t *testing.T) {
 	addr := strings.TrimPrefix(base, "http://")
 
 	slow := rawPost(t, addr)
-	require.Eventually(t, func() bool { return srv.responses.inUse() > 16<<20 }, 10*time.Second, time.Millisecond,
+	require.Eventually(t, func() bool { return srv.responses.InUse() > 16<<20 }, 10*time.Second, time.Millisecond,
 		"the slow reader's answer is held")
 
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -75,7 +75,7 @@ func TestResponseBytesInFlightAreBounded(t *testing.T) {
 	n, err := io.Copy(io.Discard, got.Body)
 	require.NoError(t, err)
 	assert.Greater(t, n, int64(16<<20), "the slow reader gets its whole answer")
-	require.Eventually(t, func() bool { return srv.responses.inUse() == 0 }, 10*time.Second, time.Millisecond,
+	require.Eventually(t, func() bool { return srv.responses.InUse() == 0 }, 10*time.Second, time.Millisecond,
 		"a written answer gives its bytes back")
 
 	r, err = client.Post(base+"/api/v1/execute", fiber.MIMEApplicationJSON, strings.NewReader(okBody))

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/rocket-sandbox/rocket-sandbox/internal/budget"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/web"
 )
@@ -42,7 +43,7 @@ type server struct {
 	hosts     hostCheck
 	origins   origins
 	clients   *clients
-	responses *byteBudget
+	responses *budget.Bytes // of results being written
 }
 
 // New returns the HTTP API as a Fiber app serving svc. Zero fields of cfg
@@ -61,7 +62,7 @@ func build(cfg Config, svc Service, log *slog.Logger) (*server, *fiber.App) {
 	s.hosts = newHostCheck(s.cfg.AllowedHosts)
 	s.origins = newOrigins(s.cfg.AllowedOrigins)
 	s.clients = newClients(s.cfg, nil)
-	s.responses = &byteBudget{max: s.cfg.MaxResponseBytesInFlight}
+	s.responses = budget.New(s.cfg.MaxResponseBytesInFlight)
 	app := fiber.New(fiber.Config{
 		BodyLimit:             s.cfg.MaxBodyBytes,
 		ReadBufferSize:        s.cfg.MaxHeaderBytes,
@@ -135,7 +136,7 @@ func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 	// A result is held until the client has read it: bound those bytes,
 	// and refuse (the result is memoized, a retry is cheap) rather than
 	// hold more.
-	if !s.responses.take(int64(len(body))) {
+	if !s.responses.Take(int64(len(body))) {
 		return &sandbox.Error{Code: sandbox.CodeOverloaded, RetryAfter: time.Second,
 			Message: "the service is busy (too many bytes of results are being sent); retry shortly"}
 	}
