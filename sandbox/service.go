@@ -133,6 +133,10 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 	// The shared call runs on a context of its own, canceled only when
 	// every request waiting for it has gone (flights).
 	return s.flight.do(ctx, key, func(ctx context.Context) (Response, error) {
+		// A call for the same key may have finished since the lookup.
+		if resp, ok := s.memoGet(key); ok {
+			return resp, nil
+		}
 		resp, err := s.execute(ctx, h, req)
 		if err == nil {
 			s.memoPut(key, resp)
