@@ -65,11 +65,14 @@ func watchClient(ctx context.Context, conn net.Conn) (watched context.Context, s
 // peerClosed peeks at the connection without consuming anything: an
 // orderly end of stream or a reset means the client has gone; data (a
 // pipelined request) or nothing yet means it is still there. Go's
-// net/http takes the same end of stream as the client going away.
+// net/http takes the same end of stream as the client going away. The
+// peek runs under Control, not Read: fasthttp's read deadline for the
+// request stays set while the handler runs, and Read would fail on it
+// once it passes, though the client is still there.
 func peerClosed(raw syscall.RawConn) bool {
 	var closed bool
 	var buf [1]byte
-	err := raw.Read(func(fd uintptr) bool {
+	err := raw.Control(func(fd uintptr) {
 		n, _, err := unix.Recvfrom(int(fd), buf[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
 		switch {
 		case err == nil:
@@ -78,7 +81,6 @@ func peerClosed(raw syscall.RawConn) bool {
 		default:
 			closed = true
 		}
-		return true // never wait: this is a poll
 	})
 	return closed || err != nil
 }

@@ -141,3 +141,30 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// slowService answers after a while, unless its context ends first.
+type slowService struct {
+	fakeService
+	after time.Duration
+}
+
+func (s *slowService) Execute(ctx context.Context, _ sandbox.Request) (sandbox.Response, error) {
+	select {
+	case <-time.After(s.after):
+		return okResponse(), nil
+	case <-ctx.Done():
+		return sandbox.Response{}, ctx.Err()
+	}
+}
+
+// A client that stays is not taken for gone when the request outlives
+// fasthttp's read deadline, which stays set while the handler runs.
+func TestAClientThatStaysIsServedPastTheReadTimeout(t *testing.T) {
+	app, _ := testApp(t, &slowService{after: 5 * disconnectPoll}, Config{ReadTimeoutMS: 50})
+	base := serve(t, app)
+	r, err := (&http.Client{Timeout: 30 * time.Second}).Post(base+"/api/v1/execute", fiber.MIMEApplicationJSON, strings.NewReader(okBody))
+	require.NoError(t, err)
+	io.Copy(io.Discard, r.Body)
+	r.Body.Close()
+	assert.Equal(t, fiber.StatusOK, r.StatusCode)
+}
