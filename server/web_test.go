@@ -17,7 +17,8 @@ import (
 func TestServesPlayground(t *testing.T) {
 	app := New(Config{}, &fakeService{}, nil)
 
-	resp, err := app.Test(httptest.NewRequest(http.MethodGet, "/", nil), -1)
+	// A host the default configuration answers for (allowed_hosts).
+	resp, err := app.Test(httptest.NewRequest(http.MethodGet, "http://localhost/", nil), -1)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -31,7 +32,7 @@ func TestServesPlayground(t *testing.T) {
 
 	m := regexp.MustCompile(`<script[^>]*\ssrc="([^"]+)"`).FindSubmatch(page)
 	require.NotNil(t, m, "the page names its script")
-	js, err := app.Test(httptest.NewRequest(http.MethodGet, string(m[1]), nil), -1)
+	js, err := app.Test(httptest.NewRequest(http.MethodGet, "http://localhost"+string(m[1]), nil), -1)
 	require.NoError(t, err)
 	defer js.Body.Close()
 	require.Equal(t, http.StatusOK, js.StatusCode)

@@ -90,8 +90,14 @@ func (c App) Validate() error {
 }
 
 // resolve fills in what follows from other keys: the directories under
-// StateDir left empty.
+// StateDir left empty, and the hosts served, from the listen address.
 func (c *App) resolve() {
+	// A loopback service answers only for the names it is reached by
+	// from this machine: anything else in Host is a page rebinding a
+	// name of its own (docs/security.md).
+	if len(c.Server.AllowedHosts) == 0 {
+		c.Server.AllowedHosts = server.DefaultAllowedHosts(c.Listen)
+	}
 	// wazero's compiled code survives restarts next to the toolchain.
 	if c.Runtime.CompilationCacheDir == "" {
 		c.Runtime.CompilationCacheDir = filepath.Join(c.StateDir, "wazero-cache")
