@@ -6,7 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-.PHONY: all packages build setup setup-reference doctor run test lint bench bench-jail bench-flags bench-service bench-native parity clean
+.PHONY: all packages build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native parity clean
 
 all: build
 
@@ -41,6 +41,12 @@ test: setup-reference
 	@echo "[test] go test (real rustc, Rocket, jail, wazero, HTTP server)"
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
+# The fault and load suite on its own (make test runs it too): the real
+# binary loaded past admission, killed mid-compile and mid-run, and the
+# guide corpus across a restart on both wazero engines. docs/reliability.md.
+reliability: setup-reference
+	$(GO) test -count=1 -v ./reliability/
+
 lint:
 	@test -z "$$(gofmt -l . | grep -v '^harnesses/.patched' | tee /dev/stderr)"
 	$(GO) vet ./...
@@ -48,6 +54,18 @@ lint:
 
 clean:
 	rm -rf bin
+
+# Every Go fuzz target in the tree (go test -list finds them; not e2e,
+# whose TestMain starts the whole service), each for
+# FUZZTIME; new findings land in the package's testdata/fuzz and fail the run.
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./... | grep -v /e2e$$); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "[fuzz] $$pkg $$t ($(FUZZTIME))"; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME); \
+	  done; \
+	done
 
 # Benchmarks (programs, not timed tests); results go to bench/results/.
 bench-jail: setup

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rocket-sandbox/rocket-sandbox/internal/app"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
@@ -82,14 +83,14 @@ func cmdRun(ctx context.Context, argv []string) error {
 		}
 		req.Seed = &n
 	}
-	a, err := newApp(ctx, cfg)
+	a, err := app.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer a.Close(context.Background())
 
 	var answer any
-	answer, err = a.svc.Execute(ctx, req)
+	answer, err = a.Service().Execute(ctx, req)
 	if e, ok := sandbox.AsError(err); ok && e.Code != sandbox.CodeInternal {
 		_, answer = server.ProblemOf(err)
 	} else if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/doctor"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/app"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
 )
@@ -33,21 +34,21 @@ func cmdServe(ctx context.Context, argv []string) error {
 	if err := doctor.Error(doctor.Run(ctx, doctorChecks(cfg))); err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg)
+	a, err := app.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer a.Close(context.Background())
 
-	app := server.New(cfg.Server, a.svc, log)
+	srv := server.New(cfg.Server, a.Service(), log)
 	errc := make(chan error, 1)
-	go func() { errc <- app.Listen(cfg.Listen) }()
+	go func() { errc <- srv.Listen(cfg.Listen) }()
 	log.Info("rocket-sandbox listening", "addr", "http://"+cfg.Listen)
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 		log.Info("shutting down")
-		return app.ShutdownWithTimeout(30 * time.Second)
+		return srv.ShutdownWithTimeout(30 * time.Second)
 	}
 }

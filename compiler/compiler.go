@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/edition"
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
@@ -76,36 +76,20 @@ func (c Config) withDefaults() Config {
 	return check.WithDefaults(c, DefaultConfig())
 }
 
-// Compiler compiles sources against one prepared toolchain.
+// Compiler compiles sources against one build of the prepared
+// toolchain.
 type Compiler struct {
-	m      *toolchain.Manifest
+	rustc  string
+	build  toolchain.Build
 	runner Runner
 	cfg    Config
-	// native builds a host (x86_64) executable against the native build
-	// of the same dependency profile: the reference the guide-parity tool
-	// compares the sandbox with. The service never does this.
-	native bool
 }
 
-// New returns a compiler to wasm32-wasip1 using the prepared toolchain m
-// and runner r.
-func New(m *toolchain.Manifest, r Runner, cfg Config) *Compiler {
-	return &Compiler{m: m, runner: r, cfg: cfg.withDefaults()}
-}
-
-// NativeRunEnv is the environment a native reference executable runs
-// with: native Rocket in its release profile refuses to start without a
-// secret key when `secrets` is on, while the patched wasm Rocket generates
-// one; a fixed key (256 bits, hex) makes the two behave alike. Each call
-// returns a fresh slice.
-func NativeRunEnv() []string {
-	return []string{"ROCKET_SECRET_KEY=8d3f2a7c91e04b6a5f1c3e9d7b2a4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c"}
-}
-
-// NewNative returns a compiler to host executables against the native
-// build of the dependency profile (Output.Module is then an ELF file).
-func NewNative(m *toolchain.Manifest, r Runner, cfg Config) *Compiler {
-	return &Compiler{m: m, runner: r, cfg: cfg.withDefaults(), native: true}
+// New returns a compiler for build b of the prepared toolchain m
+// (m.Wasm() for the service; m.Native() for the parity tool's reference),
+// running rustc through r.
+func New(m *toolchain.Manifest, b toolchain.Build, r Runner, cfg Config) *Compiler {
+	return &Compiler{rustc: m.Rustc, build: b, runner: r, cfg: cfg.withDefaults()}
 }
 
 // Input is one compile.
@@ -150,37 +134,18 @@ func (c *Compiler) Args(ed string) []string {
 		"-C", "debuginfo=0",
 		"-C", "strip=debuginfo",
 	}
-	externs, deps := c.m.Externs, c.m.TargetDeps
-	if c.native {
-		// The host's own std and linker; panics unwind, as under cargo.
-		externs, deps = c.m.NativeExterns, c.m.NativeDeps
-	} else {
-		args = append(args, "--target", toolchain.Target, "--sysroot", c.m.Sysroot, "-C", "panic=abort")
-	}
-	args = append(args, "-L", "dependency="+deps, "-L", "dependency="+c.m.HostDeps)
-	names := make([]string, 0, len(externs))
-	for n := range externs {
+	args = append(args, c.build.Flags...)
+	args = append(args, "-L", "dependency="+c.build.Deps, "-L", "dependency="+c.build.HostDeps)
+	names := make([]string, 0, len(c.build.Externs))
+	for n := range c.build.Externs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		args = append(args, "--extern", n+"="+externs[n])
-	}
-	if !c.native {
-		args = append(args, c.m.LinkArgs...)
+		args = append(args, "--extern", n+"="+c.build.Externs[n])
 	}
 	args = append(args, c.cfg.ExtraArgs...)
 	return append(args, sourceName, "-o", moduleName)
-}
-
-// env is the compiler's whole environment. For wasm it is empty, so
-// env!() and option_env!() in the stub see nothing of the host; a native
-// build needs PATH to find the system linker (cc).
-func (c *Compiler) env() []string {
-	if c.native {
-		return []string{"PATH=/usr/bin:/bin"}
-	}
-	return []string{}
 }
 
 // Compile compiles in.Source. Errors are failures of the machinery.
@@ -194,9 +159,9 @@ func (c *Compiler) Compile(ctx context.Context, in Input) (Output, error) {
 	}
 	start := time.Now()
 	res, err := c.runner.Run(ctx, jail.Command{
-		Path:    c.m.Rustc,
+		Path:    c.rustc,
 		Args:    c.Args(ed),
-		Env:     c.env(),
+		Env:     c.build.Env,
 		Files:   map[string][]byte{sourceName: in.Source},
 		Collect: []string{moduleName},
 		Limits:  in.Limits,
@@ -224,7 +189,7 @@ func (c *Compiler) Compile(ctx context.Context, in Input) (Output, error) {
 		case !ok:
 			// The jail leaves out a file over its collect limit.
 			out.refuse("the compiler produced no module it could read back (a module over the jail's max_collect_file_bytes is not)")
-		case !c.native && int64(len(mod)) > c.cfg.MaxModuleBytes:
+		case !c.build.Native && int64(len(mod)) > c.cfg.MaxModuleBytes:
 			out.refuse(fmt.Sprintf("the compiled module is %d bytes, over the limit of %d bytes for a module; "+
 				"make large data smaller (such as a big initialized `static`) or build it at run time", len(mod), c.cfg.MaxModuleBytes))
 		default:

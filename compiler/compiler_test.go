@@ -37,12 +37,29 @@ func TestArgsComeOnlyFromTheManifest(t *testing.T) {
 	m := &toolchain.Manifest{
 		Rustc: "/usr/bin/rustc", Sysroot: "/s", TargetDeps: "/t", HostDeps: "/h",
 		Externs:  map[string]string{"rocket": "/t/librocket.rlib", "serde": "/t/libserde.rlib"},
-		LinkArgs: []string{"-C", "linker=/usr/bin/rust-lld"},
+		LinkArgs: []string{"-C", "linker=/usr/bin/wasm-ld-22"},
 	}
-	args := New(m, nil, Config{}).Args("2018")
+	args := New(m, m.Wasm(), nil, Config{}).Args("2018")
 	joined := strings.Join(args, " ")
 	assert.Contains(t, joined, "--edition 2018")
 	assert.Contains(t, joined, "--extern rocket=/t/librocket.rlib --extern serde=/t/libserde.rlib", "sorted, so the argv is stable")
 	assert.Equal(t, []string{"main.rs", "-o", "main.wasm"}, args[len(args)-3:])
 	assert.Contains(t, joined, "-C opt-level=0 -C codegen-units=1")
+	assert.Contains(t, joined, "--target wasm32-wasip1 --sysroot /s -C panic=abort -C linker=/usr/bin/wasm-ld-22")
+	assert.Contains(t, joined, "-L dependency=/t -L dependency=/h")
+}
+
+func TestNativeBuildNeedsABuiltReference(t *testing.T) {
+	m := &toolchain.Manifest{Rustc: "/usr/bin/rustc", TargetDeps: "/t", HostDeps: "/h", Digest: "d",
+		NativeExterns: map[string]string{"rocket": "/n/librocket.rlib"}, NativeDeps: "/n"}
+	_, err := m.Native()
+	require.Error(t, err, "a reference built for other inputs is not used")
+	m.ReferenceDigest = "d"
+	b, err := m.Native()
+	require.NoError(t, err)
+	joined := strings.Join(New(m, b, nil, Config{}).Args("2021"), " ")
+	assert.NotContains(t, joined, "--target", "the host's own target and std")
+	assert.NotContains(t, joined, "panic=abort", "panics unwind, as under cargo")
+	assert.Contains(t, joined, "-L dependency=/n -L dependency=/h --extern rocket=/n/librocket.rlib")
+	assert.Equal(t, []string{"PATH=/usr/bin:/bin"}, b.Env)
 }

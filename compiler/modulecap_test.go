@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
@@ -22,7 +22,7 @@ func (r fixedRunner) Run(context.Context, jail.Command) (jail.Result, error) { r
 func TestModuleOverTheCapIsACompileError(t *testing.T) {
 	m := &toolchain.Manifest{Rustc: "/usr/bin/rustc"}
 	compile := func(files map[string][]byte) Output {
-		c := New(m, fixedRunner{jail.Result{Files: files}}, Config{MaxModuleBytes: 64 << 10})
+		c := New(m, m.Wasm(), fixedRunner{jail.Result{Files: files}}, Config{MaxModuleBytes: 64 << 10})
 		out, err := c.Compile(context.Background(), Input{Source: []byte("fn main() {}")})
 		require.NoError(t, err)
 		return out

@@ -14,7 +14,7 @@ import (
 	"github.com/containerd/cgroups/v3"
 	"golang.org/x/sys/unix"
 
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail/seccomp"
+	"github.com/rocket-sandbox/rocket-sandbox/jail/seccomp"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 

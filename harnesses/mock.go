@@ -1,6 +1,7 @@
 package harnesses
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/base64"
 	"encoding/hex"
@@ -11,15 +12,17 @@ import (
 	"strings"
 
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses/rustdoc"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
-// mockDriver is the Rust module that drives the app (see the file).
-//
-//go:embed templates/mock_driver.rs
-var mockDriver string
-
-// mockMark starts every record line the driver writes on stdout.
-const mockMark = "\x1erocket-sandbox-mock:"
+// mockDriver is the Rust module that drives the app, and mockRecords the
+// one through which it reports (see the files).
+var (
+	//go:embed templates/mock_driver.rs
+	mockDriver string
+	//go:embed templates/mock_records.rs
+	mockRecords string
+)
 
 // rocketMethods are the methods Rocket 0.5's Method type can represent,
 // in its order; the local client cannot send any other.
@@ -83,20 +86,47 @@ func planMock(stub string, raw json.RawMessage) (Plan, error) {
 	return Plan{Source: source, Lines: lines, Input: Input{Stdin: stdin}, read: interpretMock}, nil
 }
 
+// mockUnbalanced is the harness's line after a stub whose delimiters do
+// not balance (see mockProgram).
+const mockUnbalanced = `compile_error!("the mock harness places the stub inside a module: every (, [ and { it opens must close in it, and it may close none it did not open");`
+
 // mockProgram places the stub in `mod app`, so the main that `#[launch]`
 // generates is app::main and the harness's own main can drive the app.
 // Crate attributes and `extern crate` lines (with a `#[macro_use]` on the
 // line before) must stay at the crate root: they are hoisted as the
 // example harness hoists them. The driver module goes inside app, where
-// it may call the stub's private rocket().
+// it may call the stub's private rocket(); the record channel it reports
+// on (mockRecords) goes at the root.
+//
+// The driver's records are believed only because the stub cannot reach
+// into the harness's code, which takes three guards here (the fourth, the
+// record key, is the host's):
+//   - the stub must stay inside app: its delimiters must balance (one lex
+//     with rustdoc's lexer), or it could close app early and define the
+//     driver itself. A stub that does not balance is compiled as it is,
+//     with a compile_error, so rustc reports its own error on the stub's
+//     lines and nothing runs;
+//   - an attribute the stub leaves dangling at its end (`#[cfg(any())]`)
+//     would apply to the driver: a harness item after the stub takes it;
+//   - app is compiled with forbid(unsafe_code), so the stub can neither
+//     read the driver's memory (the key) nor run code before main
+//     (`#[link_section]` constructors, `#[no_mangle]` symbol overrides),
+//     which is what makes "the driver asks for the key first" true.
 func mockProgram(stub string) []rustdoc.Line {
 	top, rest := rustdoc.HoistCrateItems(stub)
+	if !rustdoc.Balanced(rest) {
+		prog := rustdoc.Lines(stub)
+		return append(prog, harnessLines(mockUnbalanced)...)
+	}
 	prog := append([]rustdoc.Line{}, top...)
 	// dead_code: the main #[launch] generates is never called here.
-	prog = append(prog, harnessLines("#[allow(dead_code)]", "mod app {")...)
+	prog = append(prog, harnessLines("#[allow(dead_code)]", "#[forbid(unsafe_code)]", "mod app {")...)
 	prog = append(prog, rest...)
+	prog = append(prog, harnessLines("const _: () = (); // takes any attribute the stub left dangling")...)
 	prog = append(prog, harnessLines(rustdoc.SplitLines(mockDriver)...)...)
-	return append(prog, harnessLines("}", "fn main() {", "    app::__rocket_sandbox_mock::main()", "}")...)
+	prog = append(prog, harnessLines("}")...)
+	prog = append(prog, harnessLines(rustdoc.SplitLines(mockRecords)...)...)
+	return append(prog, harnessLines("fn main() {", "    app::__rocket_sandbox_mock::main()", "}")...)
 }
 
 // mockResult is the mock harness's run.result.
@@ -114,46 +144,35 @@ type mockEntry struct {
 	Error string `json:"error,omitempty"`
 }
 
-// interpretMock separates the driver's records from the app's output and
-// reads the responses.
-func interpretMock(stdout []byte, _ [][]byte) (json.RawMessage, error) {
-	out := mockResult{Responses: []mockEntry{}}
-	var log strings.Builder
+// interpretMock reads the responses from the driver's records; the app's
+// output is all of stdout. Records come only through the host's record
+// channel, so nothing the app prints can pass for one.
+func interpretMock(run *outcome.Run) (json.RawMessage, error) {
+	out := mockResult{Responses: []mockEntry{}, Log: string(run.Stdout)}
+	if run.RecordsForged {
+		out.Error = "the program used the harness's record channel without its key, so none of its records can be believed (the stub must not call into the harness's code)"
+		return json.Marshal(out)
+	}
 	inFlight, done := -1, false
-	rest := string(stdout)
-	for {
-		at := strings.Index(rest, mockMark)
-		if at < 0 {
-			log.WriteString(rest)
-			break
-		}
-		// The driver starts each record with a newline of its own.
-		log.WriteString(strings.TrimSuffix(rest[:at], "\n"))
-		rest = rest[at+len(mockMark):]
-		end := strings.IndexByte(rest, '\n')
-		if end < 0 {
-			break // cut off by the output cap
-		}
-		kind, payload, _ := strings.Cut(rest[:end], " ")
-		rest = rest[end+1:]
-		switch kind {
+	for _, rec := range run.Records {
+		kind, payload, _ := bytes.Cut(rec, []byte(" "))
+		switch string(kind) {
 		case "request":
-			inFlight, _ = strconv.Atoi(payload)
+			inFlight, _ = strconv.Atoi(string(payload))
 		case "response":
 			inFlight = -1
-			r, err := mockResponse([]byte(payload))
+			r, err := mockResponse(payload)
 			if err != nil {
 				out.Responses = append(out.Responses, mockEntry{Error: fmt.Sprintf("unreadable response record: %v", err)})
 				continue
 			}
 			out.Responses = append(out.Responses, mockEntry{response: &r})
 		case "error":
-			_ = json.Unmarshal([]byte(payload), &out.Error)
+			_ = json.Unmarshal(payload, &out.Error)
 		case "done":
 			done = true
 		}
 	}
-	out.Log = log.String()
 	switch {
 	case done, out.Error != "":
 	case inFlight >= 0:
@@ -179,15 +198,7 @@ func mockResponse(payload []byte) (response, error) {
 	if err := json.Unmarshal(payload, &rec); err != nil {
 		return response{}, err
 	}
-	r := response{Status: rec.Status, Reason: rec.Reason, Headers: map[string]string{}, Body: rec.Body, BodyEncoding: "utf-8"}
-	for _, h := range rec.Headers {
-		name := strings.ToLower(h[0])
-		if prev, ok := r.Headers[name]; ok {
-			r.Headers[name] = prev + ", " + h[1]
-		} else {
-			r.Headers[name] = h[1]
-		}
-	}
+	r := response{Status: rec.Status, Reason: rec.Reason, Headers: joinHeaders(rec.Headers), Body: rec.Body, BodyEncoding: "utf-8"}
 	if rec.BodyEncoding == "hex" {
 		body, err := hex.DecodeString(rec.Body)
 		if err != nil {
@@ -197,4 +208,25 @@ func mockResponse(payload []byte) (response, error) {
 		r.Body, r.BodyEncoding = base64.StdEncoding.EncodeToString(body), "base64"
 	}
 	return r, nil
+}
+
+// joinHeaders lowercases the names and joins the values of a repeated
+// header with ", ", in the order they came. It is linear in the headers'
+// total size: a record can hold tens of thousands of them, and joining
+// them one at a time would copy the value so far each time.
+func joinHeaders(headers [][2]string) map[string]string {
+	values := map[string][]string{}
+	var order []string
+	for _, h := range headers {
+		name := strings.ToLower(h[0])
+		if _, seen := values[name]; !seen {
+			order = append(order, name)
+		}
+		values[name] = append(values[name], h[1])
+	}
+	out := make(map[string]string, len(order))
+	for _, name := range order {
+		out[name] = strings.Join(values[name], ", ")
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package harnesses
 
 import (
 	"encoding/json"
+	goruntime "runtime"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses/rustdoc"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
 func TestMockProgramWrapsTheStubInAModule(t *testing.T) {
@@ -16,21 +18,48 @@ func TestMockProgramWrapsTheStubInAModule(t *testing.T) {
 	source, origins := sourceAndLines(mockProgram(stub))
 	src := string(source)
 	lines := strings.Split(src, "\n")
-	assert.Equal(t, []string{"//! An app.", "#![allow(dead_code)]", "#[macro_use]", "extern crate rocket;", "", "#[allow(dead_code)]", "mod app {", `#[get("/")]`}, lines[:8],
+	assert.Equal(t, []string{"//! An app.", "#![allow(dead_code)]", "#[macro_use]", "extern crate rocket;", "", "#[allow(dead_code)]", "#[forbid(unsafe_code)]", "mod app {", `#[get("/")]`}, lines[:9],
 		"crate attributes and the extern crate stay at the root; the app goes in mod app")
 	assert.Contains(t, src, "pub(crate) mod __rocket_sandbox_mock {", "the driver is inside app, next to rocket()")
 	assert.True(t, strings.HasSuffix(src, "}\nfn main() {\n    app::__rocket_sandbox_mock::main()\n}\n"))
 	plan := Plan{Source: source, Lines: origins}
 	assertStubLinesKept(t, stub, plan)
-	l, c := origins.StubPosition(8, 3)
-	assert.Equal(t, [2]int{6, 3}, [2]int{l, c}, "the stub's line 6 is the program's line 8")
+	l, c := origins.StubPosition(9, 3)
+	assert.Equal(t, [2]int{6, 3}, [2]int{l, c}, "the stub's line 6 is the program's line 9")
 	l, _ = origins.StubPosition(len(origins)-1, 1)
 	assert.Equal(t, 0, l, "the driver is harness code")
 
-	// A stub without crates or attributes is moved down by two lines.
+	// A stub without crates or attributes is moved down by three lines.
 	source, _ = sourceAndLines(mockProgram("use rocket::{get, routes};\n"))
-	assert.Equal(t, "#[allow(dead_code)]\nmod app {\nuse rocket::{get, routes};\n", string(source)[:len("#[allow(dead_code)]\nmod app {\nuse rocket::{get, routes};\n")])
+	want := "#[allow(dead_code)]\n#[forbid(unsafe_code)]\nmod app {\nuse rocket::{get, routes};\nconst _: () = ();"
+	assert.Equal(t, want, string(source)[:len(want)], "and a harness item follows it")
 }
+
+func TestMockStubStaysInsideItsModule(t *testing.T) {
+	// A stub that closes mod app early (to define the driver module itself,
+	// with a cfg'd-out module swallowing the real one) does not balance on
+	// its own: it is compiled as it is, with a compile_error, never inside
+	// the harness's code.
+	for _, stub := range []string{
+		"fn rocket() -> rocket::Rocket<rocket::Build> { rocket::build() }\n}\npub(crate) mod fake { }\n#[cfg(any())]\nmod swallow {\n",
+		"}\n",
+		"fn f() {\n",
+		"const S: &str = \"unterminated;\n",
+	} {
+		source, origins := sourceAndLines(mockProgram(stub))
+		src := string(source)
+		assert.Equal(t, stub+mockUnbalanced+"\n", src)
+		assert.NotContains(t, src, "__rocket_sandbox_mock", "no driver, so nothing to forge")
+		l, _ := origins.StubPosition(1, 1)
+		assert.Equal(t, 1, l, "the stub's lines are its own")
+	}
+	// A balanced stub ending in an attribute: the harness's item after it
+	// takes the attribute, not the driver.
+	src := string(must(sourceAndLines(mockProgram("fn rocket() {}\n#[cfg(any())]\n"))))
+	assert.Contains(t, src, "#[cfg(any())]\nconst _: () = ();")
+}
+
+func must(b []byte, _ LineMap) []byte { return b }
 
 // assertStubLinesKept checks a plan's line map against a stub that has no
 // hidden lines: each Source line mapped to a stub line is that line, as
@@ -101,7 +130,15 @@ func TestPlanMockArgErrors(t *testing.T) {
 	}
 }
 
-func record(kind, payload string) string { return "\n" + mockMark + kind + " " + payload + "\n" }
+// records is a run that wrote stdout and the records given as
+// "kind payload" pairs.
+func records(stdout string, recs ...string) *outcome.Run {
+	run := &outcome.Run{Stdout: []byte(stdout)}
+	for i := 0; i+1 < len(recs); i += 2 {
+		run.Records = append(run.Records, []byte(recs[i]+" "+recs[i+1]))
+	}
+	return run
+}
 
 // mockWire is run.result as clients read it.
 type mockWire struct {
@@ -116,9 +153,9 @@ type mockWire struct {
 	Error string `json:"error"`
 }
 
-func interpretMockT(t *testing.T, stdout string) mockWire {
+func interpretMockT(t *testing.T, run *outcome.Run) mockWire {
 	t.Helper()
-	raw, err := interpretMock([]byte(stdout), nil)
+	raw, err := interpretMock(run)
 	require.NoError(t, err)
 	var r mockWire
 	require.NoError(t, json.Unmarshal(raw, &r))
@@ -128,10 +165,9 @@ func interpretMockT(t *testing.T, stdout string) mockWire {
 func TestInterpretMockSeparatesRecordsFromTheAppsOutput(t *testing.T) {
 	ok := `{"status":200,"reason":"OK","headers":[["Content-Type","text/plain"],["Set-Cookie","a=1"],["set-cookie","b=2"]],"body":"hi","body_encoding":"utf-8"}`
 	bin := `{"status":201,"reason":"Created","headers":[],"body":"dead00","body_encoding":"hex"}`
-	stdout := "building\nRocket has launched locally\n" + record("request", "0") + "partial line" + record("response", ok) +
-		record("request", "1") + "handler says hi\n" + record("response", bin) + record("done", "null")
-	r := interpretMockT(t, stdout)
-	assert.Equal(t, "building\nRocket has launched locally\npartial linehandler says hi\n", r.Log)
+	stdout := "building\nRocket has launched locally\npartial linehandler says hi\n"
+	r := interpretMockT(t, records(stdout, "request", "0", "response", ok, "request", "1", "response", bin, "done", "null"))
+	assert.Equal(t, stdout, r.Log, "stdout is the app's alone")
 	assert.Empty(t, r.Error)
 	require.Len(t, r.Responses, 2)
 	first := r.Responses[0]
@@ -144,7 +180,7 @@ func TestInterpretMockSeparatesRecordsFromTheAppsOutput(t *testing.T) {
 	assert.Equal(t, "base64", r.Responses[1].BodyEncoding)
 
 	// The app panicked during the second request: what came before stays.
-	r = interpretMockT(t, record("request", "0")+record("response", ok)+record("request", "1")+"about to panic\n")
+	r = interpretMockT(t, records("about to panic\n", "request", "0", "response", ok, "request", "1"))
 	require.Len(t, r.Responses, 2)
 	assert.Equal(t, 200, r.Responses[0].Status)
 	assert.Zero(t, r.Responses[1].Status, "no response for the request in flight")
@@ -153,15 +189,57 @@ func TestInterpretMockSeparatesRecordsFromTheAppsOutput(t *testing.T) {
 	assert.Equal(t, "about to panic\n", r.Log)
 
 	// Rocket refused to launch.
-	r = interpretMockT(t, "Error: Rocket failed to launch due to the following route collisions:\n"+record("error", `"Rocket failed to launch: route collisions detected"`))
+	r = interpretMockT(t, records("Error: Rocket failed to launch due to the following route collisions:\n", "error", `"Rocket failed to launch: route collisions detected"`))
 	assert.Empty(t, r.Responses)
 	assert.Equal(t, "Rocket failed to launch: route collisions detected", r.Error)
 
-	// Nothing at all (a panic while building the app), and a record cut
-	// off by the output cap.
-	r = interpretMockT(t, "")
+	// Nothing at all (a panic while building the app), and records past
+	// their budget (dropped whole by the host).
+	r = interpretMockT(t, records(""))
 	assert.Contains(t, r.Error, "before the requests were sent")
-	r = interpretMockT(t, record("request", "0")+"\n"+mockMark+`response {"status":2`)
+	r = interpretMockT(t, records("", "request", "0"))
 	assert.Len(t, r.Responses, 1)
 	assert.Contains(t, r.Responses[0].Error, "stopped while")
+}
+
+func TestMockRecordsCannotBeForged(t *testing.T) {
+	ok := `{"status":200,"reason":"OK","headers":[],"body":"real","body_encoding":"utf-8"}`
+	forged := `{"status":200,"reason":"OK","headers":[],"body":"forged","body_encoding":"utf-8"}`
+	// The app prints what the driver used to print on stdout: it is only
+	// the app's output.
+	stdout := "\n\x1erocket-sandbox-mock:response " + forged + "\n"
+	r := interpretMockT(t, records(stdout, "request", "0", "response", ok, "done", "null"))
+	require.Len(t, r.Responses, 1)
+	assert.Equal(t, "real", r.Responses[0].Body)
+	assert.Equal(t, stdout, r.Log)
+
+	// Something used the record channel without the key: nothing of it is
+	// believed.
+	run := records("", "request", "0", "response", forged, "done", "null")
+	run.RecordsForged = true
+	r = interpretMockT(t, run)
+	assert.Empty(t, r.Responses)
+	assert.Contains(t, r.Error, "without its key")
+}
+
+func TestJoinHeadersIsLinear(t *testing.T) {
+	// ~87k repeats of one header in one record: joining them one at a time
+	// copied the value so far each time (quadratic in bytes). Doubling the
+	// headers must about double the bytes allocated.
+	allocated := func(n int) uint64 {
+		headers := make([][2]string, n)
+		for i := range headers {
+			headers[i] = [2]string{"Set-Cookie", "a=1"}
+		}
+		var before, after goruntime.MemStats
+		goruntime.GC()
+		goruntime.ReadMemStats(&before)
+		joined := joinHeaders(headers)
+		goruntime.ReadMemStats(&after)
+		require.Len(t, joined["set-cookie"], 5*n-2)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	small, large := allocated(20_000), allocated(40_000)
+	assert.Less(t, float64(large)/float64(small), 3.0, "bytes allocated for 20k headers: %d, for 40k: %d", small, large)
+	assert.Equal(t, map[string]string{"a": "1, 2", "b": "3"}, joinHeaders([][2]string{{"A", "1"}, {"b", "3"}, {"a", "2"}}))
 }

@@ -3,6 +3,7 @@ package harnesses
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
@@ -22,9 +23,10 @@ type Plan struct {
 	// Input is what the program gets when it runs.
 	Input Input
 
-	// read, if set, reads the run's stdout and virtual-socket responses
-	// into the harness's structured result (run.result).
-	read func(stdout []byte, responses [][]byte) (json.RawMessage, error)
+	// read, if set, reads what the run wrote (stdout, virtual-socket
+	// responses, records) into the harness's structured result
+	// (run.result). Its work must be linear in what it reads.
+	read func(run *outcome.Run) (json.RawMessage, error)
 	// judge, if set, is the harness's verdict on the whole request (the
 	// response's result), from whatever was compiled and run: it is
 	// called even when nothing was.
@@ -50,10 +52,23 @@ type Input struct {
 	Stdin []byte
 	// Connections are virtual-socket connections the host opens.
 	Connections [][]byte
-	// ResponseComplete tells the host when a connection's response is
-	// whole (see runtime.Job.ResponseComplete).
-	ResponseComplete func(resp []byte) bool
+	// TrackResponse makes, for each connection, what tells the host when
+	// its response is whole (see runtime.Job.TrackResponse).
+	TrackResponse func() ResponseTracker
 }
+
+// ResponseTracker follows one connection's response as the program sends
+// it (runtime.ResponseTracker): Sent gets each byte once, in order, and
+// reports whether the response is now whole.
+type ResponseTracker interface {
+	Sent(p []byte) (complete bool)
+}
+
+// MaxReadBytes caps what a plan's report reads of a run's output (stdout,
+// responses and records together). Reading is linear, and with the
+// default output caps (1 MiB each) far below this; the cap bounds the
+// host's work on guest output whatever the configuration allows.
+const MaxReadBytes = 64 << 20
 
 // Report is a harness's reading of what became of its plan, in the stub's
 // own terms.
@@ -73,6 +88,9 @@ type Report struct {
 	// Verdict is the harness's judgement of the whole request (the
 	// response's result), if it gives one.
 	Verdict json.RawMessage
+	// ReadTime is how long reading the run's output took: host work on
+	// the guest's output, which the service counts as the run's.
+	ReadTime time.Duration
 }
 
 // Report turns what became of the plan into the harness's report. compile
@@ -92,11 +110,12 @@ func (p Plan) Report(compile *outcome.Compile, run *outcome.Run) (Report, error)
 	if run != nil {
 		rep.RunStderr = p.Lines.PanicsInStub(string(run.Stderr))
 		if p.read != nil {
-			result, err := p.read(run.Stdout, run.Responses)
+			start := time.Now()
+			result, err := p.readCapped(run)
 			if err != nil {
 				return Report{}, fmt.Errorf("read the run: %w", err)
 			}
-			rep.RunResult = result
+			rep.RunResult, rep.ReadTime = result, time.Since(start)
 		}
 	}
 	if p.judge != nil {
@@ -107,4 +126,20 @@ func (p Plan) Report(compile *outcome.Compile, run *outcome.Run) (Report, error)
 		rep.Verdict = verdict
 	}
 	return rep, nil
+}
+
+// readCapped reads run with p.read, unless its output is past
+// MaxReadBytes: then run.result only says so.
+func (p Plan) readCapped(run *outcome.Run) (json.RawMessage, error) {
+	size := len(run.Stdout)
+	for _, r := range run.Responses {
+		size += len(r)
+	}
+	for _, r := range run.Records {
+		size += len(r)
+	}
+	if size > MaxReadBytes {
+		return json.Marshal(map[string]string{"error": fmt.Sprintf("the run's output (%d bytes) is more than the harness reads (%d bytes)", size, MaxReadBytes)})
+	}
+	return p.read(run)
 }

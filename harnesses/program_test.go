@@ -77,13 +77,14 @@ func TestServeBuildsOneWellFormedRequestPerConnection(t *testing.T) {
 	p, err := planServe("", json.RawMessage(`{"method": "POST", "uri": "/a?b=1", "headers": {"X-B": "2", "Content-Type": "text/plain"}, "body": "hi"}`))
 	require.NoError(t, err)
 	require.Len(t, p.Input.Connections, 1, "top-level fields are one request")
-	assert.Equal(t, "POST /a?b=1 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nX-B: 2\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi", string(p.Input.Connections[0]))
+	assert.Equal(t, "POST /a?b=1 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nX-B: 2\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi\r\n", string(p.Input.Connections[0]),
+		"the request, then an empty line that keeps hyper from polling the connection (connectionEnd)")
 
 	p, err = planServe("", json.RawMessage(`{"requests": [{"uri": "/1"}, {"uri": "/2"}]}`))
 	require.NoError(t, err)
 	assert.Len(t, p.Input.Connections, 2)
-	assert.True(t, p.Input.ResponseComplete([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")))
-	assert.False(t, p.Input.ResponseComplete([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nok")), "a short body is not complete")
+	assert.True(t, p.Input.TrackResponse().Sent([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")))
+	assert.False(t, p.Input.TrackResponse().Sent([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nok")), "a short body is not complete")
 }
 
 func TestServeRefusesRequestsThatAreNotWellFormed(t *testing.T) {
@@ -117,10 +118,13 @@ func TestServeSendsCookiesAsOneHeader(t *testing.T) {
 }
 
 func TestServeRawRequestsAndResponses(t *testing.T) {
-	p, err := planServe("", json.RawMessage(`{"raw_responses": true, "requests": [{"raw": "GARBAGE\r\n\r\n"}, {"uri": "/"}]}`))
+	p, err := planServe("", json.RawMessage(`{"raw_responses": true, "requests": [{"raw": "GARBAGE\r\n\r\n"}, {"uri": "/"}, {"raw": "GET / HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 1\r\n\r\nx"}, {"raw": "GET / HTTP/1.1\r\nHost: a\r\n"}, {"raw": "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n"}]}`))
 	require.NoError(t, err)
-	require.Len(t, p.Input.Connections, 2)
+	require.Len(t, p.Input.Connections, 5)
 	assert.Equal(t, "GARBAGE\r\n\r\n", string(p.Input.Connections[0]), "raw bytes go out as given")
+	assert.Equal(t, "GET / HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 1\r\n\r\nx\r\n", string(p.Input.Connections[2]), "whole requests end with an empty line")
+	assert.Equal(t, "GET / HTTP/1.1\r\nHost: a\r\n", string(p.Input.Connections[3]), "a truncated request stays truncated")
+	assert.Equal(t, "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", string(p.Input.Connections[4]), "an upgrade's connection carries other bytes after it")
 	rep, err := p.Report(&outcome.Compile{Success: true}, &outcome.Run{Responses: [][]byte{[]byte("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n"), {0xff}}})
 	require.NoError(t, err)
 	out := rep.RunResult

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
 // request is one HTTP request in a harness's args.
@@ -71,10 +73,10 @@ func planServe(stub string, raw json.RawMessage) (Plan, error) {
 		RawResponses bool `json:"raw_responses"`
 	}
 	_ = json.Unmarshal(raw, &opts) // decodeRequests has validated raw
-	p := Plan{Source: []byte(stub), Input: Input{ResponseComplete: responseComplete}, read: interpretServe}
+	p := Plan{Source: []byte(stub), Input: Input{TrackResponse: newResponseFramer}, read: interpretServe}
 	if opts.RawResponses {
-		p.read = func(stdout []byte, responses [][]byte) (json.RawMessage, error) {
-			return interpretResponses(responses, true)
+		p.read = func(run *outcome.Run) (json.RawMessage, error) {
+			return interpretResponses(run.Responses, true)
 		}
 	}
 	for i, r := range reqs {
@@ -85,16 +87,57 @@ func planServe(stub string, raw json.RawMessage) (Plan, error) {
 			if len(r.Raw) > maxRawBytes {
 				return Plan{}, &ArgError{Field: fmt.Sprintf("requests[%d].raw", i), Message: fmt.Sprintf("at most %d bytes", maxRawBytes)}
 			}
-			p.Input.Connections = append(p.Input.Connections, []byte(r.Raw))
+			conn := []byte(r.Raw)
+			if wholeRequests(conn) {
+				conn = append(conn, connectionEnd...)
+			}
+			p.Input.Connections = append(p.Input.Connections, conn)
 			continue
 		}
 		b, err := r.wire(fmt.Sprintf("requests[%d]", i))
 		if err != nil {
 			return Plan{}, err
 		}
-		p.Input.Connections = append(p.Input.Connections, b)
+		p.Input.Connections = append(p.Input.Connections, append(b, connectionEnd...))
 	}
 	return p, nil
+}
+
+// connectionEnd follows the requests on each connection: an empty line,
+// which HTTP/1.1 lets a server ignore before a request line (RFC 9112,
+// 2.2) and which hyper does ignore (it skips leading empty lines, and
+// one before the end of the stream closes the connection quietly).
+//
+// It is there for the virtual clock. While a response is pending, hyper
+// reads on to notice a client that hangs up, unless bytes are waiting in
+// its buffer; the guest's read of an empty virtual socket says "would
+// block" and wakes itself to try again, so the guest is never idle, its
+// runtime never sleeps until its next timer, and a handler awaiting a
+// timer (`sleep`, an `interval` of an event stream) waited in busy polls
+// until the run's deadline. With the empty line in its buffer hyper does
+// not read, the runtime sleeps when nothing is ready, and the virtual
+// clock jumps to the next timer (docs/design.md, "The virtual clock").
+const connectionEnd = "\r\n"
+
+// wholeRequests reports whether raw is one or more complete HTTP/1.x
+// requests and nothing else, none of them an upgrade (whose connection
+// carries other bytes after it): the raw requests that get connectionEnd.
+// Others are sent exactly as given: a truncated request must stay
+// truncated.
+func wholeRequests(raw []byte) bool {
+	r := bufio.NewReader(bytes.NewReader(raw))
+	for {
+		req, err := http.ReadRequest(r)
+		if err != nil || req.Header.Get("Upgrade") != "" || req.Method == http.MethodConnect {
+			return false
+		}
+		if _, err := io.Copy(io.Discard, req.Body); err != nil {
+			return false
+		}
+		if _, err := r.Peek(1); err == io.EOF {
+			return true
+		}
+	}
 }
 
 // decodeRequests reads the args of a harness that sends requests: a list
@@ -217,12 +260,6 @@ func isToken(s string) bool {
 	return true
 }
 
-// responseComplete reports whether resp holds one whole HTTP response.
-func responseComplete(resp []byte) bool {
-	_, err := parseResponse(resp)
-	return err == nil
-}
-
 // response is a parsed response as clients see it.
 type response struct {
 	Status  int               `json:"status"`
@@ -255,8 +292,8 @@ func parseResponse(raw []byte) (response, error) {
 }
 
 // interpretServe turns the raw responses into the run's result.
-func interpretServe(_ []byte, responses [][]byte) (json.RawMessage, error) {
-	return interpretResponses(responses, false)
+func interpretServe(run *outcome.Run) (json.RawMessage, error) {
+	return interpretResponses(run.Responses, false)
 }
 
 func interpretResponses(responses [][]byte, withRaw bool) (json.RawMessage, error) {

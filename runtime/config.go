@@ -125,14 +125,9 @@ func (c Config) withDefaults() (Config, error) {
 	if err := c.Validate(); err != nil {
 		return c, fmt.Errorf("runtime: bad config: %w", err)
 	}
-	// Whole pages, so that the byte cap and wazero's page cap agree.
+	// Whole pages: memory grows by pages, so that is the cap it can reach.
 	c.MemoryLimitBytes -= c.MemoryLimitBytes % wasmPageSize
 	return c, nil
-}
-
-// memoryLimitPages is the cap in the unit wazero's runtime config takes.
-func (c Config) memoryLimitPages() uint32 {
-	return uint32(c.MemoryLimitBytes / wasmPageSize)
 }
 
 // Limits lowers the Config's limits for one job. A zero (or negative) field

@@ -114,7 +114,12 @@ type backend struct {
 
 func newBackend(ctx context.Context, cfg Config, rc wazero.RuntimeConfig, cache wazero.CompilationCache, perCodeByte int64, code *codeCache) (*backend, error) {
 	rc = rc.
-		WithMemoryLimitPages(cfg.memoryLimitPages()).
+		// The whole wasm32 address space: every cap, the Config's and a
+		// job's, is enforced by cappedMemory, which so sees every growth
+		// refused at a cap (wazero refuses growth past its own limit
+		// without asking the allocator) and the run can be classified
+		// from what the host observed (see classify).
+		WithMemoryLimitPages(uint32(maxMemoryLimitBytes / wasmPageSize)).
 		// Without it a guest in a loop cannot be stopped at all.
 		WithCloseOnContextDone(true).
 		WithCompilationCache(cache)
@@ -128,6 +133,9 @@ func newBackend(ctx context.Context, cfg Config, rc wazero.RuntimeConfig, cache 
 		return nil, errors.Join(fmt.Errorf("runtime: instantiate WASI: %w", err), rt.Close(ctx))
 	}
 	if err := instantiateVsock(ctx, rt); err != nil {
+		return nil, errors.Join(err, rt.Close(ctx))
+	}
+	if err := instantiateRecords(ctx, rt); err != nil {
 		return nil, errors.Join(err, rt.Close(ctx))
 	}
 	b := &backend{rt: rt, code: code}

@@ -12,14 +12,17 @@ import (
 // wazero asks for every growth: refusing makes memory.grow return -1 in the
 // guest, exactly as hitting the module's maximum would.
 //
-// It also records the memory's size, which is the run's peak: wasm memory
-// never shrinks.
+// It also records the memory's size, which is the run's peak (wasm memory
+// never shrinks), and whether a growth was refused at the cap: the host's
+// own observation that the guest needed more memory than it may have,
+// which is what a run's memory_limit is decided from (see classify).
 type cappedMemory struct {
-	limit uint64
-	max   uint64
-	buf   []byte
-	sized bool
-	size  atomic.Uint64
+	limit   uint64
+	max     uint64
+	buf     []byte
+	sized   bool
+	size    atomic.Uint64
+	refused atomic.Bool
 }
 
 var (
@@ -45,6 +48,10 @@ func (m *cappedMemory) Reallocate(size uint64) []byte {
 	// wazero cannot take a refusal there (it would panic), so the minimum
 	// is allowed and Run checks it against the limit before the guest runs.
 	if size > m.max && m.sized {
+		// Past the module's own declared maximum wazero refuses without
+		// asking; reaching here is the sandbox's cap (or the 4 GiB of
+		// wasm32, which is past any cap too).
+		m.refused.Store(true)
 		return nil
 	}
 	m.sized = true
@@ -71,4 +78,9 @@ func (m *cappedMemory) Free() {
 // sizeBytes is the memory's current (and so peak) size.
 func (m *cappedMemory) sizeBytes() int64 {
 	return int64(m.size.Load())
+}
+
+// hitCap reports whether a growth was refused at the cap.
+func (m *cappedMemory) hitCap() bool {
+	return m.refused.Load()
 }

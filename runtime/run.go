@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	goruntime "runtime"
-	"strings"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -37,12 +36,22 @@ type Job struct {
 	// Connections queues virtual-socket connections; each element is the
 	// bytes the peer sends on it. See VsockModule.
 	Connections [][]byte
-	// ResponseComplete, if set, decides when a connection's response is
-	// whole, so that recv reports EOF rather than "would block" once the
-	// request is delivered. It runs on the guest's goroutine, on each
-	// change of the response, and must not block: the run's timeout cannot
-	// interrupt host code. A panic in it fails the run with an error.
-	ResponseComplete func(resp []byte) bool
+	// TrackResponse, if set, makes a ResponseTracker for each accepted
+	// connection, which decides when the connection's response is whole,
+	// so that recv reports EOF rather than "would block" once the request
+	// is delivered. Trackers run on the guest's goroutine, inside the
+	// run's time, and must not block: the run's timeout cannot interrupt
+	// host code. A panic in one fails the run with an error.
+	TrackResponse func() ResponseTracker
+}
+
+// ResponseTracker follows one connection's response as the guest sends
+// it. Each byte is given to Sent once, in order, so the work on a
+// response is linear in its size however the guest splits it.
+type ResponseTracker interface {
+	// Sent takes the next bytes of the response and reports whether the
+	// response is now whole. Once it has said so it is not called again.
+	Sent(p []byte) (complete bool)
 }
 
 // Result is what a guest did: how it ended and what it wrote (the
@@ -55,8 +64,10 @@ type Result struct {
 	StdoutTruncated bool
 	StderrTruncated bool
 	// ResponsesTruncated is set when the responses together went past the
-	// stdout cap.
+	// stdout cap; RecordsTruncated when the records did (they have a
+	// budget of the same size of their own).
 	ResponsesTruncated bool
+	RecordsTruncated   bool
 
 	// Duration is the wall time from instantiation to exit.
 	Duration time.Duration
@@ -76,10 +87,12 @@ func (e *callerError) Unwrap() error { return e.err }
 
 // Run executes job on a fresh instance of its module and reports what the
 // guest did. Everything the guest does, including trapping and hitting a
-// limit, is a Result. The error is for the rest: a module that cannot be
-// run (ErrInvalidModule), a closed Engine (ErrClosed), ctx ending before the
-// guest did (the error wraps ctx's cause), and failures of the host's own
-// code.
+// limit, is a Result; so is a module that cannot be instantiated because
+// of what it declares (imports the sandbox does not provide: a Result
+// whose Trap names them), since a stub decides that. The error is for the
+// rest: bytes that are not a runnable module (ErrInvalidModule), a closed
+// Engine (ErrClosed), ctx ending before the guest did (the error wraps
+// ctx's cause), and failures of the host's own code.
 func (e *Engine) Run(ctx context.Context, job Job) (Result, error) {
 	if err := e.enter(); err != nil {
 		return Result{}, err
@@ -96,9 +109,6 @@ func (e *Engine) Run(ctx context.Context, job Job) (Result, error) {
 		if ctx.Err() != nil {
 			return Result{}, fmt.Errorf("runtime: waiting for compilation: %w", err)
 		}
-		if memoryMinOverLimit(err) {
-			return emptyResult(job, outcome.LimitMemory), nil
-		}
 		return Result{}, fmt.Errorf("%w: %w", ErrInvalidModule, err)
 	}
 	defer release()
@@ -108,6 +118,11 @@ func (e *Engine) Run(ctx context.Context, job Job) (Result, error) {
 	}
 	if declaredMemoryBytes(compiled) > lim.MemoryLimitBytes {
 		return emptyResult(job, outcome.LimitMemory), nil
+	}
+	if why := unlinkable(b.rt, compiled); why != "" {
+		res := emptyResult(job, outcome.LimitNone)
+		res.Trap = why
+		return res, nil
 	}
 	return e.execute(ctx, b, compiled, job, lim)
 }
@@ -129,10 +144,12 @@ func (e *Engine) execute(ctx context.Context, b *backend, compiled wazero.Compil
 	stdout := newCappedBuffer(lim.StdoutLimitBytes, overflow)
 	stderr := newCappedBuffer(lim.StderrLimitBytes, overflow)
 	mem := newCappedMemory(lim.MemoryLimitBytes)
-	vs := newVsockState(job.Connections, lim.StdoutLimitBytes, job.ResponseComplete, stop)
+	vs := newVsockState(job.Connections, lim.StdoutLimitBytes, job.TrackResponse, stop)
+	recs := newRecordState(lim.StdoutLimitBytes, stop)
 	clock := newVirtualClock()
 	runCtx = experimental.WithMemoryAllocator(runCtx, mem)
-	runCtx = withVsock(runCtx, vs)
+	runCtx = withRunState(runCtx, vs)
+	runCtx = withRunState(runCtx, recs)
 
 	// No WithEnv and no WithFS: the guest has an empty environment and no
 	// preopened directories. Every clock and the random source are set
@@ -173,10 +190,12 @@ func (e *Engine) execute(ctx context.Context, b *backend, compiled wazero.Compil
 	}
 
 	res := Result{
-		Run:                outcome.Run{Stdout: stdout.bytes(), Stderr: stderr.bytes(), Responses: vs.results()},
+		Run: outcome.Run{Stdout: stdout.bytes(), Stderr: stderr.bytes(), Responses: vs.results(),
+			Records: recs.records, RecordsForged: recs.forged},
 		StdoutTruncated:    stdout.truncated,
 		StderrTruncated:    stderr.truncated,
 		ResponsesTruncated: vs.truncated,
+		RecordsTruncated:   recs.truncated,
 		Duration:           time.Since(start),
 		PeakMemoryBytes:    mem.sizeBytes(),
 	}
@@ -188,26 +207,40 @@ func (e *Engine) execute(ctx context.Context, b *backend, compiled wazero.Compil
 	if vs.hostErr != nil {
 		return Result{}, vs.hostErr
 	}
-	// Instantiation runs guest code only in a wasm start section, so its
-	// only guest outcome is being stopped; anything else means the module
-	// cannot be linked here (unknown imports) and is not the guest's result.
+	// Instantiation runs guest code only in a wasm start section, so being
+	// stopped is one guest outcome of it; the imports were checked before
+	// (unlinkable), and what else can fail here (a data or element
+	// segment out of bounds, a trap in a start function) is also decided
+	// by the module's content, that is by the stub: the program's result.
 	var instExit *sys.ExitError
 	if instErr != nil && !(errors.As(instErr, &instExit) && stoppedByHost(instExit, runCtx)) {
-		return Result{}, fmt.Errorf("%w: instantiate: %w", ErrInvalidModule, instErr)
+		res.Trap = "the program cannot start: " + instErr.Error()
+		return res, nil
 	}
 	if memoryTooSmall {
 		res.Limit = outcome.LimitMemory
 		return res, nil
 	}
-	if err := classify(&res, firstErr(instErr, callErr), runCtx, lim); err != nil {
+	if err := classify(&res, firstErr(instErr, callErr), runCtx, mem.hitCap()); err != nil {
 		return Result{}, err
 	}
 	return res, nil
 }
 
 // classify sets res's exit code, trap and limit from how the guest's call
-// ended. It returns an error only when the run was stopped by its caller.
-func classify(res *Result, callErr error, runCtx context.Context, lim Limits) error {
+// ended, and from what the host saw: hitCap, a growth of the guest's
+// memory refused at its cap. It returns an error only when the run was
+// stopped by its caller.
+//
+// A failure does not say why it happened: when memory.grow fails, Rust's
+// allocator returns null and its alloc error hook prints "memory
+// allocation of N bytes failed" and aborts, which on wasm is an
+// `unreachable` trap like any other abort; Go's runtime prints "out of
+// memory" and exits 2. Those words are the guest's to write, so they
+// decide nothing: a run that failed after its memory was refused growth
+// at the cap hit the memory limit, and a guest that prints the message
+// without ever reaching the cap failed as the plain trap or exit it is.
+func classify(res *Result, callErr error, runCtx context.Context, hitCap bool) error {
 	var exitErr *sys.ExitError
 	switch {
 	case callErr == nil:
@@ -224,15 +257,18 @@ func classify(res *Result, callErr error, runCtx context.Context, lim Limits) er
 		}
 	case exitErr != nil:
 		res.ExitCode = new(int32(exitErr.ExitCode()))
+		if exitErr.ExitCode() != 0 && hitCap {
+			res.Limit = outcome.LimitMemory
+		}
 	default:
 		res.Trap = callErr.Error()
-		if isMemoryLimitTrap(res.Stderr, res.PeakMemoryBytes, lim.MemoryLimitBytes) {
+		if hitCap {
 			res.Limit = outcome.LimitMemory
 		}
 	}
 	// Output past a cap stops the run, but a guest may exit on its own
 	// before it notices; the limit was hit all the same.
-	if res.Limit == outcome.LimitNone && (res.StdoutTruncated || res.StderrTruncated || res.ResponsesTruncated) {
+	if res.Limit == outcome.LimitNone && (res.StdoutTruncated || res.StderrTruncated || res.ResponsesTruncated || res.RecordsTruncated) {
 		res.Limit = outcome.LimitOutput
 	}
 	return nil
@@ -287,14 +323,4 @@ func declaredMemoryBytes(compiled wazero.CompiledModule) int64 {
 		pages = max(pages, m.Min())
 	}
 	return int64(pages) * wasmPageSize
-}
-
-// memoryMinOverLimit recognizes wazero's compile error for a module whose
-// initial memory is larger than the runtime's page limit: the guest asked
-// for too much memory, which is a result, not an infrastructure failure.
-// wazero has no typed error for it, so this matches its message ("min N
-// pages (X) over limit of M pages (Y)"); a test pins that wording.
-func memoryMinOverLimit(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "min ") && strings.Contains(msg, "pages") && strings.Contains(msg, "over limit of")
 }

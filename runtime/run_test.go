@@ -121,14 +121,31 @@ func TestRustStyleAllocationFailureIsMemoryLimit(t *testing.T) {
 	require.True(t, res.Succeeded(), "trap=%q", res.Trap)
 	assert.Equal(t, int64(17*wasmPageSize), res.PeakMemoryBytes)
 
-	// A guest faking the message for a request that would have fit is a
-	// plain trap: growing by 100 pages fails at the cap, but it claims a
-	// tiny allocation.
+	// Past the Engine's own cap too (which wazero alone would refuse
+	// without the host seeing it).
+	small := newEngine(t, Config{MemoryLimitBytes: limit})
+	res = run(t, small, Job{Module: rustOOMModule(16, "memory allocation of 1048576 bytes failed\n")})
+	assert.Equal(t, outcome.LimitMemory, res.Limit)
+
+	// What the guest prints decides nothing: a growth refused at the cap
+	// is memory_limit whatever the message claims...
 	job = Job{Module: rustOOMModule(100, "memory allocation of 8 bytes failed\n")}
 	job.Limits.MemoryLimitBytes = limit
 	res = run(t, e, job)
+	assert.Equal(t, outcome.LimitMemory, res.Limit)
+	assert.Contains(t, res.Trap, "unreachable")
+}
+
+func TestPrintedAllocationFailureIsNotMemoryLimit(t *testing.T) {
+	// ...and a guest that prints Rust's message for a huge allocation and
+	// aborts, far below its cap and never refused memory, failed as the
+	// plain trap it is. (Deciding from the text made this memory_limit.)
+	job := Job{Module: fakeOOMModule("memory allocation of 999999999999 bytes failed\n")}
+	res := run(t, shared(t), job)
 	assert.Equal(t, outcome.LimitNone, res.Limit)
 	assert.Contains(t, res.Trap, "unreachable")
+	assert.Contains(t, string(res.Stderr), "memory allocation of 999999999999 bytes failed")
+	assert.Equal(t, int64(wasmPageSize), res.PeakMemoryBytes)
 }
 
 func TestDeclaredMemoryOverCapIsMemoryLimit(t *testing.T) {
@@ -143,8 +160,7 @@ func TestDeclaredMemoryOverCapIsMemoryLimit(t *testing.T) {
 	job.Limits.MemoryLimitBytes = 8 * wasmPageSize
 	assert.True(t, run(t, shared(t), job).Succeeded())
 
-	// Over the Engine's cap: wazero refuses to compile it; this pins the
-	// wording memoryMinOverLimit relies on.
+	// Over the Engine's cap as well: the same.
 	e := newEngine(t, Config{MemoryLimitBytes: 16 * wasmPageSize})
 	res = run(t, e, Job{Module: memoryModule(100)})
 	assert.Equal(t, outcome.LimitMemory, res.Limit)
@@ -235,13 +251,36 @@ func TestGuestSeesNoEnvironmentOrFiles(t *testing.T) {
 func TestUnrunnableModulesAreErrors(t *testing.T) {
 	e := shared(t)
 	for name, bin := range map[string][]byte{
-		"garbage":         []byte("not wasm at all"),
-		"empty":           nil,
-		"no _start":       testModule{memPages: -1, noStart: true}.bytes(),
-		"unknown imports": testModule{memPages: -1, importEnv: true}.bytes(),
+		"garbage":   []byte("not wasm at all"),
+		"empty":     nil,
+		"no _start": testModule{memPages: -1, noStart: true}.bytes(),
 	} {
 		_, err := e.Run(context.Background(), Job{Module: bin})
 		assert.ErrorIs(t, err, ErrInvalidModule, name)
+	}
+}
+
+func TestUnlinkableModulesAreTheProgramsResult(t *testing.T) {
+	// A stub decides its module's imports, so a module the sandbox cannot
+	// link is a result (runtime_error), naming the import, not an error
+	// (which the service answers with a 500).
+	for _, engine := range []EngineKind{EngineCompiler, EngineInterpreter} {
+		e := newEngine(t, Config{Engine: engine})
+		for _, tc := range []struct {
+			module []byte
+			want   string
+		}{
+			{testModule{memPages: -1, importEnv: true}.bytes(), `it imports the function "missing" from the module "env", which the sandbox does not provide (it provides only wasi_snapshot_preview1, sandbox_vsock, sandbox_harness)`},
+			{testModule{memPages: -1, importBadFdWr: true}.bytes(), `it imports the function "fd_write" from the module "wasi_snapshot_preview1" as () -> (), but the sandbox's is (i32, i32, i32, i32) -> (i32)`},
+		} {
+			res, err := e.Run(context.Background(), Job{Module: tc.module, Connections: [][]byte{[]byte("x")}})
+			require.NoError(t, err, engine)
+			assert.Equal(t, "the program cannot start: "+tc.want, res.Trap, engine)
+			assert.Nil(t, res.ExitCode)
+			assert.False(t, res.Succeeded())
+			assert.Equal(t, outcome.LimitNone, res.Limit)
+			assert.Equal(t, [][]byte{{}}, res.Responses)
+		}
 	}
 }
 
@@ -351,10 +390,10 @@ func TestCompilationCacheDirIsUsed(t *testing.T) {
 
 func TestHookPanicIsAnError(t *testing.T) {
 	job := Job{
-		Module:           vsockWasm,
-		Args:             []string{"v", "hook"},
-		Connections:      [][]byte{[]byte("req")},
-		ResponseComplete: func([]byte) bool { panic("harness bug") },
+		Module:        vsockWasm,
+		Args:          []string{"v", "hook"},
+		Connections:   [][]byte{[]byte("req")},
+		TrackResponse: func() ResponseTracker { panic("harness bug") },
 	}
 	_, err := shared(t).Run(context.Background(), job)
 	require.Error(t, err)

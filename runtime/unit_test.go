@@ -10,29 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestIsMemoryLimitTrap(t *testing.T) {
-	const mib = 1 << 20
-	for _, tc := range []struct {
-		name     string
-		stderr   string
-		mem, cap int64
-		want     bool
-	}{
-		{"rust message past cap", "memory allocation of 33554432 bytes failed\n", 240 * mib, 256 * mib, true},
-		{"request alone past cap", "memory allocation of 300000000 bytes failed\n", 1 * mib, 256 * mib, true},
-		{"exactly fits is not past", "memory allocation of 1048576 bytes failed\n", 255 * mib, 256 * mib, false},
-		{"one byte past", "memory allocation of 1048577 bytes failed\n", 255 * mib, 256 * mib, true},
-		{"small request far below cap", "memory allocation of 64 bytes failed\n", 2 * mib, 256 * mib, false},
-		{"among other output", "log line\nmemory allocation of 999999999 bytes failed\nmore\n", 1 * mib, 256 * mib, true},
-		{"absurd size", "memory allocation of 99999999999999999999999 bytes failed", 1 * mib, 256 * mib, true},
-		{"no message", "thread 'main' panicked at src/main.rs:2:5\n", 255 * mib, 256 * mib, false},
-		{"empty", "", 0, 256 * mib, false},
-		{"go's message is not rust's", "fatal error: runtime: out of memory\n", 255 * mib, 256 * mib, false},
-	} {
-		assert.Equal(t, tc.want, isMemoryLimitTrap([]byte(tc.stderr), tc.mem, tc.cap), tc.name)
-	}
-}
-
 func TestVirtualClock(t *testing.T) {
 	c := newVirtualClock()
 	assert.Equal(t, VirtualClockStart, c.nanotime(), "first read is the start")
@@ -116,7 +93,6 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 	assert.Equal(t, int64(1<<20), cfg.StdoutLimitBytes)
 	assert.Equal(t, int64(1<<20), cfg.StderrLimitBytes)
 	assert.Equal(t, EngineAuto, cfg.Engine)
-	assert.Equal(t, uint32(4096), cfg.memoryLimitPages())
 
 	cfg, err = Config{MemoryLimitBytes: 3*wasmPageSize + 100}.withDefaults()
 	require.NoError(t, err)

@@ -39,12 +39,11 @@ type vsockConn struct {
 	delivered int
 	response  []byte
 	closed    bool
-	// complete caches a positive answer of the completion hook, and
-	// checkedLen the response length it last said no to, so the hook runs
-	// once per change of the response, not once per poll.
-	complete   bool
-	checked    bool
-	checkedLen int
+	// tracker follows the response (Job.TrackResponse); complete is its
+	// last answer. Each sent byte is given to it once, so deciding when
+	// a response is whole is linear in its size, not re-done per poll.
+	tracker  ResponseTracker
+	complete bool
 }
 
 // vsockState is one run's virtual socket. It lives in the run's context, and
@@ -59,22 +58,20 @@ type vsockState struct {
 	limit     int64
 	total     int64
 	truncated bool
-	// isComplete is Job.ResponseComplete.
-	isComplete func(resp []byte) bool
-	// hostErr is a failure of the host's own code (the completion hook
+	// track is Job.TrackResponse.
+	track func() ResponseTracker
+	// hostErr is a failure of the host's own code (a response tracker
 	// panicked); it makes Run return an error, not a guest result.
 	hostErr error
 	stop    func(cause error)
 }
 
-type vsockKey struct{}
-
-func newVsockState(requests [][]byte, limit int64, isComplete func([]byte) bool, stop func(error)) *vsockState {
+func newVsockState(requests [][]byte, limit int64, track func() ResponseTracker, stop func(error)) *vsockState {
 	s := &vsockState{
-		conns:      make([]vsockConn, len(requests)),
-		limit:      limit,
-		isComplete: isComplete,
-		stop:       stop,
+		conns: make([]vsockConn, len(requests)),
+		limit: limit,
+		track: track,
+		stop:  stop,
 	}
 	for i, r := range requests {
 		s.conns[i].request = r
@@ -82,12 +79,18 @@ func newVsockState(requests [][]byte, limit int64, isComplete func([]byte) bool,
 	return s
 }
 
-func withVsock(ctx context.Context, s *vsockState) context.Context {
-	return context.WithValue(ctx, vsockKey{}, s)
+// runStateKey is the context key of a run's host state of type T: the
+// host modules are shared by every run of a wazero runtime, and find the
+// calling run's state in the call's context.
+type runStateKey[T any] struct{}
+
+func withRunState[T any](ctx context.Context, s *T) context.Context {
+	return context.WithValue(ctx, runStateKey[T]{}, s)
 }
 
-func vsockFrom(ctx context.Context) *vsockState {
-	s, _ := ctx.Value(vsockKey{}).(*vsockState)
+// runState is the calling run's state of type T, or nil.
+func runState[T any](ctx context.Context) *T {
+	s, _ := ctx.Value(runStateKey[T]{}).(*T)
 	return s
 }
 
@@ -103,8 +106,24 @@ func (s *vsockState) accept() int32 {
 	if s.accepted >= len(s.conns) {
 		return vsockNone
 	}
+	c := &s.conns[s.accepted]
 	s.accepted++
+	if s.track != nil {
+		s.guard(func() { c.tracker = s.track() })
+	}
 	return int32(s.accepted - 1)
+}
+
+// guard runs host code that is not the runtime's own (a tracker), turning
+// a panic into the run's host error: it is our bug, not the guest's.
+func (s *vsockState) guard(f func()) {
+	defer func() {
+		if r := recover(); r != nil && s.hostErr == nil {
+			s.hostErr = fmt.Errorf("runtime: response tracker panicked: %v", r)
+			s.stop(s.hostErr)
+		}
+	}()
+	f()
 }
 
 func (s *vsockState) recv(mod api.Module, id int32, ptr, n uint32) int32 {
@@ -124,33 +143,12 @@ func (s *vsockState) recv(mod api.Module, id int32, ptr, n uint32) int32 {
 		c.delivered += k
 		return int32(k)
 	}
-	if s.responseComplete(c) {
+	// Without a tracker a connection is done once its request is
+	// delivered; with one, once the tracker says the response is whole.
+	if c.tracker == nil || c.complete || s.hostErr != nil {
 		return 0
 	}
 	return vsockNone
-}
-
-// responseComplete asks the hook whether c's response is whole; without a
-// hook, a connection is done once its request is delivered.
-func (s *vsockState) responseComplete(c *vsockConn) (done bool) {
-	if s.isComplete == nil || c.complete {
-		return true
-	}
-	if c.checked && len(c.response) == c.checkedLen {
-		return false
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			// The hook is the host's code: a panic is our bug, not the
-			// guest's, so end the run and report it as an error.
-			s.hostErr = fmt.Errorf("runtime: ResponseComplete hook panicked: %v", r)
-			s.stop(s.hostErr)
-			done = true
-		}
-	}()
-	c.checked, c.checkedLen = true, len(c.response)
-	c.complete = s.isComplete(slices.Clip(c.response))
-	return c.complete
 }
 
 func (s *vsockState) send(mod api.Module, id int32, ptr, n uint32) int32 {
@@ -174,6 +172,12 @@ func (s *vsockState) send(mod api.Module, id int32, ptr, n uint32) int32 {
 	}
 	c.response = append(c.response, data...)
 	s.total += int64(len(data))
+	if c.tracker != nil && !c.complete && len(data) > 0 {
+		// The host's copy, not guest memory: it never changes, so a
+		// tracker may keep it.
+		sent := slices.Clip(c.response[len(c.response)-len(data):])
+		s.guard(func() { c.complete = c.tracker.Sent(sent) })
+	}
 	return int32(n)
 }
 
@@ -224,50 +228,49 @@ func (s *vsockState) results() [][]byte {
 
 // instantiateVsock registers the shared host module on r.
 func instantiateVsock(ctx context.Context, r wazero.Runtime) error {
-	i32 := api.ValueTypeI32
 	b := r.NewHostModuleBuilder(VsockModule)
-	b.NewFunctionBuilder().
-		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
-			res := vsockNone
-			if s := vsockFrom(ctx); s != nil {
-				res = s.accept()
-			}
-			stack[0] = api.EncodeI32(res)
-		}), nil, []api.ValueType{i32}).
-		WithParameterNames().WithResultNames("conn").
-		Export("accept")
-	b.NewFunctionBuilder().
-		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
-			res := vsockInvalid
-			if s := vsockFrom(ctx); s != nil {
-				res = s.recv(mod, api.DecodeI32(stack[0]), api.DecodeU32(stack[1]), api.DecodeU32(stack[2]))
-			}
-			stack[0] = api.EncodeI32(res)
-		}), []api.ValueType{i32, i32, i32}, []api.ValueType{i32}).
-		WithParameterNames("conn", "buf_ptr", "buf_len").WithResultNames("n").
-		Export("recv")
-	b.NewFunctionBuilder().
-		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
-			res := vsockInvalid
-			if s := vsockFrom(ctx); s != nil {
-				res = s.send(mod, api.DecodeI32(stack[0]), api.DecodeU32(stack[1]), api.DecodeU32(stack[2]))
-			}
-			stack[0] = api.EncodeI32(res)
-		}), []api.ValueType{i32, i32, i32}, []api.ValueType{i32}).
-		WithParameterNames("conn", "ptr", "len").WithResultNames("n").
-		Export("send")
-	b.NewFunctionBuilder().
-		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
-			res := vsockInvalid
-			if s := vsockFrom(ctx); s != nil {
-				res = s.close(api.DecodeI32(stack[0]))
-			}
-			stack[0] = api.EncodeI32(res)
-		}), []api.ValueType{i32}, []api.ValueType{i32}).
-		WithParameterNames("conn").WithResultNames("result").
-		Export("close")
+	exportI32(b, "accept", nil, "conn", func(ctx context.Context, _ api.Module, _ []uint64) int32 {
+		if s := runState[vsockState](ctx); s != nil {
+			return s.accept()
+		}
+		return vsockNone
+	})
+	exportI32(b, "recv", []string{"conn", "buf_ptr", "buf_len"}, "n", func(ctx context.Context, mod api.Module, args []uint64) int32 {
+		if s := runState[vsockState](ctx); s != nil {
+			return s.recv(mod, api.DecodeI32(args[0]), api.DecodeU32(args[1]), api.DecodeU32(args[2]))
+		}
+		return vsockInvalid
+	})
+	exportI32(b, "send", []string{"conn", "ptr", "len"}, "n", func(ctx context.Context, mod api.Module, args []uint64) int32 {
+		if s := runState[vsockState](ctx); s != nil {
+			return s.send(mod, api.DecodeI32(args[0]), api.DecodeU32(args[1]), api.DecodeU32(args[2]))
+		}
+		return vsockInvalid
+	})
+	exportI32(b, "close", []string{"conn"}, "result", func(ctx context.Context, _ api.Module, args []uint64) int32 {
+		if s := runState[vsockState](ctx); s != nil {
+			return s.close(api.DecodeI32(args[0]))
+		}
+		return vsockInvalid
+	})
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("runtime: instantiate %s host module: %w", VsockModule, err)
 	}
 	return nil
+}
+
+// exportI32 adds to b a host function named name that takes i32
+// parameters with the given names and returns one i32, computed by f
+// from the arguments.
+func exportI32(b wazero.HostModuleBuilder, name string, params []string, result string, f func(ctx context.Context, mod api.Module, args []uint64) int32) {
+	types := make([]api.ValueType, len(params))
+	for i := range types {
+		types[i] = api.ValueTypeI32
+	}
+	b.NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
+			stack[0] = api.EncodeI32(f(ctx, mod, stack))
+		}), types, []api.ValueType{api.ValueTypeI32}).
+		WithParameterNames(params...).WithResultNames(result).
+		Export(name)
 }

@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,19 +48,52 @@ func TestVsockWithoutConnections(t *testing.T) {
 	assert.Nil(t, res.Responses)
 }
 
-func TestVsockCompletionHookGatesEOF(t *testing.T) {
-	var seen []string
+// suffixTracker says a response is whole once it ends in suffix, and
+// keeps every chunk it was given.
+type suffixTracker struct {
+	suffix string
+	resp   []byte
+	seen   []string
+}
+
+func (s *suffixTracker) Sent(p []byte) bool {
+	s.seen = append(s.seen, string(p))
+	s.resp = append(s.resp, p...)
+	return bytes.HasSuffix(s.resp, []byte(s.suffix))
+}
+
+func TestVsockTrackerGatesEOF(t *testing.T) {
+	tr := &suffixTracker{suffix: "DONE"}
 	job := vsockJob("hook", "GET / HTTP/1.1\r\n\r\n")
-	job.ResponseComplete = func(resp []byte) bool {
-		seen = append(seen, string(resp))
-		return bytes.HasSuffix(resp, []byte("DONE"))
-	}
+	job.TrackResponse = func() ResponseTracker { return tr }
 	res := run(t, shared(t), job)
 	require.True(t, res.Succeeded(), "stderr=%q", res.Stderr)
 	assert.Equal(t, "got \"GET / HTTP/1.1\\r\\n\\r\\n\" end -1\nafter partial -1\nafter done 0\n", string(res.Stdout))
 	assert.Equal(t, [][]byte{[]byte("partial DONE")}, res.Responses)
-	// The hook runs once per change of the response, not once per poll.
-	assert.Equal(t, []string{"", "partial ", "partial DONE"}, seen)
+	// The tracker gets each sent byte once, not the response per poll.
+	assert.Equal(t, []string{"partial ", "DONE"}, tr.seen)
+}
+
+func TestVsockTrackingIsLinearInTheResponse(t *testing.T) {
+	// A guest that sends its response one byte at a time and polls recv
+	// after each: the host's work on the response must grow with its
+	// size, not with its size times the number of polls. (The completion
+	// hook this replaced was given the whole response on every change:
+	// n(n+1)/2 bytes for n sends.)
+	for _, n := range []int{500, 1000, 2000} {
+		tr := &suffixTracker{suffix: "never"}
+		job := vsockJob("dribble", "req")
+		job.Args = append(job.Args, strconv.Itoa(n))
+		job.TrackResponse = func() ResponseTracker { return tr }
+		res := run(t, shared(t), job)
+		require.True(t, res.Succeeded(), "stderr=%q trap=%q", res.Stderr, res.Trap)
+		assert.Equal(t, fmt.Sprintf("polls %d all -1\n", n), string(res.Stdout))
+		given := 0
+		for _, c := range tr.seen {
+			given += len(c)
+		}
+		assert.Equal(t, n, given, "bytes given to the tracker for %d sent", n)
+	}
 }
 
 func TestVsockRejectsHostileArguments(t *testing.T) {
@@ -94,9 +128,9 @@ func TestVsockResponsesShareTheStdoutCap(t *testing.T) {
 func TestVsockRunsAreIsolated(t *testing.T) {
 	t.Parallel()
 	e := shared(t)
-	// The completion hook holds each run at its first recv until every run
-	// has got there, so that all of them are mid-flight, connections
-	// accepted, at the same moment.
+	// The tracker factory holds each run at its accept until every run has
+	// got there, so that all of them are mid-flight, connections accepted,
+	// at the same moment.
 	const runs = 4
 	var arrived atomic.Int32
 	allThere := make(chan struct{})
@@ -105,20 +139,16 @@ func TestVsockRunsAreIsolated(t *testing.T) {
 		wg.Go(func() {
 			req := fmt.Sprintf("request of run %d", i)
 			job := vsockJob("hook", req)
-			first := true
-			job.ResponseComplete = func(resp []byte) bool {
-				if first {
-					first = false
-					if arrived.Add(1) == runs {
-						close(allThere)
-					}
-					select {
-					case <-allThere:
-					case <-time.After(5 * time.Second):
-						t.Error("the runs never overlapped (or one saw another's connection)")
-					}
+			job.TrackResponse = func() ResponseTracker {
+				if arrived.Add(1) == runs {
+					close(allThere)
 				}
-				return bytes.HasSuffix(resp, []byte("DONE"))
+				select {
+				case <-allThere:
+				case <-time.After(5 * time.Second):
+					t.Error("the runs never overlapped (or one saw another's connection)")
+				}
+				return &suffixTracker{suffix: "DONE"}
 			}
 			res, err := e.Run(t.Context(), job)
 			if !assert.NoError(t, err) {
@@ -129,4 +159,36 @@ func TestVsockRunsAreIsolated(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestRecordChannel(t *testing.T) {
+	// The harness's code asks for the key first and writes with it.
+	res := run(t, shared(t), Job{Module: vsockWasm, Args: []string{"vsockguest", "records", "honest"}})
+	require.True(t, res.Succeeded(), "stderr=%q trap=%q", res.Stderr, res.Trap)
+	assert.Equal(t, "key 0\nrecord 0 0\n", string(res.Stdout))
+	assert.Equal(t, [][]byte{[]byte("first"), []byte("second")}, res.Records)
+	assert.False(t, res.RecordsForged)
+
+	// Anything else that uses the channel without the key gives itself
+	// away, and marks every record of the run untrustworthy; it never
+	// learns the key, and hostile pointers are refused.
+	res = run(t, shared(t), Job{Module: vsockWasm, Args: []string{"vsockguest", "records", "forge"}})
+	require.True(t, res.Succeeded(), "stderr=%q trap=%q", res.Stderr, res.Trap)
+	assert.Equal(t, "key 0\nrecord 0 0\nbad pointers -2 -2 -2 -2\nguessed key -1\nkey again -1 false\nstill 0\n", string(res.Stdout))
+	assert.Equal(t, [][]byte{[]byte("first"), []byte("second"), []byte("third")}, res.Records)
+	assert.True(t, res.RecordsForged)
+}
+
+func TestRecordsHaveTheirOwnBudget(t *testing.T) {
+	job := Job{Module: vsockWasm, Args: []string{"vsockguest", "records", "honest"}}
+	job.Limits.StdoutLimitBytes = 200
+	res := run(t, shared(t), job)
+	assert.Equal(t, [][]byte{[]byte("first"), []byte("second")}, res.Records)
+	assert.False(t, res.RecordsTruncated)
+
+	job.Limits.StdoutLimitBytes = 8
+	res = run(t, shared(t), job)
+	assert.Equal(t, [][]byte{[]byte("first")}, res.Records, "a record past the budget is dropped whole")
+	assert.True(t, res.RecordsTruncated)
+	assert.Equal(t, outcome.LimitOutput, res.Limit)
 }

@@ -77,9 +77,11 @@ type testModule struct {
 	memPages   int
 	importFdWr bool
 	importEnv  bool
-	noStart    bool
-	data       []byte // placed at offset 16
-	body       []byte // _start's instructions, without the final end
+	// importBadFdWr imports fd_write with the wrong signature, () -> ().
+	importBadFdWr bool
+	noStart       bool
+	data          []byte // placed at offset 16
+	body          []byte // _start's instructions, without the final end
 }
 
 func (m testModule) bytes() []byte {
@@ -96,6 +98,9 @@ func (m testModule) bytes() []byte {
 	}
 	if m.importEnv {
 		imports = append(imports, cat(name("env"), name("missing"), []byte{0x00, 0x00}))
+	}
+	if m.importBadFdWr {
+		imports = append(imports, cat(name("wasi_snapshot_preview1"), name("fd_write"), []byte{0x00, 0x00}))
 	}
 	if len(imports) > 0 {
 		out = append(out, section(2, vec(imports...))...)
@@ -142,18 +147,30 @@ func memoryModule(pages int) []byte {
 // error message to stderr (fd 2) and aborts with unreachable, as Rust's
 // default alloc error hook does.
 func rustOOMModule(growPages int32, msg string) []byte {
-	iov := cat(
-		// iovec at 0: {buf: 16, len: len(msg)}, written by the body.
-		i32(0), i32(16), []byte{0x36, 0x02, 0x00}, // i32.store align=2 offset=0
-		i32(4), i32(int32(len(msg))), []byte{0x36, 0x02, 0x00},
-	)
 	body := cat(
 		i32(growPages), []byte{opMemoryGrow, 0x00},
 		i32(-1), []byte{opI32Eq, opIf, typeEmpty},
-		iov,
-		i32(2), i32(0), i32(1), i32(8), []byte{opCall, 0x00, opDrop},
+		writeStderr(msg),
 		[]byte{opUnreachable},
 		[]byte{opEnd},
 	)
 	return testModule{memPages: 1, importFdWr: true, data: []byte(msg), body: body}.bytes()
+}
+
+// fakeOOMModule prints msg on stderr and aborts without ever growing its
+// memory: a guest claiming an allocation failure it never had.
+func fakeOOMModule(msg string) []byte {
+	body := cat(writeStderr(msg), []byte{opUnreachable})
+	return testModule{memPages: 1, importFdWr: true, data: []byte(msg), body: body}.bytes()
+}
+
+// writeStderr writes msg, the module's data at offset 16, to fd 2 with
+// the imported fd_write (function 0).
+func writeStderr(msg string) []byte {
+	return cat(
+		// iovec at 0: {buf: 16, len: len(msg)}.
+		i32(0), i32(16), []byte{0x36, 0x02, 0x00}, // i32.store align=2 offset=0
+		i32(4), i32(int32(len(msg))), []byte{0x36, 0x02, 0x00},
+		i32(2), i32(0), i32(1), i32(8), []byte{opCall, 0x00, opDrop},
+	)
 }

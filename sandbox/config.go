@@ -4,8 +4,8 @@ import (
 	goruntime "runtime"
 	"time"
 
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 )
 
 // Config is the service's request policy: plain data, its defaults in
@@ -18,13 +18,24 @@ type Config struct {
 	// the jail's default limit, and none may exceed the jail's maximum.
 	CompileLimits jail.Limits `json:"compile_limits"`
 	// MaxConcurrent bounds jobs (compile + run) in progress at once
-	// (default: the number of CPUs; 1..1024). MaxQueue bounds how many
-	// more may wait (0, the default, means 4 × MaxConcurrent; at most
-	// 65536), each for at most QueueWaitMS (default 30 s; 1 ms..10 min);
-	// beyond either the request is refused as overloaded.
+	// (default: the number of CPUs; 1..1024). A job that finds every slot
+	// taken waits if it can expect a slot within QueueWaitMS (default
+	// 30 s; 1 ms..10 min), and at most that long; the expected wait is
+	// the jobs ahead of it times the recent slot time per job, which
+	// starts at JobEstimateMS (default 1 s; 1 ms..10 min). Beyond it the
+	// request is refused as overloaded. MaxQueue, if not 0 (the default),
+	// also bounds how many may wait (at most 65536).
 	MaxConcurrent int   `json:"max_concurrent"`
 	MaxQueue      int   `json:"max_queue"`
 	QueueWaitMS   int64 `json:"queue_wait_ms"`
+	JobEstimateMS int64 `json:"job_estimate_ms"`
+	// MaxQueuedBytes bounds the bytes of the requests (stub and args)
+	// that wait for a preparation or a slot (default 64 MiB; 64 KiB..1 TiB).
+	MaxQueuedBytes int64 `json:"max_queued_bytes"`
+	// MaxPreparing bounds the harness preparations that run at once,
+	// before a request waits for a slot (default: the number of CPUs;
+	// 1..1024).
+	MaxPreparing int `json:"max_preparing"`
 }
 
 // DefaultMaxStubBytes is the default stub cap.
@@ -36,9 +47,12 @@ const maxConcurrent = 1024
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {
 	return Config{
-		MaxStubBytes:  DefaultMaxStubBytes,
-		MaxConcurrent: min(goruntime.NumCPU(), maxConcurrent),
-		QueueWaitMS:   30_000,
+		MaxStubBytes:   DefaultMaxStubBytes,
+		MaxConcurrent:  min(goruntime.NumCPU(), maxConcurrent),
+		QueueWaitMS:    30_000,
+		JobEstimateMS:  1_000,
+		MaxQueuedBytes: 64 << 20,
+		MaxPreparing:   min(goruntime.NumCPU(), maxConcurrent),
 	}
 }
 
@@ -51,16 +65,18 @@ func (c Config) Validate() error {
 	check.Range(&l, "max_concurrent", c.MaxConcurrent, 1, maxConcurrent)
 	check.Range(&l, "max_queue", c.MaxQueue, 0, 65536)
 	check.Range(&l, "queue_wait_ms", c.QueueWaitMS, 1, 600_000)
+	check.Range(&l, "job_estimate_ms", c.JobEstimateMS, 1, 600_000)
+	check.Range(&l, "max_queued_bytes", c.MaxQueuedBytes, 64<<10, 1<<40)
+	check.Range(&l, "max_preparing", c.MaxPreparing, 1, maxConcurrent)
 	return l.Err()
 }
 
 // QueueWait is QueueWaitMS as a duration.
 func (c Config) QueueWait() time.Duration { return time.Duration(c.QueueWaitMS) * time.Millisecond }
 
+// JobEstimate is JobEstimateMS as a duration.
+func (c Config) JobEstimate() time.Duration { return time.Duration(c.JobEstimateMS) * time.Millisecond }
+
 func (c Config) withDefaults() Config {
-	c = check.WithDefaults(c, DefaultConfig())
-	if c.MaxQueue == 0 {
-		c.MaxQueue = 4 * c.MaxConcurrent
-	}
-	return c
+	return check.WithDefaults(c, DefaultConfig())
 }

@@ -15,10 +15,13 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 	require.NoError(t, d.Validate())
 	assert.Equal(t, 64<<10, d.MaxStubBytes)
 	assert.Positive(t, d.MaxConcurrent)
-	assert.Zero(t, d.MaxQueue, "0: four per slot")
+	assert.Zero(t, d.MaxQueue, "0: bounded by the expected wait, not a count")
 	assert.EqualValues(t, 30_000, d.QueueWaitMS)
+	assert.EqualValues(t, 1_000, d.JobEstimateMS)
+	assert.EqualValues(t, 64<<20, d.MaxQueuedBytes)
+	assert.Positive(t, d.MaxPreparing)
 	got := Config{MaxConcurrent: 3}.withDefaults()
-	assert.Equal(t, 12, got.MaxQueue, "the queue follows the slots")
+	assert.Zero(t, got.MaxQueue, "no count bound unless one is set")
 
 	for _, tc := range []struct {
 		key string
@@ -33,6 +36,9 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 		{"max_queue", func(c *Config) { c.MaxQueue = -1 }},
 		{"queue_wait_ms", func(c *Config) { c.QueueWaitMS = -1 }},
 		{"queue_wait_ms", func(c *Config) { c.QueueWaitMS = 600_001 }},
+		{"job_estimate_ms", func(c *Config) { c.JobEstimateMS = 0 }},
+		{"max_queued_bytes", func(c *Config) { c.MaxQueuedBytes = 1000 }},
+		{"max_preparing", func(c *Config) { c.MaxPreparing = 1025 }},
 	} {
 		c := DefaultConfig()
 		tc.mut(&c)

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"time"
 	"unicode/utf8"
 )
 
@@ -24,7 +25,20 @@ const (
 	// CodeNotAllowed: what was asked is not offered that way (a route
 	// asked with another method).
 	CodeNotAllowed Code = "not_allowed"
-	// CodeOverloaded: admission control refused the work; retry shortly.
+	// CodeUnauthorized: the request needs an API key it did not bring,
+	// or brought one the service does not know.
+	CodeUnauthorized Code = "unauthorized"
+	// CodeForbidden: the request came from somewhere it may not come
+	// from (a web page of an origin that is not allowed).
+	CodeForbidden Code = "forbidden"
+	// CodeMisdirected: the request named a host (its Host header) this
+	// service does not answer for, as a DNS-rebinding page would.
+	CodeMisdirected Code = "misdirected"
+	// CodeRateLimited: the client is over its own share (its API key's
+	// concurrency or rate); retry after Error.RetryAfter.
+	CodeRateLimited Code = "rate_limited"
+	// CodeOverloaded: admission control refused the work; retry after
+	// Error.RetryAfter.
 	CodeOverloaded Code = "overloaded"
 	// CodeTimeout: the request as a whole ran out of time before it had a
 	// result. Not the program's timeout, which is a result.
@@ -40,7 +54,10 @@ type Error struct {
 	Message string
 	// Field names the offending part of the request, when there is one.
 	Field string
-	Err   error
+	// RetryAfter, for CodeOverloaded and CodeRateLimited, is when a retry
+	// is expected to be taken; zero means soon (the adapter's minimum).
+	RetryAfter time.Duration
+	Err        error
 }
 
 func (e *Error) Error() string {

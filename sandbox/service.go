@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"golang.org/x/sync/singleflight"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/budget"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 )
@@ -34,14 +36,18 @@ type Service struct {
 	harnesses *harnesses.Registry
 	compiler  Compiler
 	engine    Engine
-	gate      *gate
+	// Admission: the slots of compile + run, the preparations before
+	// them, and the bytes of the requests waiting for either.
+	gate    *gate
+	prepare *preparations
+	queued  *budget.Bytes // of requests waiting for a preparation or a slot
 
 	// Optional caches and the single-flight groups in front of the
 	// pipeline and of the compiler.
 	results      Store
 	modules      Store
 	fingerprint  string
-	flight       singleflight.Group
+	flight       flights[Response]
 	moduleFlight singleflight.Group
 }
 
@@ -74,7 +80,9 @@ func NewService(cfg Config, d Deps) (*Service, error) {
 		return nil, errors.New("service: caches need a fingerprint")
 	}
 	return &Service{cfg: cfg, harnesses: d.Harnesses, compiler: d.Compiler, engine: d.Engine,
-		gate:    newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait()),
+		gate:    newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait(), cfg.JobEstimate(), nil),
+		prepare: newPreparations(cfg.MaxPreparing, cfg.QueueWait()),
+		queued:  budget.New(cfg.MaxQueuedBytes),
 		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint}, nil
 }
 
@@ -103,6 +111,12 @@ func (s *Service) validate(req Request) (*harnesses.Harness, error) {
 // and run, the harness reports what happened. A refused request comes
 // back as an *Error; a program that fails to compile or crashes is a
 // normal Response.
+//
+// Only validation comes before the memo: the result key is the
+// normalized request, so a resent request is answered without being
+// prepared again. Everything after a miss runs once per key for all the
+// identical requests in flight (single flight) and holds the request's
+// bytes in the queued budget until it has a slot.
 func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 	h, err := s.validate(req)
 	if err != nil {
@@ -112,40 +126,67 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 	if req.Args, err = canonicalArgs(req.Args); err != nil {
 		return Response{}, fmt.Errorf("canonical args (validated as JSON): %w", err)
 	}
-	plan, err := h.Plan(req.Stub, req.Args)
-	if err != nil {
-		var argErr *harnesses.ArgError
-		if errors.As(err, &argErr) {
-			field := "args"
-			if argErr.Field != "" {
-				field = "args." + argErr.Field
-			}
-			return Response{}, Invalid(field, "%s", argErr.Message)
-		}
-		return Response{}, fmt.Errorf("plan %s: %w", h.ID, err)
-	}
 	key := s.resultKey(req)
 	if resp, ok := s.memoGet(key); ok {
 		return resp, nil
 	}
-	// Identical requests in flight share one compile and one run.
-	v, err, _ := s.flight.Do(key, func() (any, error) {
-		resp, err := s.execute(ctx, req, plan)
+	// The shared call runs on a context of its own, canceled only when
+	// every request waiting for it has gone (flights).
+	return s.flight.do(ctx, key, func(ctx context.Context) (Response, error) {
+		// A call for the same key may have finished since the lookup.
+		if resp, ok := s.memoGet(key); ok {
+			return resp, nil
+		}
+		resp, err := s.execute(ctx, h, req)
 		if err == nil {
 			s.memoPut(key, resp)
 		}
 		return resp, err
 	})
+}
+
+// queuedBytes is what a request holds while it waits: its stub and args.
+func queuedBytes(req Request) int64 { return int64(len(req.Stub) + len(req.Args)) }
+
+// plan has the harness prepare req, in a preparation slot and under ctx.
+func (s *Service) plan(ctx context.Context, h *harnesses.Harness, req Request) (harnesses.Plan, error) {
+	plan, err := prepareIn(ctx, s.prepare, func() (harnesses.Plan, error) { return h.Plan(req.Stub, req.Args) })
+	if err == nil {
+		return plan, nil
+	}
+	var argErr *harnesses.ArgError
+	if errors.As(err, &argErr) {
+		field := "args"
+		if argErr.Field != "" {
+			field = "args." + argErr.Field
+		}
+		return plan, Invalid(field, "%s", argErr.Message)
+	}
+	if _, coded := AsError(err); coded || ctx.Err() != nil {
+		return plan, err
+	}
+	return plan, fmt.Errorf("plan %s: %w", h.ID, err)
+}
+
+// execute prepares the request, carries out its plan inside the
+// admission gate, and has the harness report on it: service → harness
+// plan → compile → run → harness report.
+func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request) (Response, error) {
+	n := queuedBytes(req)
+	if !s.queued.Take(n) {
+		return Response{}, overloaded("too many bytes of requests are waiting", s.gate.estimate()/time.Duration(s.cfg.MaxConcurrent))
+	}
+	waiting := true
+	defer func() {
+		if waiting {
+			s.queued.Give(n)
+		}
+	}()
+	plan, err := s.plan(ctx, h, req)
 	if err != nil {
 		return Response{}, err
 	}
-	return v.(Response), nil
-}
 
-// execute carries out a plan, inside the admission gate, and has the
-// harness report on it: service → harness plan → compile → run → harness
-// report.
-func (s *Service) execute(ctx context.Context, req Request, plan harnesses.Plan) (Response, error) {
 	seed := seedOf(req)
 	resp := Response{Harness: req.Harness, Seed: strconv.FormatUint(seed, 10), Cache: &CacheReport{Result: cache.Miss}}
 	var (
@@ -157,11 +198,13 @@ func (s *Service) execute(ctx context.Context, req Request, plan harnesses.Plan)
 	// A skipped plan (an example marked ignore) has nothing to compile or
 	// run, and so nothing to admit either.
 	if plan.Steps != harnesses.Skip {
-		leave, err := s.gate.enter(ctx)
+		leave, err := s.gate.enter(ctx, req.Client)
 		if err != nil {
 			return Response{}, err
 		}
 		defer leave()
+		s.queued.Give(n)
+		waiting = false
 
 		var tier cache.Tier
 		out, tier, err = s.compile(ctx, plan)
@@ -173,11 +216,11 @@ func (s *Service) execute(ctx context.Context, req Request, plan harnesses.Plan)
 
 		if out.Success && plan.Steps == harnesses.CompileAndRun {
 			res, err = s.engine.Run(ctx, wasmrt.Job{
-				Module:           out.Module,
-				Seed:             runtimeSeed(seed),
-				Stdin:            plan.Input.Stdin,
-				Connections:      plan.Input.Connections,
-				ResponseComplete: plan.Input.ResponseComplete,
+				Module:        out.Module,
+				Seed:          runtimeSeed(seed),
+				Stdin:         plan.Input.Stdin,
+				Connections:   plan.Input.Connections,
+				TrackResponse: trackResponse(plan.Input.TrackResponse),
 			})
 			if err != nil {
 				return Response{}, fmt.Errorf("run: %w", err)
@@ -221,9 +264,20 @@ func compileReport(out compiler.Output, rep harnesses.Report) *CompileReport {
 	}
 }
 
+// trackResponse hands the harness's response trackers to the engine.
+func trackResponse(track func() harnesses.ResponseTracker) func() wasmrt.ResponseTracker {
+	if track == nil {
+		return nil
+	}
+	return func() wasmrt.ResponseTracker { return track() }
+}
+
 // runReport is the run section: what the guest did, with the harness's
-// reading of it.
+// reading of it. The host's work on the guest's output (the harness
+// reading it) is the run's work: it counts in the run's time.
 func runReport(r wasmrt.Result, rep harnesses.Report) *RunReport {
+	r.Duration += rep.ReadTime
+	r.CPU += rep.ReadTime
 	return &RunReport{
 		ExitCode:        r.ExitCode,
 		Trap:            r.Trap,

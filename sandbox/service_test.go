@@ -135,10 +135,11 @@ func TestTheHarnessReportsWhatBecameOfItsPlan(t *testing.T) {
 	})
 
 	t.Run("a mock app's run: stdin, run.result and a panic at the stub's line", func(t *testing.T) {
-		stdout := "hello\n\n\x1erocket-sandbox-mock:request 0\n\n\x1erocket-sandbox-mock:done null\n"
 		fake := &scripted{
 			out: compiler.Output{Compile: outcome.Compile{Success: true}, Module: []byte("wasm")},
-			res: wasmrt.Result{Run: outcome.Run{Trap: "wasm error: unreachable", Stdout: []byte(stdout), Stderr: []byte("panicked at main.rs:3:5:\nboom\npanicked at main.rs:4:5:\n")}},
+			res: wasmrt.Result{Run: outcome.Run{Trap: "wasm error: unreachable", Stdout: []byte("hello\n"),
+				Records: [][]byte{[]byte("request 0"), []byte("done null")},
+				Stderr:  []byte("panicked at main.rs:4:5:\nboom\npanicked at main.rs:5:5:\n")}},
 		}
 		svc := newScriptedService(t, Config{}, fake)
 		resp, err := svc.Execute(ctx, Request{Harness: "mock", Stub: "fn rocket() {}\n", Args: json.RawMessage(`{"uri": "/"}`)})
@@ -149,7 +150,7 @@ func TestTheHarnessReportsWhatBecameOfItsPlan(t *testing.T) {
 		assert.Equal(t, outcome.StatusRuntimeError, resp.Status)
 		require.NotNil(t, resp.Run)
 		assert.Equal(t, "panicked at main.rs:1:5:\nboom\npanicked at main.rs (harness code):\n", resp.Run.Stderr,
-			"line 3 of the mock program is the stub's first, line 4 the driver's")
+			"line 4 of the mock program is the stub's first, line 5 the harness's")
 		assert.Contains(t, string(resp.Run.Result), `"log":"hello\n"`)
 		assert.Nil(t, resp.Result, "mock gives no verdict")
 	})

@@ -24,6 +24,10 @@ type Request struct {
 	// Seed, when set, replaces the content-derived seed of the guest's
 	// random source.
 	Seed *uint64
+	// Client names who sent the request (an API key's name, or the
+	// remote address), for the fair sharing of slots. It is not part of
+	// the request's result, nor of its memo key.
+	Client string
 }
 
 // Validate checks what the domain asks of every request, whoever sends

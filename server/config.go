@@ -1,6 +1,10 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
@@ -32,6 +36,53 @@ type Config struct {
 	// Service.Execute: the whole budget for queueing, compiling and
 	// running one request. Default 90 s.
 	RequestTimeoutMS int64 `json:"request_timeout_ms"`
+	// MaxResponseBytesInFlight bounds the bytes of results being written
+	// to clients at once: a slow reader holds its response until it has
+	// read it or the write timeout passes, and a result beyond the bound
+	// is answered 503 instead of held. Default 256 MiB; 1 MiB..1 TiB.
+	MaxResponseBytesInFlight int64 `json:"max_response_bytes_in_flight"`
+
+	// AllowedHosts are the Host header values served, each "host:port",
+	// or "host" for any port; anything else is refused with 421, which
+	// stops DNS rebinding. Empty (the default): the loopback names
+	// localhost, 127.0.0.1 and [::1]; the configuration loader fills in
+	// the listen address and those names on its port (docs/security.md).
+	// "*" serves any Host, for a proxy that checks it.
+	AllowedHosts []string `json:"allowed_hosts"`
+	// AllowedOrigins are the web origins ("https://docs.example.org")
+	// whose pages may call the API: they get CORS headers, their
+	// preflights are answered, and they may POST. A cross-site request
+	// from any other origin is refused with 403. Default: none.
+	AllowedOrigins []string `json:"allowed_origins"`
+	// TrustedProxies are the addresses (IPs or CIDRs) whose
+	// X-Forwarded-For is believed when naming the client; from anyone
+	// else it is ignored. Default: none.
+	TrustedProxies []string `json:"trusted_proxies"`
+	// RequireAPIKey refuses API requests without a known key (401).
+	// Without it, a request may come without a key, but never with an
+	// unknown one.
+	RequireAPIKey bool `json:"require_api_key"`
+	// APIKeys are the clients known by a bearer token, each with its
+	// own limits.
+	APIKeys []APIKey `json:"api_keys"`
+}
+
+// APIKey is one client known by a bearer token (Authorization: Bearer
+// TOKEN). The configuration holds the token's SHA-256, not the token.
+type APIKey struct {
+	// Name names the client in logs and in the fair sharing of slots.
+	Name string `json:"name"`
+	// TokenSHA256 is the hex SHA-256 of the token
+	// (printf %s "$TOKEN" | sha256sum).
+	TokenSHA256 string `json:"token_sha256"`
+	// MaxConcurrent bounds the key's requests in progress at once (0: no
+	// bound of its own); beyond it, 429.
+	MaxConcurrent int `json:"max_concurrent"`
+	// RatePerMinute bounds the key's API requests per minute (0: none),
+	// with bursts of up to Burst (0: a minute's worth); beyond it, 429
+	// with the Retry-After of the next free request.
+	RatePerMinute int `json:"rate_per_minute"`
+	Burst         int `json:"burst"`
 }
 
 // DefaultConfig returns the documented defaults.
@@ -43,6 +94,8 @@ func DefaultConfig() Config {
 		WriteTimeoutMS:   120_000,
 		IdleTimeoutMS:    120_000,
 		RequestTimeoutMS: 90_000,
+
+		MaxResponseBytesInFlight: 256 << 20,
 	}
 }
 
@@ -59,6 +112,45 @@ func (c Config) Validate() error {
 	check.Range(&l, "write_timeout_ms", c.WriteTimeoutMS, 1, maxTimeoutMS)
 	check.Range(&l, "idle_timeout_ms", c.IdleTimeoutMS, 1, maxTimeoutMS)
 	check.Range(&l, "request_timeout_ms", c.RequestTimeoutMS, 1, maxTimeoutMS)
+	check.Range(&l, "max_response_bytes_in_flight", c.MaxResponseBytesInFlight, 1<<20, 1<<40)
+	for i, h := range c.AllowedHosts {
+		if _, err := parseHostPattern(h); err != nil {
+			l.Add(fmt.Sprintf("allowed_hosts[%d]", i), "%v", err)
+		}
+	}
+	for i, o := range c.AllowedOrigins {
+		if err := checkOrigin(o); err != nil {
+			l.Add(fmt.Sprintf("allowed_origins[%d]", i), "%v", err)
+		}
+	}
+	for i, p := range c.TrustedProxies {
+		if _, err := parsePrefix(p); err != nil {
+			l.Add(fmt.Sprintf("trusted_proxies[%d]", i), "%v", err)
+		}
+	}
+	names, tokens := map[string]bool{}, map[string]bool{}
+	for i, k := range c.APIKeys {
+		key := fmt.Sprintf("api_keys[%d]", i)
+		switch {
+		case k.Name == "":
+			l.Add(key+".name", "must not be empty")
+		case names[k.Name]:
+			l.Add(key+".name", "%q names two keys", k.Name)
+		}
+		names[k.Name] = true
+		if b, err := hex.DecodeString(k.TokenSHA256); err != nil || len(b) != sha256.Size || strings.ToLower(k.TokenSHA256) != k.TokenSHA256 {
+			l.Add(key+".token_sha256", "must be 64 lower-case hex digits (the token's SHA-256)")
+		} else if tokens[k.TokenSHA256] {
+			l.Add(key+".token_sha256", "is another key's token")
+		}
+		tokens[k.TokenSHA256] = true
+		check.Range(&l, key+".max_concurrent", k.MaxConcurrent, 0, 1<<20)
+		check.Range(&l, key+".rate_per_minute", k.RatePerMinute, 0, 1<<20)
+		check.Range(&l, key+".burst", k.Burst, 0, 1<<20)
+	}
+	if c.RequireAPIKey && len(c.APIKeys) == 0 {
+		l.Add("require_api_key", "needs at least one of api_keys")
+	}
 	return l.Err()
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -27,6 +28,7 @@ type Problem struct {
 const (
 	StatusInvalidRequest = "invalid_request"
 	StatusOverloaded     = "overloaded"
+	StatusRateLimited    = "rate_limited"
 	StatusTimeout        = "timeout"
 	StatusInternalError  = "internal_error"
 )
@@ -40,19 +42,34 @@ var failures = map[sandbox.Code]struct {
 	http   int
 	status string
 }{
-	sandbox.CodeInvalid:     {fiber.StatusBadRequest, StatusInvalidRequest},
-	sandbox.CodeNotFound:    {fiber.StatusNotFound, StatusInvalidRequest},
-	sandbox.CodeNotAllowed:  {fiber.StatusMethodNotAllowed, StatusInvalidRequest},
-	sandbox.CodeTooLarge:    {fiber.StatusRequestEntityTooLarge, StatusInvalidRequest},
-	sandbox.CodeUnsupported: {fiber.StatusUnsupportedMediaType, StatusInvalidRequest},
-	sandbox.CodeOverloaded:  {fiber.StatusServiceUnavailable, StatusOverloaded},
-	sandbox.CodeTimeout:     {fiber.StatusGatewayTimeout, StatusTimeout},
-	sandbox.CodeInternal:    {fiber.StatusInternalServerError, StatusInternalError},
+	sandbox.CodeInvalid:      {fiber.StatusBadRequest, StatusInvalidRequest},
+	sandbox.CodeNotFound:     {fiber.StatusNotFound, StatusInvalidRequest},
+	sandbox.CodeNotAllowed:   {fiber.StatusMethodNotAllowed, StatusInvalidRequest},
+	sandbox.CodeTooLarge:     {fiber.StatusRequestEntityTooLarge, StatusInvalidRequest},
+	sandbox.CodeUnsupported:  {fiber.StatusUnsupportedMediaType, StatusInvalidRequest},
+	sandbox.CodeUnauthorized: {fiber.StatusUnauthorized, StatusInvalidRequest},
+	sandbox.CodeForbidden:    {fiber.StatusForbidden, StatusInvalidRequest},
+	sandbox.CodeMisdirected:  {fiber.StatusMisdirectedRequest, StatusInvalidRequest},
+	sandbox.CodeRateLimited:  {fiber.StatusTooManyRequests, StatusRateLimited},
+	sandbox.CodeOverloaded:   {fiber.StatusServiceUnavailable, StatusOverloaded},
+	sandbox.CodeTimeout:      {fiber.StatusGatewayTimeout, StatusTimeout},
+	sandbox.CodeInternal:     {fiber.StatusInternalServerError, StatusInternalError},
 }
 
-// retryAfterSeconds is sent with every overloaded answer: admission control
-// frees up on the scale of one run, so clients should come back soon.
-const retryAfterSeconds = 1
+// minRetryAfter is the least Retry-After sent with an overloaded or
+// rate-limited answer (the header counts whole seconds), and what is
+// sent when the refusal gives no estimate of its own.
+const minRetryAfter = time.Second
+
+// retryAfter is the Retry-After header for err: its estimate rounded up
+// to whole seconds, at least minRetryAfter.
+func retryAfter(err error) string {
+	d := minRetryAfter
+	if se, ok := sandbox.AsError(err); ok && se.RetryAfter > d {
+		d = se.RetryAfter
+	}
+	return strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10)
+}
 
 // genericInternal is all a client learns about an internal error; the
 // details go to the log only, as they may describe the host.
@@ -86,8 +103,8 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 	} else {
 		s.log.Debug("request refused", "method", c.Method(), "path", c.Path(), "code", code, "err", err)
 	}
-	if p.Status == StatusOverloaded {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfterSeconds))
+	if p.Status == StatusOverloaded || p.Status == StatusRateLimited {
+		c.Set(fiber.HeaderRetryAfter, retryAfter(err))
 	}
 	return writeJSON(c, code, p)
 }

@@ -107,6 +107,7 @@ func TestRunBadlyEscapedHarness(t *testing.T) {
 	// request line afterwards.
 	req := httptest.NewRequest(fiber.MethodPost, "/api/v1/run/x", strings.NewReader("fn main() {}"))
 	req.RequestURI = "/api/v1/run/he%zzllo"
+	req.Host = "localhost"
 	resp, err := app.Test(req, -1)
 	require.NoError(t, err)
 	defer resp.Body.Close()

@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/rocket-sandbox/rocket-sandbox/internal/budget"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
+	"github.com/rocket-sandbox/rocket-sandbox/web"
 )
 
 // Service is what the HTTP API needs from the domain: run one request, and
@@ -36,15 +39,30 @@ type server struct {
 	cfg Config
 	svc Service
 	log *slog.Logger
+
+	hosts     hostCheck
+	origins   origins
+	clients   *clients
+	responses *budget.Bytes // of results being written
 }
 
 // New returns the HTTP API as a Fiber app serving svc. Zero fields of cfg
 // take their defaults; a nil log means slog.Default().
 func New(cfg Config, svc Service, log *slog.Logger) *fiber.App {
+	_, app := build(cfg, svc, log)
+	return app
+}
+
+// build is New, also returning the server behind the app.
+func build(cfg Config, svc Service, log *slog.Logger) (*server, *fiber.App) {
 	if log == nil {
 		log = slog.Default()
 	}
 	s := &server{cfg: cfg.withDefaults(), svc: svc, log: log}
+	s.hosts = newHostCheck(s.cfg.AllowedHosts)
+	s.origins = newOrigins(s.cfg.AllowedOrigins)
+	s.clients = newClients(s.cfg, nil)
+	s.responses = budget.New(s.cfg.MaxResponseBytesInFlight)
 	app := fiber.New(fiber.Config{
 		BodyLimit:             s.cfg.MaxBodyBytes,
 		ReadBufferSize:        s.cfg.MaxHeaderBytes,
@@ -55,11 +73,16 @@ func New(cfg Config, svc Service, log *slog.Logger) *fiber.App {
 		DisableStartupMessage: true,
 	})
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	// Every route answers only for its hosts and its origins; the API
+	// routes also know their client (/healthz needs no key).
+	app.Use(s.guard)
+	app.Use("/api", s.identify)
 	s.handle(app, fiber.MethodPost, routeExecute, s.execute)
 	s.handle(app, fiber.MethodPost, routeRun, s.run)
 	s.handle(app, fiber.MethodGet, routeHarnesses, s.harnesses)
 	s.handle(app, fiber.MethodGet, routeHealth, s.health)
-	return app
+	web.Register(app) // the playground page and its assets
+	return s, app
 }
 
 // handle registers h for method on path, and a 405 with an Allow header for
@@ -80,12 +103,23 @@ func (s *server) handle(app *fiber.App, method, path string, h fiber.Handler) {
 
 // dispatch runs req through the service under the request deadline and
 // writes the result: any Response is a 200, whatever became of the
-// program; a refusal is an error, which the error handler answers.
+// program; a refusal is an error, which the error handler answers. The
+// deadline's context also ends when the client goes away, so the
+// service can stop work nobody waits for.
 func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout())
 	defer cancel()
+	ctx, stop, gone := watchClient(ctx, c.Context().Conn())
+	defer stop()
+	req.Client = clientOf(c)
 	resp, err := s.svc.Execute(ctx, req)
 	if err != nil {
+		if _, coded := sandbox.AsError(err); !coded && gone() && errors.Is(err, context.Canceled) {
+			// Nobody is there to read an answer.
+			s.log.Debug("client went away", "method", c.Method(), "path", c.Path())
+			c.Context().SetConnectionClose()
+			return c.SendStatus(statusClientClosed)
+		}
 		if _, coded := sandbox.AsError(err); !coded && errors.Is(err, context.DeadlineExceeded) {
 			return &sandbox.Error{Code: sandbox.CodeTimeout, Err: err,
 				Message: fmt.Sprintf("the request did not finish within %s", s.cfg.RequestTimeout())}
@@ -95,8 +129,26 @@ func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 	if !resp.Status.Valid() {
 		return fmt.Errorf("execute: the service answered with status %q, which is not a result", resp.Status)
 	}
-	return writeJSON(c, fiber.StatusOK, resp)
+	body, err := encodeJSON(resp)
+	if err != nil {
+		return err
+	}
+	// A result is held until the client has read it: bound those bytes,
+	// and refuse (the result is memoized, a retry is cheap) rather than
+	// hold more.
+	if !s.responses.Take(int64(len(body))) {
+		return &sandbox.Error{Code: sandbox.CodeOverloaded, RetryAfter: time.Second,
+			Message: "the service is busy (too many bytes of results are being sent); retry shortly"}
+	}
+	c.Status(fiber.StatusOK)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	c.Response().SetBodyStream(newHeldBody(body, s.responses), len(body))
+	return nil
 }
+
+// statusClientClosed is what a request whose client went away is logged
+// with (nginx's 499); nobody reads it.
+const statusClientClosed = 499
 
 func (s *server) harnesses(c *fiber.Ctx) error {
 	hs := s.svc.Harnesses()

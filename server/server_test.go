@@ -113,7 +113,14 @@ func do(t *testing.T, app *fiber.App, method, target string, body []byte, header
 		rd = bytes.NewReader(body)
 	}
 	req := httptest.NewRequest(method, target, rd)
+	// A host the default configuration answers for; a "Host" pair
+	// replaces it.
+	req.Host = "localhost"
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == fiber.HeaderHost {
+			req.Host = headers[i+1]
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := app.Test(req, -1)
@@ -185,7 +192,7 @@ func TestHarnessesNoneIsEmptyList(t *testing.T) {
 
 func TestUnknownRouteIs404JSON(t *testing.T) {
 	app, _ := testApp(t, &fakeService{}, Config{})
-	for _, target := range []string{"/", "/api/v1/nope", "/api/v2/execute", "/api/v1/run"} {
+	for _, target := range []string{"/nope", "/api/v1/nope", "/api/v2/execute", "/api/v1/run"} {
 		r := do(t, app, fiber.MethodGet, target, nil)
 		p := assertProblem(t, r, fiber.StatusNotFound, StatusInvalidRequest, "")
 		assert.Contains(t, p.Message, target)
@@ -358,7 +365,10 @@ func TestDefaultConfig(t *testing.T) {
 	assert.Equal(t, 120*time.Second, d.IdleTimeout())
 	assert.Equal(t, d, Config{}.withDefaults(), "zero fields take the defaults")
 	assert.NoError(t, d.Validate())
-	custom := Config{MaxBodyBytes: 10, MaxHeaderBytes: 6, ReadTimeoutMS: 1, WriteTimeoutMS: 2, IdleTimeoutMS: 3, RequestTimeoutMS: 4}
+	assert.EqualValues(t, 256<<20, d.MaxResponseBytesInFlight)
+	assert.Empty(t, d.AllowedHosts, "loopback names, or what the loader derives from listen")
+	assert.Empty(t, d.AllowedOrigins, "no web page may call the API")
+	custom := Config{MaxBodyBytes: 10, MaxHeaderBytes: 6, ReadTimeoutMS: 1, WriteTimeoutMS: 2, IdleTimeoutMS: 3, RequestTimeoutMS: 4, MaxResponseBytesInFlight: 5}
 	assert.Equal(t, custom, custom.withDefaults(), "set fields are kept")
 }
 
@@ -375,6 +385,24 @@ func TestConfigValidation(t *testing.T) {
 		{"write_timeout_ms", func(c *Config) { c.WriteTimeoutMS = 0 }},
 		{"idle_timeout_ms", func(c *Config) { c.IdleTimeoutMS = 3_600_001 }},
 		{"request_timeout_ms", func(c *Config) { c.RequestTimeoutMS = -5 }},
+		{"max_response_bytes_in_flight", func(c *Config) { c.MaxResponseBytesInFlight = 1000 }},
+		{"allowed_hosts[1]", func(c *Config) { c.AllowedHosts = []string{"localhost", "http://localhost"} }},
+		{"allowed_hosts[0]", func(c *Config) { c.AllowedHosts = []string{"localhost:99999"} }},
+		{"allowed_hosts[0]", func(c *Config) { c.AllowedHosts = []string{"::1"} }},
+		{"allowed_origins[0]", func(c *Config) { c.AllowedOrigins = []string{"https://docs.example.org/"} }},
+		{"allowed_origins[0]", func(c *Config) { c.AllowedOrigins = []string{"docs.example.org"} }},
+		{"allowed_origins[0]", func(c *Config) { c.AllowedOrigins = []string{"https://Docs.example.org"} }},
+		{"trusted_proxies[0]", func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/33"} }},
+		{"api_keys[0].name", func(c *Config) { c.APIKeys = []APIKey{{TokenSHA256: digest("a")}} }},
+		{"api_keys[1].name", func(c *Config) {
+			c.APIKeys = []APIKey{{Name: "a", TokenSHA256: digest("a")}, {Name: "a", TokenSHA256: digest("b")}}
+		}},
+		{"api_keys[0].token_sha256", func(c *Config) { c.APIKeys = []APIKey{{Name: "a", TokenSHA256: "secret"}} }},
+		{"api_keys[1].token_sha256", func(c *Config) {
+			c.APIKeys = []APIKey{{Name: "a", TokenSHA256: digest("a")}, {Name: "b", TokenSHA256: digest("a")}}
+		}},
+		{"api_keys[0].rate_per_minute", func(c *Config) { c.APIKeys = []APIKey{{Name: "a", TokenSHA256: digest("a"), RatePerMinute: -1}} }},
+		{"require_api_key", func(c *Config) { c.RequireAPIKey = true }},
 	} {
 		c := DefaultConfig()
 		tc.mut(&c)
@@ -406,6 +434,10 @@ func TestEveryCodeHasAnHTTPStatus(t *testing.T) {
 		{sandbox.CodeNotAllowed, 405, StatusInvalidRequest},
 		{sandbox.CodeTooLarge, 413, StatusInvalidRequest},
 		{sandbox.CodeUnsupported, 415, StatusInvalidRequest},
+		{sandbox.CodeUnauthorized, 401, StatusInvalidRequest},
+		{sandbox.CodeForbidden, 403, StatusInvalidRequest},
+		{sandbox.CodeMisdirected, 421, StatusInvalidRequest},
+		{sandbox.CodeRateLimited, 429, StatusRateLimited},
 		{sandbox.CodeOverloaded, 503, StatusOverloaded},
 		{sandbox.CodeTimeout, 504, StatusTimeout},
 		{sandbox.CodeInternal, 500, StatusInternalError},
@@ -417,5 +449,5 @@ func TestEveryCodeHasAnHTTPStatus(t *testing.T) {
 			assert.Equal(t, Problem{Status: c.status, Message: "why", Field: "f"}, p, c.code)
 		}
 	}
-	assert.Len(t, failures, 8, "a new code gets a row here too")
+	assert.Len(t, failures, 12, "a new code gets a row here too")
 }

@@ -38,10 +38,18 @@ const WasiLibDir = "/usr/lib/wasm32-wasi"
 // rust-web-llvm, which rustc-web merely recommends (docs/design.md).
 const Linker = "/usr/bin/wasm-ld-22"
 
+// StateDirEnv names the environment variable that places the state dir.
+const StateDirEnv = "ROCKET_SANDBOX_STATE_DIR"
+
+// StateDirFromEnv is the one reader of StateDirEnv: set-up, the service's
+// configuration (where it wins over the file) and the tools all ask here.
+// An empty value counts as set (the configuration refuses it).
+func StateDirFromEnv() (string, bool) { return os.LookupEnv(StateDirEnv) }
+
 // DefaultStateDir is $ROCKET_SANDBOX_STATE_DIR, else
 // $XDG_CACHE_HOME/rocket-sandbox, else ~/.cache/rocket-sandbox.
 func DefaultStateDir() string {
-	if d := os.Getenv("ROCKET_SANDBOX_STATE_DIR"); d != "" {
+	if d, ok := StateDirFromEnv(); ok && d != "" {
 		return d
 	}
 	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/bench"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
@@ -75,7 +75,7 @@ func run(n, runs int, out string) error {
 		}
 		var base time.Duration
 		for _, st := range settings {
-			c := compiler.New(m, &jail.Host{}, st.cfg)
+			c := compiler.New(m, m.Wasm(), &jail.Host{}, st.cfg)
 			var module []byte
 			sample, err := bench.Time(st.name, n, func() error {
 				o, err := c.Compile(ctx, compiler.Input{Source: src})

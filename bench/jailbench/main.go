@@ -16,7 +16,7 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/bench"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
@@ -63,7 +63,7 @@ func run(n, compiles int, out, helloPath string) error {
 		}
 	}
 	compileOK := func(r compiler.Runner) func() error {
-		c := compiler.New(m, r, compiler.Config{})
+		c := compiler.New(m, m.Wasm(), r, compiler.Config{})
 		return func() error {
 			o, err := c.Compile(ctx, compiler.Input{Source: src})
 			if err == nil && !o.Success {

@@ -22,8 +22,9 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/bench"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
+	"github.com/rocket-sandbox/rocket-sandbox/runtime/native"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
@@ -44,7 +45,8 @@ func run(reps int, out, program string) error {
 	if err != nil {
 		return err
 	}
-	if err := m.HasReference(); err != nil {
+	nativeBuild, err := m.Native()
+	if err != nil {
 		return err
 	}
 	src, err := os.ReadFile(program)
@@ -53,11 +55,11 @@ func run(reps int, out, program string) error {
 	}
 	// Both at the service's settings for stubs, so the comparison is of
 	// execution, not of optimization levels.
-	wasmOut, err := compiler.New(m, &jail.Host{}, compiler.Config{}).Compile(ctx, compiler.Input{Source: src})
+	wasmOut, err := compiler.New(m, m.Wasm(), &jail.Host{}, compiler.Config{}).Compile(ctx, compiler.Input{Source: src})
 	if err != nil || !wasmOut.Success {
 		return fmt.Errorf("wasm compile: %v %s", err, wasmOut.Stderr)
 	}
-	nativeOut, err := compiler.NewNative(m, &jail.Host{}, compiler.Config{}).Compile(ctx, compiler.Input{Source: src})
+	nativeOut, err := compiler.New(m, nativeBuild, &jail.Host{}, compiler.Config{}).Compile(ctx, compiler.Input{Source: src})
 	if err != nil || !nativeOut.Success {
 		return fmt.Errorf("native compile: %v %s", err, nativeOut.Stderr)
 	}
@@ -91,7 +93,7 @@ func run(reps int, out, program string) error {
 		nat, err := bench.Time("native", reps, func() error {
 			cmd := exec.Command(exe)
 			cmd.Stdin = bytes.NewReader(stdin)
-			cmd.Env = compiler.NativeRunEnv()
+			cmd.Env = native.Env()
 			outb, err := cmd.Output()
 			if err == nil && !strings.Contains(string(outb), strconv.Itoa(n)+" requests") {
 				err = fmt.Errorf("native output %q", outb)

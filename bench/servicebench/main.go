@@ -30,7 +30,7 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/bench"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
@@ -379,7 +379,7 @@ func bareCompile(helloPath string, n int) (bench.Sample, error) {
 	if err != nil {
 		return bench.Sample{}, err
 	}
-	c := compiler.New(m, &jail.Host{}, compiler.Config{})
+	c := compiler.New(m, m.Wasm(), &jail.Host{}, compiler.Config{})
 	return bench.Time("bare compile+link", n, func() error {
 		out, err := c.Compile(context.Background(), compiler.Input{Source: src})
 		if err == nil && !out.Success {

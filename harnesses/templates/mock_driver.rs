@@ -2,19 +2,24 @@
 /// module so it may call the stub's private `rocket()`). It reads the
 /// requests as JSON on stdin, dispatches them in order through one tracked
 /// local client (so cookies carry from one request to the next) and reports
-/// each step as one marked line on stdout, written as soon as it happens: a
-/// panic aborts the module on wasm, and what was reported before stays.
+/// each step as one record on the host's record channel, written as soon as
+/// it happens: a panic aborts the module on wasm, and what was reported
+/// before stays. stdout is the app's alone.
+///
+/// It asks for the run's record key before any of the stub's code runs, and
+/// no record is believed without it (runtime/record.go). Every macro it uses
+/// is named by its path: a `macro_rules!` of the stub above would otherwise
+/// be in scope here.
 pub(crate) mod __rocket_sandbox_mock {
     use ::rocket::http::{Cookie, Header, Method};
     use ::rocket::local::blocking::Client;
-    use ::rocket::serde::json::serde_json::{self, json, Value};
+    use ::rocket::serde::json::serde_json::{self, Value};
     use ::rocket::{Build, Rocket};
     use ::std::cell::Cell;
     use ::std::future::Future;
-    use ::std::io::{Read, Write};
+    use ::std::io::Read;
 
-    /// Starts every record line; the host splits stdout on it.
-    const MARK: &str = "\u{1e}rocket-sandbox-mock:";
+    use crate::__rocket_sandbox_records::Key;
 
     /// Holds what the stub's `rocket()` returned: a `Rocket<Build>`, or a
     /// future of one for `async fn rocket()`. The two traits below pick the
@@ -42,12 +47,11 @@ pub(crate) mod __rocket_sandbox_mock {
         }
     }
 
-    fn record(kind: &str, value: &Value) {
-        let mut out = ::std::io::stdout().lock();
-        // A record starts on a line of its own even if the app left one
-        // unfinished; the host drops this newline with the record.
-        let _ = writeln!(out, "\n{MARK}{kind} {value}");
-        let _ = out.flush();
+    fn record(key: &Key, kind: &str, value: &Value) {
+        let mut text = ::std::string::String::from(kind);
+        text.push(' ');
+        text.push_str(&value.to_string());
+        crate::__rocket_sandbox_records::write(key, text.as_bytes());
     }
 
     fn pairs(v: &Value) -> Vec<(String, String)> {
@@ -61,10 +65,15 @@ pub(crate) mod __rocket_sandbox_mock {
     }
 
     fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+        bytes.iter().map(|b| ::std::format!("{b:02x}")).collect()
     }
 
     pub(crate) fn main() {
+        // First, before the app exists: later callers are the stub's.
+        let key = match crate::__rocket_sandbox_records::take_key() {
+            Some(key) => key,
+            None => ::std::process::exit(70),
+        };
         let mut input = String::new();
         ::std::io::stdin()
             .read_to_string(&mut input)
@@ -78,13 +87,13 @@ pub(crate) mod __rocket_sandbox_mock {
                 // pretty_print logs the details (e.g. colliding routes) and
                 // marks the error handled, so dropping it does not panic.
                 let summary = e.pretty_print();
-                record("error", &json!(format!("Rocket failed to launch: {summary}")));
+                record(&key, "error", &::rocket::serde::json::serde_json::json!(::std::format!("Rocket failed to launch: {summary}")));
                 ::std::process::exit(1);
             }
         };
 
         for (i, r) in args["requests"].as_array().into_iter().flatten().enumerate() {
-            record("request", &json!(i));
+            record(&key, "request", &::rocket::serde::json::serde_json::json!(i));
             let method: Method = r["method"].as_str().unwrap_or("GET").parse().unwrap_or(Method::Get);
             let uri = r["uri"].as_str().unwrap_or("/");
             let mut request = client.req(method, uri);
@@ -109,8 +118,9 @@ pub(crate) mod __rocket_sandbox_mock {
                 Err(e) => (hex(e.as_bytes()), "hex"),
             };
             record(
+                &key,
                 "response",
-                &json!({
+                &::rocket::serde::json::serde_json::json!({
                     "status": status.code,
                     "reason": status.reason().unwrap_or(""),
                     "headers": headers,
@@ -122,6 +132,6 @@ pub(crate) mod __rocket_sandbox_mock {
         // Shut the client down before the last record, so nothing the app
         // does on shutdown lands after it.
         drop(client);
-        record("done", &Value::Null);
+        record(&key, "done", &Value::Null);
     }
 }

@@ -15,8 +15,8 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
@@ -97,8 +97,14 @@ func (c App) Validate() error {
 }
 
 // resolve fills in what follows from other keys: the directories under
-// StateDir left empty.
+// StateDir left empty, and the hosts served, from the listen address.
 func (c *App) resolve() {
+	// A loopback service answers only for the names it is reached by
+	// from this machine: anything else in Host is a page rebinding a
+	// name of its own (docs/security.md).
+	if len(c.Server.AllowedHosts) == 0 {
+		c.Server.AllowedHosts = server.DefaultAllowedHosts(c.Listen)
+	}
 	// wazero's compiled code survives restarts next to the toolchain.
 	if c.Runtime.CompilationCacheDir == "" {
 		c.Runtime.CompilationCacheDir = filepath.Join(c.StateDir, "wazero-cache")

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 )
 

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/server"
 )
 
 // changeValidly sets the field at path of cfg to another value that
@@ -28,8 +30,21 @@ func changeValidly(cfg *App, path string) (any, bool) {
 		}
 	case reflect.Bool:
 		candidates = append(candidates, reflect.ValueOf(!v.Bool()))
-	case reflect.Slice: // of strings: one more, an existing directory
-		candidates = append(candidates, reflect.Append(old, reflect.ValueOf("/usr")))
+	case reflect.Slice:
+		if v.Type().Elem() == reflect.TypeOf(server.APIKey{}) {
+			key := server.APIKey{Name: "other", TokenSHA256: strings.Repeat("ab", 32)}
+			candidates = append(candidates, reflect.Append(old, reflect.ValueOf(key)))
+			break
+		}
+		// Of strings: one more, each valid for some key (a directory, a
+		// host, an origin, a network).
+		for _, c := range []string{"/usr", "example.com", "https://example.com", "10.0.0.0/8"} {
+			candidates = append(candidates, reflect.Append(old, reflect.ValueOf(c)))
+		}
+	}
+	// A key that is only valid with another: give it that first.
+	if path == "server.require_api_key" {
+		cfg.Server.APIKeys = []server.APIKey{{Name: "k", TokenSHA256: strings.Repeat("cd", 32)}}
 	}
 	for _, c := range candidates {
 		if reflect.DeepEqual(c.Interface(), old.Interface()) {

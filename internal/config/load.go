@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
+	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
 // setters set one key from a string, for the environment and flags.
@@ -48,16 +49,20 @@ func parseInt(v string) (int64, error) {
 	return n, nil
 }
 
-// envVars names the environment variables read, and the key each sets.
-// ROCKET_SANDBOX_STATE_DIR is also the default of state_dir
-// (toolchain.DefaultStateDir), which `setup` shares; it is read again
-// here so that, like every variable, it wins over the file.
-var envVars = []struct{ name, key string }{
-	{"ROCKET_SANDBOX_LISTEN", "listen"},
-	{"ROCKET_SANDBOX_STATE_DIR", "state_dir"},
-	{"ROCKET_SANDBOX_RUN_TIMEOUT", "runtime.timeout_ms"},
-	{"ROCKET_SANDBOX_RUN_MEMORY_BYTES", "runtime.memory_limit_bytes"},
-	{"ROCKET_SANDBOX_MAX_STUB_BYTES", "service.max_stub_bytes"},
+// envVars names the environment variables read, and the key each sets;
+// lookup, when set, is the variable's one reader elsewhere. The state
+// dir's is toolchain's (it is also the default of state_dir, which `setup`
+// shares); applying it here too makes it, like every variable, win over
+// the file.
+var envVars = []struct {
+	name, key string
+	lookup    func() (string, bool)
+}{
+	{"ROCKET_SANDBOX_LISTEN", "listen", nil},
+	{toolchain.StateDirEnv, "state_dir", toolchain.StateDirFromEnv},
+	{"ROCKET_SANDBOX_RUN_TIMEOUT", "runtime.timeout_ms", nil},
+	{"ROCKET_SANDBOX_RUN_MEMORY_BYTES", "runtime.memory_limit_bytes", nil},
+	{"ROCKET_SANDBOX_MAX_STUB_BYTES", "service.max_stub_bytes", nil},
 }
 
 // Flag is a command-line flag that was given, and the key it sets.
@@ -85,7 +90,11 @@ func Load(path string, flags ...Flag) (App, error) {
 	}
 	from := map[string]string{} // key -> the variable or flag that set it
 	for _, e := range envVars {
-		if v, ok := os.LookupEnv(e.name); ok {
+		lookup := e.lookup
+		if lookup == nil {
+			lookup = func() (string, bool) { return os.LookupEnv(e.name) }
+		}
+		if v, ok := lookup(); ok {
 			if err := setters[e.key](&cfg, v); err != nil {
 				return cfg, fmt.Errorf("config: %s=%q (%s): %w", e.name, v, e.key, err)
 			}

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 )
 
 // cleanEnv removes every variable Load reads, for the test's duration.
@@ -69,6 +69,15 @@ func TestLoadRefuses(t *testing.T) {
 		{name: "server.write_timeout_ms", file: `{"server": {"write_timeout_ms": 0}}`, want: "server.write_timeout_ms: 0 is out of range 1..3600000"},
 		{name: "server.idle_timeout_ms", file: `{"server": {"idle_timeout_ms": 3600001}}`, want: "server.idle_timeout_ms: 3600001 is out of range 1..3600000"},
 		{name: "server.request_timeout_ms", file: `{"server": {"request_timeout_ms": 0}}`, want: "server.request_timeout_ms: 0 is out of range 1..3600000"},
+		{name: "server.max_response_bytes_in_flight", file: `{"server": {"max_response_bytes_in_flight": 1024}}`, want: "server.max_response_bytes_in_flight: 1024 is out of range 1048576..1099511627776"},
+		{name: "server.allowed_hosts", file: `{"server": {"allowed_hosts": ["localhost:8080", "http://evil"]}}`, want: `server.allowed_hosts[1]: "http://evil" is not host or host:port`},
+		{name: "server.allowed_origins", file: `{"server": {"allowed_origins": ["https://docs.example.org/path"]}}`, want: `server.allowed_origins[0]: "https://docs.example.org/path" is not an origin`},
+		{name: "server.trusted_proxies", file: `{"server": {"trusted_proxies": ["proxy.local"]}}`, want: `server.trusted_proxies[0]: "proxy.local" is neither an IP address nor a CIDR`},
+		{name: "server.require_api_key", file: `{"server": {"require_api_key": true}}`, want: "server.require_api_key: needs at least one of api_keys"},
+		{name: "server.api_keys token", file: `{"server": {"api_keys": [{"name": "docs", "token_sha256": "hunter2"}]}}`, want: "server.api_keys[0].token_sha256: must be 64 lower-case hex digits"},
+		{name: "server.api_keys name", file: `{"server": {"api_keys": [{"token_sha256": "` + strings.Repeat("ab", 32) + `"}]}}`, want: "server.api_keys[0].name: must not be empty"},
+		{name: "server.api_keys limits", file: `{"server": {"api_keys": [{"name": "docs", "token_sha256": "` + strings.Repeat("ab", 32) + `", "max_concurrent": -1}]}}`, want: "server.api_keys[0].max_concurrent: -1 is out of range 0..1048576"},
+		{name: "server.api_keys unknown field", file: `{"server": {"api_keys": [{"name": "docs", "token": "plain"}]}}`, want: "server.api_keys[0].token: unknown key"},
 
 		// service
 		{name: "service.max_stub_bytes zero", file: `{"service": {"max_stub_bytes": 0}}`, want: "service.max_stub_bytes: 0 is out of range 1..16777216"},
@@ -88,6 +97,9 @@ func TestLoadRefuses(t *testing.T) {
 		{name: "service.compile_limits.work_dir_bytes", file: `{"service": {"compile_limits": {"work_dir_bytes": -1}}}`, want: "service.compile_limits.work_dir_bytes: -1"},
 		{name: "service.compile_limits.file_size_bytes", file: `{"service": {"compile_limits": {"file_size_bytes": -1}}}`, want: "service.compile_limits.file_size_bytes: -1"},
 		{name: "service.compile_limits.open_files", file: `{"service": {"compile_limits": {"open_files": 5000}}}`, want: "service.compile_limits.open_files: 5000 is out of range 1..4096"},
+		{name: "service.job_estimate_ms", file: `{"service": {"job_estimate_ms": 0}}`, want: "service.job_estimate_ms: 0 is out of range 1..600000"},
+		{name: "service.max_queued_bytes", file: `{"service": {"max_queued_bytes": 1000}}`, want: "service.max_queued_bytes: 1000 is out of range 65536..1099511627776"},
+		{name: "service.max_preparing", file: `{"service": {"max_preparing": 0}}`, want: "service.max_preparing: 0 is out of range 1..1024"},
 
 		// compiler
 		{name: "compiler.opt_level", file: `{"compiler": {"opt_level": "fast"}}`, want: `compiler.opt_level: "fast" is not one of "0", "1", "2", "3", "s", "z"`},
@@ -261,4 +273,17 @@ func TestReferenceDocumentsEveryKey(t *testing.T) {
 	example = example[:strings.Index(example, "```")]
 	_, err = Load(writeConfig(t, example))
 	require.NoError(t, err)
+}
+
+// The hosts served follow the listen address unless the file names them
+// (issue 14, item 7: a DNS-rebinding page sends a Host of its own).
+func TestAllowedHostsFollowListen(t *testing.T) {
+	cleanEnv(t)
+	cfg, err := Load("", Flag{Name: "--listen", Key: "listen", Value: "127.0.0.1:9000"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"127.0.0.1:9000", "localhost:9000", "[::1]:9000"}, cfg.Server.AllowedHosts)
+
+	cfg, err = Load(writeConfig(t, `{"server": {"allowed_hosts": ["sandbox.example.org"]}}`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"sandbox.example.org"}, cfg.Server.AllowedHosts, "named hosts are kept as they are")
 }

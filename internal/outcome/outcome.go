@@ -109,7 +109,8 @@ type Run struct {
 	// (it trapped, or a limit stopped it).
 	ExitCode *int32
 	// Trap says why the program trapped, if it did (for a Rust panic or
-	// abort on wasm: "wasm error: unreachable" and a stack trace).
+	// abort on wasm: "wasm error: unreachable" and a stack trace), or why
+	// it could not start (it imports what the sandbox does not provide).
 	Trap string
 	// Limit is the limit that ended the run, if one did.
 	Limit Limit
@@ -119,6 +120,12 @@ type Run struct {
 	// Responses holds what the program sent on each virtual-socket
 	// connection, in order (empty for connections it never accepted).
 	Responses [][]byte
+	// Records are what a harness's own code in the program reported on
+	// the host's record channel, in order. RecordsForged is set when
+	// something used that channel without the run's key: then no record
+	// can be told from a forgery, and none may be believed.
+	Records       [][]byte
+	RecordsForged bool
 }
 
 // Succeeded reports whether the program exited with status 0 on its own:

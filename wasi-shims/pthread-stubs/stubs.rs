@@ -50,3 +50,20 @@ pub extern "C" fn pthread_join(_thread: usize, _ret: *mut *mut c_void) -> c_int 
 pub extern "C" fn pthread_detach(_thread: usize) -> c_int {
     ENOTSUP
 }
+
+extern "C" {
+    /// wasi-libc's errno: in single-threaded wasm32-wasi a plain global
+    /// (bookworm's libc.a defines it in errno.o).
+    static mut errno: c_int;
+}
+
+/// The address of wasi-libc's `errno`. Newer wasi-libc releases define
+/// this function; bookworm's does not, and the `errno` crate calls it on
+/// wasi (Rocket's `TempFile::persist_to`/`copy_to` reach it through
+/// `tempfile`), so such a program failed to link with "undefined symbol:
+/// __errno_location". Returning libc's own variable keeps one errno, read
+/// and written by C and Rust alike.
+#[no_mangle]
+pub extern "C" fn __errno_location() -> *mut c_int {
+    &raw mut errno
+}

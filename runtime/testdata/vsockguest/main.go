@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"strconv"
 	"unsafe"
 )
 
@@ -90,6 +91,24 @@ func main() {
 		fmt.Println("send ok", send(c, []byte("ok")))
 		fmt.Println("close", vsClose(c), vsClose(c), "send closed", send(c, []byte("late")))
 		fmt.Println("accept again", vsAccept())
+	case "dribble":
+		// Sends its response a byte at a time, polling recv after each
+		// byte, as a server streaming a response while watching its
+		// connection does.
+		n, _ := strconv.Atoi(os.Args[2])
+		c := vsAccept()
+		recvAll(c)
+		all := true
+		for range n {
+			send(c, []byte("z"))
+			if vsRecv(c, addr(&inBuf[0]), uint32(len(inBuf))) != -1 {
+				all = false
+			}
+		}
+		fmt.Println("polls", n, map[bool]string{true: "all -1", false: "not all -1"}[all])
+		vsClose(c)
+	case "records":
+		recordsMode()
 	case "flood":
 		c := vsAccept()
 		chunk := bytes.Repeat([]byte("y"), 1000)

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 // End-to-end tests of the one binary's main path: the real Fiber server on
 // a loopback port, the real compile jail running Debian's rustc against
@@ -23,9 +23,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/app"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
@@ -40,8 +41,9 @@ const (
 
 var baseURL string
 
-// testApp is the service the HTTP server in front of the tests runs.
-var testApp *app
+// testdata is the project's test data, at its root: the benchmarks read it
+// too.
+const testdata = "../testdata"
 
 func TestMain(m *testing.M) {
 	jail.MaybeInit() // the jail re-executes this test binary as its init
@@ -68,28 +70,27 @@ func runWithServer(m *testing.M) int {
 	cfg.Cache.Results.Dir = filepath.Join(cacheDir, "results")
 	cfg.Cache.Modules.Dir = filepath.Join(cacheDir, "modules")
 	cfg.Runtime.CompilationCacheDir = filepath.Join(cacheDir, "wazero")
-	a, err := newApp(ctx, cfg)
+	a, err := app.New(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: cannot start the service (did `make setup` run?):", err)
 		return 1
 	}
 	defer a.Close(ctx)
-	testApp = a
-	app := server.New(cfg.Server, a.svc, nil)
+	srv := server.New(cfg.Server, a.Service(), nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: listen:", err)
 		return 1
 	}
-	go app.Listener(ln)
-	defer app.Shutdown()
+	go srv.Listener(ln)
+	defer srv.Shutdown()
 	baseURL = "http://" + ln.Addr().String()
 	return m.Run()
 }
 
 func readTestdata(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "e2e", name))
+	b, err := os.ReadFile(filepath.Join(testdata, "e2e", name))
 	require.NoError(t, err)
 	return string(b)
 }

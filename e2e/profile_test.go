@@ -1,4 +1,4 @@
-package main
+package e2e
 
 // End-to-end tests of the documentation dependency profile: each program in
 // testdata/profile/ uses one part of what Rocket's guide examples need
@@ -129,7 +129,7 @@ func TestProfileProgramsRunNatively(t *testing.T) {
 	work := t.TempDir()
 	for _, p := range profilePrograms {
 		t.Run(p.file, func(t *testing.T) {
-			src := filepath.Join("testdata", "profile", p.file)
+			src := filepath.Join(testdata, "profile", p.file)
 			bin := filepath.Join(work, strings.TrimSuffix(p.file, ".rs"))
 			compileNative(t, m, src, bin)
 			out := runNative(t, bin, work)

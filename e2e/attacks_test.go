@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -32,7 +32,7 @@ type attack struct {
 
 func loadAttacks(t *testing.T) []attack {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "attacks", "*.rs"))
+	files, err := filepath.Glob(filepath.Join(testdata, "attacks", "*.rs"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	var out []attack

@@ -1,4 +1,8 @@
-package main
+package e2e
+
+// End-to-end checks of issue 14's cache items (the module size cap and
+// the memo's per-response cap) through the HTTP API only, against the
+// service TestMain starts with the default cache configuration.
 
 import (
 	"strings"
@@ -14,7 +18,7 @@ import (
 // A large initialized static makes a module of its size in under a
 // second; over the module cap (16 MiB by default) the compile is a
 // compile_error that says why, and nothing of that size is run or kept.
-func TestModuleOverTheCapIsACompileError(t *testing.T) {
+func TestHardeningModuleOverTheCapIsACompileError(t *testing.T) {
 	stub := "static BIG: [u8; 24 << 20] = [7; 24 << 20];\n" +
 		"fn main() { let i = std::hint::black_box(5usize); println!(\"{}\", BIG[i]); }\n"
 	r, raw := execute(t, map[string]any{"harness": "program", "stub": stub})
@@ -33,7 +37,7 @@ func TestModuleOverTheCapIsACompileError(t *testing.T) {
 // A response larger than the results store's max_value_bytes (1 MiB by
 // default) is answered in full but never memoized: 1 MiB of NUL bytes on
 // stderr is about 6 MiB of JSON.
-func TestLargeResponsesAreNotMemoized(t *testing.T) {
+func TestHardeningLargeResponsesAreNotMemoized(t *testing.T) {
 	stub := "use std::io::Write;\n" +
 		"fn main() { std::io::stderr().write_all(&vec![0u8; 1 << 20]).unwrap(); }\n"
 	req := map[string]any{"harness": "program", "stub": stub}

@@ -17,8 +17,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail/seccomp"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+	"github.com/rocket-sandbox/rocket-sandbox/jail/seccomp"
 )
 
 // Jail runs commands in the sandbox described in the package

@@ -78,7 +78,7 @@
 //     PID namespace: when it exits the kernel kills whatever is left there.
 //
 // The seccomp policy is an allowlist kept as a reviewable table in package
-// [github.com/rocket-sandbox/rocket-sandbox/compiler/jail/seccomp] (the
+// [github.com/rocket-sandbox/rocket-sandbox/jail/seccomp] (the
 // only cgo); it is compiled to BPF once, in [New], and the init loads the
 // raw program.
 //

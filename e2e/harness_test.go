@@ -1,4 +1,4 @@
-package main
+package e2e
 
 // End-to-end tests of the example and mock harnesses: real Rocket
 // programs from testdata/harness, compiled by the jailed rustc, run in
@@ -57,7 +57,7 @@ type mockResult struct {
 
 func readHarnessdata(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "harness", name))
+	b, err := os.ReadFile(filepath.Join(testdata, "harness", name))
 	require.NoError(t, err)
 	return string(b)
 }

@@ -1,4 +1,9 @@
-package main
+// Package app wires the service from a validated configuration: the
+// prepared toolchain, the compile jail (every compile goes through it), the
+// wasm engine, the caches and the harnesses. The binary's commands and the
+// end-to-end tests build it through New; the parity tool builds the native
+// reference beside it through Reference.
+package app
 
 import (
 	"context"
@@ -10,16 +15,17 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
+	"github.com/rocket-sandbox/rocket-sandbox/runtime/native"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
-// app is the wired service and what must be closed with it.
-type app struct {
+// App is the wired service and what must be closed with it.
+type App struct {
 	svc       *sandbox.Service
 	jail      *jail.Jail
 	jailState string
@@ -28,11 +34,11 @@ type app struct {
 	modules   *cache.Store
 }
 
-// newApp builds the service from a validated configuration: the prepared
+// New builds the service from a validated configuration: the prepared
 // toolchain, the compile jail (every compile goes through it), the wasm
 // engine, the caches and the harnesses, and then the service from all of
 // them at once.
-func newApp(ctx context.Context, cfg config.App) (*app, error) {
+func New(ctx context.Context, cfg config.App) (*App, error) {
 	m, err := toolchain.Load(cfg.StateDir)
 	if err != nil {
 		return nil, err
@@ -48,7 +54,7 @@ func newApp(ctx context.Context, cfg config.App) (*app, error) {
 	}
 	policy := cfg.Jail.ForInstance(os.Getpid())
 	policy.ReadOnlyPaths = append(append([]string{}, policy.ReadOnlyPaths...), m.ReadOnlyPaths()...)
-	a := &app{}
+	a := &App{}
 	if a.jail, err = jail.New(policy); err != nil {
 		return nil, fmt.Errorf("compile jail: %w", err)
 	}
@@ -67,7 +73,7 @@ func newApp(ctx context.Context, cfg config.App) (*app, error) {
 	}
 	a.svc, err = sandbox.NewService(cfg.Service, sandbox.Deps{
 		Harnesses:   harnesses.Default(),
-		Compiler:    compiler.New(m, a.jail, cfg.Compiler),
+		Compiler:    compiler.New(m, m.Wasm(), a.jail, cfg.Compiler),
 		Engine:      a.engine,
 		Results:     a.results,
 		Modules:     a.modules,
@@ -108,8 +114,11 @@ func fingerprint(cfg config.App, m *toolchain.Manifest) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// Close releases whatever newApp got as far as building.
-func (a *app) Close(ctx context.Context) {
+// Service is the wired service.
+func (a *App) Service() *sandbox.Service { return a.svc }
+
+// Close releases whatever New got as far as building.
+func (a *App) Close(ctx context.Context) {
 	if a.engine != nil {
 		a.engine.Close(ctx)
 	}
@@ -122,4 +131,26 @@ func (a *app) Close(ctx context.Context) {
 			s.Close()
 		}
 	}
+}
+
+// Reference builds the same service over the native reference: stubs
+// compiled for the host against the native build of the dependency profile
+// (toolchain.Manifest.Native), outside the jail, and run by runtime/native
+// on the host, with no caches. It exists so the parity tool can put one
+// table of inputs through both services; it is not a sandbox, and only
+// trusted inputs (the guide's blocks) may be given to it.
+func Reference(cfg config.App) (*sandbox.Service, error) {
+	m, err := toolchain.Load(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	b, err := m.Native()
+	if err != nil {
+		return nil, err
+	}
+	return sandbox.NewService(cfg.Service, sandbox.Deps{
+		Harnesses: harnesses.Default(),
+		Compiler:  compiler.New(m, b, &jail.Host{}, cfg.Compiler),
+		Engine:    &native.Engine{Timeout: cfg.Runtime.Timeout()},
+	})
 }

@@ -1,0 +1,72 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
+)
+
+// FuzzParseExecute: any body either decodes to a request whose args are a
+// JSON object, or is refused with a coded error — never a panic, never
+// another kind of error (which would be answered 500).
+func FuzzParseExecute(f *testing.F) {
+	for _, s := range []string{
+		`{"harness":"program","stub":"fn main() {}"}`,
+		`{"harness":"mock","stub":"x","args":{"requests":[{"uri":"/"}]},"seed":"7"}`,
+		`{"harness":"a","harness":"b"}`,
+		`{"stub": 1}`, `[]`, ``, `{"args": []}`, "{\"stub\":\"\xff\"}", `{"seed": 18446744073709551616}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, err := parseExecute(body)
+		if err != nil {
+			var se *sandbox.Error
+			if !errors.As(err, &se) {
+				t.Fatalf("uncoded error %T: %v", err, err)
+			}
+			return
+		}
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(req.Args, &obj) != nil {
+			t.Fatalf("args is not an object: %s", req.Args)
+		}
+	})
+}
+
+// FuzzArgsFromQuery: any query either becomes an args object (valid JSON,
+// deterministic) or is refused with a coded error.
+func FuzzArgsFromQuery(f *testing.F) {
+	for _, s := range []string{
+		"method=GET&uri=/a", "requests[0][uri]=/a&requests[1][method]=POST", "seed=7", "seed=x", "a[1][b]=c",
+		"a[0][b]=c&a=d", "requests[0][headers][x]=y", "a[999999999999][b]=c", "k=\xff",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		var pairs []queryPair
+		for _, kv := range strings.Split(query, "&") {
+			k, v, _ := strings.Cut(kv, "=")
+			pairs = append(pairs, queryPair{Key: k, Value: v})
+		}
+		args, _, err := argsFromQuery(pairs)
+		if err != nil {
+			var se *sandbox.Error
+			if !errors.As(err, &se) {
+				t.Fatalf("uncoded error %T: %v", err, err)
+			}
+			return
+		}
+		var obj map[string]any
+		if err := json.Unmarshal(args, &obj); err != nil {
+			t.Fatalf("args is not a JSON object: %s", args)
+		}
+		again, _, err := argsFromQuery(pairs)
+		if err != nil || string(again) != string(args) {
+			t.Fatalf("not deterministic: %s vs %s (%v)", args, again, err)
+		}
+	})
+}

@@ -1,0 +1,137 @@
+// Rendering an answer of the API into the results region: status, verdict,
+// diagnostics (each a button that moves the editor's cursor there), the
+// program's output, each HTTP response, timings and the cache tier.
+import type { CompileReport, Diagnostic, ExecuteResponse, HTTPResponse, Refusal, RunReport } from "./api";
+import { h } from "./dom";
+
+export interface ResultActions {
+  /** Move the editor's cursor to a diagnostic. */
+  jump(line: number, column: number): void;
+  /** Put this seed in the seed field. */
+  useSeed(seed: string): void;
+}
+
+export function renderResponse(r: ExecuteResponse, act: ResultActions): Node[] {
+  const out: Node[] = [summary(r, act)];
+  if (r.result) {
+    out.push(
+      h("p", { class: "verdict" },
+        h("strong", {}, "Verdict: "),
+        h("span", { class: `badge outcome-${r.result.outcome}` }, r.result.outcome),
+        r.result.reason ? ` — ${r.result.reason}` : ""),
+    );
+  }
+  if (r.compile) out.push(...compileSection(r.compile, act));
+  if (r.run) out.push(...runSection(r.run));
+  return out;
+}
+
+export function renderRefusal(e: Refusal): Node[] {
+  return [
+    h("p", {},
+      h("span", { class: "badge status-refused" }, e.status), " ",
+      `HTTP ${e.httpStatus}: ${e.message}`,
+      e.field ? ` (field: ${e.field})` : ""),
+  ];
+}
+
+function summary(r: ExecuteResponse, act: ResultActions): HTMLElement {
+  const seedButton = h("button", { type: "button", class: "link" }, "use this seed");
+  seedButton.addEventListener("click", () => act.useSeed(r.seed));
+  const facts = h("dl", { class: "facts" });
+  const fact = (k: string, ...v: (Node | string)[]) => facts.append(h("dt", {}, k), h("dd", {}, ...v));
+  fact("Harness", r.harness);
+  fact("Seed", h("code", {}, r.seed), " ", seedButton);
+  if (r.compile) fact("Compile", `${r.compile.duration_ms} ms${r.compile.cached ? " (module cached)" : ""}`);
+  if (r.run) fact("Run", `${r.run.duration_ms} ms`);
+  if (r.cache) fact("Cache", `result: ${r.cache.result}${r.cache.module ? `, module: ${r.cache.module}` : ""}`);
+  return h("div", { class: "summary" },
+    h("p", { class: "status-line" }, "Status: ", h("span", { class: `badge status-${r.status}` }, r.status)),
+    facts);
+}
+
+function compileSection(c: CompileReport, act: ResultActions): Node[] {
+  const out: Node[] = [];
+  const diags = c.diagnostics ?? [];
+  if (diags.length) {
+    out.push(h("h3", {}, `Diagnostics (${diags.length})`));
+    const list = h("ul", { class: "diagnostics" });
+    for (const d of diags) list.append(h("li", {}, diagnostic(d, act)));
+    out.push(list);
+  }
+  if (c.usage?.limit) out.push(h("p", {}, `The compile hit its ${c.usage.limit} limit.`));
+  if (c.stderr) {
+    out.push(h("details", c.success ? {} : { open: "" }, h("summary", {}, "Compiler output"), h("pre", {}, c.stderr)));
+  }
+  return out;
+}
+
+function diagnostic(d: Diagnostic, act: ResultActions): Node {
+  const text = `${d.level}: ${d.message}`;
+  if (!d.line) return h("span", { class: `diag diag-${d.level}` }, text, h("span", { class: "help" }, " (in harness code)"));
+  const col = d.column ?? 1;
+  const b = h("button", { type: "button", class: `diag diag-${d.level}` },
+    h("span", { class: "pos" }, `${d.line}:${col}`), " ", text);
+  b.addEventListener("click", () => act.jump(d.line!, col));
+  return b;
+}
+
+function runSection(run: RunReport): Node[] {
+  const out: Node[] = [h("h3", {}, "Run")];
+  const facts: string[] = [];
+  facts.push(run.exit_code === null ? "did not exit" : `exit code ${run.exit_code}`);
+  if (run.trap) facts.push(`trap: ${run.trap}`);
+  if (run.usage?.limit) facts.push(`hit its ${run.usage.limit} limit`);
+  out.push(h("p", {}, facts.join("; ")));
+  out.push(stream("Standard output", run.stdout, run.stdout_truncated));
+  if (run.stderr || run.stderr_truncated) out.push(stream("Standard error", run.stderr, run.stderr_truncated));
+  const result = run.result;
+  if (result?.error) out.push(h("p", { class: "error" }, result.error));
+  (result?.responses ?? []).forEach((resp, i) => out.push(response(resp, i)));
+  if (result?.log) out.push(h("details", {}, h("summary", {}, "App log"), h("pre", {}, result.log)));
+  return out;
+}
+
+function stream(title: string, text: string, truncated: boolean): Node {
+  return h("div", { class: "stream" },
+    h("h4", {}, title, truncated ? " (cut at the output limit)" : ""),
+    text ? h("pre", {}, text) : h("p", { class: "help" }, "(empty)"));
+}
+
+function response(r: HTTPResponse, i: number): Node {
+  const box = h("article", { class: "response" });
+  if (r.error) {
+    box.append(h("h4", {}, `Response ${i + 1}: none`), h("p", { class: "error" }, r.error));
+    return box;
+  }
+  box.append(h("h4", {}, `Response ${i + 1}: `, h("span", { class: `badge http-${Math.floor((r.status ?? 0) / 100)}xx` }, `${r.status} ${r.reason ?? ""}`)));
+  const headers = h("dl", { class: "headers" });
+  for (const [k, v] of Object.entries(r.headers ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    headers.append(h("dt", {}, k), h("dd", {}, v));
+  }
+  box.append(h("details", {}, h("summary", {}, "Headers"), headers));
+  box.append(...body(r));
+  return box;
+}
+
+function body(r: HTTPResponse): Node[] {
+  const text = r.body ?? "";
+  if (text === "") return [h("p", { class: "help" }, "(empty body)")];
+  if (r.body_encoding === "base64") return [h("p", { class: "help" }, "Body (not UTF-8, base64):"), h("pre", {}, text)];
+  const type = (r.headers?.["content-type"] ?? "").toLowerCase();
+  if (type.includes("json")) {
+    try {
+      return [h("pre", { class: "body" }, JSON.stringify(JSON.parse(text), null, 2))];
+    } catch {
+      // Not valid JSON after all: shown as it came.
+    }
+  }
+  const out: Node[] = [h("pre", { class: "body" }, text)];
+  if (type.startsWith("text/html")) {
+    // sandbox="" gives the preview a unique origin and no scripts, forms,
+    // popups or navigation; srcdoc also inherits this page's CSP.
+    out.push(h("details", {}, h("summary", {}, "HTML preview"),
+      h("iframe", { sandbox: "", srcdoc: text, title: "HTML preview of the response body", class: "preview" })));
+  }
+  return out;
+}
