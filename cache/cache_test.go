@@ -38,7 +38,7 @@ func TestMemoryThenDiskAcrossRestarts(t *testing.T) {
 }
 
 func TestLargeValuesLiveOnDisk(t *testing.T) {
-	s, err := New(Config{MemoryMB: 16, Shards: 16, Dir: t.TempDir()})
+	s, err := New(Config{MemoryMB: 16, Shards: 16, Dir: t.TempDir(), MaxValueBytes: 4 << 20})
 	require.NoError(t, err)
 	defer s.Close()
 	big := bytes.Repeat([]byte("x"), 3<<20) // larger than one 1 MiB shard
@@ -84,6 +84,9 @@ func TestConfigValidation(t *testing.T) {
 		{"shards", Config{MemoryMB: 64, Shards: 0}},
 		{"shards", Config{MemoryMB: 64, Shards: 12}},
 		{"shards", Config{MemoryMB: 64, Shards: 2048}},
+		{"disk_bytes", Config{MemoryMB: 64, Shards: 16, DiskBytes: 1000, MaxValueBytes: 1}},
+		{"max_value_bytes", Config{MemoryMB: 64, Shards: 16, DiskBytes: 1 << 20, MaxValueBytes: 0}},
+		{"max_value_bytes", Config{MemoryMB: 64, Shards: 16, DiskBytes: 1 << 20, MaxValueBytes: 2 << 20}},
 	} {
 		require.ErrorContains(t, tc.cfg.Validate(), tc.key+": ", "%+v", tc.cfg)
 	}

@@ -45,11 +45,20 @@ type Config struct {
 	// MaxDiagnostics caps the structured diagnostics kept, 1..10000.
 	// Default 100.
 	MaxDiagnostics int `json:"max_diagnostics"`
+	// MaxModuleBytes caps the wasm module a compile may produce (default
+	// 16 MiB; 64 KiB..1 GiB). A larger one is a compile error saying so:
+	// a big initialized static makes a module of its size in under a
+	// second, and every cache tier would then hold it.
+	MaxModuleBytes int64 `json:"max_module_bytes"`
 }
+
+// DefaultMaxModuleBytes is the default module cap: a Rocket module is
+// 2-4 MB.
+const DefaultMaxModuleBytes int64 = 16 << 20
 
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {
-	return Config{OptLevel: "0", CodegenUnits: 1, MaxDiagnostics: 100}
+	return Config{OptLevel: "0", CodegenUnits: 1, MaxDiagnostics: 100, MaxModuleBytes: DefaultMaxModuleBytes}
 }
 
 // Validate refuses values rustc or the diagnostics reader cannot use,
@@ -59,6 +68,7 @@ func (c Config) Validate() error {
 	check.OneOf(&l, "opt_level", c.OptLevel, "0", "1", "2", "3", "s", "z")
 	check.Range(&l, "codegen_units", c.CodegenUnits, 1, 256)
 	check.Range(&l, "max_diagnostics", c.MaxDiagnostics, 1, 10_000)
+	check.Range(&l, "max_module_bytes", c.MaxModuleBytes, 64<<10, 1<<30)
 	return l.Err()
 }
 
@@ -173,11 +183,29 @@ func (c *Compiler) Compile(ctx context.Context, in Input) (Output, error) {
 	if res.Signaled && res.Limit == outcome.LimitNone {
 		out.Stderr += fmt.Sprintf("\n[the compiler was killed by signal %d]\n", res.ExitCode-128)
 	}
-	if mod, ok := res.Files[moduleName]; ok && res.ExitCode == 0 && !res.Signaled && res.Limit == outcome.LimitNone {
-		out.Success = true
-		out.Module = mod
+	if res.ExitCode == 0 && !res.Signaled && res.Limit == outcome.LimitNone {
+		mod, ok := res.Files[moduleName]
+		switch {
+		case !ok:
+			// The jail leaves out a file over its collect limit.
+			out.refuse("the compiler produced no module it could read back (a module over the jail's max_collect_file_bytes is not)")
+		case !c.build.Native && int64(len(mod)) > c.cfg.MaxModuleBytes:
+			out.refuse(fmt.Sprintf("the compiled module is %d bytes, over the limit of %d bytes for a module; "+
+				"make large data smaller (such as a big initialized `static`) or build it at run time", len(mod), c.cfg.MaxModuleBytes))
+		default:
+			out.Success = true
+			out.Module = mod
+		}
 	}
 	return out, nil
+}
+
+// refuse makes a finished compile a compile error with msg, as rustc
+// would report an error: a diagnostic without a position, and a line on
+// stderr.
+func (o *Output) refuse(msg string) {
+	o.Diagnostics = append(o.Diagnostics, outcome.Diagnostic{Level: "error", Message: msg})
+	o.Stderr += "error: " + msg + "\n"
 }
 
 // SummaryLine is the first line of the first error, for short reports.

@@ -13,6 +13,7 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 	require.Equal(t, "0", d.OptLevel)
 	require.Equal(t, 1, d.CodegenUnits)
 	require.Equal(t, 100, d.MaxDiagnostics)
+	require.Equal(t, int64(16<<20), d.MaxModuleBytes)
 
 	for _, tc := range []struct {
 		key string
@@ -24,6 +25,8 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 		{"codegen_units", func(c *Config) { c.CodegenUnits = 257 }},
 		{"max_diagnostics", func(c *Config) { c.MaxDiagnostics = -1 }},
 		{"max_diagnostics", func(c *Config) { c.MaxDiagnostics = 10_001 }},
+		{"max_module_bytes", func(c *Config) { c.MaxModuleBytes = 1000 }},
+		{"max_module_bytes", func(c *Config) { c.MaxModuleBytes = 2 << 30 }},
 	} {
 		c := DefaultConfig()
 		tc.mut(&c)

@@ -204,7 +204,17 @@ func TestSeccomp(t *testing.T) {
 		"socket_inet": "errno=EAFNOSUPPORT", "socket_inet6": "errno=EAFNOSUPPORT", "socket_netlink": "errno=EAFNOSUPPORT",
 		"clone3":      "errno=ENOSYS",
 		"socket_unix": "ok", "getpid": "ok",
+		// The parent-death signal stays the init's SIGKILL: it can be
+		// neither changed nor cleared (nor read); only naming is allowed.
+		"prctl_set_pdeathsig": "errno=EPERM", "prctl_clear_pdeathsig": "errno=EPERM", "prctl_get_pdeathsig": "errno=EPERM",
+		"prctl_set_child_subreaper": "errno=EPERM", "prctl_set_dumpable": "errno=EPERM",
+		"prctl_set_name": "ok",
 	}
+	// Allowed by the filter; the kernel may still refuse it (EINVAL
+	// without CONFIG_ANON_VMA_NAME), but not with the filter's EPERM.
+	assert.NotEqual(t, "errno=EPERM", got["prctl_set_vma_anon_name"])
+	assert.NotContains(t, got["prctl_set_vma_anon_name"], "signal")
+	delete(got, "prctl_set_vma_anon_name")
 	for _, killed := range []string{"ptrace", "mount", "umount2", "pivot_root", "unshare", "setns", "bpf",
 		"perf_event_open", "keyctl", "add_key", "request_key", "kexec_load", "reboot", "init_module",
 		"finit_module", "delete_module", "process_vm_readv", "clone_newuser", "clone_newns",

@@ -32,6 +32,12 @@ const (
 	DefaultStdoutLimitBytes   int64 = 1 << 20
 	DefaultStderrLimitBytes   int64 = 1 << 20
 	DefaultMaxCompiledModules int   = 16
+	// Defaults of the byte budgets: the compiled modules of each
+	// backend (about 30 Rocket modules compiled, 8 interpreted), and
+	// wazero's cache directory (about 100 compiled Rocket modules).
+	DefaultCompiledModulesBytes  int64 = 512 << 20
+	DefaultCompilationCacheBytes int64 = 1 << 30
+	DefaultMaxBackgroundCompiles int   = 1
 )
 
 // wasmPageSize is the unit wasm linear memory grows by.
@@ -63,6 +69,19 @@ type Config struct {
 	// MaxCompiledModules bounds how many compiled modules the Engine keeps
 	// ready in its LRU (default 16; 1..1024).
 	MaxCompiledModules int `json:"max_compiled_modules"`
+	// CompiledModulesBytes bounds the memory of the compiled modules kept
+	// ready, per backend (the compiler's and, with EngineAuto, the
+	// interpreter's; default 512 MiB; 16 MiB..1 TiB). A module is charged
+	// what it holds, estimated from its size and its code's.
+	CompiledModulesBytes int64 `json:"compiled_modules_bytes"`
+	// CompilationCacheBytes bounds CompilationCacheDir (default 1 GiB;
+	// 1 MiB..1 PiB); past it the least recently used files are removed.
+	CompilationCacheBytes int64 `json:"compilation_cache_bytes"`
+	// MaxBackgroundCompiles bounds the optimizing compiles EngineAuto
+	// runs in the background at once (default 1; 1..64); a module whose
+	// compile cannot start runs interpreted and tries again on its next
+	// run.
+	MaxBackgroundCompiles int `json:"max_background_compiles"`
 }
 
 // Timeout is TimeoutMS as a duration.
@@ -77,6 +96,10 @@ func DefaultConfig() Config {
 		StderrLimitBytes:   DefaultStderrLimitBytes,
 		Engine:             EngineAuto,
 		MaxCompiledModules: DefaultMaxCompiledModules,
+
+		CompiledModulesBytes:  DefaultCompiledModulesBytes,
+		CompilationCacheBytes: DefaultCompilationCacheBytes,
+		MaxBackgroundCompiles: DefaultMaxBackgroundCompiles,
 	}
 }
 
@@ -90,6 +113,9 @@ func (c Config) Validate() error {
 	check.Range(&l, "stderr_limit_bytes", c.StderrLimitBytes, 1, 1<<30)
 	check.OneOf(&l, "engine", c.Engine, EngineAuto, EngineCompiler, EngineInterpreter)
 	check.Range(&l, "max_compiled_modules", c.MaxCompiledModules, 1, 1024)
+	check.Range(&l, "compiled_modules_bytes", c.CompiledModulesBytes, 16<<20, 1<<40)
+	check.Range(&l, "compilation_cache_bytes", c.CompilationCacheBytes, 1<<20, 1<<50)
+	check.Range(&l, "max_background_compiles", c.MaxBackgroundCompiles, 1, 64)
 	return l.Err()
 }
 

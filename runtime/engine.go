@@ -4,8 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
 	goruntime "runtime"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
@@ -24,11 +30,17 @@ var ErrInvalidModule = errors.New("runtime: invalid module")
 type Engine struct {
 	cfg   Config
 	cache wazero.CompilationCache
+	// code bounds the compilation cache's directory (nil without one).
+	code *codeCache
 	// fast runs compiled code; quick, present only for EngineAuto, is the
 	// interpreter that runs a module until fast has compiled it.
 	fast, quick *backend
 	// background bounds the optimizing compiles started for EngineAuto.
 	background chan struct{}
+	// backgroundFailures counts background compiles that failed or
+	// panicked; lastLogged rate-limits their log lines.
+	backgroundFailures atomic.Uint64
+	lastLogged         atomic.Int64
 
 	mu     sync.RWMutex
 	closed bool
@@ -45,29 +57,47 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("runtime: engine %q is not supported on %s; use %q", cfg.Engine, goruntime.GOARCH, EngineInterpreter)
 	}
 
-	var cache wazero.CompilationCache
+	var (
+		cache wazero.CompilationCache
+		code  *codeCache
+	)
 	if cfg.CompilationCacheDir != "" {
 		if cache, err = wazero.NewCompilationCacheWithDir(cfg.CompilationCacheDir); err != nil {
 			return nil, fmt.Errorf("runtime: compilation cache in %q: %w", cfg.CompilationCacheDir, err)
+		}
+		if code, err = openCodeCache(cfg.CompilationCacheDir, cfg.CompilationCacheBytes); err != nil {
+			return nil, errors.Join(err, cache.Close(ctx))
 		}
 	} else {
 		cache = wazero.NewCompilationCache()
 	}
 
-	e := &Engine{cfg: cfg, cache: cache, background: make(chan struct{}, 1)}
-	fastConfig := wazero.NewRuntimeConfigCompiler()
+	e := &Engine{cfg: cfg, cache: cache, code: code, background: make(chan struct{}, cfg.MaxBackgroundCompiles)}
+	fastConfig, perCodeByte := wazero.NewRuntimeConfigCompiler(), int64(compilerBytesPerCodeByte)
 	if cfg.Engine == EngineInterpreter {
-		fastConfig = wazero.NewRuntimeConfigInterpreter()
+		fastConfig, perCodeByte = wazero.NewRuntimeConfigInterpreter(), interpreterBytesPerCodeByte
 	}
-	if e.fast, err = newBackend(ctx, cfg, fastConfig, cache); err != nil {
-		return nil, errors.Join(err, cache.Close(ctx))
+	// Only the compiler reads and writes the directory.
+	fastCode := code
+	if cfg.Engine == EngineInterpreter {
+		fastCode = nil
+	}
+	if e.fast, err = newBackend(ctx, cfg, fastConfig, cache, perCodeByte, fastCode); err != nil {
+		return nil, errors.Join(err, cache.Close(ctx), e.closeCode())
 	}
 	if cfg.Engine == EngineAuto {
-		if e.quick, err = newBackend(ctx, cfg, wazero.NewRuntimeConfigInterpreter(), cache); err != nil {
-			return nil, errors.Join(err, e.fast.close(ctx), cache.Close(ctx))
+		if e.quick, err = newBackend(ctx, cfg, wazero.NewRuntimeConfigInterpreter(), cache, interpreterBytesPerCodeByte, nil); err != nil {
+			return nil, errors.Join(err, e.fast.close(ctx), cache.Close(ctx), e.closeCode())
 		}
 	}
 	return e, nil
+}
+
+func (e *Engine) closeCode() error {
+	if e.code == nil {
+		return nil
+	}
+	return e.code.close()
 }
 
 // backend is one wazero runtime with its host modules and its cache of
@@ -75,9 +105,14 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 type backend struct {
 	rt      wazero.Runtime
 	modules *moduleCache
+	// code is the compilation cache directory this backend's compiles
+	// read and write, or nil.
+	code *codeCache
+	// extraRefs holds modules that wazero counted twice (see compile).
+	extraRefs sync.Map // wazero.CompiledModule -> struct{}
 }
 
-func newBackend(ctx context.Context, cfg Config, rc wazero.RuntimeConfig, cache wazero.CompilationCache) (*backend, error) {
+func newBackend(ctx context.Context, cfg Config, rc wazero.RuntimeConfig, cache wazero.CompilationCache, perCodeByte int64, code *codeCache) (*backend, error) {
 	rc = rc.
 		// The whole wasm32 address space: every cap, the Config's and a
 		// job's, is enforced by cappedMemory, which so sees every growth
@@ -103,19 +138,63 @@ func newBackend(ctx context.Context, cfg Config, rc wazero.RuntimeConfig, cache 
 	if err := instantiateRecords(ctx, rt); err != nil {
 		return nil, errors.Join(err, rt.Close(ctx))
 	}
-	b := &backend{rt: rt}
-	b.modules = newModuleCache(cfg.MaxCompiledModules, b.compile)
+	b := &backend{rt: rt, code: code}
+	b.modules = newModuleCache(cfg.MaxCompiledModules, cfg.CompiledModulesBytes, perCodeByte, b.compile)
+	b.modules.closeModule = b.closeModule
 	return b, nil
 }
 
 func (b *backend) compile(ctx context.Context, bin []byte) (wazero.CompiledModule, error) {
 	// Compilation is not interruptible; a context without cancellation
 	// keeps one waiter's cancellation from failing the others sharing it.
-	mod, err := b.rt.CompileModule(context.WithoutCancel(ctx), bin)
-	if err != nil {
-		return nil, fmt.Errorf("compile module: %w", err)
+	ctx = context.WithoutCancel(ctx)
+	mod, err := b.rt.CompileModule(ctx, bin)
+	if b.code == nil {
+		if err != nil {
+			return nil, fmt.Errorf("compile module: %w", err)
+		}
+		return mod, nil
 	}
+	read := b.code.sync()
+	if err == nil {
+		return mod, nil
+	}
+	// wazero fails a compile when its cache directory fails it: a file
+	// it cannot read back whole (truncated, a directory, bytes that fail
+	// its checksum), or a write that fails (a full disk). The files this
+	// compile read are removed, and it is tried once more: then it
+	// either compiles afresh or finds the code it just compiled in memory.
+	b.code.remove(read)
+	mod, err2 := b.rt.CompileModule(ctx, bin)
+	b.code.sync()
+	if err2 != nil {
+		return nil, fmt.Errorf("compile module: %w", err2)
+	}
+	if cacheWriteFailed(err) {
+		// The failed compile kept its code in memory with a count of
+		// one that no handle owns; closing this handle once more frees it.
+		b.extraRefs.Store(mod, struct{}{})
+	}
+	slog.Warn("runtime: the compilation cache failed a compile; compiled without it", "dir", b.code.dir, "err", err)
 	return mod, nil
+}
+
+// cacheWriteFailed says whether err is wazero's failure to write its
+// cache file: an error on its temporary file, or the rename of it.
+func cacheWriteFailed(err error) bool {
+	var pe *fs.PathError
+	var le *os.LinkError
+	return errors.As(err, &le) || errors.As(err, &pe) && strings.HasSuffix(pe.Path, ".tmp")
+}
+
+// closeModule closes mod, twice if wazero counted it twice.
+func (b *backend) closeModule(mod wazero.CompiledModule) {
+	// Closing only frees compiled code; it cannot fail in a way a caller
+	// could act on.
+	_ = mod.Close(context.Background())
+	if _, ok := b.extraRefs.LoadAndDelete(mod); ok {
+		_ = mod.Close(context.Background())
+	}
 }
 
 func (b *backend) close(ctx context.Context) error {
@@ -125,10 +204,17 @@ func (b *backend) close(ctx context.Context) error {
 
 // backendFor picks where a module runs. With EngineAuto: compiled code
 // when it is ready; otherwise the interpreter, and the optimizing compile
-// starts in the background (one at a time, so a burst of new modules
-// cannot take every CPU).
+// starts in the background (at most MaxBackgroundCompiles at once, so a
+// burst of new modules cannot take every CPU; a module that finds no free
+// slot tries again on its next run).
 func (e *Engine) backendFor(bin []byte) *backend {
 	if e.quick == nil || e.fast.modules.ready(bin) {
+		return e.fast
+	}
+	if e.fast.modules.oversized(bin) {
+		// Never kept, so never ready: a background compile would be
+		// thrown away each time. Compiled for each run instead (from the
+		// compilation cache after the first).
 		return e.fast
 	}
 	select {
@@ -137,13 +223,36 @@ func (e *Engine) backendFor(bin []byte) *backend {
 		go func() {
 			defer e.runs.Done()
 			defer func() { <-e.background }()
-			if _, release, err := e.fast.modules.acquire(context.Background(), bin); err == nil {
-				release()
-			}
+			e.compileInBackground(bin)
 		}()
 	default:
 	}
 	return e.quick
+}
+
+// compileInBackground compiles bin for the fast backend. A failure, even
+// a panic, only leaves the module to the interpreter, and is logged; on
+// success the interpreter's copy is dropped, as no run will use it again.
+func (e *Engine) compileInBackground(bin []byte) {
+	var err error
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+		if err != nil {
+			e.backgroundFailures.Add(1)
+			now := time.Now().Unix()
+			if last := e.lastLogged.Load(); now-last >= 10 && e.lastLogged.CompareAndSwap(last, now) {
+				slog.Error("runtime: background compile failed; the module runs interpreted", "module_bytes", len(bin), "err", err)
+			}
+		}
+	}()
+	var release func()
+	if _, release, err = e.fast.modules.acquire(context.Background(), bin); err != nil {
+		return
+	}
+	release()
+	e.quick.modules.drop(bin)
 }
 
 // Config returns the Engine's configuration with defaults filled in.
@@ -153,6 +262,35 @@ func (e *Engine) Config() Config { return e.cfg }
 // EngineInterpreter) backend has compiled module bytes, that is, how often
 // its compiled-module cache missed.
 func (e *Engine) Compilations() uint64 { return e.fast.modules.compilations.Load() }
+
+// CacheUsage is what the Engine's caches hold now.
+type CacheUsage struct {
+	// CompiledModules and CompiledModulesBytes are the modules kept
+	// ready in memory, over both backends, and their charged bytes.
+	CompiledModules      int
+	CompiledModulesBytes int64
+	// CompilationCacheBytes is the size of CompilationCacheDir's files (0
+	// without one).
+	CompilationCacheBytes int64
+	// BackgroundCompileFailures counts EngineAuto's failed background
+	// compiles.
+	BackgroundCompileFailures uint64
+}
+
+// CacheUsage reports the bytes per cache tier (for metrics).
+func (e *Engine) CacheUsage() CacheUsage {
+	u := CacheUsage{BackgroundCompileFailures: e.backgroundFailures.Load()}
+	for _, b := range []*backend{e.fast, e.quick} {
+		if b != nil {
+			u.CompiledModules += b.modules.len()
+			u.CompiledModulesBytes += b.modules.charged()
+		}
+	}
+	if e.code != nil {
+		u.CompilationCacheBytes = e.code.usage()
+	}
+	return u
+}
 
 // enter registers a run, or fails if the Engine is closed.
 func (e *Engine) enter() error {
@@ -183,5 +321,5 @@ func (e *Engine) Close(ctx context.Context) error {
 	if e.quick != nil {
 		errs = append(errs, e.quick.close(ctx))
 	}
-	return errors.Join(append(errs, e.cache.Close(ctx))...)
+	return errors.Join(append(errs, e.cache.Close(ctx), e.closeCode())...)
 }

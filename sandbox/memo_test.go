@@ -13,7 +13,6 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
-	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 )
@@ -44,17 +43,7 @@ func (e *countingEngine) Run(_ context.Context, job wasmrt.Job) (wasmrt.Result, 
 
 func newCachedService(t *testing.T, c Compiler, e Engine) *Service {
 	t.Helper()
-	stores := make([]*cache.Store, 2)
-	for i := range stores {
-		s, err := cache.New(cache.Config{Dir: t.TempDir()})
-		require.NoError(t, err)
-		t.Cleanup(func() { s.Close() })
-		stores[i] = s
-	}
-	svc, err := NewService(Config{}, Deps{Harnesses: harnesses.Default(), Compiler: c, Engine: e,
-		Results: stores[0], Modules: stores[1], Fingerprint: "fingerprint-for-tests"})
-	require.NoError(t, err)
-	return svc
+	return serviceOver(t, [2]string{t.TempDir(), t.TempDir()}, cache.Config{}, c, e)
 }
 
 func programReq(stub, stdin string) Request {

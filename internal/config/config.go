@@ -53,8 +53,11 @@ type Caches struct {
 // Default returns every section's documented defaults.
 func Default() App {
 	modules := cache.DefaultConfig()
-	// Modules are megabytes each: a few large shards, so one fits.
+	// Modules are megabytes each: a few large shards, so one fits; a
+	// value holds a module up to compiler.max_module_bytes and its
+	// diagnostics.
 	modules.MemoryMB, modules.Shards = 256, 8
+	modules.DiskBytes, modules.MaxValueBytes = 4<<30, 32<<20
 	return App{
 		Listen:   "127.0.0.1:8080",
 		StateDir: toolchain.DefaultStateDir(),
@@ -82,6 +85,10 @@ func (c App) Validate() error {
 	// The jail would silently lower a compile limit above its maximum.
 	l.Nest("service.compile_limits", c.Service.CompileLimits.Validate(c.Jail.MaxLimits))
 	l.Nest("compiler", c.Compiler.Validate())
+	// A module over the jail's collect limit never comes out of the jail.
+	if c.Compiler.MaxModuleBytes > c.Jail.MaxCollectFileBytes && c.Jail.MaxCollectFileBytes > 0 {
+		l.Add("compiler.max_module_bytes", "%d is more than jail.max_collect_file_bytes (%d)", c.Compiler.MaxModuleBytes, c.Jail.MaxCollectFileBytes)
+	}
 	l.Nest("runtime", c.Runtime.Validate())
 	l.Nest("cache.results", c.Cache.Results.Validate())
 	l.Nest("cache.modules", c.Cache.Modules.Validate())

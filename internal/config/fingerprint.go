@@ -22,8 +22,11 @@ import (
 // results; forgetting to blank one that does not only costs cache hits.
 func (c App) ResultSections() ([]byte, error) {
 	rt := c.Runtime
-	rt.CompilationCacheDir = "" // where compiled code is kept
-	rt.MaxCompiledModules = 0   // how many modules stay compiled
+	rt.CompilationCacheDir = ""  // where compiled code is kept
+	rt.CompilationCacheBytes = 0 // how much of it
+	rt.MaxCompiledModules = 0    // how many modules stay compiled
+	rt.CompiledModulesBytes = 0  // and how many bytes of them
+	rt.MaxBackgroundCompiles = 0 // when a module's compiled code is ready
 	p := c.Jail
 	p.StateDir, p.CgroupParent = "", "" // where the jobs' mounts and cgroups live
 	return json.Marshal(struct {

@@ -63,7 +63,8 @@ func changeValidly(cfg *App, path string) (any, bool) {
 // ResultSections must meet.
 func resultKey(path string) bool {
 	switch path {
-	case "runtime.compilation_cache_dir", "runtime.max_compiled_modules", "jail.state_dir", "jail.cgroup_parent":
+	case "runtime.compilation_cache_dir", "runtime.compilation_cache_bytes", "runtime.max_compiled_modules",
+		"runtime.compiled_modules_bytes", "runtime.max_background_compiles", "jail.state_dir", "jail.cgroup_parent":
 		return false
 	}
 	for _, section := range []string{"runtime.", "service.compile_limits.", "compiler.", "jail."} {

@@ -126,6 +126,14 @@ func TestLoadRefuses(t *testing.T) {
 		{name: "cache.results.shards zero", file: `{"cache": {"results": {"shards": 0}}}`, want: "cache.results.shards: 0 is out of range 1..1024"},
 		{name: "cache.modules.shards high", file: `{"cache": {"modules": {"shards": 2048}}}`, want: "cache.modules.shards: 2048 is out of range 1..1024"},
 		{name: "cache.modules.shards odd", file: `{"cache": {"modules": {"shards": 6}}}`, want: "cache.modules.shards: 6 is not a power of two"},
+		{name: "cache.results.disk_bytes", file: `{"cache": {"results": {"disk_bytes": 1000}}}`, want: "cache.results.disk_bytes: 1000 is out of range 1048576..1125899906842624"},
+		{name: "cache.results.max_value_bytes zero", file: `{"cache": {"results": {"max_value_bytes": 0}}}`, want: "cache.results.max_value_bytes: 0 is out of range 1..1073741824"},
+		{name: "cache.modules.max_value_bytes over disk", file: `{"cache": {"modules": {"disk_bytes": 16777216}}}`, want: "cache.modules.max_value_bytes: 33554432 is more than disk_bytes (16777216)"},
+		{name: "runtime.compiled_modules_bytes", file: `{"runtime": {"compiled_modules_bytes": 1024}}`, want: "runtime.compiled_modules_bytes: 1024 is out of range 16777216..1099511627776"},
+		{name: "runtime.compilation_cache_bytes", file: `{"runtime": {"compilation_cache_bytes": 0}}`, want: "runtime.compilation_cache_bytes: 0 is out of range 1048576..1125899906842624"},
+		{name: "runtime.max_background_compiles", file: `{"runtime": {"max_background_compiles": 65}}`, want: "runtime.max_background_compiles: 65 is out of range 1..64"},
+		{name: "compiler.max_module_bytes", file: `{"compiler": {"max_module_bytes": 1000}}`, want: "compiler.max_module_bytes: 1000 is out of range 65536..1073741824"},
+		{name: "compiler.max_module_bytes over collect", file: `{"compiler": {"max_module_bytes": 134217728}}`, want: "compiler.max_module_bytes: 134217728 is more than jail.max_collect_file_bytes (67108864)"},
 
 		// jail
 		{name: "jail.read_only_paths", file: `{"jail": {"read_only_paths": ["/usr", "relative"]}}`, want: `jail.read_only_paths[1]: "relative" must be absolute and clean`},

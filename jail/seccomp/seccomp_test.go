@@ -29,7 +29,7 @@ func TestTableConsistent(t *testing.T) {
 	for _, n := range hostile {
 		require.False(t, allows[n], "%s is both allowed and hostile", n)
 	}
-	for _, n := range []string{"clone", "clone3", "socket", "socketpair", "personality", "mknod", "mknodat"} {
+	for _, n := range []string{"clone", "clone3", "socket", "socketpair", "personality", "mknod", "mknodat", "prctl"} {
 		require.False(t, allows[n], "%s must only be allowed with argument rules", n)
 	}
 }

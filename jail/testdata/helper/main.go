@@ -69,8 +69,11 @@ var probes = []string{
 	"keyctl", "add_key", "request_key", "kexec_load", "reboot",
 	"init_module", "finit_module", "delete_module", "process_vm_readv",
 	"clone_newuser", "clone_newns", "clone3", "io_uring_setup", "open_by_handle_at",
+	// prctl: only naming is allowed; the parent-death signal cannot be
+	// changed.
+	"prctl_set_pdeathsig", "prctl_clear_pdeathsig", "prctl_get_pdeathsig", "prctl_set_child_subreaper", "prctl_set_dumpable",
 	// Controls: allowed.
-	"socket_unix", "getpid",
+	"socket_unix", "getpid", "prctl_set_name", "prctl_set_vma_anon_name",
 }
 
 // seccompAll runs every probe in its own process (a killing rule must not
@@ -189,6 +192,26 @@ func probe(name string) int {
 		raw(unix.SYS_OPEN_BY_HANDLE_AT, uintptr(dirfd), uintptr(unsafe.Pointer(&h[0])), 0)
 	case "getpid":
 		raw(unix.SYS_GETPID)
+	case "prctl_set_pdeathsig":
+		raw(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGTERM))
+	case "prctl_clear_pdeathsig":
+		raw(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, 0)
+	case "prctl_get_pdeathsig":
+		var sig int32
+		raw(unix.SYS_PRCTL, unix.PR_GET_PDEATHSIG, uintptr(unsafe.Pointer(&sig)))
+	case "prctl_set_child_subreaper":
+		raw(unix.SYS_PRCTL, unix.PR_SET_CHILD_SUBREAPER, 1)
+	case "prctl_set_dumpable":
+		raw(unix.SYS_PRCTL, unix.PR_SET_DUMPABLE, 1)
+	case "prctl_set_name":
+		raw(unix.SYS_PRCTL, unix.PR_SET_NAME, str("probe"))
+	case "prctl_set_vma_anon_name":
+		p, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ, unix.MAP_PRIVATE|unix.MAP_ANON)
+		if err != nil {
+			fmt.Println("mmap:", err)
+			return 1
+		}
+		raw(unix.SYS_PRCTL, unix.PR_SET_VMA, unix.PR_SET_VMA_ANON_NAME, uintptr(unsafe.Pointer(&p[0])), 4096, str("probe"))
 	default:
 		fmt.Println("unknown probe")
 		return 2
