@@ -3,17 +3,18 @@ module github.com/rocket-sandbox/rocket-sandbox
 go 1.26.8
 
 require (
+	github.com/allegro/bigcache/v3 v3.1.0
 	github.com/containerd/cgroups/v3 v3.1.3
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/opencontainers/runtime-spec v1.3.0
 	github.com/seccomp/libseccomp-golang v0.11.1
 	github.com/stretchr/testify v1.12.1
 	github.com/tetratelabs/wazero v1.12.0
+	golang.org/x/image v0.47.0
 	golang.org/x/sys v0.49.0
 )
 
 require (
-	github.com/allegro/bigcache/v3 v3.1.0 // indirect
 	github.com/andybalholm/brotli v1.1.0 // indirect
 	github.com/cilium/ebpf v0.16.0 // indirect
 	github.com/containerd/log v0.1.0 // indirect
@@ -33,7 +34,5 @@ require (
 	github.com/valyala/tcplisten v1.0.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/exp v0.0.0-20241108190413-2d47ceb2692f // indirect
-	golang.org/x/image v0.47.0 // indirect
-	golang.org/x/sync v0.9.0 // indirect
 	google.golang.org/protobuf v1.35.2 // indirect
 )

@@ -107,7 +107,10 @@ func (s *Service) compile(ctx context.Context, plan harnesses.Plan) (compiler.Ou
 		return out, cache.Miss, err
 	}
 	key := digestOf("module v1", s.fingerprint, plan.Edition, string(plan.Source))
-	v, err, _ := s.moduleFlight.Do(key, func() (any, error) {
+	// Shared like results (flights): the compile runs until its last
+	// waiter leaves, not until its first caller does — another request
+	// sharing this compile must not inherit that caller's cancellation.
+	c, err := s.moduleFlight.do(ctx, key, func(ctx context.Context) (cachedCompile, error) {
 		start := time.Now()
 		if b, tier := s.modules.Get(key); tier != cache.Miss {
 			var sc storedCompile
@@ -119,7 +122,7 @@ func (s *Service) compile(ctx context.Context, plan harnesses.Plan) (compiler.Ou
 		}
 		out, err := s.compiler.Compile(ctx, in)
 		if err != nil {
-			return nil, err
+			return cachedCompile{}, err
 		}
 		if out.Limit == outcome.LimitNone && !out.Signaled {
 			var b bytes.Buffer
@@ -133,7 +136,6 @@ func (s *Service) compile(ctx context.Context, plan harnesses.Plan) (compiler.Ou
 	if err != nil {
 		return compiler.Output{}, cache.Miss, err
 	}
-	c := v.(cachedCompile)
 	return c.out, c.tier, nil
 }
 

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
@@ -48,7 +46,7 @@ type Service struct {
 	modules      Store
 	fingerprint  string
 	flight       flights[Response]
-	moduleFlight singleflight.Group
+	moduleFlight flights[cachedCompile]
 }
 
 // Deps are what a Service is made of besides its Config.
