@@ -253,27 +253,11 @@ func TestRandomnessFollowsTheSeed(t *testing.T) {
 }
 
 // normalize drops what legitimately varies between two runs of the same
-// request: timings, resource usage of the compiler, and cache hits.
+// request (sandbox.WithoutVolatile).
 func normalize(t *testing.T, raw []byte) map[string]any {
 	t.Helper()
-	var v map[string]any
-	require.NoError(t, json.Unmarshal(raw, &v))
-	delete(v, "cache")
-	for _, section := range []string{"compile", "run"} {
-		s, ok := v[section].(map[string]any)
-		if !ok {
-			continue
-		}
-		delete(s, "duration_ms")
-		delete(s, "cached")
-		if u, ok := s["usage"].(map[string]any); ok {
-			delete(u, "wall_ms")
-			delete(u, "cpu_ms")
-			if section == "compile" {
-				delete(u, "peak_memory_bytes")
-			}
-		}
-	}
+	v, err := sandbox.WithoutVolatile(raw)
+	require.NoError(t, err, "%s", raw)
 	return v
 }
 

@@ -2,7 +2,6 @@ package reliability
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,34 +10,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocket-sandbox/rocket-sandbox/internal/parity"
+	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 )
 
 // guideDir is the guide corpus next to the project root (../shared).
 var guideDir = filepath.Join("..", "..", "shared", "rocket-guide")
 
 // volatile drops what may differ between two computations of the same
-// request (docs/api.md): timings, the compiler's own resource use, and
-// which cache answered.
+// request (sandbox.WithoutVolatile).
 func volatile(t *testing.T, raw []byte) map[string]any {
 	t.Helper()
-	var v map[string]any
-	require.NoError(t, json.Unmarshal(raw, &v), "%s", raw)
-	delete(v, "cache")
-	for _, section := range []string{"compile", "run"} {
-		s, ok := v[section].(map[string]any)
-		if !ok {
-			continue
-		}
-		delete(s, "duration_ms")
-		delete(s, "cached")
-		if u, ok := s["usage"].(map[string]any); ok {
-			delete(u, "wall_ms")
-			delete(u, "cpu_ms")
-			if section == "compile" {
-				delete(u, "peak_memory_bytes")
-			}
-		}
-	}
+	v, err := sandbox.WithoutVolatile(raw)
+	require.NoError(t, err, "%s", raw)
 	return v
 }
 
