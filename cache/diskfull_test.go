@@ -9,18 +9,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/testenv"
 )
 
 // smallTmpfs mounts a tmpfs of size bytes in a temporary directory for
 // the test's duration (root only: skipped elsewhere, a failure in CI).
 func smallTmpfs(t *testing.T, size string) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("the disk-full tests need root, and CI must run them")
-		}
-		t.Skip("mounting a tmpfs needs root")
-	}
+	testenv.RequireRoot(t, "mounting a tmpfs")
 	dir := t.TempDir()
 	require.NoError(t, syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV, "size="+size+",mode=0700"))
 	t.Cleanup(func() { require.NoError(t, syscall.Unmount(dir, syscall.MNT_DETACH)) })

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/testenv"
 )
 
 // helperBin is the statically linked test helper (testdata/helper), built
@@ -64,13 +66,7 @@ func testPolicy(t testing.TB) Policy {
 // which runs as root, a missing privilege is a failure, never a skip.
 func requireRoot(t testing.TB) {
 	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("the jail tests need root, and CI must run them")
-	}
-	t.Skip("the jail needs root")
+	testenv.RequireRoot(t, "the jail")
 }
 
 func newTestJail(t testing.TB, mutate ...func(*Policy)) *Jail {

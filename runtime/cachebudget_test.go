@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/testenv"
 )
 
 // dataModule holds n bytes of initialized data (tag makes distinct bytes).
@@ -279,9 +281,7 @@ func TestCompilationCacheDirCorruptFilesAreReplaced(t *testing.T) {
 // succeed (wazero's failed write is retried without it, and its code is
 // freed when evicted), and the directory fills again once there is room.
 func TestCompilationCacheDirOnAFullDisk(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a tmpfs needs root")
-	}
+	testenv.RequireRoot(t, "mounting a tmpfs")
 	dir := t.TempDir()
 	require.NoError(t, syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=64k,mode=0700"))
 	t.Cleanup(func() { require.NoError(t, syscall.Unmount(dir, syscall.MNT_DETACH)) })

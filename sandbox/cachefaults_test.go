@@ -14,6 +14,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/testenv"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 )
 
@@ -149,9 +150,7 @@ func entryFiles(t *testing.T, dir string) []string {
 // that cannot store is only slower), nothing half-written is left, and
 // the caches store again once space returns.
 func TestFullDiskOnlyCostsCacheHits(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a tmpfs needs root")
-	}
+	testenv.RequireRoot(t, "mounting a tmpfs")
 	mnt := t.TempDir()
 	require.NoError(t, syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=256k,mode=0700"))
 	t.Cleanup(func() { require.NoError(t, syscall.Unmount(mnt, syscall.MNT_DETACH)) })
