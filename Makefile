@@ -6,13 +6,18 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-.PHONY: all packages build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native parity clean
+.PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native parity clean
 
 all: build
 
 # Debian packages (rustc-web, lld, wasi-libc, libseccomp-dev, ...).
 packages:
 	@./scripts/install-packages.sh
+
+# Debian packages only the tests start (redis-server, chromium): never
+# needed by `make run`.
+packages-test:
+	@./scripts/install-packages.sh toolchain/debian-packages-test.txt
 
 build: packages
 	@echo "[build] $(BIN)"
@@ -35,7 +40,7 @@ doctor: build
 run: setup
 	./$(BIN) serve
 
-test: setup-reference
+test: setup-reference packages-test
 	@echo "[test] go vet"
 	@$(GO) vet ./...
 	@echo "[test] go test (real rustc, Rocket, jail, wazero, HTTP server)"

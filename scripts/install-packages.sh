@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Installs the Debian packages listed in toolchain/debian-packages.txt that
-# are missing. Idempotent: with everything present it only reads dpkg.
+# Installs the Debian packages listed in a list file that are missing:
+# toolchain/debian-packages.txt (the service; the default) or
+# toolchain/debian-packages-test.txt (only what the tests start: Redis,
+# Chromium). Idempotent: with everything present it only reads dpkg.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t pkgs < <(grep -vE '^\s*(#|$)' toolchain/debian-packages.txt)
+list="${1:-toolchain/debian-packages.txt}"
+mapfile -t pkgs < <(grep -vE '^\s*(#|$)' "$list")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "[packages] all ${#pkgs[@]} Debian packages present"
+  echo "[packages] all ${#pkgs[@]} Debian packages of $list present"
   exit 0
 fi
 echo "[packages] installing: ${missing[*]}"
