@@ -64,19 +64,29 @@ func memoizable(st outcome.Status) bool {
 	return false
 }
 
-func (s *Service) memoGet(key string) (Response, bool) {
+// memoGetEncoded answers from the memo in wire form.
+func (s *Service) memoGetEncoded(key string) (Encoded, bool) {
 	if s.results == nil {
-		return Response{}, false
+		return Encoded{}, false
 	}
 	b, tier := s.results.Get(key)
 	if tier == cache.Miss {
+		return Encoded{}, false
+	}
+	// A value from another version or damaged: recompute.
+	return answerForm(b, tier)
+}
+
+// memoGet answers from the memo, decoded.
+func (s *Service) memoGet(key string) (Response, bool) {
+	enc, ok := s.memoGetEncoded(key)
+	if !ok {
 		return Response{}, false
 	}
 	var resp Response
-	if err := json.Unmarshal(b, &resp); err != nil {
-		return Response{}, false // a value from another version: recompute
+	if err := json.Unmarshal(enc.Body, &resp); err != nil {
+		return Response{}, false
 	}
-	resp.Cache = &CacheReport{Result: tier}
 	return resp, true
 }
 
@@ -84,8 +94,7 @@ func (s *Service) memoPut(key string, resp Response) {
 	if s.results == nil || !memoizable(resp.Status) || resp.volatile {
 		return
 	}
-	resp.Cache = nil
-	if b, err := json.Marshal(resp); err == nil {
+	if b, err := storeForm(resp); err == nil {
 		_ = s.results.Put(key, b) // a cache that cannot store is only slower
 	}
 }

@@ -116,18 +116,50 @@ func (s *Service) validate(req Request) (*harnesses.Harness, error) {
 // identical requests in flight (single flight) and holds the request's
 // bytes in the queued budget until it has a slot.
 func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
-	h, err := s.validate(req)
+	h, req, key, err := s.keyOf(req)
 	if err != nil {
 		return Response{}, err
 	}
-	req.Stub = normalizeStub(req.Stub)
-	if req.Args, err = canonicalArgs(req.Args); err != nil {
-		return Response{}, fmt.Errorf("canonical args (validated as JSON): %w", err)
-	}
-	key := s.resultKey(req)
 	if resp, ok := s.memoGet(key); ok {
 		return resp, nil
 	}
+	return s.compute(ctx, h, req, key)
+}
+
+// ExecuteEncoded is Execute with the response in its wire form
+// (EncodeResponse). A memoized response is answered as the bytes stored,
+// neither decoded nor encoded again.
+func (s *Service) ExecuteEncoded(ctx context.Context, req Request) (Encoded, error) {
+	h, req, key, err := s.keyOf(req)
+	if err != nil {
+		return Encoded{}, err
+	}
+	if enc, ok := s.memoGetEncoded(key); ok {
+		return enc, nil
+	}
+	resp, err := s.compute(ctx, h, req, key)
+	if err != nil {
+		return Encoded{}, err
+	}
+	body, err := EncodeResponse(resp)
+	return Encoded{Status: resp.Status, Body: body}, err
+}
+
+// keyOf validates req, normalizes it and names its result.
+func (s *Service) keyOf(req Request) (*harnesses.Harness, Request, string, error) {
+	h, err := s.validate(req)
+	if err != nil {
+		return nil, req, "", err
+	}
+	req.Stub = normalizeStub(req.Stub)
+	if req.Args, err = canonicalArgs(req.Args); err != nil {
+		return nil, req, "", fmt.Errorf("canonical args (validated as JSON): %w", err)
+	}
+	return h, req, s.resultKey(req), nil
+}
+
+// compute answers a request the memo did not have.
+func (s *Service) compute(ctx context.Context, h *harnesses.Harness, req Request, key string) (Response, error) {
 	// The shared call runs on a context of its own, canceled only when
 	// every request waiting for it has gone (flights).
 	return s.flight.do(ctx, key, func(ctx context.Context) (Response, error) {

@@ -24,6 +24,9 @@ type Service interface {
 	// back as a *sandbox.Error with its code; a program that fails to
 	// compile or run is a Response, not an error.
 	Execute(ctx context.Context, req sandbox.Request) (sandbox.Response, error)
+	// ExecuteEncoded is Execute with the response as the bytes to send
+	// (sandbox.EncodeResponse): a memoized one is sent as stored.
+	ExecuteEncoded(ctx context.Context, req sandbox.Request) (sandbox.Encoded, error)
 	Harnesses() []sandbox.HarnessInfo
 }
 
@@ -112,7 +115,7 @@ func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 	ctx, stop, gone := watchClient(ctx, c.Context().Conn())
 	defer stop()
 	req.Client = clientOf(c)
-	resp, err := s.svc.Execute(ctx, req)
+	resp, err := s.svc.ExecuteEncoded(ctx, req)
 	if err != nil {
 		if _, coded := sandbox.AsError(err); !coded && gone() && errors.Is(err, context.Canceled) {
 			// Nobody is there to read an answer.
@@ -129,10 +132,7 @@ func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 	if !resp.Status.Valid() {
 		return fmt.Errorf("execute: the service answered with status %q, which is not a result", resp.Status)
 	}
-	body, err := encodeJSON(resp)
-	if err != nil {
-		return err
-	}
+	body := resp.Body
 	// A result is held until the client has read it: bound those bytes,
 	// and refuse (the result is memoized, a retry is cheap) rather than
 	// hold more.
