@@ -70,6 +70,11 @@ func (s *Service) memoGet(key string) (Response, bool) {
 	if tier == cache.Miss {
 		return Response{}, false
 	}
+	return decodeMemo(b, tier)
+}
+
+// decodeMemo reads a memoized response found in tier.
+func decodeMemo(b []byte, tier cache.Tier) (Response, bool) {
 	var resp Response
 	if err := json.Unmarshal(b, &resp); err != nil {
 		return Response{}, false // a value from another version: recompute
@@ -78,14 +83,19 @@ func (s *Service) memoGet(key string) (Response, bool) {
 	return resp, true
 }
 
-func (s *Service) memoPut(key string, resp Response) {
+// memoPut stores resp under key if it is memoizable, and returns the
+// bytes stored (nil: none), for the shared tier.
+func (s *Service) memoPut(key string, resp Response) []byte {
 	if s.results == nil || !memoizable(resp.Status) || resp.volatile {
-		return
+		return nil
 	}
 	resp.Cache = nil
-	if b, err := json.Marshal(resp); err == nil {
-		_ = s.results.Put(key, b) // a cache that cannot store is only slower
+	b, err := json.Marshal(resp)
+	if err != nil {
+		return nil
 	}
+	_ = s.results.Put(key, b) // a cache that cannot store is only slower
+	return b
 }
 
 // storedCompile is a compile's outcome as the module store keeps it.
@@ -113,30 +123,50 @@ func (s *Service) compile(ctx context.Context, plan harnesses.Plan) (compiler.Ou
 	c, err := s.moduleFlight.do(ctx, key, func(ctx context.Context) (cachedCompile, error) {
 		start := time.Now()
 		if b, tier := s.modules.Get(key); tier != cache.Miss {
-			var sc storedCompile
-			if gob.NewDecoder(bytes.NewReader(b)).Decode(&sc) == nil {
-				return cachedCompile{out: compiler.Output{
-					Compile: outcome.Compile{Success: sc.Success, Diagnostics: sc.Diagnostics, Stderr: sc.Stderr},
-					Module:  sc.Module, ExitCode: sc.ExitCode, Duration: time.Since(start)}, tier: tier}, nil
+			if out, ok := decodeCompile(b, start); ok {
+				return cachedCompile{out: out, tier: tier}, nil
 			}
 		}
-		out, err := s.compiler.Compile(ctx, in)
-		if err != nil {
-			return cachedCompile{}, err
-		}
-		if out.Limit == outcome.LimitNone && !out.Signaled {
-			var b bytes.Buffer
-			sc := storedCompile{Success: out.Success, Module: out.Module, ExitCode: out.ExitCode, Diagnostics: out.Diagnostics, Stderr: out.Stderr}
-			if gob.NewEncoder(&b).Encode(sc) == nil {
-				_ = s.modules.Put(key, b.Bytes())
+		return s.sharedCompile(ctx, key, func(ctx context.Context) (cachedCompile, []byte, error) {
+			out, err := s.compiler.Compile(ctx, in)
+			if err != nil {
+				return cachedCompile{}, nil, err
 			}
-		}
-		return cachedCompile{out: out, tier: cache.Miss}, nil
+			var stored []byte
+			if out.Limit == outcome.LimitNone && !out.Signaled {
+				if b, ok := encodeCompile(out); ok {
+					_ = s.modules.Put(key, b) // a cache that cannot store is only slower
+					stored = b
+				}
+			}
+			return cachedCompile{out: out, tier: cache.Miss}, stored, nil
+		})
 	})
 	if err != nil {
 		return compiler.Output{}, cache.Miss, err
 	}
 	return c.out, c.tier, nil
+}
+
+// encodeCompile is the stored form of a compile.
+func encodeCompile(out compiler.Output) ([]byte, bool) {
+	var b bytes.Buffer
+	sc := storedCompile{Success: out.Success, Module: out.Module, ExitCode: out.ExitCode, Diagnostics: out.Diagnostics, Stderr: out.Stderr}
+	if gob.NewEncoder(&b).Encode(sc) != nil {
+		return nil, false
+	}
+	return b.Bytes(), true
+}
+
+// decodeCompile reads a stored compile; start is when the lookup began.
+func decodeCompile(b []byte, start time.Time) (compiler.Output, bool) {
+	var sc storedCompile
+	if gob.NewDecoder(bytes.NewReader(b)).Decode(&sc) != nil {
+		return compiler.Output{}, false
+	}
+	return compiler.Output{
+		Compile: outcome.Compile{Success: sc.Success, Diagnostics: sc.Diagnostics, Stderr: sc.Stderr},
+		Module:  sc.Module, ExitCode: sc.ExitCode, Duration: time.Since(start)}, true
 }
 
 type cachedCompile struct {

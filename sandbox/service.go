@@ -45,6 +45,7 @@ type Service struct {
 	results      Store
 	modules      Store
 	fingerprint  string
+	shared       Shared
 	flight       flights[Response]
 	moduleFlight flights[cachedCompile]
 }
@@ -62,6 +63,9 @@ type Deps struct {
 	Results     Store
 	Modules     Store
 	Fingerprint string
+	// Shared, when set, is the tier replicas share, below Results and
+	// Modules (both required with it).
+	Shared Shared
 }
 
 // NewService builds a service from all its parts at once. A bad Config is
@@ -77,11 +81,14 @@ func NewService(cfg Config, d Deps) (*Service, error) {
 	if (d.Results != nil || d.Modules != nil) && d.Fingerprint == "" {
 		return nil, errors.New("service: caches need a fingerprint")
 	}
+	if d.Shared != nil && (d.Results == nil || d.Modules == nil) {
+		return nil, errors.New("service: a shared tier sits below the results and modules stores: both are required")
+	}
 	return &Service{cfg: cfg, harnesses: d.Harnesses, compiler: d.Compiler, engine: d.Engine,
 		gate:    newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait(), cfg.JobEstimate(), nil),
 		prepare: newPreparations(cfg.MaxPreparing, cfg.QueueWait()),
 		queued:  budget.New(cfg.MaxQueuedBytes),
-		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint}, nil
+		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, shared: d.Shared}, nil
 }
 
 // Harnesses describes every harness.
@@ -135,11 +142,11 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 		if resp, ok := s.memoGet(key); ok {
 			return resp, nil
 		}
-		resp, err := s.execute(ctx, h, req)
-		if err == nil {
-			s.memoPut(key, resp)
-		}
-		return resp, err
+		// Then the shared tier, if any, which also runs the work once
+		// across replicas.
+		return s.executeShared(ctx, key, func(ctx context.Context) (Response, error) {
+			return s.execute(ctx, h, req)
+		})
 	})
 }
 

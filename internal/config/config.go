@@ -17,6 +17,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/rediscache"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
@@ -44,10 +45,12 @@ type App struct {
 }
 
 // Caches configures the memoized responses and the compiled modules.
-// Their disk tiers default to directories under StateDir.
+// Their disk tiers default to directories under StateDir. Redis, when
+// its URL is set, is the tier below both that replicas share.
 type Caches struct {
-	Results cache.Config `json:"results"`
-	Modules cache.Config `json:"modules"`
+	Results cache.Config      `json:"results"`
+	Modules cache.Config      `json:"modules"`
+	Redis   rediscache.Config `json:"redis"`
 }
 
 // Default returns every section's documented defaults.
@@ -65,7 +68,7 @@ func Default() App {
 		Service:  sandbox.DefaultConfig(),
 		Compiler: compiler.DefaultConfig(),
 		Runtime:  wasmrt.DefaultConfig(),
-		Cache:    Caches{Results: cache.DefaultConfig(), Modules: modules},
+		Cache:    Caches{Results: cache.DefaultConfig(), Modules: modules, Redis: rediscache.DefaultConfig()},
 		Jail:     jail.DefaultPolicy(),
 	}
 }
@@ -92,6 +95,11 @@ func (c App) Validate() error {
 	l.Nest("runtime", c.Runtime.Validate())
 	l.Nest("cache.results", c.Cache.Results.Validate())
 	l.Nest("cache.modules", c.Cache.Modules.Validate())
+	l.Nest("cache.redis", c.Cache.Redis.Validate())
+	// A module shared through Redis must fit there.
+	if c.Cache.Redis.Enabled() && c.Cache.Redis.MaxValueBytes < c.Cache.Modules.MaxValueBytes {
+		l.Add("cache.redis.max_value_bytes", "%d is less than cache.modules.max_value_bytes (%d): modules could not be shared", c.Cache.Redis.MaxValueBytes, c.Cache.Modules.MaxValueBytes)
+	}
 	l.Nest("jail", c.Jail.Validate())
 	return l.Err()
 }

@@ -25,7 +25,7 @@ func changeValidly(cfg *App, path string) (any, bool) {
 			candidates = append(candidates, reflect.ValueOf(c).Convert(v.Type()))
 		}
 	case reflect.String:
-		for _, c := range []string{"1", "s", "interpreter", "compiler", "other", "/other", "127.0.0.1:9"} {
+		for _, c := range []string{"1", "s", "interpreter", "compiler", "other", "/other", "127.0.0.1:9", "redis://127.0.0.1:6379/0"} {
 			candidates = append(candidates, reflect.ValueOf(c).Convert(v.Type()))
 		}
 	case reflect.Bool:

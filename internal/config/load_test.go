@@ -132,6 +132,12 @@ func TestLoadRefuses(t *testing.T) {
 		{name: "runtime.compiled_modules_bytes", file: `{"runtime": {"compiled_modules_bytes": 1024}}`, want: "runtime.compiled_modules_bytes: 1024 is out of range 16777216..1099511627776"},
 		{name: "runtime.compilation_cache_bytes", file: `{"runtime": {"compilation_cache_bytes": 0}}`, want: "runtime.compilation_cache_bytes: 0 is out of range 1048576..1125899906842624"},
 		{name: "runtime.max_background_compiles", file: `{"runtime": {"max_background_compiles": 65}}`, want: "runtime.max_background_compiles: 65 is out of range 1..64"},
+		{name: "cache.redis.url", file: `{"cache": {"redis": {"url": "http://u:secret@host"}}}`, want: "cache.redis.url: not a Redis URL"},
+		{name: "cache.redis.lease_ms", file: `{"cache": {"redis": {"lease_ms": 10}}}`, want: "cache.redis.lease_ms: 10 is out of range 100..600000"},
+		{name: "cache.redis.poll_ms", file: `{"cache": {"redis": {"poll_ms": 0}}}`, want: "cache.redis.poll_ms: 0 is out of range 1..10000"},
+		{name: "cache.redis.op_timeout_ms", file: `{"cache": {"redis": {"op_timeout_ms": 60001}}}`, want: "cache.redis.op_timeout_ms: 60001 is out of range 1..60000"},
+		{name: "cache.redis.entry_ttl_seconds", file: `{"cache": {"redis": {"entry_ttl_seconds": 1}}}`, want: "cache.redis.entry_ttl_seconds: 1 is out of range 60..31536000"},
+		{name: "cache.redis.max_value_bytes under modules", file: `{"cache": {"redis": {"url": "redis://127.0.0.1:6379/0", "max_value_bytes": 1048576}}}`, want: "cache.redis.max_value_bytes: 1048576 is less than cache.modules.max_value_bytes (33554432)"},
 		{name: "compiler.max_module_bytes", file: `{"compiler": {"max_module_bytes": 1000}}`, want: "compiler.max_module_bytes: 1000 is out of range 65536..1073741824"},
 		{name: "compiler.max_module_bytes over collect", file: `{"compiler": {"max_module_bytes": 134217728}}`, want: "compiler.max_module_bytes: 134217728 is more than jail.max_collect_file_bytes (67108864)"},
 
