@@ -85,9 +85,13 @@ func NewService(cfg Config, d Deps) (*Service, error) {
 }
 
 // Harnesses describes every harness.
-func (s *Service) Harnesses() []HarnessInfo {
+func (s *Service) Harnesses() []HarnessInfo { return HarnessInfos(s.harnesses) }
+
+// HarnessInfos describes every harness of reg, as a service over it
+// would: the API contract is built from it without a service.
+func HarnessInfos(reg *harnesses.Registry) []HarnessInfo {
 	var out []HarnessInfo
-	for _, h := range s.harnesses.All() {
+	for _, h := range reg.All() {
 		out = append(out, HarnessInfo{ID: h.ID, Description: h.Description, ArgsSchema: h.ArgsSchema, Example: h.Example})
 	}
 	return out
