@@ -1,10 +1,15 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/gob"
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
+	"github.com/rocket-sandbox/rocket-sandbox/compiler"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
 // Shared is the tier replicas share, below this replica's stores:
@@ -54,28 +59,67 @@ func (s *Service) executeShared(ctx context.Context, key string, run func(contex
 	return resp, err
 }
 
-// sharedCompile is executeShared for compiles: compile returns the
-// compile and the bytes stored for it (nil: not storable).
-func (s *Service) sharedCompile(ctx context.Context, key string, compile func(context.Context) (cachedCompile, []byte, error)) (cachedCompile, error) {
+// sharedCompile compiles in, which the local tiers missed: from the
+// shared tier when a replica compiled it, else here (under the shared
+// tier's lease), stored in both.
+func (s *Service) sharedCompile(ctx context.Context, in compiler.Input, key string) (cachedCompile, error) {
 	if s.shared == nil {
-		c, _, err := compile(ctx)
-		return c, err
+		return s.compileAndStore(ctx, in, key)
 	}
 	start := time.Now()
 	var c cachedCompile
-	b, hit, err := s.shared.Do(ctx, key, func(ctx context.Context) (b []byte, err error) {
-		c, b, err = compile(ctx)
-		return b, err
+	b, hit, err := s.shared.Do(ctx, key, func(ctx context.Context) ([]byte, error) {
+		var err error
+		if c, err = s.compileAndStore(ctx, in, key); err != nil {
+			return nil, err
+		}
+		return sharedCompileValue(c.out), nil
 	})
 	if err != nil || !hit {
 		return c, err
 	}
-	if out, ok := decodeCompile(b, start); ok {
-		_ = s.modules.Put(key, b)
-		return cachedCompile{out: out, tier: cache.Redis}, nil
+	if c, ok := s.fromShared(key, b, start); ok {
+		return c, nil
 	}
-	c, _, err = compile(ctx)
-	return c, err
+	return s.compileAndStore(ctx, in, key)
+}
+
+// sharedCompileValue is a compile as the shared tier keeps it, the
+// record and the module's bytes in one value (the record's length, the
+// record, the bytes), or nil for a compile that is not stored (one that
+// hit a limit or was killed depends on the moment).
+func sharedCompileValue(out compiler.Output) []byte {
+	if out.Limit != outcome.LimitNone || out.Signaled {
+		return nil
+	}
+	var rec bytes.Buffer
+	sc := storedCompile{Success: out.Success, ExitCode: out.ExitCode, Diagnostics: out.Diagnostics, Stderr: out.Stderr, ModuleBytes: len(out.Module)}
+	if gob.NewEncoder(&rec).Encode(sc) != nil {
+		return nil
+	}
+	v := binary.BigEndian.AppendUint32(nil, uint32(rec.Len()))
+	return append(append(v, rec.Bytes()...), out.Module...)
+}
+
+// fromShared reads a compile from the shared tier's value and stores it
+// in the local tiers, as compileAndStore does.
+func (s *Service) fromShared(key string, v []byte, start time.Time) (cachedCompile, bool) {
+	if len(v) < 4 || uint64(binary.BigEndian.Uint32(v)) > uint64(len(v)-4) {
+		return cachedCompile{}, false
+	}
+	n := binary.BigEndian.Uint32(v)
+	rec, bin := v[4:4+n], v[4+n:]
+	var sc storedCompile
+	if gob.NewDecoder(bytes.NewReader(rec)).Decode(&sc) != nil || sc.ModuleBytes != len(bin) {
+		return cachedCompile{}, false
+	}
+	if !sc.Success || s.modules.Put(moduleBytesKey(key), bin) == nil {
+		_ = s.modules.Put(key, rec)
+	}
+	return cachedCompile{out: compiler.Output{
+		Compile:  outcome.Compile{Success: sc.Success, Diagnostics: sc.Diagnostics, Stderr: sc.Stderr},
+		Module:   bin,
+		ExitCode: sc.ExitCode, Duration: time.Since(start)}, tier: cache.Redis, key: key, moduleBytes: sc.ModuleBytes}, true
 }
 
 // Health is how the service is: "ok", or "degraded" when it has a shared
