@@ -46,6 +46,8 @@ type Service struct {
 	modules      Store
 	fingerprint  string
 	shared       Shared
+	// The limits a request gets without asking, and the most it may ask.
+	defaultLimits, maxLimits Limits
 	flight       flights[Response]
 	moduleFlight flights[cachedCompile]
 }
@@ -63,6 +65,11 @@ type Deps struct {
 	Results     Store
 	Modules     Store
 	Fingerprint string
+	// Limits are the defaults a request's limits start from (the
+	// engine's and the compile's as configured); a zero field is the
+	// built-in default (DefaultLimits). The engine and the jail must
+	// allow Config.MaxRequestLimits.
+	Limits Limits
 	// Shared, when set, is the tier replicas share, below Results and
 	// Modules (both required with it).
 	Shared Shared
@@ -84,7 +91,15 @@ func NewService(cfg Config, d Deps) (*Service, error) {
 	if d.Shared != nil && (d.Results == nil || d.Modules == nil) {
 		return nil, errors.New("service: a shared tier sits below the results and modules stores: both are required")
 	}
-	return &Service{cfg: cfg, harnesses: d.Harnesses, compiler: d.Compiler, engine: d.Engine,
+	def := d.Limits.or(DefaultLimits())
+	max := cfg.MaxRequestLimits.or(def)
+	mf, df := max.Fields(), def.Fields()
+	for i := range mf {
+		if *mf[i].Value < *df[i].Value {
+			return nil, fmt.Errorf("service: max_request_limits.%s (%d) is less than its default (%d)", mf[i].Key, *mf[i].Value, *df[i].Value)
+		}
+	}
+	return &Service{cfg: cfg, defaultLimits: def, maxLimits: max, harnesses: d.Harnesses, compiler: d.Compiler, engine: d.Engine,
 		gate:    newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait(), cfg.JobEstimate(), nil),
 		prepare: newPreparations(cfg.MaxPreparing, cfg.QueueWait()),
 		queued:  budget.New(cfg.MaxQueuedBytes),
@@ -129,6 +144,9 @@ func (s *Service) validate(req Request) (*harnesses.Harness, error) {
 func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 	h, err := s.validate(req)
 	if err != nil {
+		return Response{}, err
+	}
+	if req.Limits, err = effective(req.Limits, s.defaultLimits, s.maxLimits); err != nil {
 		return Response{}, err
 	}
 	req.Stub = normalizeStub(req.Stub)
@@ -197,7 +215,8 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 	}
 
 	seed := seedOf(req)
-	resp := Response{Harness: req.Harness, Seed: strconv.FormatUint(seed, 10), Cache: &CacheReport{Result: cache.Miss}}
+	limits := req.Limits
+	resp := Response{Harness: req.Harness, Seed: strconv.FormatUint(seed, 10), Limits: &limits, Cache: &CacheReport{Result: cache.Miss}}
 	var (
 		out         compiler.Output
 		moduleBytes int
@@ -216,7 +235,7 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 		s.queued.Give(n)
 		waiting = false
 
-		c, err := s.compile(ctx, plan)
+		c, err := s.compile(ctx, plan, req.Limits)
 		if err != nil {
 			return Response{}, fmt.Errorf("compile: %w", err)
 		}
@@ -225,9 +244,10 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 		compiled = &out.Compile
 
 		if out.Success && plan.Steps == harnesses.CompileAndRun {
-			in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: s.cfg.CompileLimits}
+			in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: req.Limits.compile(s.cfg.CompileLimits)}
 			res, err = s.run(ctx, c, in, wasmrt.Job{
 				Seed:          runtimeSeed(seed),
+				Limits:        req.Limits.run(),
 				Stdin:         plan.Input.Stdin,
 				Connections:   plan.Input.Connections,
 				TrackResponse: trackResponse(plan.Input.TrackResponse),

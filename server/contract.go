@@ -45,6 +45,23 @@ var contractTags = []openapi.Tag{
 	{Name: "web", Description: "The browser face: pages and their assets (not JSON)."},
 }
 
+// requestLimitsSchema is the request's limits: each optional, from its
+// floor to the ceiling any server may be configured with; the server's
+// own maximum (service.max_request_limits, else the default) is lower,
+// and a value above it is a 400 naming the field and the maximum.
+func requestLimitsSchema() openapi.Schema {
+	var l sandbox.Limits
+	ceil := sandbox.LimitCeilings()
+	props := openapi.Schema{}
+	for i, f := range l.Fields() {
+		props[f.Key] = openapi.Schema{"type": "integer", "format": "int64", "minimum": f.Floor, "maximum": *ceil.Fields()[i].Value}
+	}
+	return openapi.Schema{"type": "object", "additionalProperties": false, "properties": props,
+		"description": "Lowers or raises the server's limits for this request, each up to the server's maximum " +
+			"(service.max_request_limits; a limit without one can only be lowered); above it: 400 invalid_request naming the field and the maximum. " +
+			"Absent: the server's default. The response's limits say what the request ran under."}
+}
+
 func contractSchemas(harnesses []sandbox.HarnessInfo) *openapi.Schemas {
 	s := openapi.NewSchemas()
 	s.Name("ExecuteResponse", sandbox.Response{})
@@ -61,6 +78,7 @@ func contractSchemas(harnesses []sandbox.HarnessInfo) *openapi.Schemas {
 		string(outcome.StatusMemoryLimit), string(outcome.StatusOutputLimit))
 	s.Name("Limit", outcome.Limit(""))
 	s.Enum(outcome.Limit(""), string(outcome.LimitTime), string(outcome.LimitMemory), string(outcome.LimitOutput))
+	s.Name("Limits", sandbox.Limits{})
 	s.Name("CacheTier", cache.Tier(""))
 	s.Enum(cache.Tier(""), string(cache.Miss), string(cache.Memory), string(cache.Disk), string(cache.Redis))
 	s.Field("Problem.status", openapi.Schema{"type": "string",
@@ -109,6 +127,8 @@ func contractSchemas(harnesses []sandbox.HarnessInfo) *openapi.Schemas {
 	if len(perHarness) > 0 {
 		req["allOf"] = perHarness
 	}
+	req["properties"].(openapi.Schema)["limits"] = openapi.Nullable(openapi.Ref("RequestLimits"))
+	s.Add("RequestLimits", requestLimitsSchema())
 	s.Add("ExecuteRequest", req)
 	s.Add("HarnessList", openapi.Schema{"type": "object", "additionalProperties": false, "required": []string{"harnesses"},
 		"properties": openapi.Schema{"harnesses": openapi.Schema{"type": "array", "items": s.Of(sandbox.HarnessInfo{})}}})

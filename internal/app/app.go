@@ -61,7 +61,9 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 		return nil, fmt.Errorf("compile jail: %w", err)
 	}
 	a.jailState = policy.StateDir
-	if a.engine, err = wasmrt.New(ctx, cfg.Runtime); err != nil {
+	// The engine allows the most a request may ask for; every job says
+	// its own limits (the defaults unless the request asked).
+	if a.engine, err = wasmrt.New(ctx, cfg.EngineConfig()); err != nil {
 		a.Close(ctx)
 		return nil, fmt.Errorf("wasm engine: %w", err)
 	}
@@ -80,6 +82,7 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 		Results:     a.results,
 		Modules:     a.modules,
 		Fingerprint: fp,
+		Limits:      cfg.DefaultLimits(),
 	}
 	if cfg.Cache.Redis.Enabled() {
 		// Redis not answering is no reason to refuse to start: the

@@ -138,6 +138,9 @@ func TestLoadRefuses(t *testing.T) {
 		{name: "cache.redis.op_timeout_ms", file: `{"cache": {"redis": {"op_timeout_ms": 60001}}}`, want: "cache.redis.op_timeout_ms: 60001 is out of range 1..60000"},
 		{name: "cache.redis.entry_ttl_seconds", file: `{"cache": {"redis": {"entry_ttl_seconds": 1}}}`, want: "cache.redis.entry_ttl_seconds: 1 is out of range 60..31536000"},
 		{name: "cache.redis.max_value_bytes under modules", file: `{"cache": {"redis": {"url": "redis://127.0.0.1:6379/0", "max_value_bytes": 1048576}}}`, want: "cache.redis.max_value_bytes: 1048576 is less than cache.modules.max_value_bytes (33554432)"},
+		{name: "service.max_request_limits under its default", file: `{"service": {"max_request_limits": {"run_timeout_ms": 5000}}}`, want: "service.max_request_limits.run_timeout_ms: 5000 is less than its default, runtime.timeout_ms (10000)"},
+		{name: "service.max_request_limits over the ceiling", file: `{"service": {"max_request_limits": {"memory_bytes": 8589934592}}}`, want: "service.max_request_limits.memory_bytes: 8589934592 is out of range 65536..4294967296 (or 0: the default)"},
+		{name: "service.max_request_limits over the jail's", file: `{"service": {"max_request_limits": {"compile_wall_time_ms": 200000}}}`, want: "service.max_request_limits.compile_wall_time_ms: 200000 is more than jail.max_limits.wall_time_ms (120000)"},
 		{name: "compiler.max_module_bytes", file: `{"compiler": {"max_module_bytes": 1000}}`, want: "compiler.max_module_bytes: 1000 is out of range 65536..1073741824"},
 		{name: "compiler.max_module_bytes over collect", file: `{"compiler": {"max_module_bytes": 134217728}}`, want: "compiler.max_module_bytes: 134217728 is more than jail.max_collect_file_bytes (67108864)"},
 

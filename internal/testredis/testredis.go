@@ -1,4 +1,5 @@
-// Package testredis starts a real redis-server for tests, as etcd's and
+// Package testredis starts a real redis-server for tests (and the
+// Redis benchmark), as etcd's and
 // CockroachDB's integration tests start their servers: the Debian binary
 // (toolchain/debian-packages-test.txt) on a free loopback port, in a
 // temporary directory, without persistence, stopped by its PID when the
@@ -30,20 +31,34 @@ type Server struct {
 // Start starts a redis-server for t, stopped when t ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
+	if _, err := exec.LookPath("redis-server"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("redis-server is not installed (make packages-test): %v", err)
 		}
 		t.Skip("redis-server is not installed (make packages-test)")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := Run(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.Kill)
+	return s
+}
+
+// Run starts a redis-server with its files in dir (for programs, such as
+// the benchmark); the caller kills it.
+func Run(dir string) (*Server, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, fmt.Errorf("redis-server is not installed (make packages-test): %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	s := &Server{dir: t.TempDir(), port: port}
+	s := &Server{dir: dir, port: port}
 	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	s.URL = "redis://" + s.Addr + "/0"
 	s.cmd = exec.Command(bin,
@@ -51,23 +66,21 @@ func Start(t testing.TB) *Server {
 		"--dir", s.dir, "--save", "", "--appendonly", "no",
 		"--protected-mode", "yes", "--logfile", "")
 	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
+		return nil, fmt.Errorf("start redis-server: %w", err)
 	}
-	t.Cleanup(s.Kill)
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if c, err := net.DialTimeout("tcp", s.Addr, 100*time.Millisecond); err == nil {
 			ok := ping(c)
 			c.Close()
 			if ok {
-				return s
+				return s, nil
 			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	s.Kill()
-	t.Fatalf("redis-server on %s did not answer PING within 10 s", s.Addr)
-	return nil
+	return nil, fmt.Errorf("redis-server on %s did not answer PING within 10 s", s.Addr)
 }
 
 // ping speaks just enough RESP to know the server is ready.
