@@ -112,14 +112,7 @@ func (e *events) wait() {
 }
 
 func (s *server) stream(c *fiber.Ctx) error {
-	if err := requireJSON(c); err != nil {
-		return err
-	}
-	body, err := rawBody(c)
-	if err != nil {
-		return err
-	}
-	req, err := parseExecute(body)
+	req, err := readExecute(c)
 	if err != nil {
 		return err
 	}
