@@ -86,6 +86,9 @@ func build(cfg Config, svc Service, log *slog.Logger) (*server, *fiber.App) {
 	s.handle(app, fiber.MethodPost, routeRun, s.run)
 	s.handle(app, fiber.MethodGet, routeHarnesses, s.harnesses)
 	s.handle(app, fiber.MethodGet, routeHealth, s.health)
+	if err := s.serveContract(app); err != nil {
+		panic(err) // the contract is built from static tables: a programming error
+	}
 	web.Register(app) // the playground page and its assets
 	return s, app
 }
