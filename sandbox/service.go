@@ -142,6 +142,15 @@ func (s *Service) validate(req Request) (*harnesses.Harness, error) {
 // identical requests in flight (single flight) and holds the request's
 // bytes in the queued budget until it has a slot.
 func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
+	return s.ExecuteObserved(ctx, req, nil)
+}
+
+// ExecuteObserved is Execute, telling obs (if not nil) of the request's
+// progress as it happens: queued (with its position), compiling,
+// compiled (with the diagnostics), running. A memoized answer has no
+// progress; a caller that joins an identical request in flight is first
+// told where that request is.
+func (s *Service) ExecuteObserved(ctx context.Context, req Request, obs Observer) (Response, error) {
 	h, err := s.validate(req)
 	if err != nil {
 		return Response{}, err
@@ -159,7 +168,7 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 	}
 	// The shared call runs on a context of its own, canceled only when
 	// every request waiting for it has gone (flights).
-	return s.flight.do(ctx, key, func(ctx context.Context) (Response, error) {
+	return s.flight.watch(ctx, key, obs, func(ctx context.Context, report Observer) (Response, error) {
 		// A call for the same key may have finished since the lookup.
 		if resp, ok := s.memoGet(key); ok {
 			return resp, nil
@@ -167,7 +176,7 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 		// Then the shared tier, if any, which also runs the work once
 		// across replicas.
 		return s.executeShared(ctx, key, func(ctx context.Context) (Response, error) {
-			return s.execute(ctx, h, req)
+			return s.execute(ctx, h, req, report)
 		})
 	})
 }
@@ -197,8 +206,8 @@ func (s *Service) plan(ctx context.Context, h *harnesses.Harness, req Request) (
 
 // execute prepares the request, carries out its plan inside the
 // admission gate, and has the harness report on it: service → harness
-// plan → compile → run → harness report.
-func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request) (Response, error) {
+// plan → compile → run → harness report. report is told each step.
+func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request, report Observer) (Response, error) {
 	n := queuedBytes(req)
 	if !s.queued.Take(n) {
 		return Response{}, overloaded("too many bytes of requests are waiting", s.gate.estimate()/time.Duration(s.cfg.MaxConcurrent))
@@ -227,7 +236,9 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 	// A skipped plan (an example marked ignore) has nothing to compile or
 	// run, and so nothing to admit either.
 	if plan.Steps != harnesses.Skip {
-		leave, err := s.gate.enter(ctx, req.Client)
+		leave, err := s.gate.enter(ctx, req.Client, func(position int) {
+			report(Progress{Phase: PhaseQueued, Position: position})
+		})
 		if err != nil {
 			return Response{}, err
 		}
@@ -235,6 +246,7 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 		s.queued.Give(n)
 		waiting = false
 
+		report(Progress{Phase: PhaseCompiling})
 		c, err := s.compile(ctx, plan, req.Limits)
 		if err != nil {
 			return Response{}, fmt.Errorf("compile: %w", err)
@@ -242,8 +254,11 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 		out, moduleBytes = c.out, c.moduleBytes
 		resp.Cache.Module, resp.volatile = c.tier, out.Signaled
 		compiled = &out.Compile
+		report(Progress{Phase: PhaseCompiled, Compiled: &CompiledProgress{
+			Success: out.Success, Diagnostics: plan.StubDiagnostics(out.Diagnostics)}})
 
 		if out.Success && plan.Steps == harnesses.CompileAndRun {
+			report(Progress{Phase: PhaseRunning})
 			in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: req.Limits.compile(s.cfg.CompileLimits)}
 			res, err = s.run(ctx, c, in, wasmrt.Job{
 				Seed:          runtimeSeed(seed),
