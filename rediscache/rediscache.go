@@ -420,9 +420,11 @@ func (c *Client) lead(ctx context.Context, key, token string, fn func(context.Co
 		defer renewing.Done()
 		c.renew(key, token, stop)
 	}()
+	// Deferred, so that a panicking fn (recovered by the caller) stops
+	// renewing and releases the lease too.
+	defer renewing.Wait()
+	defer close(stop)
 	v, err := fn(ctx)
-	close(stop)
-	renewing.Wait()
 	if err == nil && v != nil {
 		// Stored even when the caller has gone: the work is done.
 		c.Put(context.WithoutCancel(ctx), key, v)

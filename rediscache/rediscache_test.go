@@ -198,3 +198,14 @@ func TestStartsDegraded(t *testing.T) {
 	defer c.Close()
 	assert.False(t, c.Up())
 }
+
+// A panicking fn releases its lease: the next caller computes at once.
+func TestPanicReleasesTheLease(t *testing.T) {
+	srv := testredis.Start(t)
+	c, raw := open2(t, srv, Config{LeaseMS: 60_000})
+	func() {
+		defer func() { assert.NotNil(t, recover()) }()
+		c.Do(context.Background(), key, func(context.Context) ([]byte, error) { panic("boom") })
+	}()
+	assert.Equal(t, int64(0), raw.Exists(context.Background(), leasePrefix+key).Val(), "released, not left to run out")
+}

@@ -15,10 +15,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -51,19 +49,9 @@ func main() {
 	}
 }
 
-type service struct {
-	url    string
-	cmd    *exec.Cmd
-	client *http.Client
-}
+type service struct{ *bench.Service }
 
 func start(bin, dir, redisURL string) (*service, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	caches := map[string]any{
 		"results": map[string]any{"dir": filepath.Join(dir, "results")},
 		"modules": map[string]any{"dir": filepath.Join(dir, "modules")},
@@ -71,39 +59,12 @@ func start(bin, dir, redisURL string) (*service, error) {
 	if redisURL != "" {
 		caches["redis"] = map[string]any{"url": redisURL}
 	}
-	cfg := map[string]any{"listen": addr, "cache": caches,
-		"runtime": map[string]any{"compilation_cache_dir": filepath.Join(dir, "wazero")}}
-	b, _ := json.Marshal(cfg)
-	path := filepath.Join(dir, "config.json")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
+	s, err := bench.StartService(bin, dir, map[string]any{"cache": caches,
+		"runtime": map[string]any{"compilation_cache_dir": filepath.Join(dir, "wazero")}})
+	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "serve", "--config", path)
-	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	s := &service{url: "http://" + addr, cmd: cmd, client: &http.Client{Timeout: 5 * time.Minute,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}}
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if r, err := s.client.Get(s.url + "/healthz"); err == nil {
-			r.Body.Close()
-			return s, nil
-		}
-	}
-	s.stop()
-	return nil, fmt.Errorf("service did not become healthy")
-}
-
-func (s *service) stop() {
-	_ = s.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		s.cmd.Process.Kill()
-	}
+	return &service{s}, nil
 }
 
 // ask sends the program with seed and returns the time and the tier that
@@ -111,7 +72,7 @@ func (s *service) stop() {
 func (s *service) ask(stub string, seed int) (time.Duration, string, error) {
 	body, _ := json.Marshal(map[string]any{"harness": "program", "stub": stub, "seed": seed})
 	start := time.Now()
-	resp, err := s.client.Post(s.url+"/api/v1/execute", "application/json", bytes.NewReader(body))
+	resp, err := s.Client.Post(s.URL+"/api/v1/execute", "application/json", bytes.NewReader(body))
 	if err != nil {
 		return 0, "", err
 	}
@@ -217,17 +178,17 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	defer a.stop()
+	defer a.Stop()
 	b, err := start(o.bin, filepath.Join(tmp, "b"), rs.URL)
 	if err != nil {
 		return err
 	}
-	defer b.stop()
+	defer b.Stop()
 	single, err := start(o.bin, filepath.Join(tmp, "single"), "")
 	if err != nil {
 		return err
 	}
-	defer single.stop()
+	defer single.Stop()
 
 	// Replica A computes every result B will be asked for: one compile,
 	// then one run per seed.
