@@ -39,37 +39,39 @@ type Encoded struct {
 // and the status, then the body.
 const storedMagic = "RSP2"
 
-// storeForm encodes resp (whose Cache is nil) as it is memoized.
+// storeForm encodes resp as it is memoized.
 func storeForm(resp Response) ([]byte, error) {
-	resp.Cache = nil
-	body, err := EncodeResponse(resp)
+	// Encoded with a marker for a report, which is then cut out: where
+	// it was is where a hit's report goes, wherever Response's field
+	// order puts it. The marker's tier is a string no tier is, and no
+	// field before the report (status, harness, seed, limits) can hold.
+	resp.Cache = &CacheReport{Result: markerTier}
+	full, err := EncodeResponse(resp)
 	if err != nil {
 		return nil, err
 	}
-	// The cache report follows status, harness and seed (Response's field
-	// order): the encoding of those three alone, without its closing
-	// brace and newline, is the body's start, and its length the offset.
-	head, err := EncodeResponse(Response{Status: resp.Status, Harness: resp.Harness, Seed: resp.Seed})
-	if err != nil {
-		return nil, err
-	}
-	off := bytes.Index(head, []byte(`,"compile":`))
-	if off < 0 || !bytes.Equal(head[:off], body[:off]) || len(resp.Status) > 255 {
+	marker := cacheReports[markerTier]
+	off := bytes.Index(full, []byte(marker))
+	if off < 0 || len(resp.Status) > 255 {
 		return nil, fmt.Errorf("memo: cannot place the cache report in the response")
 	}
-	out := make([]byte, 0, len(storedMagic)+5+len(resp.Status)+len(body))
+	out := make([]byte, 0, len(storedMagic)+5+len(resp.Status)+len(full)-len(marker))
 	out = append(out, storedMagic...)
 	out = binary.BigEndian.AppendUint32(out, uint32(off))
 	out = append(out, byte(len(resp.Status)))
 	out = append(out, resp.Status...)
-	return append(out, body...), nil
+	out = append(out, full[:off]...)
+	return append(out, full[off+len(marker):]...), nil
 }
 
-// cacheReports are the cache reports of memo hits, as spliced in.
+const markerTier cache.Tier = "\x00memo"
+
+// cacheReports are the cache reports of memo hits, as spliced in (the
+// member and its comma: a report is never the last member).
 var cacheReports = map[cache.Tier]string{}
 
 func init() {
-	for _, t := range []cache.Tier{cache.Memory, cache.Disk} {
+	for _, t := range []cache.Tier{cache.Memory, cache.Disk, cache.Redis, markerTier} {
 		b, err := json.Marshal(&CacheReport{Result: t})
 		if err != nil {
 			panic(err)
@@ -94,13 +96,12 @@ func answerForm(stored []byte, tier cache.Tier) (Encoded, bool) {
 	}
 	status, body := outcome.Status(rest[:n]), rest[n:]
 	report, ok := cacheReports[tier]
-	if !ok || !status.Valid() || off < 1 || off >= len(body) || body[off] != ',' {
+	if !ok || tier == markerTier || !status.Valid() || off < 1 || off >= len(body) || body[off-1] != ',' || body[off] != '"' {
 		return Encoded{}, false
 	}
-	// body[:off] ends the seed member; the report goes after its comma.
 	out := make([]byte, 0, len(body)+len(report))
-	out = append(out, body[:off+1]...)
+	out = append(out, body[:off]...)
 	out = append(out, report...)
-	out = append(out, body[off+1:]...)
+	out = append(out, body[off:]...)
 	return Encoded{Status: status, Body: out}, true
 }

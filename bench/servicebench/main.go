@@ -206,7 +206,7 @@ func suite(o options, bin, label string, ws []workload, profile bool) (*suiteRes
 		return nil, err
 	}
 	defer svc.stop()
-	pid := svc.cmd.Process.Pid
+	pid := svc.PID()
 	time.Sleep(time.Second)
 	res := &suiteResult{label: label}
 	res.idleRSS, _ = rss(pid)
@@ -418,7 +418,7 @@ type densityLevel struct {
 // densityLevels runs concurrent requests with new args (so each is a real
 // run of the cached module) at each level, sampling the service's RSS.
 func densityLevels(svc *service, w workload, levels []int, perClient int) ([]densityLevel, error) {
-	pid := svc.cmd.Process.Pid
+	pid := svc.PID()
 	var out []densityLevel
 	next := atomic.Int64{}
 	next.Store(1 << 24)

@@ -9,40 +9,27 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rocket-sandbox/rocket-sandbox/bench"
 )
 
 // service is one service binary started for the benchmark, with its own
 // empty state directory (results, modules, wazero's compilation cache).
 type service struct {
+	*bench.Service
 	url    string
-	cmd    *exec.Cmd
 	client *http.Client
 	prof   *profiler // nil: not profiled
 }
 
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
 func startService(bin, stateDir, profileDir string) (*service, error) {
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
 	cfg := map[string]any{
-		"listen": addr,
 		"cache": map[string]any{
 			"results": map[string]any{"dir": filepath.Join(stateDir, "results")},
 			"modules": map[string]any{"dir": filepath.Join(stateDir, "modules")},
@@ -52,49 +39,26 @@ func startService(bin, stateDir, profileDir string) (*service, error) {
 		// the service saturates, not the admission gate.
 		"service": map[string]any{"max_concurrent": 64, "max_queue": 256},
 	}
-	b, _ := json.Marshal(cfg)
-	cfgPath := filepath.Join(stateDir, "config.json")
-	if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "serve", "--config", cfgPath)
-	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
-	s := &service{url: "http://" + addr, cmd: cmd, client: &http.Client{
-		Timeout:   5 * time.Minute,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 128, MaxConnsPerHost: 128},
-	}}
-	cmd.Env = os.Environ()
+	var env []string
+	var prof *profiler
 	if profileDir != "" {
-		paddr, err := freeAddr()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, err
 		}
-		cmd.Env = append(cmd.Env, "ROCKET_SANDBOX_PPROF_LISTEN="+paddr)
-		s.prof = &profiler{base: "http://" + paddr + "/debug/pprof", dir: profileDir}
+		paddr := ln.Addr().String()
+		ln.Close()
+		env = append(env, "ROCKET_SANDBOX_PPROF_LISTEN="+paddr)
+		prof = &profiler{base: "http://" + paddr + "/debug/pprof", dir: profileDir}
 	}
-	if err := cmd.Start(); err != nil {
+	s, err := bench.StartService(bin, stateDir, cfg, env...)
+	if err != nil {
 		return nil, err
 	}
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if r, err := s.client.Get(s.url + "/healthz"); err == nil {
-			r.Body.Close()
-			return s, nil
-		}
-	}
-	s.stop()
-	return nil, fmt.Errorf("service did not become healthy")
+	return &service{Service: s, url: s.URL, client: s.Client, prof: prof}, nil
 }
 
-func (s *service) stop() {
-	_ = s.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		s.cmd.Process.Kill()
-	}
-}
+func (s *service) stop() { s.Stop() }
 
 type answer struct {
 	Status string `json:"status"`
