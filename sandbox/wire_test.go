@@ -17,7 +17,7 @@ import (
 // encode after a decode would send.
 func TestStoredResponsesAnswerTheirExactEncoding(t *testing.T) {
 	code := int32(3)
-	resp := Response{Status: outcome.StatusRuntimeError, Harness: "serve", Seed: "18446744073709551615",
+	resp := Response{Status: outcome.StatusRuntimeError, Harness: "serve", Seed: "18446744073709551615", Limits: &Limits{RunTimeoutMS: 10000, StdoutBytes: 1 << 20},
 		Compile: &CompileReport{Success: true, Diagnostics: []outcome.Diagnostic{}, ModuleBytes: 2 << 20},
 		Run: &RunReport{ExitCode: &code, Stdout: "<html>\"é\"\u2028\x00", Stderr: "panicked at ','compile':",
 			Result: json.RawMessage(`{"responses":[{"status":200}]}`)},
