@@ -82,14 +82,11 @@ func (s *Service) memoGetEncoded(key string) (Encoded, bool) {
 
 // memoGet answers from the memo, decoded.
 func (s *Service) memoGet(key string) (Response, bool) {
-	if s.results == nil {
+	enc, ok := s.memoGetEncoded(key)
+	if !ok {
 		return Response{}, false
 	}
-	b, tier := s.results.Get(key)
-	if tier == cache.Miss {
-		return Response{}, false
-	}
-	return decodeMemo(b, tier)
+	return decodeEncoded(enc)
 }
 
 // decodeMemo reads a memoized response (storeForm) found in tier.
@@ -98,6 +95,10 @@ func decodeMemo(b []byte, tier cache.Tier) (Response, bool) {
 	if !ok {
 		return Response{}, false // a value from another version: recompute
 	}
+	return decodeEncoded(enc)
+}
+
+func decodeEncoded(enc Encoded) (Response, bool) {
 	var resp Response
 	if err := json.Unmarshal(enc.Body, &resp); err != nil {
 		return Response{}, false

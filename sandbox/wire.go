@@ -10,19 +10,21 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
-// EncodeResponse is a response's wire form: JSON without HTML escaping
-// (so program output such as <html> stays readable) and a final newline.
-// The encoding is deterministic: the same value always gives the same
-// bytes.
-func EncodeResponse(resp Response) ([]byte, error) {
+// EncodeJSON is the service's JSON encoding: no HTML escaping (so
+// program output such as <html> stays readable) and a final newline. It
+// is deterministic: the same value always gives the same bytes.
+func EncodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(resp); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return nil, fmt.Errorf("encode response: %w", err)
 	}
 	return buf.Bytes(), nil
 }
+
+// EncodeResponse is a response's wire form (EncodeJSON).
+func EncodeResponse(resp Response) ([]byte, error) { return EncodeJSON(resp) }
 
 // Encoded is a response in its wire form: the exact bytes to send, and
 // its status.

@@ -1,9 +1,7 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -196,21 +194,11 @@ func (s *server) health(c *fiber.Ctx) error {
 // such as <html> stays readable; the encoder is deterministic, so the same
 // value always gives the same bytes.
 func writeJSON(c *fiber.Ctx, code int, v any) error {
-	body, err := encodeJSON(v)
+	body, err := sandbox.EncodeJSON(v)
 	if err != nil {
 		return err
 	}
 	c.Status(code)
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(body)
-}
-
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("encode response: %w", err)
-	}
-	return buf.Bytes(), nil
 }
