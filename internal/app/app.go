@@ -75,8 +75,14 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 		a.Close(ctx)
 		return nil, err
 	}
+	profile, err := harnesses.Profile(m.Externs)
+	if err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
 	deps := sandbox.Deps{
 		Harnesses:   harnesses.Default(),
+		Profile:     profile,
 		Compiler:    compiler.New(m, m.Wasm(), a.jail, cfg.Compiler),
 		Engine:      a.engine,
 		Results:     a.results,
@@ -170,8 +176,13 @@ func Reference(cfg config.App) (*sandbox.Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	profile, err := harnesses.Profile(m.NativeExterns)
+	if err != nil {
+		return nil, err
+	}
 	return sandbox.NewService(cfg.Service, sandbox.Deps{
 		Harnesses: harnesses.Default(),
+		Profile:   profile,
 		Compiler:  compiler.New(m, b, &jail.Host{}, cfg.Compiler),
 		Engine:    &native.Engine{Timeout: cfg.Runtime.Timeout()},
 	})
