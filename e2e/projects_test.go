@@ -322,6 +322,12 @@ func TestProjectsTestHarness(t *testing.T) {
 	assert.Contains(t, r.Run.Stdout, "test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 3 filtered out; finished in 0.00s\n", "%s", r.Run.Stdout)
 	require.NoError(t, json.Unmarshal(r.Result, &verdict))
 	assert.Equal(t, "passed", verdict.Outcome)
+
+	// The test build needs RUSTC_BOOTSTRAP, but the crate stays on stable
+	// Rust: a #![feature] is refused, as under cargo test.
+	r, raw = execute(t, map[string]any{"harness": "test", "stub": "#![feature(never_type)]\nfn main() {}\n#[test]\nfn t() {}\n"})
+	require.Equal(t, outcome.StatusCompileError, r.Status, "%s", raw)
+	assert.Contains(t, r.Compile.Stderr, "not in the list of allowed features")
 }
 
 // A library project's tests run too (src/lib.rs), and its files are there
@@ -362,4 +368,17 @@ func TestProjectsExampleTestHarness(t *testing.T) {
 	require.NotNil(t, r.Run, "%s", raw)
 	require.NoError(t, json.Unmarshal(r.Result, &verdict))
 	assert.Equal(t, "failed", verdict.Outcome)
+}
+
+// The README's and docs/api.md's example project, sent as it is.
+func TestProjectsDocumentedExample(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join(testdata, "projects", "hello-template.json"))
+	require.NoError(t, err)
+	code, raw := post(t, "/api/v1/execute", "application/json", body)
+	require.Equal(t, 200, code, "%s", raw)
+	r := decodeResponse(t, raw)
+	require.Equal(t, outcome.StatusOK, r.Status, "%s", raw)
+	s := servedOf(t, r)
+	require.Len(t, s.Responses, 1)
+	assert.Equal(t, "<h1>Hello, Ferris!</h1>\n", s.Responses[0].Body)
 }
