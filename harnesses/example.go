@@ -107,19 +107,7 @@ func planExample(stub string, raw json.RawMessage) (Plan, error) {
 	if attrs.TestHarness {
 		// rustdoc compiles the block with --test and runs the test
 		// binary: it passes when every test does (exit status 0).
-		var summary *TestSummary
-		p.Test = true
-		p.Drive = func(run RunFunc) (*outcome.Run, error) {
-			r, sum, err := driveTests(run, testSelection{})
-			summary = sum
-			return r, err
-		}
-		p.read = func(*outcome.Run) (json.RawMessage, error) {
-			if summary == nil {
-				return nil, nil
-			}
-			return json.Marshal(summary)
-		}
+		p.runTests(testSelection{})
 	}
 	return p, nil
 }

@@ -28,8 +28,7 @@ func Program() *Harness {
   "additionalProperties": false,
   "properties": {
     "stdin": {"type": "string", "description": "bytes the program reads on standard input (default empty)"},
-    "edition": {"type": "string", "enum": [` + edition.Quoted() + `], "description": "Rust edition (default ` + edition.Default + `)"},
-    "env": ` + envSchema + `
+    ` + editionAndEnvSchema + `
   }
 }`),
 		Example: json.RawMessage(`{
@@ -47,21 +46,34 @@ func planProgram(stub string, raw json.RawMessage) (Plan, error) {
 		return Plan{}, err
 	}
 	p := Plan{Source: []byte(stub)}
-	env, err := envArg(args.Env)
-	if err != nil {
+	if err := p.setEditionAndEnv(args.Edition, args.Env); err != nil {
 		return Plan{}, err
 	}
-	p.Input.Env = env
 	if args.Stdin != nil {
 		p.Input.Stdin = []byte(*args.Stdin)
 	}
-	if args.Edition != nil {
-		if err := checkEdition(*args.Edition); err != nil {
-			return Plan{}, err
-		}
-		p.Edition = *args.Edition
-	}
 	return p, nil
+}
+
+// editionAndEnvSchema is the schema of the edition and env arguments
+// (program, test), for the schemas written as text.
+var editionAndEnvSchema = `"edition": {"type": "string", "enum": [` + edition.Quoted() + `], "description": "Rust edition (default ` + edition.Default + `)"},
+    "env": ` + envSchema
+
+// setEditionAndEnv checks the edition and env arguments and puts them in
+// the plan (the env as the run's environment).
+func (p *Plan) setEditionAndEnv(ed *string, env map[string]string) error {
+	var err error
+	if p.Input.Env, err = envArg(env); err != nil {
+		return err
+	}
+	if ed != nil {
+		if err := checkEdition(*ed); err != nil {
+			return err
+		}
+		p.Edition = *ed
+	}
+	return nil
 }
 
 // envSchema is envProperty's schema as JSON, for the schemas written

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/rocket-sandbox/rocket-sandbox/compiler/edition"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
@@ -51,8 +50,7 @@ func Test() *Harness {
     "exact": {"type": "boolean", "description": "the filter must match a test's whole name (--exact)"},
     "ignored": {"type": "boolean", "description": "run only the #[ignore]d tests (--ignored)"},
     "include_ignored": {"type": "boolean", "description": "run the #[ignore]d tests too (--include-ignored)"},
-    "edition": {"type": "string", "enum": [` + edition.Quoted() + `], "description": "Rust edition (default ` + edition.Default + `)"},
-    "env": ` + envSchema + `
+    ` + editionAndEnvSchema + `
   }
 }`),
 		Example: json.RawMessage(`{
@@ -69,16 +67,9 @@ func planTest(stub string, raw json.RawMessage) (Plan, error) {
 	if err := decodeArgs(raw, &args); err != nil {
 		return Plan{}, err
 	}
-	p := Plan{Source: []byte(stub), Test: true}
-	env, err := envArg(args.Env)
-	if err != nil {
+	p := Plan{Source: []byte(stub)}
+	if err := p.setEditionAndEnv(args.Edition, args.Env); err != nil {
 		return Plan{}, err
-	}
-	if args.Edition != nil {
-		if err := checkEdition(*args.Edition); err != nil {
-			return Plan{}, err
-		}
-		p.Edition = *args.Edition
 	}
 	if args.Ignored && args.IncludeIgnored {
 		return Plan{}, &ArgError{Field: "ignored", Message: "ignored and include_ignored exclude each other"}
@@ -86,26 +77,35 @@ func planTest(stub string, raw json.RawMessage) (Plan, error) {
 	if args.Exact && args.Filter == nil {
 		return Plan{}, &ArgError{Field: "exact", Message: "exact needs a filter"}
 	}
-	sel := testSelection{exact: args.Exact, ignored: args.Ignored, includeIgnored: args.IncludeIgnored, env: env}
+	sel := testSelection{exact: args.Exact, ignored: args.Ignored, includeIgnored: args.IncludeIgnored, env: p.Input.Env}
 	if args.Filter != nil {
 		sel.filter = *args.Filter
 	}
-	var summary *TestSummary
+	summary := p.runTests(sel)
+	p.judge = func(compile *outcome.Compile, _ *outcome.Run) (json.RawMessage, error) {
+		return json.Marshal(judgeTests(compile, *summary))
+	}
+	return p, nil
+}
+
+// runTests makes p run the crate's tests as driveTests does, and read
+// their summary as its run.result; the summary is there once the tests
+// ran (nil before, or when the listing failed).
+func (p *Plan) runTests(sel testSelection) **TestSummary {
+	summary := new(*TestSummary)
+	p.Test = true
 	p.Drive = func(run RunFunc) (*outcome.Run, error) {
-		r, s, err := driveTests(run, sel)
-		summary = s
+		r, sum, err := driveTests(run, sel)
+		*summary = sum
 		return r, err
 	}
 	p.read = func(*outcome.Run) (json.RawMessage, error) {
-		if summary == nil {
+		if *summary == nil {
 			return nil, nil
 		}
-		return json.Marshal(summary)
+		return json.Marshal(*summary)
 	}
-	p.judge = func(compile *outcome.Compile, _ *outcome.Run) (json.RawMessage, error) {
-		return json.Marshal(judgeTests(compile, summary))
-	}
-	return p, nil
+	return summary
 }
 
 // testSelection is which of the listed tests run, as libtest's options

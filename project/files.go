@@ -144,11 +144,14 @@ func checkPath(p string) error {
 
 // SortedPaths returns the paths of files in byte order: the canonical
 // order of a file set (its memo key, its seed, its layout).
-func SortedPaths(files map[string]string) []string {
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
+func SortedPaths(files map[string]string) []string { return sortedKeys(files) }
+
+// sortedKeys returns m's keys in byte order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	sort.Strings(paths)
-	return paths
+	sort.Strings(keys)
+	return keys
 }

@@ -218,15 +218,6 @@ func checkDependency(section, name string, spec any, profile Profile) error {
 	return nil
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // version is a parsed semantic version (pre-release kept as text).
 type version struct {
 	major, minor, patch int

@@ -312,35 +312,15 @@ func hasRlib(dir, name string) bool {
 }
 
 // buildLinkShims builds the objects linked into user modules only
-// (Manifest.LinkObjects): toolchain/linkshims, one object each.
+// (Manifest.LinkObjects): toolchain/linkshims.
 func (s *setup) buildLinkShims(ctx context.Context) error {
-	src := filepath.Join(s.cfg.SourceDir, "toolchain", "linkshims", "realpath.rs")
-	body, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	obj := filepath.Join(s.cfg.StateDir, "link", "realpath-"+digest([]byte(s.manifest.RustcVersion), body)[:16]+".o")
+	obj, err := s.linkObject(ctx, filepath.Join("toolchain", "linkshims", "realpath.rs"), "realpath")
 	s.manifest.LinkObjects = []string{obj}
-	if _, err := os.Stat(obj); err == nil {
-		s.note = "up to date"
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(obj), 0o755); err != nil {
-		return err
-	}
-	_, err = s.run(ctx, s.cfg.SourceDir, s.env(), s.cfg.Rustc, "--edition", "2021", "--crate-type", "lib",
-		"--crate-name", "realpath_shim", "--emit", "obj", "--target", Target, "--sysroot", s.sysrootDir(),
-		"-C", "panic=abort", "-C", "opt-level=2", src, "-o", obj)
 	return err
 }
 
 func (s *setup) buildStubs(ctx context.Context) error {
-	src := filepath.Join(s.cfg.SourceDir, "wasi-shims", "pthread-stubs", "stubs.rs")
-	body, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	obj := filepath.Join(s.cfg.StateDir, "link", "pthread_stubs-"+digest([]byte(s.manifest.RustcVersion), body)[:16]+".o")
+	obj, err := s.linkObject(ctx, filepath.Join("wasi-shims", "pthread-stubs", "stubs.rs"), "pthread_stubs")
 	s.manifest.LinkArgs = []string{
 		"-C", "linker=" + Linker,
 		"-C", "link-self-contained=no",
@@ -348,17 +328,30 @@ func (s *setup) buildStubs(ctx context.Context) error {
 		"-C", "link-arg=" + WasiLibDir + "/crt1-command.o",
 		"-C", "link-arg=" + obj,
 	}
+	return err
+}
+
+// linkObject builds the no_std Rust source rel (below the source dir)
+// into a wasm object named for the crate, the compiler and the source,
+// unless it is there already, and returns its path.
+func (s *setup) linkObject(ctx context.Context, rel, crate string) (string, error) {
+	src := filepath.Join(s.cfg.SourceDir, rel)
+	body, err := os.ReadFile(src)
+	if err != nil {
+		return "", err
+	}
+	obj := filepath.Join(s.cfg.StateDir, "link", crate+"-"+digest([]byte(s.manifest.RustcVersion), body)[:16]+".o")
 	if _, err := os.Stat(obj); err == nil {
 		s.note = "up to date"
-		return nil
+		return obj, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(obj), 0o755); err != nil {
-		return err
+		return obj, err
 	}
 	_, err = s.run(ctx, s.cfg.SourceDir, s.env(), s.cfg.Rustc, "--edition", "2021", "--crate-type", "lib",
-		"--crate-name", "pthread_stubs", "--emit", "obj", "--target", Target, "--sysroot", s.sysrootDir(),
+		"--crate-name", crate, "--emit", "obj", "--target", Target, "--sysroot", s.sysrootDir(),
 		"-C", "panic=abort", "-C", "opt-level=2", src, "-o", obj)
-	return err
+	return obj, err
 }
 
 func copyFile(src, dst string) error {
