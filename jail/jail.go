@@ -28,6 +28,11 @@ type Jail struct {
 	policy  Policy
 	cg      *cgroupManager
 	seccomp []byte
+
+	// The residents' seccomp program, compiled at the first Start.
+	residentOnce sync.Once
+	resident     []byte
+	residentErr  error
 }
 
 // New checks the policy (filling in its defaults), compiles the seccomp

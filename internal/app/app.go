@@ -22,6 +22,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/runtime/native"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
+	"github.com/rocket-sandbox/rocket-sandbox/worker"
 )
 
 // App is the wired service and what must be closed with it.
@@ -29,9 +30,11 @@ type App struct {
 	svc       *sandbox.Service
 	jail      *jail.Jail
 	jailState string
-	engine    *wasmrt.Engine
-	results   *cache.Store
-	modules   *cache.Store
+	// Modules run either in process (engine) or in run workers (workers).
+	engine  *wasmrt.Engine
+	workers *worker.Pool
+	results *cache.Store
+	modules *cache.Store
 }
 
 // New builds the service from a validated configuration: the prepared
@@ -59,9 +62,26 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 		return nil, fmt.Errorf("compile jail: %w", err)
 	}
 	a.jailState = policy.StateDir
-	if a.engine, err = wasmrt.New(ctx, cfg.Runtime); err != nil {
-		a.Close(ctx)
-		return nil, fmt.Errorf("wasm engine: %w", err)
+	var engine sandbox.Engine
+	if cfg.Workers.Enabled {
+		wc := cfg.Workers
+		if wc.Count == 0 { // one per compile-and-run slot
+			wc.Count = cfg.Service.MaxConcurrent
+			if wc.Count == 0 {
+				wc.Count = sandbox.DefaultConfig().MaxConcurrent
+			}
+		}
+		if a.workers, err = worker.New(wc, cfg.Runtime, cfg.Compiler.MaxModuleBytes, a.jail, nil); err != nil {
+			a.Close(ctx)
+			return nil, fmt.Errorf("run workers: %w", err)
+		}
+		engine = a.workers
+	} else {
+		if a.engine, err = wasmrt.New(ctx, cfg.Runtime); err != nil {
+			a.Close(ctx)
+			return nil, fmt.Errorf("wasm engine: %w", err)
+		}
+		engine = a.engine
 	}
 	if a.results, err = cache.New(cfg.Cache.Results); err != nil {
 		a.Close(ctx)
@@ -74,7 +94,7 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 	a.svc, err = sandbox.NewService(cfg.Service, sandbox.Deps{
 		Harnesses:   harnesses.Default(),
 		Compiler:    compiler.New(m, m.Wasm(), a.jail, cfg.Compiler),
-		Engine:      a.engine,
+		Engine:      engine,
 		Results:     a.results,
 		Modules:     a.modules,
 		Fingerprint: fp,
@@ -114,6 +134,9 @@ func fingerprint(cfg config.App, m *toolchain.Manifest) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// Workers is the pool of run workers, or nil when modules run in process.
+func (a *App) Workers() *worker.Pool { return a.workers }
+
 // Service is the wired service.
 func (a *App) Service() *sandbox.Service { return a.svc }
 
@@ -121,6 +144,9 @@ func (a *App) Service() *sandbox.Service { return a.svc }
 func (a *App) Close(ctx context.Context) {
 	if a.engine != nil {
 		a.engine.Close(ctx)
+	}
+	if a.workers != nil {
+		a.workers.Close()
 	}
 	if a.jail != nil {
 		a.jail.Close()

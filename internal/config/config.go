@@ -21,6 +21,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
+	"github.com/rocket-sandbox/rocket-sandbox/worker"
 )
 
 // App is the whole configuration: plain data. Load reads it from a JSON
@@ -41,6 +42,9 @@ type App struct {
 	// Jail is the compile jail's policy; its ReadOnlyPaths are always
 	// extended with what the prepared toolchain needs.
 	Jail jail.Policy `json:"jail"`
+	// Workers run the modules in jailed run workers instead of the
+	// service's process (docs/security.md, "Process model").
+	Workers worker.Config `json:"workers"`
 }
 
 // Caches configures the memoized responses and the compiled modules.
@@ -67,6 +71,7 @@ func Default() App {
 		Runtime:  wasmrt.DefaultConfig(),
 		Cache:    Caches{Results: cache.DefaultConfig(), Modules: modules},
 		Jail:     jail.DefaultPolicy(),
+		Workers:  worker.DefaultConfig(),
 	}
 }
 
@@ -93,6 +98,7 @@ func (c App) Validate() error {
 	l.Nest("cache.results", c.Cache.Results.Validate())
 	l.Nest("cache.modules", c.Cache.Modules.Validate())
 	l.Nest("jail", c.Jail.Validate())
+	l.Nest("workers", c.Workers.Validate())
 	return l.Err()
 }
 
