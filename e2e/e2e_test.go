@@ -44,6 +44,10 @@ var baseURL string
 // mainConfig is the configuration of the service under test.
 var mainConfig config.App
 
+// service is the wired service behind baseURL, for tests that put a
+// server of their own configuration in front of it.
+var service *sandbox.Service
+
 // testdata is the project's test data, at its root: the benchmarks read it
 // too.
 const testdata = "../testdata"
@@ -82,6 +86,7 @@ func runWithServer(m *testing.M) int {
 		return 1
 	}
 	defer a.Close(ctx)
+	service = a.Service()
 	srv := server.New(cfg.Server, a.Service(), nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
