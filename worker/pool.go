@@ -114,6 +114,9 @@ type worker struct {
 	seq     uint64
 	// has is what the worker was sent, as a hint for routing; the
 	// worker may have dropped a module since (it says so).
+	// Guarded by hasMu: the run on the worker changes it while the pool
+	// reads it for routing.
+	hasMu sync.Mutex
 	has   map[moduleID]struct{}
 	order []moduleID
 	max   int
@@ -260,12 +263,16 @@ func (w *worker) kill() {
 }
 
 func (w *worker) holds(id moduleID) bool {
+	w.hasMu.Lock()
+	defer w.hasMu.Unlock()
 	_, ok := w.has[id]
 	return ok
 }
 
 func (w *worker) sent(id moduleID) {
-	if w.holds(id) {
+	w.hasMu.Lock()
+	defer w.hasMu.Unlock()
+	if _, ok := w.has[id]; ok {
 		return
 	}
 	w.has[id] = struct{}{}
@@ -276,7 +283,11 @@ func (w *worker) sent(id moduleID) {
 	}
 }
 
-func (w *worker) forget(id moduleID) { delete(w.has, id) }
+func (w *worker) forget(id moduleID) {
+	w.hasMu.Lock()
+	defer w.hasMu.Unlock()
+	delete(w.has, id)
+}
 
 // Run runs job in a worker and reports what the guest did, as
 // runtime.Engine.Run does in process: the same Result for the same job.
@@ -294,15 +305,54 @@ func (w *worker) forget(id moduleID) { delete(w.has, id) }
 //
 // A worker that did not answer normally is replaced; other runs, in
 // other workers, are not affected.
+//
+// A job that names its module by ModuleKey without its bytes is
+// runtime.ErrNoModule unless a worker holds that module, as with
+// runtime.Engine.
 func (p *Pool) Run(ctx context.Context, job wasmrt.Job) (wasmrt.Result, error) {
-	id := moduleID(sha256.Sum256(job.Module))
+	id := identity(job)
+	if job.Module == nil && !p.held(id) {
+		return wasmrt.Result{}, wasmrt.ErrNoModule
+	}
 	w, err := p.acquire(ctx, id)
 	if err != nil {
 		return wasmrt.Result{}, err
 	}
+	if job.Module == nil && !w.holds(id) {
+		p.release(w, true)
+		return wasmrt.Result{}, wasmrt.ErrNoModule
+	}
 	res, healthy, err := p.runOn(ctx, w, id, job)
 	p.release(w, healthy)
 	return res, err
+}
+
+// identity is the module's name on the wire: from its ModuleKey (the
+// service's compile key, which names the bytes without reading them)
+// when it has one, else from its bytes. The two kinds never collide.
+func identity(job wasmrt.Job) moduleID {
+	if job.ModuleKey != "" {
+		return sha256.Sum256([]byte("key\x00" + job.ModuleKey))
+	}
+	return sha256.Sum256(append([]byte("bytes\x00"), job.Module...))
+}
+
+// Holds reports whether a worker was sent the module named moduleKey
+// (sandbox then runs it without reading its bytes). A worker may have
+// dropped it since: a run then returns runtime.ErrNoModule.
+func (p *Pool) Holds(moduleKey string) bool {
+	return p.held(identity(wasmrt.Job{ModuleKey: moduleKey}))
+}
+
+func (p *Pool) held(id moduleID) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for w := range p.live {
+		if w.holds(id) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Pool) runOn(ctx context.Context, w *worker, id moduleID, job wasmrt.Job) (wasmrt.Result, bool, error) {
@@ -340,6 +390,9 @@ func (p *Pool) runOn(ctx context.Context, w *worker, id moduleID, job wasmrt.Job
 			return wasmrt.Result{}, true, fmt.Errorf("worker: %s", r.Message)
 		case resultUnknownModule:
 			w.forget(id) // dropped since: send it again
+			if job.Module == nil {
+				return wasmrt.Result{}, true, wasmrt.ErrNoModule
+			}
 		}
 	}
 	return wasmrt.Result{}, false, errors.New("worker: does not keep the module it was sent")

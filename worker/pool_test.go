@@ -250,3 +250,18 @@ func TestAWorkerThatDiesIdleIsReplaced(t *testing.T) {
 	res := runOK(t, p, guestJob("hello"))
 	assert.Equal(t, "hello, world\n", string(res.Stdout))
 }
+
+// A job named by its ModuleKey runs without its bytes in a worker that
+// holds the module, and is runtime.ErrNoModule where none does.
+func TestModulesNamedByKey(t *testing.T) {
+	p := newPool(t, newJail(t), 1)
+	_, err := p.Run(context.Background(), wasmrt.Job{ModuleKey: "k1", Args: []string{"guest", "hello"}})
+	require.ErrorIs(t, err, wasmrt.ErrNoModule)
+	assert.False(t, p.Holds("k1"))
+
+	res := runOK(t, p, wasmrt.Job{ModuleKey: "k1", Module: guestWasm, Args: []string{"guest", "hello"}})
+	assert.Equal(t, "hello, world\n", string(res.Stdout))
+	assert.True(t, p.Holds("k1"))
+	res = runOK(t, p, wasmrt.Job{ModuleKey: "k1", Args: []string{"guest", "hello"}})
+	assert.Equal(t, "hello, world\n", string(res.Stdout), "run by key alone")
+}

@@ -3,6 +3,7 @@ package worker
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -169,8 +170,10 @@ func (s *workerState) run(ctx context.Context, m runMsg) resultMsg {
 		return out
 	}
 	s.touch(m.Module)
-	job := wasmrt.Job{Module: module, Seed: m.Seed, Stdin: m.Stdin, Args: m.Args,
-		Limits: m.Limits, Connections: m.Connections}
+	// The identity names the module for the engine's own cache too, so
+	// a run does not hash the module's bytes.
+	job := wasmrt.Job{Module: module, ModuleKey: hex.EncodeToString(m.Module[:]), Seed: m.Seed, Stdin: m.Stdin,
+		Args: m.Args, Limits: m.Limits, Connections: m.Connections}
 	if m.Track {
 		job.TrackResponse = func() wasmrt.ResponseTracker { return harnesses.HTTPResponseTracker() }
 	}
