@@ -44,6 +44,16 @@ func probe(conn *os.File) int {
 	case "fork":
 		_, _, errno := unix.RawSyscall(unix.SYS_FORK, 0, 0, 0)
 		err = errno
+	case "clone-process":
+		// A new process rather than a thread. Were it allowed, the
+		// child leaves at once.
+		pid, _, errno := unix.RawSyscall(unix.SYS_CLONE, uintptr(unix.SIGCHLD), 0, 0)
+		if errno == 0 && pid == 0 {
+			unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0)
+		}
+		if errno != 0 {
+			err = errno
+		}
 	case "ok":
 	}
 	fmt.Fprintf(conn, "survived: %v", err)
@@ -69,14 +79,15 @@ func tryInWorker(t *testing.T, p *Pool, cmd string) (string, int, bool) {
 	return string(said), exit.ExitCode, exit.Signaled
 }
 
-// Inside a worker, opening or creating any file is refused, and making a
-// socket, exec'ing a program or forking kills the worker (SIGSYS).
+// Inside a worker, opening or creating any file and starting a process
+// with clone are refused, and making a socket, exec'ing a program or
+// forking kills the worker (SIGSYS).
 func TestAWorkerCannotOpenMakeSocketsOrExec(t *testing.T) {
 	p := newPool(t, newJail(t), 1)
 	said, code, signaled := tryInWorker(t, p, "ok")
 	require.Equal(t, "survived: <nil>", said, "the probe runs (exit %d, signaled %v)", code, signaled)
 
-	for _, cmd := range []string{"open", "open-proc", "create"} {
+	for _, cmd := range []string{"open", "open-proc", "create", "clone-process"} {
 		said, code, _ := tryInWorker(t, p, cmd)
 		assert.Equal(t, "survived: operation not permitted", said, cmd)
 		assert.Equal(t, 0, code, cmd)

@@ -191,7 +191,7 @@ func (p *Pool) resident(entry string, conn *os.File) jail.Resident {
 // (GOMAXPROCS, blocked system calls, wazero's background compiles) and
 // its connection, stdio and the runtime's poller.
 const (
-	residentPids      = 64
+	residentPids      = 256
 	residentOpenFiles = 32
 )
 

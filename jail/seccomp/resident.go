@@ -56,10 +56,12 @@ func ResidentTable() []Rule {
 		rules = append(rules, Rule{Name: name, Action: Kill})
 	}
 	rules = append(rules,
-		// Threads: clone without namespace flags (a namespace flag
-		// kills, below). clone3's flags are behind a pointer: ENOSYS,
-		// so glibc and Go fall back to clone.
-		Rule{Name: "clone", Action: Allow, Args: []Arg{{Index: 0, Op: OpMaskedEqual, Mask: cloneNamespaceFlags, Value: 0}}},
+		// Threads only: clone with CLONE_THREAD and without namespace
+		// flags (a namespace flag kills, below; a new process gets
+		// EPERM). clone3's flags are behind a pointer: ENOSYS, so glibc
+		// and Go fall back to clone.
+		Rule{Name: "clone", Action: Allow, Args: []Arg{{Index: 0, Op: OpMaskedEqual,
+			Mask: cloneNamespaceFlags | unix.CLONE_THREAD, Value: unix.CLONE_THREAD}}},
 		Rule{Name: "clone3", Action: Errno, Errno: unix.ENOSYS},
 		// The Go runtime names its mappings (PR_SET_VMA_ANON_NAME);
 		// every other prctl gets EPERM (above all PR_SET_PDEATHSIG).
