@@ -94,11 +94,13 @@ func run(n int, out, helloPath string) error {
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU())
 	b.WriteString("Baseline: the same job on a `runtime.Engine` in this process, interleaved with the runs through a `worker.Pool` of one worker (jailed, over its socketpair). ")
 	b.WriteString("Cache state: the module compiled (wazero's compiler, the service's other runtime defaults) and kept on both sides before the first timed run: a cached module; each run instantiates it afresh, as every run does. ")
-	b.WriteString("A worker run's time includes hashing the module to its identity, the framing both ways and the worker's scheduling.\n\n")
+	b.WriteString("Jobs name their module by a key, as the service does (its compile key). A worker run's time includes encoding and decoding the job and the result, the socketpair both ways and waking the worker.\n\n")
 	b.WriteString(strings.Replace(bench.PairHeader, "| jail p50 ms | jail p95 ms |", "| worker p50 ms | worker p95 ms |", 1))
 	var overheads []time.Duration
 	for i, cs := range cases {
-		job := wasmrt.Job{Module: modules[i]}
+		// Named by a key, as the service names modules by their compile
+		// key: neither side hashes the bytes per run.
+		job := wasmrt.Job{Module: modules[i], ModuleKey: fmt.Sprintf("bench-%d", i)}
 		inProc := func() error { _, err := engine.Run(ctx, job); return err }
 		inWorker := func() error { _, err := pool.Run(ctx, job); return err }
 		for _, f := range []func() error{inProc, inWorker} { // warm: compile on both sides
