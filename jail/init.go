@@ -307,8 +307,20 @@ func buildRoot(cfg *initConfig) error {
 		}
 	}
 
-	// pivot_root(".", "."): the old root ends up on top of the new one at
-	// /, from where it is detached; no directory for it is needed.
+	if err := pivotInto(root, 0); err != nil {
+		return err
+	}
+	if err := unix.Chdir("/work"); err != nil {
+		return fmt.Errorf("chdir /work: %w", err)
+	}
+	return nil
+}
+
+// pivotInto makes root the root of this mount namespace and remounts it
+// read-only, nosuid, nodev and the extra flags. pivot_root(".", "."):
+// the old root ends up on top of the new one at /, from where it is
+// detached; no directory for it is needed.
+func pivotInto(root string, flags uintptr) error {
 	if err := unix.Chdir(root); err != nil {
 		return fmt.Errorf("chdir new root: %w", err)
 	}
@@ -318,11 +330,8 @@ func buildRoot(cfg *initConfig) error {
 	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
 		return fmt.Errorf("detach old root: %w", err)
 	}
-	if err := unix.Mount("", "/", "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
+	if err := unix.Mount("", "/", "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|flags, ""); err != nil {
 		return fmt.Errorf("remount / read-only: %w", err)
-	}
-	if err := unix.Chdir("/work"); err != nil {
-		return fmt.Errorf("chdir /work: %w", err)
 	}
 	return nil
 }

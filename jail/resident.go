@@ -151,26 +151,17 @@ func (j *Jail) start(r Resident, prog []byte, cg *jobCgroup) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jail: config: %w", err)
 	}
-	var files []*os.File
+	ps, err := pipes(3)
+	if err != nil {
+		return nil, err
+	}
+	files := ps
 	defer func() {
 		for _, f := range files {
 			f.Close()
 		}
 	}()
-	pipe := func() (rd, wr *os.File) {
-		if err != nil {
-			return nil, nil
-		}
-		rd, wr, err = os.Pipe()
-		files = append(files, rd, wr)
-		return rd, wr
-	}
-	cfgR, cfgW := pipe()
-	statusR, statusW := pipe()
-	stderrR, stderrW := pipe()
-	if err != nil {
-		return nil, fmt.Errorf("jail: pipe: %w", err)
-	}
+	cfgR, cfgW, statusR, statusW, stderrR, stderrW := ps[0], ps[1], ps[2], ps[3], ps[4], ps[5]
 	c := &exec.Cmd{
 		Path:       "/proc/self/exe",
 		Args:       []string{"rocket-jail-init", initMarker},
@@ -242,6 +233,22 @@ func (j *Jail) start(r Resident, prog []byte, cg *jobCgroup) (*Process, error) {
 	return p, nil
 }
 
+// pipes makes n pipes: read end, write end, each in turn.
+func pipes(n int) ([]*os.File, error) {
+	var files []*os.File
+	for range n {
+		r, w, err := os.Pipe()
+		if err != nil {
+			for _, f := range files {
+				f.Close()
+			}
+			return nil, fmt.Errorf("jail: pipe: %w", err)
+		}
+		files = append(files, r, w)
+	}
+	return files, nil
+}
+
 // reap waits for the resident's end, reads its cgroup's verdict and
 // removes the cgroup.
 func (p *Process) reap(waited chan error) {
@@ -297,17 +304,8 @@ func buildEmptyRoot(cfg *initConfig) error {
 	if err := unix.Mount("tmpfs", root, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=4k,nr_inodes=4,mode=0555"); err != nil {
 		return fmt.Errorf("mount new root: %w", err)
 	}
-	if err := unix.Chdir(root); err != nil {
-		return fmt.Errorf("chdir new root: %w", err)
-	}
-	if err := unix.PivotRoot(".", "."); err != nil {
-		return fmt.Errorf("pivot_root: %w", err)
-	}
-	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
-		return fmt.Errorf("detach old root: %w", err)
-	}
-	if err := unix.Mount("", "/", "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
-		return fmt.Errorf("remount / read-only: %w", err)
+	if err := pivotInto(root, unix.MS_NOEXEC); err != nil {
+		return err
 	}
 	return unix.Chdir("/")
 }

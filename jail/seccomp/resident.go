@@ -70,10 +70,5 @@ func ResidentTable() []Rule {
 			{Index: 1, Op: OpEqual, Value: unix.PR_SET_VMA_ANON_NAME},
 		}},
 	)
-	for bit := uint64(1); bit != 0; bit <<= 1 {
-		if bit&cloneNamespaceFlags != 0 {
-			rules = append(rules, Rule{Name: "clone", Action: Kill, Args: []Arg{{Index: 0, Op: OpMaskedEqual, Mask: bit, Value: bit}}})
-		}
-	}
-	return rules
+	return append(rules, namespaceClonesKill()...)
 }
