@@ -101,7 +101,8 @@ func defaultMemoryBytes(rt wasmrt.Config, maxModuleBytes int64) int64 {
 }
 
 // runtimeOverheadBytes is the Go runtime's and wazero's memory in a worker
-// beyond its budgets (measured about 30 MiB idle; see bench/results).
+// beyond its budgets: a worker measured 15 MiB resident idle and 48 MiB
+// holding two compiled modules (bench/results/worker-overhead.md).
 const runtimeOverheadBytes = 256 << 20
 
 // worker is one run worker as the server sees it.
