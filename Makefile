@@ -79,8 +79,17 @@ bench-jail: setup
 bench-flags: setup
 	$(GO) run ./bench/flagsbench
 
+# The service benchmark measures a baseline binary in the same run:
+# BASELINE_REV, built from git into bin/baseline (the commit before issue
+# 16's work, by default).
+BASELINE_REV ?= cef796d
 bench-service: setup
-	$(GO) run ./bench/servicebench
+	@rm -rf bin/baseline-src && mkdir -p bin/baseline-src
+	@git archive $(BASELINE_REV) | tar -x -C bin/baseline-src
+	@echo "[bench] building the baseline $(BASELINE_REV)"
+	@cd bin/baseline-src && $(GO) build -o ../baseline .
+	@rm -rf bin/baseline-src
+	$(GO) run ./bench/servicebench -baseline-bin bin/baseline -baseline-name "$(BASELINE_REV) (before issue 16)"
 
 bench-native: setup-reference
 	$(GO) run ./bench/nativebench
