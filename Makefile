@@ -6,7 +6,11 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
+<<<<<<< HEAD
+.PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-workers parity clean
+=======
 .PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-redis parity clean
+>>>>>>> main
 
 all: build
 
@@ -94,9 +98,14 @@ bench-service: setup
 bench-native: setup-reference
 	$(GO) run ./bench/nativebench
 
+<<<<<<< HEAD
+bench-workers: setup
+	$(GO) run ./bench/workerbench
+=======
 # Two replicas + Redis vs one replica: memoized hits through Redis.
 bench-redis: setup packages-test
 	$(GO) run ./bench/redisbench
+>>>>>>> main
 
 # Guide parity: every ```rust block of ../shared/rocket-guide through the
 # example harness in the sandbox and natively; table + summary line.
@@ -105,4 +114,8 @@ parity: setup-reference
 	./$(BIN) parity --guide $(GUIDE) --out bench/results/guide-parity.md
 
 # Everything: about 10 minutes on 2 cores.
+<<<<<<< HEAD
+bench: bench-jail bench-flags bench-service bench-native bench-workers
+=======
 bench: bench-jail bench-flags bench-service bench-native bench-redis
+>>>>>>> main
