@@ -128,7 +128,8 @@ func cmdParity(ctx context.Context, argv []string) error {
 		}
 	}
 	if *crate != "" {
-		if pct := 100 * float64(same) / float64(len(rows)); pct < *minSame {
+		same, judged := parity.CrateScore(rows)
+		if pct := 100 * float64(same) / float64(judged); pct < *minSame {
 			return fmt.Errorf("parity: %.1f%% of blocks agree, below --min-same %.0f%%", pct, *minSame)
 		}
 		return nil

@@ -76,9 +76,25 @@ func crateVerdicts(blocks []Block, tests []cargoref.Test, features []string) []V
 			byLoc[k] = t
 		}
 	}
+	used := map[string]bool{}
+	for _, b := range blocks {
+		used[b.File+":"+strconv.Itoa(b.Line)] = true
+	}
 	out := make([]Verdict, len(blocks))
 	for i, b := range blocks {
 		t, ok := byLoc[b.File+":"+strconv.Itoa(b.Line)]
+		if !ok {
+			// Docs passed through a macro (pin_project!) are reported a
+			// line off: take a neighbour no other block claims.
+			for _, d := range []int{-1, 1} {
+				k := b.File + ":" + strconv.Itoa(b.Line+d)
+				if n, near := byLoc[k]; near && !used[k] {
+					t, ok = n, true
+					used[k] = true
+					break
+				}
+			}
+		}
 		switch {
 		case ok:
 			out[i] = Verdict{Outcome: t.Outcome, Reason: t.Reason}

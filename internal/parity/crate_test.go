@@ -55,14 +55,16 @@ func TestCrateVerdictsMatchDoctestsByFileAndLine(t *testing.T) {
 		{File: "src/a.rs", Line: 9, Attrs: "text"},
 		{File: "src/b.rs", Line: 3, Attrs: ""},
 		{File: "src/b.rs", Line: 7, Attrs: "rust,no_run"},
+		{File: "src/d.rs", Line: 29, Attrs: "rust"},
 	}
 	tests := []cargoref.Test{
 		{File: "src/a.rs", Line: 3, Verdict: cargoref.Verdict{Outcome: "passed", Reason: "ok"}},
 		{File: "src/b.rs", Line: 3, Verdict: cargoref.Verdict{Outcome: "failed", Reason: "FAILED"}},
 		{File: "src/c.rs", Line: 1, Verdict: cargoref.Verdict{Outcome: "passed"}},
+		{File: "src/d.rs", Line: 28, Verdict: cargoref.Verdict{Outcome: "failed"}},
 	}
 	v := crateVerdicts(blocks, tests, []string{"json"})
-	assert.Equal(t, []string{"passed", "ignored", "failed", Absent}, []string{v[0].Outcome, v[1].Outcome, v[2].Outcome, v[3].Outcome})
+	assert.Equal(t, []string{"passed", "ignored", "failed", Absent, "failed"}, []string{v[0].Outcome, v[1].Outcome, v[2].Outcome, v[3].Outcome, v[4].Outcome})
 	assert.Contains(t, v[3].Reason, "[json]")
 }
 
