@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rocket-sandbox/rocket-sandbox/harnesses/rustdoc"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/app"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/cargoref"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
@@ -106,7 +107,7 @@ func cmdParity(ctx context.Context, argv []string) error {
 	took := time.Since(start)
 	var report string
 	if *crate != "" {
-		report = crateReport(rows, len(blocks), took, *crate, *features, run, corpus)
+		report = crateReport(rows, len(blocks), took, *crate, *features, run)
 	} else {
 		how := fmt.Sprintf("natively by real `cargo test --doc` (Debian's cargo and rustdoc, `/usr/bin/cargo` with RUSTC=/usr/bin/rustc, RUSTDOC=/usr/bin/rustdoc): each block the doc comment of a module of a generated crate named `rocket_docs_tests` with the dependency profile's dependencies and harnesses/Cargo.lock's versions, so rustdoc decides ignore, no_run, should_panic, compile_fail, hidden lines and the edition (%d of %d verdicts from the reference's cache, keyed by input digest)", cached, len(picked))
 		if *reference == "native" {
@@ -165,8 +166,18 @@ func splitList(s string) []string {
 }
 
 // crateReport is the API-doctest yardstick's Markdown.
-func crateReport(rows []parity.Row, total int, took time.Duration, crate, features string, run cargoref.CrateRun, corpus string) string {
-	return fmt.Sprintf("# API doctests: %s\n\nProduced by `make api-doctests` (`rocket-sandbox parity --crate`) on %s, %d CPUs: every fenced block of the doc comments of %s/src through the `example` harness in the sandbox (jail + wasm32-wasip1 + wazero), against the crate's own `cargo test --doc --features %s`, natively, on a copy of its source with its dev-dependencies and harnesses/Cargo.lock's versions (Debian's cargo and rustdoc). A block is matched to libtest's doctest by file and line of its opening fence. Outcomes: passed (ok), failed (FAILED), ignored (ignored, or not a doctest), absent (a Rust block cargo did not list: compiled out under these features).\n\n",
-		filepath.Base(crate), time.Now().UTC().Format("2006-01-02 15:04 UTC"), goruntime.NumCPU(), corpus, features) +
+func crateReport(rows []parity.Row, total int, took time.Duration, crate, features string, run cargoref.CrateRun) string {
+	return fmt.Sprintf("# API doctests: %s\n\nProduced by `make api-doctests` (`rocket-sandbox parity --crate`) on %s, %d CPUs: every fenced block of the doc comments of %s/src (%d blocks, %d of them Rust) through the `example` harness in the sandbox (jail + wasm32-wasip1 + wazero), against the crate's own `cargo test --doc --features %s`, natively, on a copy of its source with its dev-dependencies and harnesses/Cargo.lock's versions (Debian's cargo and rustdoc). A block is matched to libtest's doctest by file and line of its opening fence. Outcomes: passed (ok), failed (FAILED), ignored (ignored, or not a doctest), absent (a Rust block cargo did not list: compiled out under these features).\n\n",
+		filepath.Base(crate), time.Now().UTC().Format("2006-01-02 15:04 UTC"), goruntime.NumCPU(), filepath.Base(crate), len(rows), rustBlocks(rows), features) +
 		parity.CrateReport(rows, total, took, run, parity.RocketCauses())
+}
+
+func rustBlocks(rows []parity.Row) int {
+	n := 0
+	for _, r := range rows {
+		if rustdoc.ParseAttrs(r.Attrs).Rust {
+			n++
+		}
+	}
+	return n
 }
