@@ -71,13 +71,7 @@ func extractFile(name, text string) []Block {
 			}
 		case cur != nil && trimmed == "```":
 			if cur.Attrs != "-" {
-				indent := len(line) - len(strings.TrimLeft(line, " "))
-				for i, l := range body {
-					if len(l) >= indent && strings.TrimSpace(l[:indent]) == "" {
-						body[i] = l[indent:]
-					}
-				}
-				cur.Code = strings.Join(body, "\n") + "\n"
+				cur.Code = fencedCode(body, len(line)-len(strings.TrimLeft(line, " ")))
 				out = append(out, *cur)
 			}
 			cur = nil
@@ -86,6 +80,17 @@ func extractFile(name, text string) []Block {
 		}
 	}
 	return out
+}
+
+// fencedCode is a fenced block's code: its lines without the fence's
+// indent (as in Markdown), newline-terminated.
+func fencedCode(body []string, indent int) string {
+	for i, l := range body {
+		if len(l) >= indent && strings.TrimSpace(l[:indent]) == "" {
+			body[i] = l[indent:]
+		}
+	}
+	return strings.Join(body, "\n") + "\n"
 }
 
 // Executor answers requests: a *sandbox.Service, or a client of the HTTP

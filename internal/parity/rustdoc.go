@@ -121,12 +121,7 @@ func fencedBlocks(name string, lines []docLine) []Block {
 			indent = len(l.text) - len(strings.TrimLeft(l.text, " "))
 			cur, body = &Block{File: name, Line: l.line, Attrs: strings.TrimSpace(trimmed[len(fence):])}, nil
 		case cur != nil && strings.HasPrefix(trimmed, fence) && strings.Trim(trimmed, fence[:1]) == "":
-			for i, b := range body {
-				if len(b) >= indent && strings.TrimSpace(b[:indent]) == "" {
-					body[i] = b[indent:]
-				}
-			}
-			cur.Code = strings.Join(body, "\n") + "\n"
+			cur.Code = fencedCode(body, indent)
 			out = append(out, *cur)
 			cur = nil
 		case cur != nil:
