@@ -47,6 +47,14 @@ type Service struct {
 	fingerprint  string
 	flight       flights[Response]
 	moduleFlight flights[cachedCompile]
+	observe      Observer
+}
+
+func observer(o Observer) Observer {
+	if o == nil {
+		return noObserver{}
+	}
+	return o
 }
 
 // Deps are what a Service is made of besides its Config.
@@ -62,7 +70,23 @@ type Deps struct {
 	Results     Store
 	Modules     Store
 	Fingerprint string
+	// Observer hears what admission does (metrics); nil hears nothing.
+	Observer Observer
 }
+
+// Observer is told how jobs wait for a compile-and-run slot. Compiles
+// and runs are observed at their own seams (Compiler, Engine).
+type Observer interface {
+	// Waiting: a job starts (+1) or stops (-1) waiting for a slot.
+	Waiting(delta int)
+	// Admitted: a job got its slot after waiting wait (0 when one was free).
+	Admitted(wait time.Duration)
+}
+
+type noObserver struct{}
+
+func (noObserver) Waiting(int)            {}
+func (noObserver) Admitted(time.Duration) {}
 
 // NewService builds a service from all its parts at once. A bad Config is
 // refused here, before anything runs.
@@ -81,7 +105,7 @@ func NewService(cfg Config, d Deps) (*Service, error) {
 		gate:    newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait(), cfg.JobEstimate(), nil),
 		prepare: newPreparations(cfg.MaxPreparing, cfg.QueueWait()),
 		queued:  budget.New(cfg.MaxQueuedBytes),
-		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint}, nil
+		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, observe: observer(d.Observer)}, nil
 }
 
 // Harnesses describes every harness.
@@ -201,10 +225,14 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 	// A skipped plan (an example marked ignore) has nothing to compile or
 	// run, and so nothing to admit either.
 	if plan.Steps != harnesses.Skip {
+		queued := time.Now()
+		s.observe.Waiting(1)
 		leave, err := s.gate.enter(ctx, req.Client)
+		s.observe.Waiting(-1)
 		if err != nil {
 			return Response{}, err
 		}
+		s.observe.Admitted(time.Since(queued))
 		defer leave()
 		s.queued.Give(n)
 		waiting = false

@@ -18,6 +18,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/metrics"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 	"github.com/rocket-sandbox/rocket-sandbox/runtime/native"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
@@ -32,6 +33,7 @@ type App struct {
 	engine    *wasmrt.Engine
 	results   *cache.Store
 	modules   *cache.Store
+	metrics   *metrics.Metrics
 }
 
 // New builds the service from a validated configuration: the prepared
@@ -71,13 +73,15 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 		a.Close(ctx)
 		return nil, err
 	}
+	met := a.observe()
 	a.svc, err = sandbox.NewService(cfg.Service, sandbox.Deps{
 		Harnesses:   harnesses.Default(),
-		Compiler:    compiler.New(m, m.Wasm(), a.jail, cfg.Compiler),
-		Engine:      a.engine,
-		Results:     a.results,
-		Modules:     a.modules,
+		Compiler:    met.Compiler(compiler.New(m, m.Wasm(), met.Runner(a.jail), cfg.Compiler)),
+		Engine:      met.Engine(a.engine),
+		Results:     met.Store("result", a.results),
+		Modules:     met.Store("module", a.modules),
 		Fingerprint: fp,
+		Observer:    met,
 	})
 	if err != nil {
 		a.Close(ctx)
@@ -113,6 +117,27 @@ func fingerprint(cfg config.App, m *toolchain.Manifest) (string, error) {
 	fmt.Fprintf(h, "|%s|%s", m.Digest, sections)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// observe makes the service's metrics and hooks them into the parts
+// that are not decorated at the service's seams.
+func (a *App) observe() *metrics.Metrics {
+	a.metrics = metrics.New()
+	a.engine.ObserveCompiles(a.metrics)
+	for name, st := range map[string]*cache.Store{"result": a.results, "module": a.modules} {
+		a.metrics.CacheBytes(name, func() map[string]int64 {
+			u := st.Usage()
+			return map[string]int64{"memory": u.MemoryBytes, "disk": u.DiskBytes}
+		})
+	}
+	a.metrics.CacheBytes("wasm", func() map[string]int64 {
+		u := a.engine.CacheUsage()
+		return map[string]int64{"memory": u.CompiledModulesBytes, "disk": u.CompilationCacheBytes}
+	})
+	return a.metrics
+}
+
+// Metrics are the service's metrics, for the server's /metrics.
+func (a *App) Metrics() *metrics.Metrics { return a.metrics }
 
 // Service is the wired service.
 func (a *App) Service() *sandbox.Service { return a.svc }
