@@ -30,6 +30,10 @@ func (echoService) Execute(_ context.Context, req sandbox.Request) (sandbox.Resp
 		Run:     &sandbox.RunReport{ExitCode: &exit, Stdout: "ran: " + req.Stub}}, nil
 }
 
+func (e echoService) ExecuteObserved(ctx context.Context, req sandbox.Request, _ sandbox.Observer) (sandbox.Response, error) {
+	return e.Execute(ctx, req)
+}
+
 func (echoService) Harnesses() []sandbox.HarnessInfo { return sandbox.HarnessInfos(harnesses.Default()) }
 
 func Example() {

@@ -43,6 +43,10 @@ const (
 
 var baseURL string
 
+// service is the wired service behind baseURL, for tests that put a
+// server of their own configuration in front of it.
+var service *sandbox.Service
+
 // testdata is the project's test data, at its root: the benchmarks read it
 // too.
 const testdata = "../testdata"
@@ -78,6 +82,7 @@ func runWithServer(m *testing.M) int {
 		return 1
 	}
 	defer a.Close(ctx)
+	service = a.Service()
 	// Request lines are not what these tests read.
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv := server.New(cfg.Server, a.Service(), quiet, server.WithMetrics(a.Metrics()))

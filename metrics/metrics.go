@@ -113,11 +113,11 @@ func (m *Metrics) Result(status, harness string) {
 	m.results.WithLabelValues(status, harness).Inc()
 }
 
-// Waiting implements sandbox.Observer: a job starts (+1) or stops (-1)
+// Waiting implements sandbox.QueueObserver: a job starts (+1) or stops (-1)
 // waiting for a slot.
 func (m *Metrics) Waiting(delta int) { m.inFlight.WithLabelValues(PhaseQueued).Add(float64(delta)) }
 
-// Admitted implements sandbox.Observer: a job got its slot after wait.
+// Admitted implements sandbox.QueueObserver: a job got its slot after wait.
 func (m *Metrics) Admitted(wait time.Duration) { m.queueWait.Observe(wait.Seconds()) }
 
 // ModuleCompiled implements runtime's compile observer.

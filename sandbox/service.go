@@ -47,10 +47,10 @@ type Service struct {
 	fingerprint  string
 	flight       flights[Response]
 	moduleFlight flights[cachedCompile]
-	observe      Observer
+	observe      QueueObserver
 }
 
-func observer(o Observer) Observer {
+func queueObserver(o QueueObserver) QueueObserver {
 	if o == nil {
 		return noObserver{}
 	}
@@ -70,13 +70,13 @@ type Deps struct {
 	Results     Store
 	Modules     Store
 	Fingerprint string
-	// Observer hears what admission does (metrics); nil hears nothing.
-	Observer Observer
+	// Queue hears how jobs wait for a slot (metrics); nil hears nothing.
+	Queue QueueObserver
 }
 
-// Observer is told how jobs wait for a compile-and-run slot. Compiles
-// and runs are observed at their own seams (Compiler, Engine).
-type Observer interface {
+// QueueObserver is told how jobs wait for a compile-and-run slot.
+// Compiles and runs are observed at their own seams (Compiler, Engine).
+type QueueObserver interface {
 	// Waiting: a job starts (+1) or stops (-1) waiting for a slot.
 	Waiting(delta int)
 	// Admitted: a job got its slot after waiting wait (0 when one was free).
@@ -105,7 +105,7 @@ func NewService(cfg Config, d Deps) (*Service, error) {
 		gate:    newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait(), cfg.JobEstimate(), nil),
 		prepare: newPreparations(cfg.MaxPreparing, cfg.QueueWait()),
 		queued:  budget.New(cfg.MaxQueuedBytes),
-		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, observe: observer(d.Observer)}, nil
+		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, observe: queueObserver(d.Queue)}, nil
 }
 
 // Harnesses describes every harness.
@@ -144,6 +144,15 @@ func (s *Service) validate(req Request) (*harnesses.Harness, error) {
 // identical requests in flight (single flight) and holds the request's
 // bytes in the queued budget until it has a slot.
 func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
+	return s.ExecuteObserved(ctx, req, nil)
+}
+
+// ExecuteObserved is Execute, telling obs (if not nil) of the request's
+// progress as it happens: queued (with its position), compiling,
+// compiled (with the diagnostics), running. A memoized answer has no
+// progress; a caller that joins an identical request in flight is first
+// told where that request is.
+func (s *Service) ExecuteObserved(ctx context.Context, req Request, obs Observer) (Response, error) {
 	h, err := s.validate(req)
 	if err != nil {
 		return Response{}, err
@@ -158,12 +167,12 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 	}
 	// The shared call runs on a context of its own, canceled only when
 	// every request waiting for it has gone (flights).
-	return s.flight.do(ctx, key, func(ctx context.Context) (Response, error) {
+	return s.flight.watch(ctx, key, obs, func(ctx context.Context, report Observer) (Response, error) {
 		// A call for the same key may have finished since the lookup.
 		if resp, ok := s.memoGet(key); ok {
 			return resp, nil
 		}
-		resp, err := s.execute(ctx, h, req)
+		resp, err := s.execute(ctx, h, req, report)
 		if err == nil {
 			s.memoPut(key, resp)
 		}
@@ -196,8 +205,8 @@ func (s *Service) plan(ctx context.Context, h *harnesses.Harness, req Request) (
 
 // execute prepares the request, carries out its plan inside the
 // admission gate, and has the harness report on it: service → harness
-// plan → compile → run → harness report.
-func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request) (Response, error) {
+// plan → compile → run → harness report. report is told each step.
+func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request, report Observer) (Response, error) {
 	n := queuedBytes(req)
 	if !s.queued.Take(n) {
 		return Response{}, overloaded("too many bytes of requests are waiting", s.gate.estimate()/time.Duration(s.cfg.MaxConcurrent))
@@ -227,7 +236,9 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 	if plan.Steps != harnesses.Skip {
 		queued := time.Now()
 		s.observe.Waiting(1)
-		leave, err := s.gate.enter(ctx, req.Client)
+		leave, err := s.gate.enter(ctx, req.Client, func(position int) {
+			report(Progress{Phase: PhaseQueued, Position: position})
+		})
 		s.observe.Waiting(-1)
 		if err != nil {
 			return Response{}, err
@@ -237,6 +248,7 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 		s.queued.Give(n)
 		waiting = false
 
+		report(Progress{Phase: PhaseCompiling})
 		c, err := s.compile(ctx, plan)
 		if err != nil {
 			return Response{}, fmt.Errorf("compile: %w", err)
@@ -244,8 +256,11 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 		out, moduleBytes = c.out, c.moduleBytes
 		resp.Cache.Module, resp.volatile = c.tier, out.Signaled
 		compiled = &out.Compile
+		report(Progress{Phase: PhaseCompiled, Compiled: &CompiledProgress{
+			Success: out.Success, Diagnostics: plan.StubDiagnostics(out.Diagnostics)}})
 
 		if out.Success && plan.Steps == harnesses.CompileAndRun {
+			report(Progress{Phase: PhaseRunning})
 			in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: s.cfg.CompileLimits}
 			res, err = s.run(ctx, c, in, wasmrt.Job{
 				Seed:          runtimeSeed(seed),

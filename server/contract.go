@@ -199,6 +199,17 @@ func contractRoutes() []openapi.Route {
 			RequestBody: &openapi.RequestBody{Required: true, Content: jsonBody(openapi.Ref("ExecuteRequest"))},
 			Responses:   withProblems(map[string]openapi.Response{"200": result}, running...),
 		}},
+		{Method: http.MethodPost, Path: routeStream, Operation: openapi.Operation{
+			OperationID: "executeStream", Tags: []string{"run"},
+			Summary: "The same request as execute, its progress as Server-Sent Events, then its answer",
+			Description: "Events, each `event: NAME` and one `data:` line of JSON: queued {position} (again as it changes), compiling {}, " +
+				"compiled {status: ok|compile_error, diagnostics: [Diagnostic]}, running {}, then exactly one of result (data: execute's body, " +
+				"byte for byte, without its final newline) or error (data: a Problem plus http_status). A memoized answer sends only result. " +
+				"Comment lines `: ping` every server.stream_heartbeat_ms while nothing else is sent. A refusal before the stream starts is " +
+				"the usual Problem with its status.",
+			RequestBody: &openapi.RequestBody{Required: true, Content: jsonBody(openapi.Ref("ExecuteRequest"))},
+			Responses:   withProblems(map[string]openapi.Response{"200": page("The stream of events.", "text/event-stream")}, running...),
+		}},
 		{Method: http.MethodPost, Path: routeRun, Operation: openapi.Operation{
 			OperationID: "run", Tags: []string{"run"},
 			Summary:     "The same, curl-friendly: the body is the stub, the query string is the args",

@@ -27,18 +27,24 @@ type executeWire struct {
 var emptyArgs = json.RawMessage(`{}`)
 
 func (s *server) execute(c *fiber.Ctx) error {
-	if err := requireJSON(c); err != nil {
-		return err
-	}
-	body, err := rawBody(c)
-	if err != nil {
-		return err
-	}
-	req, err := parseExecute(body)
+	req, err := readExecute(c)
 	if err != nil {
 		return err
 	}
 	return s.dispatch(c, req)
+}
+
+// readExecute reads an execute body (execute, the streaming route,
+// clippy): JSON, uncompressed, one object of the known fields.
+func readExecute(c *fiber.Ctx) (sandbox.Request, error) {
+	if err := requireJSON(c); err != nil {
+		return sandbox.Request{}, err
+	}
+	body, err := rawBody(c)
+	if err != nil {
+		return sandbox.Request{}, err
+	}
+	return parseExecute(body)
 }
 
 // parseExecute decodes an execute body. Every error it returns is a

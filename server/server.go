@@ -24,12 +24,16 @@ type Service interface {
 	// back as a *sandbox.Error with its code; a program that fails to
 	// compile or run is a Response, not an error.
 	Execute(ctx context.Context, req sandbox.Request) (sandbox.Response, error)
+	// ExecuteObserved is Execute, telling obs of the request's progress
+	// (the streaming route).
+	ExecuteObserved(ctx context.Context, req sandbox.Request, obs sandbox.Observer) (sandbox.Response, error)
 	Harnesses() []sandbox.HarnessInfo
 }
 
 // Routes of the API; docs/api.md documents them.
 const (
 	routeExecute   = "/api/v1/execute"
+	routeStream    = "/api/v1/execute/stream"
 	routeRun       = "/api/v1/run/:harness"
 	routeHarnesses = "/api/v1/harnesses"
 	routeHealth    = "/healthz"
@@ -85,6 +89,7 @@ func build(cfg Config, svc Service, log *slog.Logger, opts ...Option) (*server, 
 	app.Use(s.guard)
 	app.Use("/api", s.identify)
 	s.handle(app, fiber.MethodPost, routeExecute, s.execute)
+	s.handle(app, fiber.MethodPost, routeStream, s.stream)
 	s.handle(app, fiber.MethodPost, routeRun, s.run)
 	s.handle(app, fiber.MethodGet, routeHarnesses, s.harnesses)
 	s.handle(app, fiber.MethodGet, routeHealth, s.health)
@@ -131,20 +136,13 @@ func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 			c.Context().SetConnectionClose()
 			return c.SendStatus(statusClientClosed)
 		}
-		if _, coded := sandbox.AsError(err); !coded && errors.Is(err, context.DeadlineExceeded) {
-			return &sandbox.Error{Code: sandbox.CodeTimeout, Err: err,
-				Message: fmt.Sprintf("the request did not finish within %s", s.cfg.RequestTimeout())}
-		}
-		return fmt.Errorf("execute: %w", err)
+		return s.serviceError(err)
 	}
-	if !resp.Status.Valid() {
-		return fmt.Errorf("execute: the service answered with status %q, which is not a result", resp.Status)
-	}
-	c.Locals(localResult, summarize(resp))
-	body, err := encodeJSON(resp)
+	body, err := encodeResult(resp)
 	if err != nil {
 		return err
 	}
+	c.Locals(localResult, summarize(resp))
 	// A result is held until the client has read it: bound those bytes,
 	// and refuse (the result is memoized, a retry is cheap) rather than
 	// hold more.
@@ -156,6 +154,25 @@ func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	c.Response().SetBodyStream(newHeldBody(body, s.responses), len(body))
 	return nil
+}
+
+// serviceError is what the service's refusal err is answered with: a
+// deadline is the request's timeout; a coded error stays as it is.
+func (s *server) serviceError(err error) error {
+	if _, coded := sandbox.AsError(err); !coded && errors.Is(err, context.DeadlineExceeded) {
+		return &sandbox.Error{Code: sandbox.CodeTimeout, Err: err,
+			Message: fmt.Sprintf("the request did not finish within %s", s.cfg.RequestTimeout())}
+	}
+	return fmt.Errorf("execute: %w", err)
+}
+
+// encodeResult is the body of a result: execute's, and the data of the
+// streaming route's result event, byte for byte.
+func encodeResult(resp sandbox.Response) ([]byte, error) {
+	if !resp.Status.Valid() {
+		return nil, fmt.Errorf("execute: the service answered with status %q, which is not a result", resp.Status)
+	}
+	return encodeJSON(resp)
 }
 
 // statusClientClosed is what a request whose client went away is logged

@@ -81,7 +81,7 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 		Results:     met.Store("result", a.results),
 		Modules:     met.Store("module", a.modules),
 		Fingerprint: fp,
-		Observer:    met,
+		Queue:       met,
 	})
 	if err != nil {
 		a.Close(ctx)
