@@ -34,7 +34,9 @@ func (e echoService) ExecuteObserved(ctx context.Context, req sandbox.Request, _
 	return e.Execute(ctx, req)
 }
 
-func (echoService) Harnesses() []sandbox.HarnessInfo { return sandbox.HarnessInfos(harnesses.Default()) }
+func (echoService) Harnesses() []sandbox.HarnessInfo {
+	return sandbox.HarnessInfos(harnesses.Default())
+}
 
 func Example() {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -135,4 +135,3 @@ func boolLabel(b bool) string {
 	}
 	return "false"
 }
-

@@ -27,7 +27,9 @@ const (
 // the handlers encode (sandbox.Response, Problem, ...); what Go types
 // cannot say (enums, bounds, the request's per-harness args) is stated
 // here. A route added to the server must be added to contractRoutes: the
-// contract tests fail otherwise (server/contract_test.go, e2e).
+// contract tests fail otherwise (server/contract_test.go, e2e); then run
+// `go generate ./client`, whose test fails while the client's copy of the
+// contract is stale.
 func Contract(harnesses []sandbox.HarnessInfo) (*openapi.Document, error) {
 	s := contractSchemas(harnesses)
 	return openapi.New(openapi.Info{
@@ -238,7 +240,7 @@ func contractRoutes() []openapi.Route {
 			OperationID: "metrics", Tags: []string{"service"},
 			Summary:     "Prometheus metrics (text exposition format 0.0.4)",
 			Description: "Requests by route and code, compile/run durations, queue wait, jobs in flight by phase, results by status and harness, cache lookups and bytes by tier, jail set-up failures, wazero compile time. docs/operations.md says which to alert on.",
-			Responses: withProblems(map[string]openapi.Response{"200": page("The metrics.", "text/plain; version=0.0.4; charset=utf-8")}, guarded...),
+			Responses:   withProblems(map[string]openapi.Response{"200": page("The metrics.", "text/plain; version=0.0.4; charset=utf-8")}, guarded...),
 		}},
 		{Method: http.MethodGet, Path: routeOpenAPI, Operation: openapi.Operation{
 			OperationID: "openapi", Tags: []string{"service"},

@@ -40,13 +40,11 @@ import (
 )
 
 type options struct {
-	out           string
-	rounds        int
-	roundFor      time.Duration
-	memoClients   int
-	cold, warm    int
-	stateDir      string
-	freshCacheDir bool
+	out         string
+	rounds      int
+	roundFor    time.Duration
+	memoClients int
+	cold, warm  int
 }
 
 func main() {

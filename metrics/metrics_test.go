@@ -1,0 +1,75 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/cache"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
+)
+
+// exposition is what /metrics would answer.
+func exposition(t *testing.T, m *Metrics) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	b, err := io.ReadAll(rec.Body)
+	require.NoError(t, err)
+	return string(b)
+}
+
+type tierStore struct{ tier cache.Tier }
+
+func (s tierStore) Get(string) ([]byte, cache.Tier) { return nil, s.tier }
+func (tierStore) Put(string, []byte) error          { return nil }
+
+func TestStoreLookupsByTier(t *testing.T) {
+	m := New()
+	m.Store("result", tierStore{cache.Memory}).Get("k")
+	m.Store("result", tierStore{cache.Miss}).Get("k")
+	m.Store("module", tierStore{cache.Disk}).Get("k")
+	m.Store("module", tierStore{"redis"}).Get("k") // a tier added later still counts
+	out := exposition(t, m)
+	for _, line := range []string{
+		`rocket_sandbox_cache_lookups_total{cache="result",outcome="hit",tier="memory"} 1`,
+		`rocket_sandbox_cache_lookups_total{cache="result",outcome="miss",tier="none"} 1`,
+		`rocket_sandbox_cache_lookups_total{cache="module",outcome="hit",tier="disk"} 1`,
+		`rocket_sandbox_cache_lookups_total{cache="module",outcome="hit",tier="redis"} 1`,
+	} {
+		assert.Contains(t, out, line)
+	}
+}
+
+type failingRunner struct{ err error }
+
+func (r failingRunner) Run(context.Context, jail.Command) (jail.Result, error) { return jail.Result{}, r.err }
+
+// A jail that cannot start a job counts; a caller that gave up does not.
+func TestJailSetupFailuresCountOnlyTheJails(t *testing.T) {
+	m := New()
+	_, _ = m.Runner(failingRunner{errors.New("jail: start init: boom")}).Run(context.Background(), jail.Command{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _ = m.Runner(failingRunner{context.Canceled}).Run(ctx, jail.Command{})
+	_, _ = m.Runner(failingRunner{nil}).Run(context.Background(), jail.Command{})
+	assert.Contains(t, exposition(t, m), "rocket_sandbox_jail_setup_failures_total 1\n")
+}
+
+func TestCacheBytesAreReadAtScrape(t *testing.T) {
+	m := New()
+	n := int64(10)
+	m.CacheBytes("result", func() map[string]int64 { return map[string]int64{"memory": n, "disk": 2 * n} })
+	assert.Contains(t, exposition(t, m), `rocket_sandbox_cache_bytes{cache="result",tier="memory"} 10`)
+	n = 42
+	out := exposition(t, m)
+	assert.Contains(t, out, `rocket_sandbox_cache_bytes{cache="result",tier="memory"} 42`)
+	assert.Contains(t, out, `rocket_sandbox_cache_bytes{cache="result",tier="disk"} 84`)
+	assert.True(t, strings.Contains(out, "go_goroutines"), "the Go collector is registered")
+}
