@@ -65,7 +65,7 @@ func sum(samples map[string]float64, name string, labels ...string) float64 {
 func TestMetricsMoveWithRequests(t *testing.T) {
 	before := scrape(t)
 	// A stub no other test sends, so it is compiled here.
-	stub := fmt.Sprintf("fn main() { println!(\"metrics {}\"); }\n// %d\n", time.Now().UnixNano())
+	stub := fmt.Sprintf("fn main() { println!(\"metrics\"); }\n// %d\n", time.Now().UnixNano())
 	execute(t, map[string]any{"harness": "program", "stub": stub})
 	execute(t, map[string]any{"harness": "program", "stub": stub}) // the memo answers
 	code, _ := post(t, "/api/v1/execute", "application/json", []byte(`{"harness":"program","stub":"x","seed":-1}`))

@@ -47,12 +47,13 @@ type Metrics struct {
 	lookups         *prometheus.CounterVec
 	jailFailures    prometheus.Counter
 	wasmCompile     *prometheus.HistogramVec
+	bytes           *bytesCollector
 }
 
 // New returns the metrics on a fresh registry, with the Go runtime's and
 // the process's collectors beside them.
 func New() *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry()}
+	m := &Metrics{reg: prometheus.NewRegistry(), bytes: &bytesCollector{}}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "http_requests_total",
 		Help: "HTTP requests answered, by route pattern, method and status code."}, []string{"route", "method", "code"})
 	m.requestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Name: "http_request_duration_seconds",
@@ -79,7 +80,7 @@ func New() *Metrics {
 	}
 	m.jailFailures.Add(0)
 	m.reg.MustRegister(m.requests, m.requestDuration, m.compileDuration, m.runDuration, m.queueWait,
-		m.inFlight, m.results, m.lookups, m.jailFailures, m.wasmCompile,
+		m.inFlight, m.results, m.lookups, m.jailFailures, m.wasmCompile, m.bytes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -95,10 +96,6 @@ const (
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
-
-// Registry is the private registry, for collectors registered elsewhere
-// (a cache's bytes, see CacheBytes).
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
 // Request records one answered HTTP request: route is the pattern that
 // matched (or "unmatched"), never the path sent.

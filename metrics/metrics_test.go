@@ -49,7 +49,9 @@ func TestStoreLookupsByTier(t *testing.T) {
 
 type failingRunner struct{ err error }
 
-func (r failingRunner) Run(context.Context, jail.Command) (jail.Result, error) { return jail.Result{}, r.err }
+func (r failingRunner) Run(context.Context, jail.Command) (jail.Result, error) {
+	return jail.Result{}, r.err
+}
 
 // A jail that cannot start a job counts; a caller that gave up does not.
 func TestJailSetupFailuresCountOnlyTheJails(t *testing.T) {
@@ -66,10 +68,12 @@ func TestCacheBytesAreReadAtScrape(t *testing.T) {
 	m := New()
 	n := int64(10)
 	m.CacheBytes("result", func() map[string]int64 { return map[string]int64{"memory": n, "disk": 2 * n} })
+	m.CacheBytes("module", func() map[string]int64 { return map[string]int64{"memory": 1} })
 	assert.Contains(t, exposition(t, m), `rocket_sandbox_cache_bytes{cache="result",tier="memory"} 10`)
 	n = 42
 	out := exposition(t, m)
 	assert.Contains(t, out, `rocket_sandbox_cache_bytes{cache="result",tier="memory"} 42`)
 	assert.Contains(t, out, `rocket_sandbox_cache_bytes{cache="result",tier="disk"} 84`)
+	assert.Contains(t, out, `rocket_sandbox_cache_bytes{cache="module",tier="memory"} 1`)
 	assert.True(t, strings.Contains(out, "go_goroutines"), "the Go collector is registered")
 }

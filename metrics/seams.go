@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -109,14 +110,23 @@ type Usage func() map[string]int64
 // CacheBytes exposes the bytes each tier of the named cache holds,
 // read from usage at scrape time.
 func (m *Metrics) CacheBytes(name string, usage Usage) {
-	m.reg.MustRegister(&bytesCollector{name: name, usage: usage})
+	m.bytes.mu.Lock()
+	defer m.bytes.mu.Unlock()
+	m.bytes.caches = append(m.bytes.caches, namedUsage{name, usage})
 }
 
 var cacheBytesDesc = prometheus.NewDesc(namespace+"_cache_bytes",
 	"Bytes each cache holds, by cache and tier (memory, disk; wazero's compiled modules and its compilation cache directory).",
 	[]string{"cache", "tier"}, nil)
 
+// bytesCollector reads every cache's usage at scrape time; one collector
+// for all of them, as a registry takes each descriptor once.
 type bytesCollector struct {
+	mu     sync.Mutex
+	caches []namedUsage
+}
+
+type namedUsage struct {
 	name  string
 	usage Usage
 }
@@ -124,8 +134,13 @@ type bytesCollector struct {
 func (c *bytesCollector) Describe(ch chan<- *prometheus.Desc) { ch <- cacheBytesDesc }
 
 func (c *bytesCollector) Collect(ch chan<- prometheus.Metric) {
-	for tier, n := range c.usage() {
-		ch <- prometheus.MustNewConstMetric(cacheBytesDesc, prometheus.GaugeValue, float64(n), c.name, tier)
+	c.mu.Lock()
+	caches := append([]namedUsage(nil), c.caches...)
+	c.mu.Unlock()
+	for _, cu := range caches {
+		for tier, n := range cu.usage() {
+			ch <- prometheus.MustNewConstMetric(cacheBytesDesc, prometheus.GaugeValue, float64(n), cu.name, tier)
+		}
 	}
 }
 
