@@ -6,7 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-.PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-api parity clean
+.PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-redis bench-api parity clean
 
 all: build
 
@@ -85,6 +85,10 @@ bench-service: setup
 bench-native: setup-reference
 	$(GO) run ./bench/nativebench
 
+# Two replicas + Redis vs one replica: memoized hits through Redis.
+bench-redis: setup packages-test
+	$(GO) run ./bench/redisbench
+
 # Metrics overhead (memo hits with and without the metrics middleware) and
 # capacity per core (cold, warm, memo): bench/results/api-ops.md.
 bench-api: setup
@@ -97,4 +101,4 @@ parity: setup-reference
 	./$(BIN) parity --guide $(GUIDE) --out bench/results/guide-parity.md
 
 # Everything: about 10 minutes on 2 cores.
-bench: bench-jail bench-flags bench-service bench-native bench-api
+bench: bench-jail bench-flags bench-service bench-native bench-redis bench-api

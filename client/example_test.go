@@ -34,6 +34,8 @@ func (e echoService) ExecuteObserved(ctx context.Context, req sandbox.Request, _
 	return e.Execute(ctx, req)
 }
 
+func (echoService) Health() sandbox.Health { return sandbox.Health{Status: "ok"} }
+
 func (echoService) Harnesses() []sandbox.HarnessInfo {
 	return sandbox.HarnessInfos(harnesses.Default())
 }

@@ -19,6 +19,7 @@ const (
 	CacheTierMiss   CacheTier = "miss"
 	CacheTierMemory CacheTier = "memory"
 	CacheTierDisk   CacheTier = "disk"
+	CacheTierRedis  CacheTier = "redis"
 )
 
 // CompileReport: The compile step; diagnostics are positioned in the stub.
@@ -47,7 +48,8 @@ type ExecuteRequest struct {
 	// The harness's arguments (Args.<harness>); absent or null means {}.
 	Args json.RawMessage `json:"args,omitempty"`
 	// Which harness wraps the stub (GET /api/v1/harnesses).
-	Harness string `json:"harness"`
+	Harness string         `json:"harness"`
+	Limits  *RequestLimits `json:"limits,omitempty"`
 	// Seeds the program's random source; absent: derived from the request.
 	Seed *uint64 `json:"seed,omitempty"`
 	// The Rust source; at most the stub limit (64 KiB by default) of UTF-8.
@@ -60,6 +62,7 @@ type ExecuteResponse struct {
 	Cache   *CacheReport   `json:"cache,omitempty"`
 	Compile *CompileReport `json:"compile"`
 	Harness string         `json:"harness"`
+	Limits  *Limits        `json:"limits,omitempty"`
 	// The harness's verdict on the whole request, for harnesses that give one
 	// (example: {outcome, reason}).
 	Result json.RawMessage `json:"result,omitempty"`
@@ -83,8 +86,11 @@ type HarnessList struct {
 	Harnesses []HarnessInfo `json:"harnesses"`
 }
 
-// Health: The server is up.
+// Health: degraded: the replica serves from its local tiers because its
+// shared tier (Redis) does not answer; still a 200.
 type Health struct {
+	// Absent without a shared tier.
+	Redis  string `json:"redis,omitempty"`
 	Status string `json:"status"`
 }
 
@@ -98,6 +104,16 @@ const (
 	LimitOutputLimit Limit = "output_limit"
 )
 
+// Limits is a schema of the contract.
+type Limits struct {
+	CompileMemoryBytes int64 `json:"compile_memory_bytes"`
+	CompileWallTimeMS  int64 `json:"compile_wall_time_ms"`
+	MemoryBytes        int64 `json:"memory_bytes"`
+	RunTimeoutMS       int64 `json:"run_timeout_ms"`
+	StderrBytes        int64 `json:"stderr_bytes"`
+	StdoutBytes        int64 `json:"stdout_bytes"`
+}
+
 // Problem: The one shape of every failure: a 4xx or 5xx with a status word,
 // a message, and the field at fault when there is one.
 type Problem struct {
@@ -105,6 +121,20 @@ type Problem struct {
 	Field     string `json:"field,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
 	Status    string `json:"status"`
+}
+
+// RequestLimits: Lowers or raises the server's limits for this request, each
+// up to the server's maximum (service.max_request_limits; a limit without
+// one can only be lowered); above it: 400 invalid_request naming the field
+// and the maximum. Absent: the server's default. The response's limits say
+// what the request ran under.
+type RequestLimits struct {
+	CompileMemoryBytes *int64 `json:"compile_memory_bytes,omitempty"`
+	CompileWallTimeMS  *int64 `json:"compile_wall_time_ms,omitempty"`
+	MemoryBytes        *int64 `json:"memory_bytes,omitempty"`
+	RunTimeoutMS       *int64 `json:"run_timeout_ms,omitempty"`
+	StderrBytes        *int64 `json:"stderr_bytes,omitempty"`
+	StdoutBytes        *int64 `json:"stdout_bytes,omitempty"`
 }
 
 // ResultStatus: How a program ended.
