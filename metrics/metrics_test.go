@@ -77,3 +77,32 @@ func TestCacheBytesAreReadAtScrape(t *testing.T) {
 	assert.Contains(t, out, `rocket_sandbox_cache_bytes{cache="module",tier="memory"} 1`)
 	assert.True(t, strings.Contains(out, "go_goroutines"), "the Go collector is registered")
 }
+
+type fakeShared struct {
+	hit bool
+	up  bool
+}
+
+func (f fakeShared) Do(ctx context.Context, _ string, fn func(context.Context) ([]byte, error)) ([]byte, bool, error) {
+	if f.hit {
+		return []byte("v"), true, nil
+	}
+	v, err := fn(ctx)
+	return v, false, err
+}
+func (f fakeShared) Up() bool { return f.up }
+
+func TestSharedTierLookupsAndUp(t *testing.T) {
+	m := New()
+	compute := func(context.Context) ([]byte, error) { return []byte("v"), nil }
+	_, _, _ = m.Shared(fakeShared{hit: true, up: false}).Do(context.Background(), "k", compute)
+	out := exposition(t, m)
+	assert.Contains(t, out, `rocket_sandbox_cache_lookups_total{cache="shared",outcome="hit",tier="redis"} 1`)
+	assert.Contains(t, out, "rocket_sandbox_shared_tier_up 0\n")
+
+	m = New()
+	_, _, _ = m.Shared(fakeShared{up: true}).Do(context.Background(), "k", compute)
+	out = exposition(t, m)
+	assert.Contains(t, out, `rocket_sandbox_cache_lookups_total{cache="shared",outcome="miss",tier="none"} 1`)
+	assert.Contains(t, out, "rocket_sandbox_shared_tier_up 1\n")
+}

@@ -150,3 +150,34 @@ func boolLabel(b bool) string {
 	}
 	return "false"
 }
+
+// Shared counts the lookups of the tier replicas share (cache "shared",
+// tier "redis") and exposes whether it answers
+// (rocket_sandbox_shared_tier_up).
+func (m *Metrics) Shared(sh sandbox.Shared) sandbox.Shared {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Name: "shared_tier_up",
+		Help: "1 while the tier replicas share (Redis) answers, 0 while the node runs on its local tiers."},
+		func() float64 {
+			if sh.Up() {
+				return 1
+			}
+			return 0
+		}))
+	return &sharedSeam{Shared: sh, hit: m.lookups.WithLabelValues("shared", "hit", "redis"),
+		miss: m.lookups.WithLabelValues("shared", "miss", "none")}
+}
+
+type sharedSeam struct {
+	sandbox.Shared
+	hit, miss prometheus.Counter
+}
+
+func (s *sharedSeam) Do(ctx context.Context, key string, fn func(context.Context) ([]byte, error)) ([]byte, bool, error) {
+	v, hit, err := s.Shared.Do(ctx, key, fn)
+	if hit {
+		s.hit.Inc()
+	} else if err == nil {
+		s.miss.Inc()
+	}
+	return v, hit, err
+}

@@ -95,7 +95,7 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 			a.Close(ctx)
 			return nil, err
 		}
-		deps.Shared = a.shared
+		deps.Shared = met.Shared(a.shared)
 	}
 	a.svc, err = sandbox.NewService(cfg.Service, deps)
 	if err != nil {
