@@ -34,6 +34,14 @@ func (e echoService) ExecuteObserved(ctx context.Context, req sandbox.Request, _
 	return e.Execute(ctx, req)
 }
 
+func (e echoService) ExecuteEncoded(ctx context.Context, req sandbox.Request) (sandbox.Encoded, error) {
+	resp, err := e.Execute(ctx, req)
+	if err != nil {
+		return sandbox.Encoded{}, err
+	}
+	return sandbox.EncodeAnswer(resp)
+}
+
 func (echoService) Health() sandbox.Health { return sandbox.Health{Status: "ok"} }
 
 func (echoService) Harnesses() []sandbox.HarnessInfo {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 )
 
 // exposition is what /metrics would answer.
@@ -105,4 +106,18 @@ func TestSharedTierLookupsAndUp(t *testing.T) {
 	out = exposition(t, m)
 	assert.Contains(t, out, `rocket_sandbox_cache_lookups_total{cache="shared",outcome="miss",tier="none"} 1`)
 	assert.Contains(t, out, "rocket_sandbox_shared_tier_up 1\n")
+}
+
+type holdingEngine struct{ sandbox.Engine }
+
+func (holdingEngine) Holds(key string) bool { return key == "held" }
+
+// The decorator keeps the engine's optional Holds (sandbox reads modules'
+// bytes only for engines that do not hold them).
+func TestEngineSeamKeepsHolds(t *testing.T) {
+	e := New().Engine(holdingEngine{})
+	h, ok := e.(interface{ Holds(string) bool })
+	require.True(t, ok)
+	assert.True(t, h.Holds("held"))
+	assert.False(t, h.Holds("other"))
 }

@@ -55,6 +55,14 @@ func (s *engineSeam) Run(ctx context.Context, job wasmrt.Job) (wasmrt.Result, er
 	return res, err
 }
 
+// Holds passes on the engine's answer to whether it holds a compiled
+// module (sandbox's holder): the decorator must not hide it, or every
+// run would read the module's bytes again.
+func (s *engineSeam) Holds(moduleKey string) bool {
+	h, ok := s.Engine.(interface{ Holds(string) bool })
+	return ok && h.Holds(moduleKey)
+}
+
 // Runner counts r's set-up failures: the jail returns an error only when
 // it could not start the job (what the job did is its result), and a
 // caller's cancellation is not a failure.

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
+	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 )
 
@@ -52,16 +53,15 @@ type resultSummary struct {
 	compiled, ran    bool
 }
 
-func summarize(r sandbox.Response) resultSummary {
-	s := resultSummary{status: string(r.Status), harness: r.Harness}
-	if r.Cache != nil {
-		s.resultTier, s.moduleTier = string(r.Cache.Result), string(r.Cache.Module)
-	}
-	if r.Compile != nil {
-		s.compiled, s.compileMS = true, r.Compile.DurationMS
-	}
-	if r.Run != nil {
-		s.ran, s.runMS = true, r.Run.DurationMS
+// summarize is the log's view of an answer to a request for harness
+// (an id the service accepted: it answered). Compile and run times are
+// this request's work only: a memo hit did none.
+func summarize(harness string, r sandbox.Encoded) resultSummary {
+	s := resultSummary{status: string(r.Status), harness: harness,
+		resultTier: string(r.Cache.Result), moduleTier: string(r.Cache.Module)}
+	if r.Cache.Result == cache.Miss {
+		s.compiled, s.compileMS = r.CompileMS >= 0, r.CompileMS
+		s.ran, s.runMS = r.RunMS >= 0, r.RunMS
 	}
 	return s
 }
@@ -115,6 +115,21 @@ func (s *server) observe(c *fiber.Ctx) error {
 		}
 	}
 	return nil
+}
+
+// harnessLabel is id if it names one of the service's harnesses, else
+// "other": a label value never comes from what a request says.
+func (s *server) harnessLabel(id string) string {
+	s.harnessOnce.Do(func() {
+		s.harnessIDs = map[string]bool{}
+		for _, h := range s.svc.Harnesses() {
+			s.harnessIDs[h.ID] = true
+		}
+	})
+	if s.harnessIDs[id] {
+		return id
+	}
+	return "other"
 }
 
 // routeOf is the pattern of the route that answered, or "unmatched" when

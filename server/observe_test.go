@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
+	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 )
@@ -70,7 +71,7 @@ func TestOneLogLinePerRequestWithoutTheProgram(t *testing.T) {
 		Compile: &sandbox.CompileReport{Success: true, Diagnostics: []outcome.Diagnostic{}, DurationMS: 1234, Stderr: "SECRET-DIAGNOSTIC"},
 		Run:     &sandbox.RunReport{ExitCode: &exit, Stdout: "SECRET-STDOUT", Stderr: "SECRET-STDERR", DurationMS: 56},
 	}
-	app, logs := infoApp(t, &fakeService{resp: resp})
+	app, logs := infoApp(t, &fakeService{resp: resp, harnesses: sandbox.HarnessInfos(harnesses.Default())})
 	body := `{"harness":"program","stub":"fn main() { SECRET_STUB }","args":{"stdin":"SECRET-ARGS"}}`
 	r := do(t, app, "POST", "/api/v1/execute", []byte(body), fiber.HeaderContentType, fiber.MIMEApplicationJSON, HeaderRequestID, "one")
 	require.Equal(t, http.StatusOK, r.code)
@@ -117,10 +118,12 @@ func (r *recorder) Handler() http.Handler {
 // Metrics get route patterns, never the path sent.
 func TestMetricsGetRoutePatterns(t *testing.T) {
 	rec := &recorder{}
-	app, _ := infoApp(t, &fakeService{resp: okResponse()}, WithMetrics(rec))
-	do(t, app, "POST", "/api/v1/run/hello%20there?x=1", []byte("fn main(){}"))
+	svc := &fakeService{resp: okResponse(), harnesses: sandbox.HarnessInfos(harnesses.Default())}
+	app, _ := infoApp(t, svc, WithMetrics(rec))
+	do(t, app, "POST", "/api/v1/run/program?x=1", []byte("fn main(){}"))
+	do(t, app, "POST", "/api/v1/run/hello%20there", []byte("fn main(){}")) // the fake accepts any harness
 	do(t, app, "GET", "/no/such/path/12345", nil)
 	do(t, app, "GET", "/metrics", nil)
-	assert.Equal(t, []string{"POST /api/v1/run/:harness OK", "GET unmatched Not Found", "GET /metrics OK"}, rec.requests)
-	assert.Equal(t, []string{"ok hello"}, rec.results)
+	assert.Equal(t, []string{"POST /api/v1/run/:harness OK", "POST /api/v1/run/:harness OK", "GET unmatched Not Found", "GET /metrics OK"}, rec.requests)
+	assert.Equal(t, []string{"ok program", "ok other"}, rec.results, "harness labels are the service's ids")
 }

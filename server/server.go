@@ -1,12 +1,11 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -27,6 +26,9 @@ type Service interface {
 	// ExecuteObserved is Execute, telling obs of the request's progress
 	// (the streaming route).
 	ExecuteObserved(ctx context.Context, req sandbox.Request, obs sandbox.Observer) (sandbox.Response, error)
+	// ExecuteEncoded is Execute with the response as the bytes to send
+	// (sandbox.EncodeResponse): a memoized one is sent as stored.
+	ExecuteEncoded(ctx context.Context, req sandbox.Request) (sandbox.Encoded, error)
 	Harnesses() []sandbox.HarnessInfo
 	// Health says how the service is; "degraded" is still serving.
 	Health() sandbox.Health
@@ -51,6 +53,9 @@ type server struct {
 	clients   *clients
 	responses *budget.Bytes // of results being written
 	metrics   Metrics       // nil: none recorded, no /metrics
+
+	harnessOnce sync.Once
+	harnessIDs  map[string]bool // the service's, for labels (harnessLabel)
 }
 
 // New returns the HTTP API as a Fiber app serving svc. Zero fields of cfg
@@ -130,7 +135,7 @@ func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 	ctx, stop, gone := watchClient(ctx, c.Context().Conn())
 	defer stop()
 	req.Client = clientOf(c)
-	resp, err := s.svc.Execute(ctx, req)
+	resp, err := s.svc.ExecuteEncoded(ctx, req)
 	if err != nil {
 		if _, coded := sandbox.AsError(err); !coded && gone() && errors.Is(err, context.Canceled) {
 			// Nobody is there to read an answer.
@@ -140,11 +145,11 @@ func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 		}
 		return s.serviceError(err)
 	}
-	body, err := encodeResult(resp)
-	if err != nil {
-		return err
+	if !resp.Status.Valid() {
+		return fmt.Errorf("execute: the service answered with status %q, which is not a result", resp.Status)
 	}
-	c.Locals(localResult, summarize(resp))
+	c.Locals(localResult, summarize(s.harnessLabel(req.Harness), resp))
+	body := resp.Body
 	// A result is held until the client has read it: bound those bytes,
 	// and refuse (the result is memoized, a retry is cheap) rather than
 	// hold more.
@@ -174,7 +179,7 @@ func encodeResult(resp sandbox.Response) ([]byte, error) {
 	if !resp.Status.Valid() {
 		return nil, fmt.Errorf("execute: the service answered with status %q, which is not a result", resp.Status)
 	}
-	return encodeJSON(resp)
+	return sandbox.EncodeResponse(resp)
 }
 
 // statusClientClosed is what a request whose client went away is logged
@@ -202,21 +207,11 @@ func (s *server) health(c *fiber.Ctx) error {
 // such as <html> stays readable; the encoder is deterministic, so the same
 // value always gives the same bytes.
 func writeJSON(c *fiber.Ctx, code int, v any) error {
-	body, err := encodeJSON(v)
+	body, err := sandbox.EncodeJSON(v)
 	if err != nil {
 		return err
 	}
 	c.Status(code)
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(body)
-}
-
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("encode response: %w", err)
-	}
-	return buf.Bytes(), nil
 }
