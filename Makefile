@@ -6,7 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-.PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-workers bench-redis parity api-doctests clean
+.PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-workers bench-redis bench-api parity api-doctests clean
 
 all: build
 
@@ -103,6 +103,11 @@ bench-workers: setup
 bench-redis: setup packages-test
 	$(GO) run ./bench/redisbench
 
+# Metrics overhead (memo hits with and without the metrics middleware) and
+# capacity per core (cold, warm, memo): bench/results/api-ops.md.
+bench-api: setup
+	$(GO) run ./bench/apibench
+
 # Guide parity: every ```rust block of ../shared/rocket-guide through the
 # example harness in the sandbox and through real `cargo test --doc`
 # (internal/cargoref); table + summary line.
@@ -120,4 +125,4 @@ api-doctests: setup-reference
 	./$(BIN) parity --crate rocket-0.5.1 --features $(ROCKET_FEATURES) --out bench/results/rocket-api-doctests.md
 
 # Everything: about 10 minutes on 2 cores.
-bench: bench-jail bench-flags bench-service bench-native bench-workers bench-redis
+bench: bench-jail bench-flags bench-service bench-native bench-workers bench-redis bench-api
