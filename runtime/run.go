@@ -159,6 +159,7 @@ func (e *Engine) execute(ctx context.Context, b *backend, compiled wazero.Compil
 	stdout := newCappedBuffer(lim.StdoutLimitBytes, overflow)
 	stderr := newCappedBuffer(lim.StderrLimitBytes, overflow)
 	mem := newCappedMemory(lim.MemoryLimitBytes)
+	defer mem.Free()
 	vs := newVsockState(job.Connections, lim.StdoutLimitBytes, job.TrackResponse, stop)
 	recs := newRecordState(lim.StdoutLimitBytes, stop)
 	clock := newVirtualClock()
