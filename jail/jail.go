@@ -197,6 +197,16 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 		return Result{}, fmt.Errorf("jail: pipe: %w", err)
 	}
 
+	// Standard input is a pipe the job's input is written to, closed
+	// after it; without input it stays the null device.
+	var stdinR, stdinW *os.File
+	if len(cmd.Stdin) > 0 {
+		stdinR, stdinW = pipe()
+	}
+	if err != nil {
+		closeAll()
+		return Result{}, fmt.Errorf("jail: pipe: %w", err)
+	}
 	c := &exec.Cmd{
 		Path:   "/proc/self/exe",
 		Args:   []string{"rocket-jail-init", initMarker},
@@ -213,6 +223,9 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 			// a goroutine that holds runtime.LockOSThread.
 			Pdeathsig: syscall.SIGKILL,
 		},
+	}
+	if stdinR != nil {
+		c.Stdin = stdinR
 	}
 	// On v2 the init is cloned straight into the job's cgroup.
 	cgFD, intoCgroup, err := cg.openDir()
@@ -242,6 +255,15 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 	statusW.Close()
 	stdoutW.Close()
 	stderrW.Close()
+	if stdinW != nil {
+		stdinR.Close()
+		// A job that exits without reading it all makes the write fail
+		// (EPIPE), which is its business; the write ends with the job.
+		go func() {
+			_, _ = stdinW.Write(cmd.Stdin)
+			stdinW.Close()
+		}()
+	}
 	stdout := startCapture(stdoutR, lim.OutputBytes, onOverflow)
 	stderr := startCapture(stderrR, lim.OutputBytes, onOverflow)
 	waited := make(chan error, 1)

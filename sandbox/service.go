@@ -45,6 +45,8 @@ type Service struct {
 	results      Store
 	modules      Store
 	fingerprint  string
+	shares       Store
+	formatter    Formatter
 	flight       flights[Response]
 	moduleFlight flights[cachedCompile]
 }
@@ -62,6 +64,12 @@ type Deps struct {
 	Results     Store
 	Modules     Store
 	Fingerprint string
+	// Shares keeps shared playground states (Share); nil: Share and
+	// Shared fail as the machinery's error.
+	Shares Store
+	// Formatter formats stubs (Format); nil: Format fails as the
+	// machinery's error.
+	Formatter Formatter
 }
 
 // NewService builds a service from all its parts at once. A bad Config is
@@ -81,7 +89,7 @@ func NewService(cfg Config, d Deps) (*Service, error) {
 		gate:    newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait(), cfg.JobEstimate(), nil),
 		prepare: newPreparations(cfg.MaxPreparing, cfg.QueueWait()),
 		queued:  budget.New(cfg.MaxQueuedBytes),
-		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint}, nil
+		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, shares: d.Shares, formatter: d.Formatter}, nil
 }
 
 // Harnesses describes every harness.

@@ -63,6 +63,20 @@ func (f *fakeService) ExecuteObserved(ctx context.Context, req sandbox.Request, 
 	return f.Execute(ctx, req)
 }
 
+func (f *fakeService) Share(sandbox.Request) (string, error) { return "", errors.New("no shares here") }
+
+func (f *fakeService) Shared(string) (json.RawMessage, error) {
+	return nil, errors.New("no shares here")
+}
+
+func (f *fakeService) Format(context.Context, sandbox.FormatRequest) (sandbox.FormatResponse, error) {
+	return sandbox.FormatResponse{}, errors.New("no rustfmt here")
+}
+
+func (f *fakeService) Clippy(context.Context, sandbox.Request) (sandbox.ClippyResponse, error) {
+	return sandbox.ClippyResponse{}, errors.New("no clippy here")
+}
+
 func (f *fakeService) Harnesses() []sandbox.HarnessInfo { return f.harnesses }
 
 // lastCall returns the only request the service saw, failing otherwise.
@@ -437,6 +451,7 @@ func TestEveryCodeHasAnHTTPStatus(t *testing.T) {
 	}{
 		{sandbox.CodeInvalid, 400, StatusInvalidRequest},
 		{sandbox.CodeNotFound, 404, StatusInvalidRequest},
+		{sandbox.CodeMissing, 404, StatusNotFound},
 		{sandbox.CodeNotAllowed, 405, StatusInvalidRequest},
 		{sandbox.CodeTooLarge, 413, StatusInvalidRequest},
 		{sandbox.CodeUnsupported, 415, StatusInvalidRequest},
@@ -455,5 +470,5 @@ func TestEveryCodeHasAnHTTPStatus(t *testing.T) {
 			assert.Equal(t, Problem{Status: c.status, Message: "why", Field: "f"}, p, c.code)
 		}
 	}
-	assert.Len(t, failures, 12, "a new code gets a row here too")
+	assert.Len(t, failures, 13, "a new code gets a row here too")
 }

@@ -138,8 +138,7 @@ func (s *server) stream(c *fiber.Ctx) error {
 		defer stop()
 		_, _, _, err := ev.take()
 		if _, coded := sandbox.AsError(err); !coded && gone() && errors.Is(err, context.Canceled) {
-			c.Context().SetConnectionClose()
-			return c.SendStatus(statusClientClosed)
+			return s.clientGone(c)
 		}
 		return s.serviceError(err)
 	}

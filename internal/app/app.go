@@ -20,6 +20,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 	"github.com/rocket-sandbox/rocket-sandbox/runtime/native"
+	"github.com/rocket-sandbox/rocket-sandbox/rustfmt"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
@@ -32,6 +33,7 @@ type App struct {
 	engine    *wasmrt.Engine
 	results   *cache.Store
 	modules   *cache.Store
+	shares    *cache.Store
 }
 
 // New builds the service from a validated configuration: the prepared
@@ -71,12 +73,18 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 		a.Close(ctx)
 		return nil, err
 	}
+	if a.shares, err = cache.New(cfg.Cache.Shares); err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
 	a.svc, err = sandbox.NewService(cfg.Service, sandbox.Deps{
 		Harnesses:   harnesses.Default(),
 		Compiler:    compiler.New(m, m.Wasm(), a.jail, cfg.Compiler),
 		Engine:      a.engine,
 		Results:     a.results,
 		Modules:     a.modules,
+		Shares:      a.shares,
+		Formatter:   rustfmt.New(toolchain.Rustfmt, a.jail),
 		Fingerprint: fp,
 	})
 	if err != nil {
@@ -126,7 +134,7 @@ func (a *App) Close(ctx context.Context) {
 		a.jail.Close()
 		os.RemoveAll(a.jailState)
 	}
-	for _, s := range []*cache.Store{a.results, a.modules} {
+	for _, s := range []*cache.Store{a.results, a.modules, a.shares} {
 		if s != nil {
 			s.Close()
 		}
