@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
@@ -167,6 +168,18 @@ func (s *Service) ExecuteObserved(ctx context.Context, req Request, obs Observer
 // queuedBytes is what a request holds while it waits: its stub and args.
 func queuedBytes(req Request) int64 { return int64(len(req.Stub) + len(req.Args)) }
 
+// holdQueued counts req's bytes as waiting (for a preparation or a slot)
+// until the returned func is called (once; later calls do nothing), or
+// refuses req as overloaded when too many bytes wait already.
+func (s *Service) holdQueued(req Request) (func(), error) {
+	n := queuedBytes(req)
+	if !s.queued.Take(n) {
+		return nil, overloaded("too many bytes of requests are waiting", s.gate.estimate()/time.Duration(s.cfg.MaxConcurrent))
+	}
+	var once sync.Once
+	return func() { once.Do(func() { s.queued.Give(n) }) }, nil
+}
+
 // plan has the harness prepare req, in a preparation slot and under ctx.
 func (s *Service) plan(ctx context.Context, h *harnesses.Harness, req Request) (harnesses.Plan, error) {
 	plan, err := prepareIn(ctx, s.prepare, func() (harnesses.Plan, error) { return h.Plan(req.Stub, req.Args) })
@@ -191,16 +204,11 @@ func (s *Service) plan(ctx context.Context, h *harnesses.Harness, req Request) (
 // admission gate, and has the harness report on it: service → harness
 // plan → compile → run → harness report. report is told each step.
 func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request, report Observer) (Response, error) {
-	n := queuedBytes(req)
-	if !s.queued.Take(n) {
-		return Response{}, overloaded("too many bytes of requests are waiting", s.gate.estimate()/time.Duration(s.cfg.MaxConcurrent))
+	stopWaiting, err := s.holdQueued(req)
+	if err != nil {
+		return Response{}, err
 	}
-	waiting := true
-	defer func() {
-		if waiting {
-			s.queued.Give(n)
-		}
-	}()
+	defer stopWaiting()
 	plan, err := s.plan(ctx, h, req)
 	if err != nil {
 		return Response{}, err
@@ -225,8 +233,7 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 			return Response{}, err
 		}
 		defer leave()
-		s.queued.Give(n)
-		waiting = false
+		stopWaiting()
 
 		report(Progress{Phase: PhaseCompiling})
 		c, err := s.compile(ctx, plan)

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
@@ -94,16 +93,11 @@ func (s *Service) Clippy(ctx context.Context, req Request) (ClippyResponse, erro
 	if req.Args, err = canonicalArgs(req.Args); err != nil {
 		return ClippyResponse{}, fmt.Errorf("canonical args (validated as JSON): %w", err)
 	}
-	n := queuedBytes(req)
-	if !s.queued.Take(n) {
-		return ClippyResponse{}, overloaded("too many bytes of requests are waiting", s.gate.estimate()/time.Duration(s.cfg.MaxConcurrent))
+	stopWaiting, err := s.holdQueued(req)
+	if err != nil {
+		return ClippyResponse{}, err
 	}
-	waiting := true
-	defer func() {
-		if waiting {
-			s.queued.Give(n)
-		}
-	}()
+	defer stopWaiting()
 	plan, err := s.plan(ctx, h, req)
 	if err != nil {
 		return ClippyResponse{}, err
@@ -116,8 +110,7 @@ func (s *Service) Clippy(ctx context.Context, req Request) (ClippyResponse, erro
 		return ClippyResponse{}, err
 	}
 	defer leave()
-	s.queued.Give(n)
-	waiting = false
+	stopWaiting()
 
 	c, err := s.lint(ctx, plan)
 	if err != nil {

@@ -64,17 +64,7 @@ func (s *server) evaluate(c *fiber.Ctx) error {
 
 // parseEvaluate reads the playground's request into an example request.
 func parseEvaluate(c *fiber.Ctx) (sandbox.Request, error) {
-	if err := requireJSON(c); err != nil {
-		return sandbox.Request{}, err
-	}
-	body, err := rawBody(c)
-	if err != nil {
-		return sandbox.Request{}, err
-	}
-	if err := sandbox.CheckUTF8(body, "", "request body"); err != nil {
-		return sandbox.Request{}, err
-	}
-	members, err := readObject(body)
+	members, err := readMembers(c)
 	if err != nil {
 		return sandbox.Request{}, err
 	}

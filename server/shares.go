@@ -27,14 +27,11 @@ type sharedBody struct {
 // share serves POST /api/v1/shares: {"state": {harness, stub, args,
 // seed}}, the state read as strictly as an execute body.
 func (s *server) share(c *fiber.Ctx) error {
-	if err := requireJSON(c); err != nil {
-		return err
-	}
-	body, err := rawBody(c)
+	members, err := readMembers(c)
 	if err != nil {
 		return err
 	}
-	state, err := parseShare(body)
+	state, err := parseShare(members)
 	if err != nil {
 		return err
 	}
@@ -46,16 +43,9 @@ func (s *server) share(c *fiber.Ctx) error {
 	return writeJSON(c, fiber.StatusCreated, shareCreated{ID: id, URL: "/s/" + id})
 }
 
-// parseShare reads a share body: one object whose only field, state, is
+// parseShare reads a share body's members: one object whose only field, state, is
 // an object of execute's fields. Errors name the field under state.
-func parseShare(body []byte) (sandbox.Request, error) {
-	if err := sandbox.CheckUTF8(body, "", "request body"); err != nil {
-		return sandbox.Request{}, err
-	}
-	members, err := readObject(body)
-	if err != nil {
-		return sandbox.Request{}, err
-	}
+func parseShare(members []member) (sandbox.Request, error) {
 	var state json.RawMessage
 	for _, m := range members {
 		if m.name != "state" {

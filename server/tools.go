@@ -29,17 +29,7 @@ func (s *server) format(c *fiber.Ctx) error {
 
 // readFormat reads a format body: one object of stub and edition.
 func readFormat(c *fiber.Ctx) (sandbox.FormatRequest, error) {
-	if err := requireJSON(c); err != nil {
-		return sandbox.FormatRequest{}, err
-	}
-	body, err := rawBody(c)
-	if err != nil {
-		return sandbox.FormatRequest{}, err
-	}
-	if err := sandbox.CheckUTF8(body, "", "request body"); err != nil {
-		return sandbox.FormatRequest{}, err
-	}
-	members, err := readObject(body)
+	members, err := readMembers(c)
 	if err != nil {
 		return sandbox.FormatRequest{}, err
 	}
