@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"regexp"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
@@ -117,15 +118,7 @@ func (s *Service) Clippy(ctx context.Context, req Request) (ClippyResponse, erro
 		return ClippyResponse{}, fmt.Errorf("clippy: %w", err)
 	}
 	out := c.out
-	// Lints in the harness's own code are not the stub's to fix.
-	kept := out.Diagnostics[:0:0]
-	for _, d := range out.Diagnostics {
-		if line, _ := plan.Lines.StubPosition(d.Line, d.Column); d.Level != "error" && d.Line > 0 && line == 0 {
-			continue
-		}
-		kept = append(kept, d)
-	}
-	out.Diagnostics = kept
+	out.Diagnostics = stubLints(plan, out.Diagnostics)
 	rep, err := plan.Report(&out.Compile, nil)
 	if err != nil {
 		return ClippyResponse{}, fmt.Errorf("report of %s: %w", req.Harness, err)
@@ -133,6 +126,36 @@ func (s *Service) Clippy(ctx context.Context, req Request) (ClippyResponse, erro
 	report := compileReport(out, 0, rep)
 	report.Cached = c.tier != cache.Miss
 	return ClippyResponse{Status: outcome.Of(&out.Compile, nil), Compile: report}, nil
+}
+
+// warningsEmitted is rustc's summary line, which counts the lints left
+// out with the rest.
+var warningsEmitted = regexp.MustCompile(`^\d+ warnings? emitted$`)
+
+// stubLints leaves out the warnings in the harness's own code: they are
+// not the stub's to fix. When it leaves any out, the count rustc gives
+// of them all goes too.
+func stubLints(plan harnesses.Plan, ds []outcome.Diagnostic) []outcome.Diagnostic {
+	kept := ds[:0:0]
+	dropped := false
+	for _, d := range ds {
+		if line, _ := plan.Lines.StubPosition(d.Line, d.Column); d.Level != "error" && d.Line > 0 && line == 0 {
+			dropped = true
+			continue
+		}
+		kept = append(kept, d)
+	}
+	if !dropped {
+		return kept
+	}
+	out := kept[:0]
+	for _, d := range kept {
+		if d.Line == 0 && d.Level == "warning" && warningsEmitted.MatchString(d.Message) {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // lint runs clippy on plan's source, from the module store when it has
