@@ -63,6 +63,9 @@ func runWithServer(m *testing.M) int {
 	cfg.Runtime.TimeoutMS = testRunTimeout.Milliseconds()
 	cfg.Runtime.MemoryLimitBytes = testMemory
 	cfg.Runtime.StdoutLimitBytes = testStdoutCap
+	// A request may raise its stdout cap to four times the default, and
+	// lower any limit (e2e/replicas_limits_test.go).
+	cfg.Service.MaxRequestLimits.StdoutBytes = 4 * testStdoutCap
 	// Fresh caches per run, so every test exercises the real pipeline the
 	// first time it asks.
 	cacheDir, err := os.MkdirTemp("", "rocket-sandbox-e2e-cache-")

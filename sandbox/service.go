@@ -43,13 +43,16 @@ type Service struct {
 
 	// Optional caches and the single-flight groups in front of the
 	// pipeline and of the compiler.
-	results      Store
-	modules      Store
-	fingerprint  string
-	shares       Store
-	formatter    Formatter
-	flight       flights[Response]
-	moduleFlight flights[cachedCompile]
+	results     Store
+	modules     Store
+	fingerprint string
+	shares      Store
+	formatter   Formatter
+	shared      Shared
+	// The limits a request gets without asking, and the most it may ask.
+	defaultLimits, maxLimits Limits
+	flight                   flights[Response]
+	moduleFlight             flights[cachedCompile]
 }
 
 // Deps are what a Service is made of besides its Config.
@@ -71,6 +74,14 @@ type Deps struct {
 	// Formatter formats stubs (Format); nil: Format fails as the
 	// machinery's error.
 	Formatter Formatter
+	// Limits are the defaults a request's limits start from (the
+	// engine's and the compile's as configured); a zero field is the
+	// built-in default (DefaultLimits). The engine and the jail must
+	// allow Config.MaxRequestLimits.
+	Limits Limits
+	// Shared, when set, is the tier replicas share, below Results and
+	// Modules (both required with it).
+	Shared Shared
 }
 
 // NewService builds a service from all its parts at once. A bad Config is
@@ -86,11 +97,22 @@ func NewService(cfg Config, d Deps) (*Service, error) {
 	if (d.Results != nil || d.Modules != nil) && d.Fingerprint == "" {
 		return nil, errors.New("service: caches need a fingerprint")
 	}
-	return &Service{cfg: cfg, harnesses: d.Harnesses, compiler: d.Compiler, engine: d.Engine,
+	if d.Shared != nil && (d.Results == nil || d.Modules == nil) {
+		return nil, errors.New("service: a shared tier sits below the results and modules stores: both are required")
+	}
+	def := d.Limits.or(DefaultLimits())
+	max := cfg.MaxRequestLimits.or(def)
+	mf, df := max.Fields(), def.Fields()
+	for i := range mf {
+		if *mf[i].Value < *df[i].Value {
+			return nil, fmt.Errorf("service: max_request_limits.%s (%d) is less than its default (%d)", mf[i].Key, *mf[i].Value, *df[i].Value)
+		}
+	}
+	return &Service{cfg: cfg, defaultLimits: def, maxLimits: max, harnesses: d.Harnesses, compiler: d.Compiler, engine: d.Engine,
 		gate:    newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait(), cfg.JobEstimate(), nil),
 		prepare: newPreparations(cfg.MaxPreparing, cfg.QueueWait()),
 		queued:  budget.New(cfg.MaxQueuedBytes),
-		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, shares: d.Shares, formatter: d.Formatter}, nil
+		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, shared: d.Shared, shares: d.Shares, formatter: d.Formatter}, nil
 }
 
 // Harnesses describes every harness.
@@ -142,6 +164,9 @@ func (s *Service) ExecuteObserved(ctx context.Context, req Request, obs Observer
 	if err != nil {
 		return Response{}, err
 	}
+	if req.Limits, err = effective(req.Limits, s.defaultLimits, s.maxLimits); err != nil {
+		return Response{}, err
+	}
 	req.Stub = normalizeStub(req.Stub)
 	if req.Args, err = canonicalArgs(req.Args); err != nil {
 		return Response{}, fmt.Errorf("canonical args (validated as JSON): %w", err)
@@ -157,11 +182,11 @@ func (s *Service) ExecuteObserved(ctx context.Context, req Request, obs Observer
 		if resp, ok := s.memoGet(key); ok {
 			return resp, nil
 		}
-		resp, err := s.execute(ctx, h, req, report)
-		if err == nil {
-			s.memoPut(key, resp)
-		}
-		return resp, err
+		// Then the shared tier, if any, which also runs the work once
+		// across replicas.
+		return s.executeShared(ctx, key, func(ctx context.Context) (Response, error) {
+			return s.execute(ctx, h, req, report)
+		})
 	})
 }
 
@@ -215,7 +240,8 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 	}
 
 	seed := seedOf(req)
-	resp := Response{Harness: req.Harness, Seed: strconv.FormatUint(seed, 10), Cache: &CacheReport{Result: cache.Miss}}
+	limits := req.Limits
+	resp := Response{Harness: req.Harness, Seed: strconv.FormatUint(seed, 10), Limits: &limits, Cache: &CacheReport{Result: cache.Miss}}
 	var (
 		out         compiler.Output
 		moduleBytes int
@@ -236,7 +262,7 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 		stopWaiting()
 
 		report(Progress{Phase: PhaseCompiling})
-		c, err := s.compile(ctx, plan)
+		c, err := s.compile(ctx, plan, req.Limits)
 		if err != nil {
 			return Response{}, fmt.Errorf("compile: %w", err)
 		}
@@ -248,9 +274,10 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 
 		if out.Success && plan.Steps == harnesses.CompileAndRun {
 			report(Progress{Phase: PhaseRunning})
-			in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: s.cfg.CompileLimits}
+			in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: req.Limits.compile(s.cfg.CompileLimits)}
 			res, err = s.run(ctx, c, in, wasmrt.Job{
 				Seed:          runtimeSeed(seed),
+				Limits:        req.Limits.run(),
 				Stdin:         plan.Input.Stdin,
 				Connections:   plan.Input.Connections,
 				TrackResponse: trackResponse(plan.Input.TrackResponse),

@@ -12,7 +12,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 )
 
-// Shares are playground states (harness, stub, args, seed) kept under an
+// Shares are playground states (harness, stub, args, seed, limits) kept under an
 // id a link can carry. They are content-addressed: the id is a hash of
 // the state's canonical JSON, so the same state always has the same id,
 // ids cannot be enumerated or guessed from one another, and a stored
@@ -30,10 +30,11 @@ var shareIDLen = base64.RawURLEncoding.EncodedLen(shareIDBytes)
 // sharedState is the canonical form of a share: keys in sorted order,
 // args canonical, the stub normalized as for a run.
 type sharedState struct {
-	Args    json.RawMessage `json:"args"`
-	Harness string          `json:"harness"`
-	Seed    *uint64         `json:"seed,omitempty"`
-	Stub    string          `json:"stub"`
+	Args    json.RawMessage  `json:"args"`
+	Harness string           `json:"harness"`
+	Limits  map[string]int64 `json:"limits,omitempty"`
+	Seed    *uint64          `json:"seed,omitempty"`
+	Stub    string           `json:"stub"`
 }
 
 // Share stores the state st (a request that is not run) and returns its
@@ -45,6 +46,9 @@ func (s *Service) Share(st Request) (string, error) {
 		return "", errors.New("shares: no store")
 	}
 	if _, err := s.validate(st); err != nil {
+		return "", err
+	}
+	if _, err := effective(st.Limits, s.defaultLimits, s.maxLimits); err != nil {
 		return "", err
 	}
 	canon, err := canonicalState(st)
@@ -100,7 +104,17 @@ func canonicalState(st Request) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(sharedState{Args: args, Harness: st.Harness, Seed: st.Seed, Stub: normalizeStub(st.Stub)}); err != nil {
+	state := sharedState{Args: args, Harness: st.Harness, Seed: st.Seed, Stub: normalizeStub(st.Stub)}
+	// The limits the state asks for, not the defaults it leaves.
+	for _, f := range st.Limits.Fields() {
+		if *f.Value != 0 {
+			if state.Limits == nil {
+				state.Limits = map[string]int64{}
+			}
+			state.Limits[f.Key] = *f.Value
+		}
+	}
+	if err := enc.Encode(state); err != nil {
 		return nil, fmt.Errorf("encode a share: %w", err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil

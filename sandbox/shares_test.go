@@ -84,3 +84,18 @@ func TestSharesOverTheValueCapAreRefused(t *testing.T) {
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, CodeTooLarge, e.Code)
 }
+
+// A state's limits are kept as asked (only those set), and checked
+// against the maxima as a request's are.
+func TestSharesKeepTheLimitsAsked(t *testing.T) {
+	svc := shareService(t, cache.Config{})
+	id, err := svc.Share(Request{Harness: "program", Stub: "fn main() {}", Limits: Limits{RunTimeoutMS: 1000}})
+	require.NoError(t, err)
+	state, err := svc.Shared(id)
+	require.NoError(t, err)
+	assert.Equal(t, `{"args":{},"harness":"program","limits":{"run_timeout_ms":1000},"stub":"fn main() {}\n"}`, string(state))
+	_, err = svc.Share(Request{Harness: "program", Stub: "fn main() {}", Limits: Limits{RunTimeoutMS: 1 << 40}})
+	e, ok := AsError(err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, CodeInvalid, e.Code)
+}

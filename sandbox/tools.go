@@ -90,6 +90,9 @@ func (s *Service) Clippy(ctx context.Context, req Request) (ClippyResponse, erro
 	if err != nil {
 		return ClippyResponse{}, err
 	}
+	if req.Limits, err = effective(req.Limits, s.defaultLimits, s.maxLimits); err != nil {
+		return ClippyResponse{}, err
+	}
 	req.Stub = normalizeStub(req.Stub)
 	if req.Args, err = canonicalArgs(req.Args); err != nil {
 		return ClippyResponse{}, fmt.Errorf("canonical args (validated as JSON): %w", err)
@@ -113,7 +116,7 @@ func (s *Service) Clippy(ctx context.Context, req Request) (ClippyResponse, erro
 	defer leave()
 	stopWaiting()
 
-	c, err := s.lint(ctx, plan)
+	c, err := s.lint(ctx, plan, req.Limits)
 	if err != nil {
 		return ClippyResponse{}, fmt.Errorf("clippy: %w", err)
 	}
@@ -160,13 +163,13 @@ func stubLints(plan harnesses.Plan, ds []outcome.Diagnostic) []outcome.Diagnosti
 
 // lint runs clippy on plan's source, from the module store when it has
 // the outcome (under a key of its own).
-func (s *Service) lint(ctx context.Context, plan harnesses.Plan) (cachedCompile, error) {
-	in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: s.cfg.CompileLimits, Lint: true}
+func (s *Service) lint(ctx context.Context, plan harnesses.Plan, lim Limits) (cachedCompile, error) {
+	in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: lim.compile(s.cfg.CompileLimits), Lint: true}
 	if s.modules == nil {
 		out, err := s.compiler.Compile(ctx, in)
 		return cachedCompile{out: out, tier: cache.Miss}, err
 	}
-	key := digestOf("clippy v1", s.fingerprint, plan.Edition, string(plan.Source))
+	key := digestOf("clippy v1", s.fingerprint, plan.Edition, string(plan.Source), fmt.Sprint(lim.CompileWallTimeMS, "/", lim.CompileMemoryBytes))
 	return s.moduleFlight.do(ctx, key, func(ctx context.Context) (cachedCompile, error) {
 		if c, ok := s.storedOutcome(key); ok {
 			return c, nil

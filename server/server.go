@@ -37,6 +37,8 @@ type Service interface {
 	Clippy(ctx context.Context, req sandbox.Request) (sandbox.ClippyResponse, error)
 	Shared(id string) (json.RawMessage, error)
 	Harnesses() []sandbox.HarnessInfo
+	// Health says how the service is; "degraded" is still serving.
+	Health() sandbox.Health
 }
 
 // Routes of the API; docs/api.md documents them.
@@ -226,10 +228,11 @@ func (s *server) harnesses(c *fiber.Ctx) error {
 	}{hs})
 }
 
+// health is 200 whenever the service serves: a degraded replica (its
+// shared tier down) still answers every request, from its local tiers,
+// so a load balancer must not take it out; the body says what is wrong.
 func (s *server) health(c *fiber.Ctx) error {
-	return writeJSON(c, fiber.StatusOK, struct {
-		Status string `json:"status"`
-	}{"ok"})
+	return writeJSON(c, fiber.StatusOK, s.svc.Health())
 }
 
 // writeJSON answers with v as JSON. HTML escaping is off so program output

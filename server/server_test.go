@@ -33,6 +33,7 @@ type fakeService struct {
 	err       error
 	panicWith any
 	harnesses []sandbox.HarnessInfo
+	health    sandbox.Health
 	calls     []sandbox.Request
 	deadlines []time.Duration // time left on each call's context
 }
@@ -78,6 +79,13 @@ func (f *fakeService) Clippy(context.Context, sandbox.Request) (sandbox.ClippyRe
 }
 
 func (f *fakeService) Harnesses() []sandbox.HarnessInfo { return f.harnesses }
+
+func (f *fakeService) Health() sandbox.Health {
+	if f.health.Status == "" {
+		return sandbox.Health{Status: "ok"}
+	}
+	return f.health
+}
 
 // lastCall returns the only request the service saw, failing otherwise.
 func (f *fakeService) lastCall(t *testing.T) sandbox.Request {
@@ -184,6 +192,12 @@ func TestHealthz(t *testing.T) {
 	assert.Equal(t, fiber.StatusOK, r.code)
 	assert.Equal(t, fiber.MIMEApplicationJSON, r.header.Get(fiber.HeaderContentType))
 	assert.JSONEq(t, `{"status":"ok"}`, string(r.body))
+
+	// A replica whose shared tier is down still serves: 200, and says so.
+	app, _ = testApp(t, &fakeService{health: sandbox.Health{Status: "degraded", Redis: "down"}}, Config{})
+	r = do(t, app, fiber.MethodGet, "/healthz", nil)
+	assert.Equal(t, fiber.StatusOK, r.code)
+	assert.JSONEq(t, `{"status":"degraded","redis":"down"}`, string(r.body))
 }
 
 func TestHarnesses(t *testing.T) {
