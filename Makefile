@@ -6,7 +6,11 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
+<<<<<<< HEAD
+.PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-workers parity clean
+=======
 .PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-redis parity clean
+>>>>>>> main
 
 all: build
 
@@ -79,15 +83,29 @@ bench-jail: setup
 bench-flags: setup
 	$(GO) run ./bench/flagsbench
 
+# The service benchmark measures a baseline binary in the same run:
+# BASELINE_REV, built from git into bin/baseline (the commit before issue
+# 16's work, by default).
+BASELINE_REV ?= cef796d
 bench-service: setup
-	$(GO) run ./bench/servicebench
+	@rm -rf bin/baseline-src && mkdir -p bin/baseline-src
+	@git archive $(BASELINE_REV) | tar -x -C bin/baseline-src
+	@echo "[bench] building the baseline $(BASELINE_REV)"
+	@cd bin/baseline-src && $(GO) build -o ../baseline .
+	@rm -rf bin/baseline-src
+	$(GO) run ./bench/servicebench -baseline-bin bin/baseline -baseline-name "$(BASELINE_REV) (before issue 16)"
 
 bench-native: setup-reference
 	$(GO) run ./bench/nativebench
 
+<<<<<<< HEAD
+bench-workers: setup
+	$(GO) run ./bench/workerbench
+=======
 # Two replicas + Redis vs one replica: memoized hits through Redis.
 bench-redis: setup packages-test
 	$(GO) run ./bench/redisbench
+>>>>>>> main
 
 # Guide parity: every ```rust block of ../shared/rocket-guide through the
 # example harness in the sandbox and natively; table + summary line.
@@ -96,4 +114,8 @@ parity: setup-reference
 	./$(BIN) parity --guide $(GUIDE) --out bench/results/guide-parity.md
 
 # Everything: about 10 minutes on 2 cores.
+<<<<<<< HEAD
+bench: bench-jail bench-flags bench-service bench-native bench-workers
+=======
 bench: bench-jail bench-flags bench-service bench-native bench-redis
+>>>>>>> main

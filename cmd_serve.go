@@ -2,8 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -40,6 +45,11 @@ func cmdServe(ctx context.Context, argv []string) error {
 	}
 	defer a.Close(context.Background())
 
+	if addr := os.Getenv("ROCKET_SANDBOX_PPROF_LISTEN"); addr != "" {
+		if err := servePprof(addr, log); err != nil {
+			return err
+		}
+	}
 	srv := server.New(cfg.Server, a.Service(), log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Listen) }()
@@ -51,4 +61,32 @@ func cmdServe(ctx context.Context, argv []string) error {
 		log.Info("shutting down")
 		return srv.ShutdownWithTimeout(30 * time.Second)
 	}
+}
+
+// servePprof serves Go's profiles (net/http/pprof) on addr, a loopback
+// address only: profiles show the service's memory, not for the network.
+// It is how bench/servicebench profiles each case (docs/performance.md).
+func servePprof(addr string, log *slog.Logger) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("ROCKET_SANDBOX_PPROF_LISTEN=%q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("ROCKET_SANDBOX_PPROF_LISTEN=%q: profiles are served on a loopback IP address only", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("ROCKET_SANDBOX_PPROF_LISTEN: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	go func() {
+		if err := http.Serve(ln, mux); err != nil && !errors.Is(err, net.ErrClosed) {
+			log.Error("pprof server stopped", "err", err)
+		}
+	}()
+	log.Info("pprof listening", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return nil
 }

@@ -41,6 +41,9 @@ const (
 
 var baseURL string
 
+// mainConfig is the configuration of the service under test.
+var mainConfig config.App
+
 // service is the wired service behind baseURL, for tests that put a
 // server of their own configuration in front of it.
 var service *sandbox.Service
@@ -77,6 +80,9 @@ func runWithServer(m *testing.M) int {
 	cfg.Cache.Results.Dir = filepath.Join(cacheDir, "results")
 	cfg.Cache.Modules.Dir = filepath.Join(cacheDir, "modules")
 	cfg.Runtime.CompilationCacheDir = filepath.Join(cacheDir, "wazero")
+	// The whole suite can run with the modules in run workers.
+	cfg.Workers.Enabled = os.Getenv("ROCKET_SANDBOX_WORKERS") == "true"
+	mainConfig = cfg
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: cannot start the service (did `make setup` run?):", err)

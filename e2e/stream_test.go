@@ -242,8 +242,8 @@ type spyService struct {
 	ended chan error
 }
 
-func (s *spyService) ExecuteObserved(ctx context.Context, req sandbox.Request, obs sandbox.Observer) (sandbox.Response, error) {
-	resp, err := s.Service.ExecuteObserved(ctx, req, obs)
+func (s *spyService) ExecuteEncodedObserved(ctx context.Context, req sandbox.Request, obs sandbox.Observer) (sandbox.Encoded, error) {
+	resp, err := s.Service.ExecuteEncodedObserved(ctx, req, obs)
 	s.ended <- err
 	return resp, err
 }

@@ -28,6 +28,11 @@ type Jail struct {
 	policy  Policy
 	cg      *cgroupManager
 	seccomp []byte
+
+	// The residents' seccomp program, compiled at the first Start.
+	residentOnce sync.Once
+	resident     []byte
+	residentErr  error
 }
 
 // New checks the policy (filling in its defaults), compiles the seccomp
@@ -174,38 +179,27 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 		return Result{}, fmt.Errorf("jail: config: %w", err)
 	}
 
-	var files []*os.File
+	// Standard input is a fifth pipe when the job has input, written to
+	// and closed after the start; without input it stays the null device.
+	n := 4
+	if len(cmd.Stdin) > 0 {
+		n = 5
+	}
+	files, err := pipes(n)
+	if err != nil {
+		return Result{}, err
+	}
 	closeAll := func() {
 		for _, f := range files {
 			f.Close()
 		}
 	}
-	pipe := func() (r, w *os.File) {
-		if err != nil {
-			return nil, nil
-		}
-		r, w, err = os.Pipe()
-		files = append(files, r, w)
-		return r, w
-	}
-	cfgR, cfgW := pipe()
-	statusR, statusW := pipe()
-	stdoutR, stdoutW := pipe()
-	stderrR, stderrW := pipe()
-	if err != nil {
-		closeAll()
-		return Result{}, fmt.Errorf("jail: pipe: %w", err)
-	}
+	cfgR, cfgW, statusR, statusW := files[0], files[1], files[2], files[3]
+	stdoutR, stdoutW, stderrR, stderrW := files[4], files[5], files[6], files[7]
 
-	// Standard input is a pipe the job's input is written to, closed
-	// after it; without input it stays the null device.
 	var stdinR, stdinW *os.File
-	if len(cmd.Stdin) > 0 {
-		stdinR, stdinW = pipe()
-	}
-	if err != nil {
-		closeAll()
-		return Result{}, fmt.Errorf("jail: pipe: %w", err)
+	if n == 5 {
+		stdinR, stdinW = files[8], files[9]
 	}
 	c := &exec.Cmd{
 		Path:   "/proc/self/exe",

@@ -160,21 +160,61 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 // progress; a caller that joins an identical request in flight is first
 // told where that request is.
 func (s *Service) ExecuteObserved(ctx context.Context, req Request, obs Observer) (Response, error) {
-	h, err := s.validate(req)
+	h, req, key, err := s.keyOf(req)
 	if err != nil {
 		return Response{}, err
 	}
-	if req.Limits, err = effective(req.Limits, s.defaultLimits, s.maxLimits); err != nil {
-		return Response{}, err
-	}
-	req.Stub = normalizeStub(req.Stub)
-	if req.Args, err = canonicalArgs(req.Args); err != nil {
-		return Response{}, fmt.Errorf("canonical args (validated as JSON): %w", err)
-	}
-	key := s.resultKey(req)
 	if resp, ok := s.memoGet(key); ok {
 		return resp, nil
 	}
+	return s.compute(ctx, h, req, key, obs)
+}
+
+// ExecuteEncoded is Execute with the response in its wire form
+// (EncodeResponse). A memoized response is answered as the bytes stored,
+// neither decoded nor encoded again.
+func (s *Service) ExecuteEncoded(ctx context.Context, req Request) (Encoded, error) {
+	return s.ExecuteEncodedObserved(ctx, req, nil)
+}
+
+// ExecuteEncodedObserved is ExecuteEncoded, telling obs (if not nil) of
+// the request's progress (ExecuteObserved): the streaming route's result
+// is execute's body, byte for byte.
+func (s *Service) ExecuteEncodedObserved(ctx context.Context, req Request, obs Observer) (Encoded, error) {
+	h, req, key, err := s.keyOf(req)
+	if err != nil {
+		return Encoded{}, err
+	}
+	if enc, ok := s.memoGetEncoded(key); ok {
+		return enc, nil
+	}
+	resp, err := s.compute(ctx, h, req, key, obs)
+	if err != nil {
+		return Encoded{}, err
+	}
+	body, err := EncodeResponse(resp)
+	return Encoded{Status: resp.Status, Body: body}, err
+}
+
+// keyOf validates req, settles its limits, normalizes it and names its
+// result.
+func (s *Service) keyOf(req Request) (*harnesses.Harness, Request, string, error) {
+	h, err := s.validate(req)
+	if err != nil {
+		return nil, req, "", err
+	}
+	if req.Limits, err = effective(req.Limits, s.defaultLimits, s.maxLimits); err != nil {
+		return nil, req, "", err
+	}
+	req.Stub = normalizeStub(req.Stub)
+	if req.Args, err = canonicalArgs(req.Args); err != nil {
+		return nil, req, "", fmt.Errorf("canonical args (validated as JSON): %w", err)
+	}
+	return h, req, s.resultKey(req), nil
+}
+
+// compute answers a request the memo did not have.
+func (s *Service) compute(ctx context.Context, h *harnesses.Harness, req Request, key string, obs Observer) (Response, error) {
 	// The shared call runs on a context of its own, canceled only when
 	// every request waiting for it has gone (flights).
 	return s.flight.watch(ctx, key, obs, func(ctx context.Context, report Observer) (Response, error) {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,9 +23,9 @@ type Service interface {
 	// back as a *sandbox.Error with its code; a program that fails to
 	// compile or run is a Response, not an error.
 	Execute(ctx context.Context, req sandbox.Request) (sandbox.Response, error)
-	// ExecuteObserved is Execute, telling obs of the request's progress
-	// (the streaming route).
-	ExecuteObserved(ctx context.Context, req sandbox.Request, obs sandbox.Observer) (sandbox.Response, error)
+	// ExecuteEncodedObserved is ExecuteEncoded, telling obs of the
+	// request's progress (the streaming route).
+	ExecuteEncodedObserved(ctx context.Context, req sandbox.Request, obs sandbox.Observer) (sandbox.Encoded, error)
 	// Share stores a playground state and returns its id; Shared returns
 	// the state stored under id as canonical JSON.
 	Share(state sandbox.Request) (string, error)
@@ -36,6 +35,9 @@ type Service interface {
 	Format(ctx context.Context, req sandbox.FormatRequest) (sandbox.FormatResponse, error)
 	Clippy(ctx context.Context, req sandbox.Request) (sandbox.ClippyResponse, error)
 	Shared(id string) (json.RawMessage, error)
+	// ExecuteEncoded is Execute with the response as the bytes to send
+	// (sandbox.EncodeResponse): a memoized one is sent as stored.
+	ExecuteEncoded(ctx context.Context, req sandbox.Request) (sandbox.Encoded, error)
 	Harnesses() []sandbox.HarnessInfo
 	// Health says how the service is; "degraded" is still serving.
 	Health() sandbox.Health
@@ -135,17 +137,18 @@ func (s *server) handle(app *fiber.App, method, path string, h fiber.Handler) {
 // any Response is a 200, whatever became of the program; a refusal is an
 // error, which the error handler answers.
 func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
-	resp, err := s.call(c, req)
+	req.Client = clientOf(c)
+	resp, err := callService(s, c, func(ctx context.Context) (sandbox.Encoded, error) { return s.svc.ExecuteEncoded(ctx, req) })
 	if errors.Is(err, errClientGone) {
 		return s.clientGone(c)
 	}
 	if err != nil {
 		return err
 	}
-	body, err := encodeResult(resp)
-	if err != nil {
+	if err := checkResult(resp); err != nil {
 		return err
 	}
+	body := resp.Body
 	// A result is held until the client has read it: bound those bytes,
 	// and refuse (the result is memoized, a retry is cheap) rather than
 	// hold more.
@@ -205,13 +208,13 @@ func (s *server) serviceError(err error) error {
 	return fmt.Errorf("execute: %w", err)
 }
 
-// encodeResult is the body of a result: execute's, and the data of the
-// streaming route's result event, byte for byte.
-func encodeResult(resp sandbox.Response) ([]byte, error) {
-	if !resp.Status.Valid() {
-		return nil, fmt.Errorf("execute: the service answered with status %q, which is not a result", resp.Status)
+// checkResult refuses an answer of the service whose status is not a
+// result's: the service's bug, never sent as a 200.
+func checkResult(enc sandbox.Encoded) error {
+	if !enc.Status.Valid() {
+		return fmt.Errorf("execute: the service answered with status %q, which is not a result", enc.Status)
 	}
-	return encodeJSON(resp)
+	return nil
 }
 
 // statusClientClosed is what a request whose client went away is logged
@@ -239,21 +242,11 @@ func (s *server) health(c *fiber.Ctx) error {
 // such as <html> stays readable; the encoder is deterministic, so the same
 // value always gives the same bytes.
 func writeJSON(c *fiber.Ctx, code int, v any) error {
-	body, err := encodeJSON(v)
+	body, err := sandbox.EncodeJSON(v)
 	if err != nil {
 		return err
 	}
 	c.Status(code)
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(body)
-}
-
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("encode response: %w", err)
-	}
-	return buf.Bytes(), nil
 }

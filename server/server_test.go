@@ -60,8 +60,21 @@ func (f *fakeService) Execute(ctx context.Context, req sandbox.Request) (sandbox
 	return f.resp, f.err
 }
 
-func (f *fakeService) ExecuteObserved(ctx context.Context, req sandbox.Request, _ sandbox.Observer) (sandbox.Response, error) {
-	return f.Execute(ctx, req)
+func (f *fakeService) ExecuteEncodedObserved(ctx context.Context, req sandbox.Request, _ sandbox.Observer) (sandbox.Encoded, error) {
+	return encoded(f.Execute(ctx, req))
+}
+
+func (f *fakeService) ExecuteEncoded(ctx context.Context, req sandbox.Request) (sandbox.Encoded, error) {
+	return encoded(f.Execute(ctx, req))
+}
+
+// encoded is what ExecuteEncoded answers for what Execute did.
+func encoded(resp sandbox.Response, err error) (sandbox.Encoded, error) {
+	if err != nil {
+		return sandbox.Encoded{}, err
+	}
+	body, err := sandbox.EncodeResponse(resp)
+	return sandbox.Encoded{Status: resp.Status, Body: body}, err
 }
 
 func (f *fakeService) Share(sandbox.Request) (string, error) { return "", errors.New("no shares here") }

@@ -22,16 +22,16 @@ type progressingService struct {
 	release chan struct{}
 }
 
-func (p *progressingService) ExecuteObserved(ctx context.Context, req sandbox.Request, obs sandbox.Observer) (sandbox.Response, error) {
+func (p *progressingService) ExecuteEncodedObserved(ctx context.Context, req sandbox.Request, obs sandbox.Observer) (sandbox.Encoded, error) {
 	if err := req.Validate(sandbox.DefaultMaxStubBytes); err != nil {
-		return sandbox.Response{}, err
+		return sandbox.Encoded{}, err
 	}
 	obs(sandbox.Progress{Phase: sandbox.PhaseCompiling})
 	select {
 	case <-p.release:
-		return okResponse(), nil
+		return encoded(okResponse(), nil)
 	case <-ctx.Done():
-		return sandbox.Response{}, ctx.Err()
+		return sandbox.Encoded{}, ctx.Err()
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/rustfmt"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
+	"github.com/rocket-sandbox/rocket-sandbox/worker"
 )
 
 // App is the wired service and what must be closed with it.
@@ -31,11 +32,13 @@ type App struct {
 	svc       *sandbox.Service
 	jail      *jail.Jail
 	jailState string
-	engine    *wasmrt.Engine
-	results   *cache.Store
-	modules   *cache.Store
-	shares    *cache.Store
-	shared    *rediscache.Client // nil: a single node
+	// Modules run either in process (engine) or in run workers (workers).
+	engine  *wasmrt.Engine
+	workers *worker.Pool
+	results *cache.Store
+	modules *cache.Store
+	shares  *cache.Store
+	shared  *rediscache.Client // nil: a single node
 }
 
 // New builds the service from a validated configuration: the prepared
@@ -65,9 +68,26 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 	a.jailState = policy.StateDir
 	// The engine allows the most a request may ask for; every job says
 	// its own limits (the defaults unless the request asked).
-	if a.engine, err = wasmrt.New(ctx, cfg.EngineConfig()); err != nil {
-		a.Close(ctx)
-		return nil, fmt.Errorf("wasm engine: %w", err)
+	var engine sandbox.Engine
+	if cfg.Workers.Enabled {
+		wc := cfg.Workers
+		if wc.Count == 0 { // one per compile-and-run slot
+			wc.Count = cfg.Service.MaxConcurrent
+			if wc.Count == 0 {
+				wc.Count = sandbox.DefaultConfig().MaxConcurrent
+			}
+		}
+		if a.workers, err = worker.New(wc, cfg.EngineConfig(), cfg.Compiler.MaxModuleBytes, a.jail, nil); err != nil {
+			a.Close(ctx)
+			return nil, fmt.Errorf("run workers: %w", err)
+		}
+		engine = a.workers
+	} else {
+		if a.engine, err = wasmrt.New(ctx, cfg.EngineConfig()); err != nil {
+			a.Close(ctx)
+			return nil, fmt.Errorf("wasm engine: %w", err)
+		}
+		engine = a.engine
 	}
 	if a.results, err = cache.New(cfg.Cache.Results); err != nil {
 		a.Close(ctx)
@@ -84,7 +104,7 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 	deps := sandbox.Deps{
 		Harnesses:   harnesses.Default(),
 		Compiler:    compiler.New(m, m.Wasm(), a.jail, cfg.Compiler),
-		Engine:      a.engine,
+		Engine:      engine,
 		Results:     a.results,
 		Modules:     a.modules,
 		Shares:      a.shares,
@@ -137,6 +157,9 @@ func fingerprint(cfg config.App, m *toolchain.Manifest) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// Workers is the pool of run workers, or nil when modules run in process.
+func (a *App) Workers() *worker.Pool { return a.workers }
+
 // Shared is the tier replicas share, or nil on a single node (for
 // metrics).
 func (a *App) Shared() *rediscache.Client { return a.shared }
@@ -148,6 +171,9 @@ func (a *App) Service() *sandbox.Service { return a.svc }
 func (a *App) Close(ctx context.Context) {
 	if a.engine != nil {
 		a.engine.Close(ctx)
+	}
+	if a.workers != nil {
+		a.workers.Close()
 	}
 	if a.jail != nil {
 		a.jail.Close()
