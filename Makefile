@@ -6,11 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-<<<<<<< HEAD
-.PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-workers parity clean
-=======
-.PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-redis parity clean
->>>>>>> main
+.PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-workers bench-redis bench-api parity clean
 
 all: build
 
@@ -98,14 +94,17 @@ bench-service: setup
 bench-native: setup-reference
 	$(GO) run ./bench/nativebench
 
-<<<<<<< HEAD
 bench-workers: setup
 	$(GO) run ./bench/workerbench
-=======
+
 # Two replicas + Redis vs one replica: memoized hits through Redis.
 bench-redis: setup packages-test
 	$(GO) run ./bench/redisbench
->>>>>>> main
+
+# Metrics overhead (memo hits with and without the metrics middleware) and
+# capacity per core (cold, warm, memo): bench/results/api-ops.md.
+bench-api: setup
+	$(GO) run ./bench/apibench
 
 # Guide parity: every ```rust block of ../shared/rocket-guide through the
 # example harness in the sandbox and natively; table + summary line.
@@ -114,8 +113,4 @@ parity: setup-reference
 	./$(BIN) parity --guide $(GUIDE) --out bench/results/guide-parity.md
 
 # Everything: about 10 minutes on 2 cores.
-<<<<<<< HEAD
-bench: bench-jail bench-flags bench-service bench-native bench-workers
-=======
-bench: bench-jail bench-flags bench-service bench-native bench-redis
->>>>>>> main
+bench: bench-jail bench-flags bench-service bench-native bench-workers bench-redis bench-api

@@ -120,7 +120,7 @@ func (j *Jail) Run(ctx context.Context, cmd Command) (res Result, err error) {
 		return Result{}, errors.New("jail: empty command path")
 	}
 	for _, name := range cmd.Collect {
-		if err := checkName(name); err != nil {
+		if err := CheckName(name); err != nil {
 			return Result{}, err
 		}
 	}

@@ -53,6 +53,14 @@ type Service struct {
 	defaultLimits, maxLimits Limits
 	flight                   flights[Response]
 	moduleFlight             flights[cachedCompile]
+	observe                  QueueObserver
+}
+
+func queueObserver(o QueueObserver) QueueObserver {
+	if o == nil {
+		return noObserver{}
+	}
+	return o
 }
 
 // Deps are what a Service is made of besides its Config.
@@ -74,6 +82,8 @@ type Deps struct {
 	// Formatter formats stubs (Format); nil: Format fails as the
 	// machinery's error.
 	Formatter Formatter
+	// Queue hears how jobs wait for a slot (metrics); nil hears nothing.
+	Queue QueueObserver
 	// Limits are the defaults a request's limits start from (the
 	// engine's and the compile's as configured); a zero field is the
 	// built-in default (DefaultLimits). The engine and the jail must
@@ -83,6 +93,20 @@ type Deps struct {
 	// Modules (both required with it).
 	Shared Shared
 }
+
+// QueueObserver is told how jobs wait for a compile-and-run slot.
+// Compiles and runs are observed at their own seams (Compiler, Engine).
+type QueueObserver interface {
+	// Waiting: a job starts (+1) or stops (-1) waiting for a slot.
+	Waiting(delta int)
+	// Admitted: a job got its slot after waiting wait (0 when one was free).
+	Admitted(wait time.Duration)
+}
+
+type noObserver struct{}
+
+func (noObserver) Waiting(int)            {}
+func (noObserver) Admitted(time.Duration) {}
 
 // NewService builds a service from all its parts at once. A bad Config is
 // refused here, before anything runs.
@@ -112,7 +136,8 @@ func NewService(cfg Config, d Deps) (*Service, error) {
 		gate:    newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait(), cfg.JobEstimate(), nil),
 		prepare: newPreparations(cfg.MaxPreparing, cfg.QueueWait()),
 		queued:  budget.New(cfg.MaxQueuedBytes),
-		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, shared: d.Shared, shares: d.Shares, formatter: d.Formatter}, nil
+		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, shared: d.Shared,
+		shares: d.Shares, formatter: d.Formatter, observe: queueObserver(d.Queue)}, nil
 }
 
 // Harnesses describes every harness.
@@ -192,8 +217,7 @@ func (s *Service) ExecuteEncodedObserved(ctx context.Context, req Request, obs O
 	if err != nil {
 		return Encoded{}, err
 	}
-	body, err := EncodeResponse(resp)
-	return Encoded{Status: resp.Status, Body: body}, err
+	return EncodeAnswer(resp)
 }
 
 // keyOf validates req, settles its limits, normalizes it and names its
@@ -292,12 +316,16 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 	// A skipped plan (an example marked ignore) has nothing to compile or
 	// run, and so nothing to admit either.
 	if plan.Steps != harnesses.Skip {
+		queued := time.Now()
+		s.observe.Waiting(1)
 		leave, err := s.gate.enter(ctx, req.Client, func(position int) {
 			report(Progress{Phase: PhaseQueued, Position: position})
 		})
+		s.observe.Waiting(-1)
 		if err != nil {
 			return Response{}, err
 		}
+		s.observe.Admitted(time.Since(queued))
 		defer leave()
 		stopWaiting()
 

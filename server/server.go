@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -66,21 +67,28 @@ type server struct {
 	origins   origins
 	clients   *clients
 	responses *budget.Bytes // of results being written
+	metrics   Metrics       // nil: none recorded, no /metrics
+
+	harnessOnce sync.Once
+	harnessIDs  map[string]bool // the service's, for labels (harnessLabel)
 }
 
 // New returns the HTTP API as a Fiber app serving svc. Zero fields of cfg
 // take their defaults; a nil log means slog.Default().
-func New(cfg Config, svc Service, log *slog.Logger) *fiber.App {
-	_, app := build(cfg, svc, log)
+func New(cfg Config, svc Service, log *slog.Logger, opts ...Option) *fiber.App {
+	_, app := build(cfg, svc, log, opts...)
 	return app
 }
 
 // build is New, also returning the server behind the app.
-func build(cfg Config, svc Service, log *slog.Logger) (*server, *fiber.App) {
+func build(cfg Config, svc Service, log *slog.Logger, opts ...Option) (*server, *fiber.App) {
 	if log == nil {
 		log = slog.Default()
 	}
 	s := &server{cfg: cfg.withDefaults(), svc: svc, log: log}
+	for _, o := range opts {
+		o(s)
+	}
 	s.hosts = newHostCheck(s.cfg.AllowedHosts)
 	s.origins = newOrigins(s.cfg.AllowedOrigins)
 	s.clients = newClients(s.cfg, nil)
@@ -94,6 +102,9 @@ func build(cfg Config, svc Service, log *slog.Logger) (*server, *fiber.App) {
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
 	})
+	// The request's id, its log line and its metrics, around everything
+	// else, errors included.
+	app.Use(s.observe)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	// Every route answers only for its hosts and its origins; the API
 	// routes also know their client (/healthz needs no key).
@@ -110,6 +121,7 @@ func build(cfg Config, svc Service, log *slog.Logger) (*server, *fiber.App) {
 	s.handle(app, fiber.MethodGet, routeShare, s.shared)
 	s.handle(app, fiber.MethodPost, routeEvaluate, s.evaluate)
 	s.handle(app, fiber.MethodGet, routeHealth, s.health)
+	s.serveMetrics(app)
 	if err := s.serveContract(app); err != nil {
 		panic(err) // the contract is built from static tables: a programming error
 	}
@@ -148,6 +160,7 @@ func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 	if err := checkResult(resp); err != nil {
 		return err
 	}
+	c.Locals(localResult, summarize(s.harnessLabel(req.Harness), resp))
 	body := resp.Body
 	// A result is held until the client has read it: bound those bytes,
 	// and refuse (the result is memoized, a retry is cheap) rather than

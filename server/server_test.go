@@ -73,8 +73,7 @@ func encoded(resp sandbox.Response, err error) (sandbox.Encoded, error) {
 	if err != nil {
 		return sandbox.Encoded{}, err
 	}
-	body, err := sandbox.EncodeResponse(resp)
-	return sandbox.Encoded{Status: resp.Status, Body: body}, err
+	return sandbox.EncodeAnswer(resp)
 }
 
 func (f *fakeService) Share(sandbox.Request) (string, error) { return "", errors.New("no shares here") }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/frame"
 	"log/slog"
 	"os"
 	"sync"
@@ -101,7 +102,8 @@ func defaultMemoryBytes(rt wasmrt.Config, maxModuleBytes int64) int64 {
 }
 
 // runtimeOverheadBytes is the Go runtime's and wazero's memory in a worker
-// beyond its budgets (measured about 30 MiB idle; see bench/results).
+// beyond its budgets: a worker measured 15 MiB resident idle and 48 MiB
+// holding two compiled modules (bench/results/worker-overhead.md).
 const runtimeOverheadBytes = 256 << 20
 
 // worker is one run worker as the server sees it.
@@ -205,10 +207,10 @@ func (p *Pool) handshake(w *worker) error {
 	}
 	_ = w.conn.SetDeadline(time.Now().Add(handshakeTimeout))
 	defer w.conn.SetDeadline(time.Time{})
-	if err := writeFrame(w.conn, msgConfigure, cfg); err != nil {
+	if err := frame.Write(w.conn, msgConfigure, cfg); err != nil {
 		return err
 	}
-	typ, payload, err := readFrame(w.conn, 64)
+	typ, payload, err := frame.Read(w.conn, 64)
 	if err != nil {
 		return fmt.Errorf("no ready message: %w (stderr: %s)", err, w.stderr())
 	}
@@ -234,7 +236,7 @@ func (w *worker) stderr() string {
 func (w *worker) read(maxBytes int64) {
 	defer close(w.dead)
 	for {
-		typ, payload, err := readFrame(w.conn, maxBytes)
+		typ, payload, err := frame.Read(w.conn, maxBytes)
 		if err == nil && typ != msgResult {
 			err = fmt.Errorf("worker: unexpected message %d", typ)
 		}
@@ -403,7 +405,7 @@ const sendTimeout = 30 * time.Second
 
 func (w *worker) send(typ byte, payload []byte) error {
 	_ = w.conn.SetWriteDeadline(time.Now().Add(sendTimeout))
-	return writeFrame(w.conn, typ, payload)
+	return frame.Write(w.conn, typ, payload)
 }
 
 // cancelGrace is how long a canceled run may take to stop before its

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/frame"
 	"io"
 	"os"
 	"sync"
@@ -69,7 +70,7 @@ func (s *workerState) touch(id moduleID) {
 // between runs.
 func serve(ctx context.Context, conn io.ReadWriter) error {
 	r := bufio.NewReaderSize(conn, 64<<10)
-	typ, p, err := readFrame(r, maxConfigBytes)
+	typ, p, err := frame.Read(r, maxConfigBytes)
 	if err != nil {
 		return err
 	}
@@ -89,15 +90,15 @@ func serve(ctx context.Context, conn io.ReadWriter) error {
 	if st.max <= 0 {
 		st.max = wasmrt.DefaultMaxCompiledModules
 	}
-	if err := writeFrame(conn, msgReady, encodeReady()); err != nil {
+	if err := frame.Write(conn, msgReady, encodeReady()); err != nil {
 		return err
 	}
 
-	type frame struct {
+	type inFrame struct {
 		typ byte
 		p   []byte
 	}
-	frames := make(chan frame)
+	frames := make(chan inFrame)
 	readErr := make(chan error, 1)
 	var (
 		mu      sync.Mutex
@@ -106,7 +107,7 @@ func serve(ctx context.Context, conn io.ReadWriter) error {
 	)
 	go func() {
 		for {
-			typ, p, err := readFrame(r, cfg.MaxFrameBytes)
+			typ, p, err := frame.Read(r, cfg.MaxFrameBytes)
 			if err != nil {
 				readErr <- err
 				close(frames)
@@ -126,7 +127,7 @@ func serve(ctx context.Context, conn io.ReadWriter) error {
 				mu.Unlock()
 				continue
 			}
-			frames <- frame{typ, p}
+			frames <- inFrame{typ, p}
 		}
 	}()
 	for f := range frames {
@@ -151,7 +152,7 @@ func serve(ctx context.Context, conn io.ReadWriter) error {
 			cancel = nil
 			mu.Unlock()
 			stop()
-			if err := writeFrame(conn, msgResult, res.encode()); err != nil {
+			if err := frame.Write(conn, msgResult, res.encode()); err != nil {
 				return err
 			}
 		default:

@@ -1,25 +1,19 @@
 package worker
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"time"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/frame"
 
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 )
 
-// The wire: each message is one frame, a 4-byte big-endian length of
-// what follows, a type byte and the payload. Payloads are a fixed
-// sequence of fields per type, each a uvarint, a byte string (uvarint
-// length+1, 0 meaning nil, then the bytes), a list of byte strings
-// (uvarint count+1, then each) or a fixed 32 bytes. Nothing is
-// self-describing and nothing is optional: a decoder reads exactly the
-// fields of the type, checks each against what the other side may send,
-// and refuses trailing bytes. The server decodes what a worker sends as
-// hostile input: a worker runs guest code.
+// The wire is package frame's: length-framed, typed, fixed fields, no
+// trailing bytes. The server decodes what a worker sends as hostile
+// input: a worker runs guest code.
 
 // protocolVersion is sent in msgReady; a worker of another build is
 // refused.
@@ -36,188 +30,6 @@ const (
 	msgReady  byte = 5 // set up, speaking protocolVersion
 	msgResult byte = 6 // what a run did
 )
-
-// frameHeaderBytes is the length prefix.
-const frameHeaderBytes = 4
-
-// readFrame reads one frame of at most maxBytes (type and payload). The
-// payload is read as it arrives, so a length the peer does not back with
-// bytes costs nothing.
-func readFrame(r io.Reader, maxBytes int64) (typ byte, payload []byte, err error) {
-	var hdr [frameHeaderBytes]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return 0, nil, err
-	}
-	n := int64(binary.BigEndian.Uint32(hdr[:]))
-	if n < 1 || n > maxBytes {
-		return 0, nil, fmt.Errorf("worker: frame of %d bytes (1..%d)", n, maxBytes)
-	}
-	buf := make([]byte, 0, min(n, 1<<20))
-	for int64(len(buf)) < n {
-		chunk := min(n-int64(len(buf)), 1<<20)
-		start := len(buf)
-		buf = append(buf, make([]byte, chunk)...)
-		if _, err := io.ReadFull(r, buf[start:]); err != nil {
-			return 0, nil, fmt.Errorf("worker: truncated frame: %w", err)
-		}
-	}
-	return buf[0], buf[1:], nil
-}
-
-// writeFrame writes one frame.
-func writeFrame(w io.Writer, typ byte, payload []byte) error {
-	buf := make([]byte, frameHeaderBytes+1, frameHeaderBytes+1+len(payload))
-	binary.BigEndian.PutUint32(buf, uint32(1+len(payload)))
-	buf[frameHeaderBytes] = typ
-	_, err := w.Write(append(buf, payload...))
-	return err
-}
-
-type encoder struct{ b []byte }
-
-func (e *encoder) uvarint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
-func (e *encoder) varint(v int64)   { e.b = binary.AppendVarint(e.b, v) }
-func (e *encoder) bool(v bool) {
-	if v {
-		e.b = append(e.b, 1)
-	} else {
-		e.b = append(e.b, 0)
-	}
-}
-func (e *encoder) fixed(v [32]byte) { e.b = append(e.b, v[:]...) }
-func (e *encoder) bytes(v []byte) {
-	if v == nil {
-		e.uvarint(0)
-		return
-	}
-	e.uvarint(uint64(len(v)) + 1)
-	e.b = append(e.b, v...)
-}
-func (e *encoder) str(v string) { e.uvarint(uint64(len(v))); e.b = append(e.b, v...) }
-func (e *encoder) list(v [][]byte) {
-	if v == nil {
-		e.uvarint(0)
-		return
-	}
-	e.uvarint(uint64(len(v)) + 1)
-	for _, b := range v {
-		e.bytes(b)
-	}
-}
-
-// decoder reads fields until the first error, which it keeps.
-type decoder struct {
-	b   []byte
-	err error
-}
-
-var errShort = errors.New("worker: message ends inside a field")
-
-func (d *decoder) fail(err error) {
-	if d.err == nil {
-		d.err = err
-	}
-}
-
-func (d *decoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail(errShort)
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) varint() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail(errShort)
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) bool() bool {
-	switch v := d.uvarint(); v {
-	case 0, 1:
-		return v == 1
-	default:
-		d.fail(fmt.Errorf("worker: %d is not a boolean", v))
-		return false
-	}
-}
-
-func (d *decoder) take(n uint64) []byte {
-	if d.err != nil {
-		return nil
-	}
-	if n > uint64(len(d.b)) {
-		d.fail(errShort)
-		return nil
-	}
-	v := d.b[:n:n]
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) fixed() (v [32]byte) {
-	copy(v[:], d.take(32))
-	return v
-}
-
-func (d *decoder) bytes() []byte {
-	n := d.uvarint()
-	if n == 0 || d.err != nil {
-		return nil
-	}
-	return append([]byte{}, d.take(n-1)...)
-}
-
-func (d *decoder) str() string { return string(d.take(d.uvarint())) }
-
-func (d *decoder) list() [][]byte {
-	n := d.uvarint()
-	if n == 0 || d.err != nil {
-		return nil
-	}
-	// Every element is at least one byte: a count beyond what is left
-	// is a lie, refused before anything is allocated for it.
-	if n-1 > uint64(len(d.b)) {
-		d.fail(errShort)
-		return nil
-	}
-	out := make([][]byte, n-1)
-	for i := range out {
-		out[i] = d.bytes()
-	}
-	return out
-}
-
-// nonNegative reads a uvarint that must fit an int64.
-func (d *decoder) nonNegative(what string) int64 {
-	v := d.uvarint()
-	if v > 1<<62 {
-		d.fail(fmt.Errorf("worker: %s %d out of range", what, v))
-		return 0
-	}
-	return int64(v)
-}
-
-// end refuses trailing bytes and returns the first error.
-func (d *decoder) end() error {
-	if d.err == nil && len(d.b) != 0 {
-		d.fail(fmt.Errorf("worker: %d bytes after the message", len(d.b)))
-	}
-	return d.err
-}
 
 // moduleID names a module: the SHA-256 of its bytes.
 type moduleID = [32]byte
@@ -238,11 +50,11 @@ type runMsg struct {
 }
 
 func (m runMsg) encode() []byte {
-	var e encoder
-	e.uvarint(m.Seq)
-	e.fixed(m.Module)
-	e.fixed(m.Seed)
-	e.bytes(m.Stdin)
+	var e frame.Encoder
+	e.Uvarint(m.Seq)
+	e.Fixed(m.Module)
+	e.Fixed(m.Seed)
+	e.Bytes(m.Stdin)
 	args := make([][]byte, len(m.Args))
 	for i, a := range m.Args {
 		args[i] = []byte(a)
@@ -250,62 +62,62 @@ func (m runMsg) encode() []byte {
 	if m.Args == nil {
 		args = nil
 	}
-	e.list(args)
-	e.varint(m.Limits.MemoryLimitBytes)
-	e.varint(int64(m.Limits.Timeout))
-	e.varint(m.Limits.StdoutLimitBytes)
-	e.varint(m.Limits.StderrLimitBytes)
-	e.list(m.Connections)
-	e.bool(m.Track)
-	return e.b
+	e.List(args)
+	e.Varint(m.Limits.MemoryLimitBytes)
+	e.Varint(int64(m.Limits.Timeout))
+	e.Varint(m.Limits.StdoutLimitBytes)
+	e.Varint(m.Limits.StderrLimitBytes)
+	e.List(m.Connections)
+	e.Bool(m.Track)
+	return e.B
 }
 
 func decodeRun(p []byte) (runMsg, error) {
-	d := decoder{b: p}
+	d := frame.Decoder{B: p}
 	var m runMsg
-	m.Seq = d.uvarint()
-	m.Module = d.fixed()
-	m.Seed = d.fixed()
-	m.Stdin = d.bytes()
-	if args := d.list(); args != nil {
+	m.Seq = d.Uvarint()
+	m.Module = d.Fixed()
+	m.Seed = d.Fixed()
+	m.Stdin = d.Bytes()
+	if args := d.List(); args != nil {
 		m.Args = make([]string, len(args))
 		for i, a := range args {
 			m.Args[i] = string(a)
 		}
 	}
-	m.Limits.MemoryLimitBytes = d.varint()
-	m.Limits.Timeout = time.Duration(d.varint())
-	m.Limits.StdoutLimitBytes = d.varint()
-	m.Limits.StderrLimitBytes = d.varint()
-	m.Connections = d.list()
-	m.Track = d.bool()
-	return m, d.end()
+	m.Limits.MemoryLimitBytes = d.Varint()
+	m.Limits.Timeout = time.Duration(d.Varint())
+	m.Limits.StdoutLimitBytes = d.Varint()
+	m.Limits.StderrLimitBytes = d.Varint()
+	m.Connections = d.List()
+	m.Track = d.Bool()
+	return m, d.End()
 }
 
 func encodeLoad(id moduleID, module []byte) []byte {
-	var e encoder
-	e.fixed(id)
-	e.bytes(module)
-	return e.b
+	var e frame.Encoder
+	e.Fixed(id)
+	e.Bytes(module)
+	return e.B
 }
 
 func decodeLoad(p []byte) (moduleID, []byte, error) {
-	d := decoder{b: p}
-	id := d.fixed()
-	module := d.bytes()
-	return id, module, d.end()
+	d := frame.Decoder{B: p}
+	id := d.Fixed()
+	module := d.Bytes()
+	return id, module, d.End()
 }
 
 func encodeSeq(seq uint64) []byte {
-	var e encoder
-	e.uvarint(seq)
-	return e.b
+	var e frame.Encoder
+	e.Uvarint(seq)
+	return e.B
 }
 
 func decodeSeq(p []byte) (uint64, error) {
-	d := decoder{b: p}
-	seq := d.uvarint()
-	return seq, d.end()
+	d := frame.Decoder{B: p}
+	seq := d.Uvarint()
+	return seq, d.End()
 }
 
 // What became of a run request, as the worker saw it.
@@ -325,28 +137,28 @@ type resultMsg struct {
 }
 
 func (m resultMsg) encode() []byte {
-	var e encoder
-	e.uvarint(m.Seq)
-	e.uvarint(uint64(m.Status))
-	e.str(m.Message)
+	var e frame.Encoder
+	e.Uvarint(m.Seq)
+	e.Uvarint(uint64(m.Status))
+	e.Str(m.Message)
 	r := m.Result
-	e.bool(r.ExitCode != nil)
+	e.Bool(r.ExitCode != nil)
 	if r.ExitCode != nil {
-		e.varint(int64(*r.ExitCode))
+		e.Varint(int64(*r.ExitCode))
 	}
-	e.str(r.Trap)
-	e.str(string(r.Limit))
-	e.bytes(r.Stdout)
-	e.bytes(r.Stderr)
-	e.list(r.Responses)
-	e.list(r.Records)
+	e.Str(r.Trap)
+	e.Str(string(r.Limit))
+	e.Bytes(r.Stdout)
+	e.Bytes(r.Stderr)
+	e.List(r.Responses)
+	e.List(r.Records)
 	for _, b := range []bool{r.RecordsForged, r.StdoutTruncated, r.StderrTruncated, r.ResponsesTruncated, r.RecordsTruncated} {
-		e.bool(b)
+		e.Bool(b)
 	}
-	e.uvarint(uint64(max(r.Duration, 0)))
-	e.uvarint(uint64(max(r.CPU, 0)))
-	e.uvarint(uint64(max(r.PeakMemoryBytes, 0)))
-	return e.b
+	e.Uvarint(uint64(max(r.Duration, 0)))
+	e.Uvarint(uint64(max(r.CPU, 0)))
+	e.Uvarint(uint64(max(r.PeakMemoryBytes, 0)))
+	return e.B
 }
 
 // maxTrapBytes bounds a trap message and a failure's message: wazero's
@@ -354,56 +166,56 @@ func (m resultMsg) encode() []byte {
 const maxTrapBytes = 1 << 20
 
 func decodeResult(p []byte) (resultMsg, error) {
-	d := decoder{b: p}
+	d := frame.Decoder{B: p}
 	var m resultMsg
-	m.Seq = d.uvarint()
-	st := d.uvarint()
+	m.Seq = d.Uvarint()
+	st := d.Uvarint()
 	if st > uint64(resultFailed) {
-		d.fail(fmt.Errorf("worker: unknown result status %d", st))
+		d.Fail(fmt.Errorf("worker: unknown result status %d", st))
 	}
 	m.Status = byte(st)
-	m.Message = d.str()
+	m.Message = d.Str()
 	r := &m.Result
-	if d.bool() {
-		v := d.varint()
+	if d.Bool() {
+		v := d.Varint()
 		if v < -1<<31 || v > 1<<31-1 {
-			d.fail(fmt.Errorf("worker: exit code %d out of range", v))
+			d.Fail(fmt.Errorf("worker: exit code %d out of range", v))
 		}
 		r.ExitCode = new(int32(v))
 	}
-	r.Trap = d.str()
-	switch l := outcome.Limit(d.str()); l {
+	r.Trap = d.Str()
+	switch l := outcome.Limit(d.Str()); l {
 	case outcome.LimitNone, outcome.LimitTime, outcome.LimitMemory, outcome.LimitOutput:
 		r.Limit = l
 	default:
-		d.fail(fmt.Errorf("worker: unknown limit %q", l))
+		d.Fail(fmt.Errorf("worker: unknown limit %q", l))
 	}
 	if len(m.Message) > maxTrapBytes || len(r.Trap) > maxTrapBytes {
-		d.fail(errors.New("worker: message too long"))
+		d.Fail(errors.New("worker: message too long"))
 	}
-	r.Stdout = d.bytes()
-	r.Stderr = d.bytes()
-	r.Responses = d.list()
-	r.Records = d.list()
+	r.Stdout = d.Bytes()
+	r.Stderr = d.Bytes()
+	r.Responses = d.List()
+	r.Records = d.List()
 	for _, b := range []*bool{&r.RecordsForged, &r.StdoutTruncated, &r.StderrTruncated, &r.ResponsesTruncated, &r.RecordsTruncated} {
-		*b = d.bool()
+		*b = d.Bool()
 	}
-	r.Duration = time.Duration(d.nonNegative("duration"))
-	r.CPU = time.Duration(d.nonNegative("cpu time"))
-	r.PeakMemoryBytes = d.nonNegative("peak memory")
-	return m, d.end()
+	r.Duration = time.Duration(d.NonNegative("duration"))
+	r.CPU = time.Duration(d.NonNegative("cpu time"))
+	r.PeakMemoryBytes = d.NonNegative("peak memory")
+	return m, d.End()
 }
 
 func encodeReady() []byte {
-	var e encoder
-	e.uvarint(protocolVersion)
-	return e.b
+	var e frame.Encoder
+	e.Uvarint(protocolVersion)
+	return e.B
 }
 
 func decodeReady(p []byte) error {
-	d := decoder{b: p}
-	v := d.uvarint()
-	if err := d.end(); err != nil {
+	d := frame.Decoder{B: p}
+	v := d.Uvarint()
+	if err := d.End(); err != nil {
 		return err
 	}
 	if v != protocolVersion {

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"bytes"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/frame"
 	"testing"
 	"time"
 
@@ -43,8 +44,8 @@ func TestMessagesRoundTrip(t *testing.T) {
 	assert.Equal(t, run, gotRun)
 
 	var buf bytes.Buffer
-	require.NoError(t, writeFrame(&buf, msgResult, r.encode()))
-	typ, p, err := readFrame(&buf, 1<<20)
+	require.NoError(t, frame.Write(&buf, msgResult, r.encode()))
+	typ, p, err := frame.Read(&buf, 1<<20)
 	require.NoError(t, err)
 	assert.Equal(t, msgResult, typ)
 	assert.Equal(t, r.encode(), p)
@@ -68,20 +69,20 @@ func TestMalformedMessagesAreRefused(t *testing.T) {
 	_, err = decodeResult(bad.encode())
 	assert.ErrorContains(t, err, "unknown limit")
 
-	var e encoder
-	e.uvarint(1)
-	e.uvarint(0)
-	e.str("")
-	e.bool(false)
-	e.str("")
-	e.str("")
-	e.uvarint(1 << 40) // stdout "of a terabyte"
-	_, err = decodeResult(e.b)
+	var e frame.Encoder
+	e.Uvarint(1)
+	e.Uvarint(0)
+	e.Str("")
+	e.Bool(false)
+	e.Str("")
+	e.Str("")
+	e.Uvarint(1 << 40) // stdout "of a terabyte"
+	_, err = decodeResult(e.B)
 	assert.Error(t, err)
 
-	var frame bytes.Buffer
-	require.NoError(t, writeFrame(&frame, msgResult, make([]byte, 100)))
-	_, _, err = readFrame(&frame, 50)
+	var buf bytes.Buffer
+	require.NoError(t, frame.Write(&buf, msgResult, make([]byte, 100)))
+	_, _, err = frame.Read(&buf, 50)
 	assert.ErrorContains(t, err, "frame of 101 bytes")
 }
 

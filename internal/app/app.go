@@ -18,6 +18,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/metrics"
 	"github.com/rocket-sandbox/rocket-sandbox/rediscache"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 	"github.com/rocket-sandbox/rocket-sandbox/runtime/native"
@@ -39,6 +40,7 @@ type App struct {
 	modules *cache.Store
 	shares  *cache.Store
 	shared  *rediscache.Client // nil: a single node
+	metrics *metrics.Metrics
 }
 
 // New builds the service from a validated configuration: the prepared
@@ -101,15 +103,17 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 		a.Close(ctx)
 		return nil, err
 	}
+	met := a.observe()
 	deps := sandbox.Deps{
 		Harnesses:   harnesses.Default(),
-		Compiler:    compiler.New(m, m.Wasm(), a.jail, cfg.Compiler),
-		Engine:      engine,
-		Results:     a.results,
-		Modules:     a.modules,
+		Compiler:    met.Compiler(compiler.New(m, m.Wasm(), met.Runner(a.jail), cfg.Compiler)),
+		Engine:      met.Engine(engine),
+		Results:     met.Store("result", a.results),
+		Modules:     met.Store("module", a.modules),
 		Shares:      a.shares,
-		Formatter:   rustfmt.New(toolchain.Rustfmt, a.jail),
+		Formatter:   rustfmt.New(toolchain.Rustfmt, met.Runner(a.jail)),
 		Fingerprint: fp,
+		Queue:       met,
 		Limits:      cfg.DefaultLimits(),
 	}
 	if cfg.Cache.Redis.Enabled() {
@@ -119,7 +123,7 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 			a.Close(ctx)
 			return nil, err
 		}
-		deps.Shared = a.shared
+		deps.Shared = met.Shared(a.shared)
 	}
 	a.svc, err = sandbox.NewService(cfg.Service, deps)
 	if err != nil {
@@ -156,6 +160,29 @@ func fingerprint(cfg config.App, m *toolchain.Manifest) (string, error) {
 	fmt.Fprintf(h, "|%s|%s", m.Digest, sections)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// observe makes the service's metrics and hooks them into the parts
+// that are not decorated at the service's seams.
+func (a *App) observe() *metrics.Metrics {
+	a.metrics = metrics.New()
+	if a.engine != nil { // in process; run workers compile on their own
+		a.engine.ObserveCompiles(a.metrics)
+		a.metrics.CacheBytes("wasm", func() map[string]int64 {
+			u := a.engine.CacheUsage()
+			return map[string]int64{"memory": u.CompiledModulesBytes, "disk": u.CompilationCacheBytes}
+		})
+	}
+	for name, st := range map[string]*cache.Store{"result": a.results, "module": a.modules} {
+		a.metrics.CacheBytes(name, func() map[string]int64 {
+			u := st.Usage()
+			return map[string]int64{"memory": u.MemoryBytes, "disk": u.DiskBytes}
+		})
+	}
+	return a.metrics
+}
+
+// Metrics are the service's metrics, for the server's /metrics.
+func (a *App) Metrics() *metrics.Metrics { return a.metrics }
 
 // Workers is the pool of run workers, or nil when modules run in process.
 func (a *App) Workers() *worker.Pool { return a.workers }
