@@ -124,6 +124,11 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 			return nil, err
 		}
 		deps.Shared = met.Shared(a.shared)
+		met.SharedEvents(func() map[string]uint64 {
+			st := a.shared.Stats()
+			return map[string]uint64{metrics.SharedRejected: st.Rejected, metrics.SharedError: st.Errors,
+				metrics.SharedLead: st.Leads, metrics.SharedWait: st.Waits, metrics.SharedTakeover: st.Takeovers}
+		})
 	}
 	a.svc, err = sandbox.NewService(cfg.Service, deps)
 	if err != nil {
