@@ -113,9 +113,12 @@ func serveSplit(ctx context.Context, cfg config.App, log *slog.Logger) error {
 	go func() { served <- k.Serve(ctx, conn) }()
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	// However it ends, the front door is gone before the keeper stops
+	// (which kills the workers), and the keeper before the jail closes.
+	var result error
 	select {
 	case err := <-exited:
-		return fmt.Errorf("front door exited: %v", err)
+		result = fmt.Errorf("front door exited: %v", err)
 	case err := <-served:
 		cmd.Process.Kill()
 		<-exited
@@ -128,8 +131,10 @@ func serveSplit(ctx context.Context, cfg config.App, log *slog.Logger) error {
 			cmd.Process.Kill()
 			<-exited
 		}
-		return nil
 	}
+	conn.Close()
+	<-served
+	return result
 }
 
 // frontDoorDir makes dir the front door's: created, owned by uid, and
@@ -180,7 +185,9 @@ func cmdFrontDoor(ctx context.Context, _ []string) error {
 	if err := h.Config.Validate(); err != nil {
 		return fmt.Errorf("front-door: %w", err)
 	}
-	c, err := net.FileConn(os.NewFile(frontDoorKeeperFD, "keeper"))
+	kf := os.NewFile(frontDoorKeeperFD, "keeper")
+	c, err := net.FileConn(kf)
+	kf.Close()
 	if err != nil {
 		return fmt.Errorf("front-door: keeper connection: %w", err)
 	}
@@ -190,7 +197,9 @@ func cmdFrontDoor(ctx context.Context, _ []string) error {
 	}
 	client := keeper.NewClient(uc)
 	defer client.Close()
-	ln, err := net.FileListener(os.NewFile(frontDoorListenerFD, "listener"))
+	lf := os.NewFile(frontDoorListenerFD, "listener")
+	ln, err := net.FileListener(lf)
+	lf.Close()
 	if err != nil {
 		return fmt.Errorf("front-door: listener: %w", err)
 	}

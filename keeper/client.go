@@ -118,6 +118,8 @@ func (c *Client) read() {
 			if ch := c.pending[a.Seq]; ch != nil {
 				delete(c.pending, a.Seq)
 				ch <- a
+			} else if a.Type == MsgStarted {
+				unix.Close(a.fd)
 			}
 		}
 		c.mu.Unlock()

@@ -40,9 +40,9 @@ type Keeper struct {
 // to its end.
 func (k *Keeper) Serve(ctx context.Context, conn *net.UnixConn) error {
 	k.workers = map[uint64]worker.Process{}
-	defer k.killAll()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer wg.Wait() // after the workers are killed: compiles end by their limits
+	defer k.killAll()
 	for {
 		typ, p, err := frame.Read(conn, MaxRequestBytes)
 		if err != nil {
@@ -74,7 +74,9 @@ func (k *Keeper) Serve(ctx context.Context, conn *net.UnixConn) error {
 			k.mu.Lock()
 			proc := k.workers[r.Worker]
 			k.mu.Unlock()
-			proc.Kill() // its end is reported by watch
+			if proc != nil { // it may have ended since the check
+				proc.Kill() // its end is reported by start's watcher
+			}
 		}
 	}
 }

@@ -92,8 +92,8 @@ type Keeper struct {
 
 // NewKeeper prepares what the keeper needs from cfg: the manifest, the
 // fingerprint and the compile jail, and its policy: rustc only, input
-// files within the request body's cap, the jail's max_limits, workers
-// jailed as worker.Resident says.
+// files bounded by the request body's cap (keeper.NewPolicy), the jail's
+// max_limits, workers jailed as worker.Resident says.
 func NewKeeper(cfg config.App) (*Keeper, error) {
 	k := &Keeper{}
 	m, fp, err := k.app.prepare(cfg)
