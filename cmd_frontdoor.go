@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -171,8 +172,16 @@ func cmdFrontDoor(ctx context.Context, _ []string) error {
 	if os.Geteuid() == 0 || os.Getuid() == 0 {
 		return errors.New("front-door: refusing to run as root (serve starts it)")
 	}
-	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return fmt.Errorf("front-door: no_new_privs: %w", err)
+	// no_new_privs is a thread's, and the Go runtime has started threads
+	// already: set it on this one and exec the binary again, so the
+	// process starts over as one thread holding it, and every thread
+	// after inherits it. The inherited descriptors survive the exec.
+	if nnp, err := unix.PrctlRetInt(unix.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0); err != nil || nnp != 1 {
+		runtime.LockOSThread()
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return fmt.Errorf("front-door: no_new_privs: %w", err)
+		}
+		return fmt.Errorf("front-door: exec with no_new_privs: %w", syscall.Exec("/proc/self/exe", os.Args, os.Environ()))
 	}
 	b, err := io.ReadAll(io.LimitReader(os.Stdin, 64<<20))
 	if err != nil {

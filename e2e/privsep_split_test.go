@@ -100,14 +100,20 @@ func TestTheFrontDoorHoldsNoPrivilege(t *testing.T) {
 		}
 	}
 	require.Len(t, front, 1, "one front door, a child of the keeper")
-	st := procStatus(t, front[0])
-	assert.Equal(t, strings.Repeat(strconv.Itoa(frontDoorUID)+"\t", 3)+strconv.Itoa(frontDoorUID), st["Uid"])
-	assert.Equal(t, strings.Repeat(strconv.Itoa(frontDoorUID)+"\t", 3)+strconv.Itoa(frontDoorUID), st["Gid"])
-	assert.Equal(t, "", st["Groups"])
-	for _, set := range []string{"CapInh", "CapPrm", "CapEff", "CapAmb"} {
-		assert.Equal(t, "0000000000000000", st[set], set)
+	// Every thread: uid, gid, capabilities and no_new_privs are each
+	// thread's own.
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", front[0]))
+	require.NoError(t, err)
+	for _, task := range tasks {
+		st := procStatus(t, front[0], "task", task.Name())
+		assert.Equal(t, strings.Repeat(strconv.Itoa(frontDoorUID)+"\t", 3)+strconv.Itoa(frontDoorUID), st["Uid"])
+		assert.Equal(t, strings.Repeat(strconv.Itoa(frontDoorUID)+"\t", 3)+strconv.Itoa(frontDoorUID), st["Gid"])
+		assert.Equal(t, "", st["Groups"])
+		for _, set := range []string{"CapInh", "CapPrm", "CapEff", "CapAmb"} {
+			assert.Equal(t, "0000000000000000", st[set], "%s of thread %s", set, task.Name())
+		}
+		assert.Equal(t, "1", st["NoNewPrivs"], "thread %s", task.Name())
 	}
-	assert.Equal(t, "1", st["NoNewPrivs"])
 	assert.Equal(t, "0", strings.Fields(procStatus(t, keeperPid)["Uid"])[0], "the keeper is root")
 
 	inode := listeningInode(t, port)
@@ -150,10 +156,10 @@ func childrenOf(t *testing.T, pid int) []int {
 	return kids
 }
 
-// procStatus reads /proc/<pid>/status into its fields.
-func procStatus(t *testing.T, pid int) map[string]string {
+// procStatus reads /proc/<pid>[/task/<tid>]/status into its fields.
+func procStatus(t *testing.T, pid int, task ...string) map[string]string {
 	t.Helper()
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	f, err := os.Open(filepath.Join(append(append([]string{"/proc", strconv.Itoa(pid)}, task...), "status")...))
 	require.NoError(t, err)
 	defer f.Close()
 	out := map[string]string{}
