@@ -6,11 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-<<<<<<< HEAD
-.PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-workers parity clean
-=======
-.PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-redis parity clean
->>>>>>> main
+.PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-workers bench-redis bench-api parity api-doctests clean
 
 all: build
 
@@ -32,8 +28,10 @@ build: packages
 setup: build
 	@./$(BIN) setup
 
-# The same, plus the native reference profile that only the parity tool,
-# its tests and the native benchmark use.
+# The same, plus what only the parity tool, its tests and the native
+# benchmark use: the native reference profile, and the cargo reference of
+# record (the profile's crates fetched into the state dir and built for
+# `cargo test --doc`).
 setup-reference: build
 	@./$(BIN) setup --reference
 
@@ -98,24 +96,33 @@ bench-service: setup
 bench-native: setup-reference
 	$(GO) run ./bench/nativebench
 
-<<<<<<< HEAD
 bench-workers: setup
 	$(GO) run ./bench/workerbench
-=======
+
 # Two replicas + Redis vs one replica: memoized hits through Redis.
 bench-redis: setup packages-test
 	$(GO) run ./bench/redisbench
->>>>>>> main
+
+# Metrics overhead (memo hits with and without the metrics middleware) and
+# capacity per core (cold, warm, memo): bench/results/api-ops.md.
+bench-api: setup
+	$(GO) run ./bench/apibench
 
 # Guide parity: every ```rust block of ../shared/rocket-guide through the
-# example harness in the sandbox and natively; table + summary line.
+# example harness in the sandbox and through real `cargo test --doc`
+# (internal/cargoref); table + summary line.
 GUIDE ?= ../shared/rocket-guide
 parity: setup-reference
 	./$(BIN) parity --guide $(GUIDE) --out bench/results/guide-parity.md
 
+# Rocket's API documentation: every fenced block of rocket 0.5.1's doc
+# comments (from the reference's cargo registry) through the example
+# harness, against the crate's own `cargo test --doc` with the profile's
+# Rocket features (harnesses/deps/Cargo.toml). Long the first time (~40 min
+# on 2 busy cores); cargo's run is cached after.
+ROCKET_FEATURES ?= json,secrets,mtls
+api-doctests: setup-reference
+	./$(BIN) parity --crate rocket-0.5.1 --features $(ROCKET_FEATURES) --out bench/results/rocket-api-doctests.md
+
 # Everything: about 10 minutes on 2 cores.
-<<<<<<< HEAD
-bench: bench-jail bench-flags bench-service bench-native bench-workers
-=======
-bench: bench-jail bench-flags bench-service bench-native bench-redis
->>>>>>> main
+bench: bench-jail bench-flags bench-service bench-native bench-workers bench-redis bench-api

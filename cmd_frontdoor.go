@@ -218,7 +218,7 @@ func cmdFrontDoor(ctx context.Context, _ []string) error {
 	}
 	defer a.Close(context.Background())
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	srv := server.New(h.Config.Server, a.Service(), log)
+	srv := server.New(h.Config.Server, a.Service(), log, server.WithMetrics(a.Metrics()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listener(ln) }()
 	log.Info("rocket-sandbox listening", "addr", "http://"+ln.Addr().String(), "front_door_uid", os.Getuid())

@@ -33,7 +33,9 @@ func cmdServe(ctx context.Context, argv []string) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	// One JSON object per line: each request's line (server/observe.go)
+	// is read by machines first.
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	// Refuse to start, saying what to fix, rather than fail on the first
 	// request.
 	if err := doctor.Error(doctor.Run(ctx, doctorChecks(cfg))); err != nil {
@@ -53,7 +55,7 @@ func cmdServe(ctx context.Context, argv []string) error {
 			return err
 		}
 	}
-	srv := server.New(cfg.Server, a.Service(), log)
+	srv := server.New(cfg.Server, a.Service(), log, server.WithMetrics(a.Metrics()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Listen) }()
 	log.Info("rocket-sandbox listening", "addr", "http://"+cfg.Listen)

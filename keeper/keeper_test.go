@@ -18,7 +18,7 @@ import (
 
 const rustc = "/usr/bin/rustc"
 
-func testPolicy() Policy { return NewPolicy(rustc, 1<<20, jail.MaxLimits(), "run-worker") }
+func testPolicy() Policy { return NewPolicy([]string{rustc}, 1<<20, jail.MaxLimits(), "run-worker") }
 
 // capture is a compiler.Runner that keeps the command it is given.
 type capture struct{ cmd jail.Command }

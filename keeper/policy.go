@@ -15,7 +15,8 @@ import (
 // manifest, never from anything the front door says.
 type Policy struct {
 	// Programs are the absolute paths a compile may run (the manifest's
-	// compiler; the linker is rustc's child, not a request).
+	// compiler, rustfmt, clippy-driver; the linker is rustc's child, not
+	// a request).
 	Programs []string
 	// Bounds on a compile request's parts.
 	MaxArgs, MaxEnv, MaxFiles, MaxCollect int
@@ -118,15 +119,16 @@ const (
 	harnessFiles = 64
 )
 
-// NewPolicy is the keeper's policy: compile only with rustc (the prepared
-// toolchain's, an absolute path); input files bounded by what a request
+// NewPolicy is the keeper's policy: run only programs (absolute paths:
+// the prepared toolchain's rustc, and rustfmt and clippy-driver for the
+// Format and Clippy buttons), each in a compile jail; input files bounded by what a request
 // of maxRequestBytes (server.max_body_bytes) can carry — each file costs
 // at least a byte of it — plus what a harness adds; limits within
 // maxLimits (the jail's max_limits); workers running only entry. A
 // request the server accepted therefore never meets a refusal here.
-func NewPolicy(rustc string, maxRequestBytes int64, maxLimits jail.Limits, entry string) Policy {
+func NewPolicy(programs []string, maxRequestBytes int64, maxLimits jail.Limits, entry string) Policy {
 	return Policy{
-		Programs: []string{rustc}, MaxArgs: maxArgs, MaxEnv: maxEnv,
+		Programs: programs, MaxArgs: maxArgs, MaxEnv: maxEnv,
 		MaxFiles: int(maxRequestBytes) + harnessFiles, MaxFileBytes: maxRequestBytes + harnessBytes,
 		MaxCollect: maxCollect, MaxStringBytes: maxStringBytes,
 		MaxLimits: maxLimits, Entries: []string{entry},

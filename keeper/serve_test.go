@@ -44,7 +44,7 @@ func keeperPair(t *testing.T) (*net.UnixConn, func() error) {
 		return c.(*net.UnixConn)
 	}
 	mine, theirs := conn(fds[0]), conn(fds[1])
-	k := &Keeper{Policy: NewPolicy("/usr/bin/env", 1<<20, jail.MaxLimits(), "run-worker"), Jail: j,
+	k := &Keeper{Policy: NewPolicy([]string{"/usr/bin/env"}, 1<<20, jail.MaxLimits(), "run-worker"), Jail: j,
 		Starter: worker.InJail(j), Resident: jail.Resident{MemoryBytes: 512 << 20, Pids: 256, OpenFiles: 32}}
 	var serveErr error
 	done := make(chan struct{})

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
@@ -45,11 +46,21 @@ type Service struct {
 	results     Store
 	modules     Store
 	fingerprint string
+	shares      Store
+	formatter   Formatter
 	shared      Shared
 	// The limits a request gets without asking, and the most it may ask.
 	defaultLimits, maxLimits Limits
 	flight                   flights[Response]
 	moduleFlight             flights[cachedCompile]
+	observe                  QueueObserver
+}
+
+func queueObserver(o QueueObserver) QueueObserver {
+	if o == nil {
+		return noObserver{}
+	}
+	return o
 }
 
 // Deps are what a Service is made of besides its Config.
@@ -65,6 +76,14 @@ type Deps struct {
 	Results     Store
 	Modules     Store
 	Fingerprint string
+	// Shares keeps shared playground states (Share); nil: Share and
+	// Shared fail as the machinery's error.
+	Shares Store
+	// Formatter formats stubs (Format); nil: Format fails as the
+	// machinery's error.
+	Formatter Formatter
+	// Queue hears how jobs wait for a slot (metrics); nil hears nothing.
+	Queue QueueObserver
 	// Limits are the defaults a request's limits start from (the
 	// engine's and the compile's as configured); a zero field is the
 	// built-in default (DefaultLimits). The engine and the jail must
@@ -74,6 +93,20 @@ type Deps struct {
 	// Modules (both required with it).
 	Shared Shared
 }
+
+// QueueObserver is told how jobs wait for a compile-and-run slot.
+// Compiles and runs are observed at their own seams (Compiler, Engine).
+type QueueObserver interface {
+	// Waiting: a job starts (+1) or stops (-1) waiting for a slot.
+	Waiting(delta int)
+	// Admitted: a job got its slot after waiting wait (0 when one was free).
+	Admitted(wait time.Duration)
+}
+
+type noObserver struct{}
+
+func (noObserver) Waiting(int)            {}
+func (noObserver) Admitted(time.Duration) {}
 
 // NewService builds a service from all its parts at once. A bad Config is
 // refused here, before anything runs.
@@ -103,7 +136,8 @@ func NewService(cfg Config, d Deps) (*Service, error) {
 		gate:    newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait(), cfg.JobEstimate(), nil),
 		prepare: newPreparations(cfg.MaxPreparing, cfg.QueueWait()),
 		queued:  budget.New(cfg.MaxQueuedBytes),
-		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, shared: d.Shared}, nil
+		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, shared: d.Shared,
+		shares: d.Shares, formatter: d.Formatter, observe: queueObserver(d.Queue)}, nil
 }
 
 // Harnesses describes every harness.
@@ -165,6 +199,13 @@ func (s *Service) ExecuteObserved(ctx context.Context, req Request, obs Observer
 // (EncodeResponse). A memoized response is answered as the bytes stored,
 // neither decoded nor encoded again.
 func (s *Service) ExecuteEncoded(ctx context.Context, req Request) (Encoded, error) {
+	return s.ExecuteEncodedObserved(ctx, req, nil)
+}
+
+// ExecuteEncodedObserved is ExecuteEncoded, telling obs (if not nil) of
+// the request's progress (ExecuteObserved): the streaming route's result
+// is execute's body, byte for byte.
+func (s *Service) ExecuteEncodedObserved(ctx context.Context, req Request, obs Observer) (Encoded, error) {
 	h, req, key, err := s.keyOf(req)
 	if err != nil {
 		return Encoded{}, err
@@ -172,12 +213,11 @@ func (s *Service) ExecuteEncoded(ctx context.Context, req Request) (Encoded, err
 	if enc, ok := s.memoGetEncoded(key); ok {
 		return enc, nil
 	}
-	resp, err := s.compute(ctx, h, req, key, nil)
+	resp, err := s.compute(ctx, h, req, key, obs)
 	if err != nil {
 		return Encoded{}, err
 	}
-	body, err := EncodeResponse(resp)
-	return Encoded{Status: resp.Status, Body: body}, err
+	return EncodeAnswer(resp)
 }
 
 // keyOf validates req, settles its limits, normalizes it and names its
@@ -217,6 +257,18 @@ func (s *Service) compute(ctx context.Context, h *harnesses.Harness, req Request
 // queuedBytes is what a request holds while it waits: its stub and args.
 func queuedBytes(req Request) int64 { return int64(len(req.Stub) + len(req.Args)) }
 
+// holdQueued counts req's bytes as waiting (for a preparation or a slot)
+// until the returned func is called (once; later calls do nothing), or
+// refuses req as overloaded when too many bytes wait already.
+func (s *Service) holdQueued(req Request) (func(), error) {
+	n := queuedBytes(req)
+	if !s.queued.Take(n) {
+		return nil, overloaded("too many bytes of requests are waiting", s.gate.estimate()/time.Duration(s.cfg.MaxConcurrent))
+	}
+	var once sync.Once
+	return func() { once.Do(func() { s.queued.Give(n) }) }, nil
+}
+
 // plan has the harness prepare req, in a preparation slot and under ctx.
 func (s *Service) plan(ctx context.Context, h *harnesses.Harness, req Request) (harnesses.Plan, error) {
 	plan, err := prepareIn(ctx, s.prepare, func() (harnesses.Plan, error) { return h.Plan(req.Stub, req.Args) })
@@ -241,16 +293,11 @@ func (s *Service) plan(ctx context.Context, h *harnesses.Harness, req Request) (
 // admission gate, and has the harness report on it: service → harness
 // plan → compile → run → harness report. report is told each step.
 func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request, report Observer) (Response, error) {
-	n := queuedBytes(req)
-	if !s.queued.Take(n) {
-		return Response{}, overloaded("too many bytes of requests are waiting", s.gate.estimate()/time.Duration(s.cfg.MaxConcurrent))
+	stopWaiting, err := s.holdQueued(req)
+	if err != nil {
+		return Response{}, err
 	}
-	waiting := true
-	defer func() {
-		if waiting {
-			s.queued.Give(n)
-		}
-	}()
+	defer stopWaiting()
 	plan, err := s.plan(ctx, h, req)
 	if err != nil {
 		return Response{}, err
@@ -269,15 +316,18 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 	// A skipped plan (an example marked ignore) has nothing to compile or
 	// run, and so nothing to admit either.
 	if plan.Steps != harnesses.Skip {
+		queued := time.Now()
+		s.observe.Waiting(1)
 		leave, err := s.gate.enter(ctx, req.Client, func(position int) {
 			report(Progress{Phase: PhaseQueued, Position: position})
 		})
+		s.observe.Waiting(-1)
 		if err != nil {
 			return Response{}, err
 		}
+		s.observe.Admitted(time.Since(queued))
 		defer leave()
-		s.queued.Give(n)
-		waiting = false
+		stopWaiting()
 
 		report(Progress{Phase: PhaseCompiling})
 		c, err := s.compile(ctx, plan, req.Limits)

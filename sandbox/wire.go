@@ -31,6 +31,29 @@ func EncodeResponse(resp Response) ([]byte, error) { return EncodeJSON(resp) }
 type Encoded struct {
 	Status outcome.Status
 	Body   []byte
+	// Cache, CompileMS and RunMS restate, for the request's log line, a
+	// few of Body's fields without decoding it: where the answer came
+	// from and, when this request computed it (Cache.Result is miss),
+	// its compile and run times (-1: that step did not happen).
+	Cache            CacheReport
+	CompileMS, RunMS int64
+}
+
+// EncodeAnswer is resp's wire form with its summary, as ExecuteEncoded
+// answers a request this service computed.
+func EncodeAnswer(resp Response) (Encoded, error) {
+	body, err := EncodeResponse(resp)
+	e := Encoded{Status: resp.Status, Body: body, CompileMS: -1, RunMS: -1}
+	if resp.Cache != nil {
+		e.Cache = *resp.Cache
+	}
+	if resp.Compile != nil {
+		e.CompileMS = resp.Compile.DurationMS
+	}
+	if resp.Run != nil {
+		e.RunMS = resp.Run.DurationMS
+	}
+	return e, err
 }
 
 // A memoized response is stored as the bytes to send, less its cache
@@ -105,5 +128,5 @@ func answerForm(stored []byte, tier cache.Tier) (Encoded, bool) {
 	out = append(out, body[:off]...)
 	out = append(out, report...)
 	out = append(out, body[off:]...)
-	return Encoded{Status: status, Body: out}, true
+	return Encoded{Status: status, Body: out, Cache: CacheReport{Result: tier}, CompileMS: -1, RunMS: -1}, true
 }

@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -22,9 +24,18 @@ type Service interface {
 	// back as a *sandbox.Error with its code; a program that fails to
 	// compile or run is a Response, not an error.
 	Execute(ctx context.Context, req sandbox.Request) (sandbox.Response, error)
-	// ExecuteObserved is Execute, telling obs of the request's progress
-	// (the streaming route).
-	ExecuteObserved(ctx context.Context, req sandbox.Request, obs sandbox.Observer) (sandbox.Response, error)
+	// ExecuteEncodedObserved is ExecuteEncoded, telling obs of the
+	// request's progress (the streaming route).
+	ExecuteEncodedObserved(ctx context.Context, req sandbox.Request, obs sandbox.Observer) (sandbox.Encoded, error)
+	// Share stores a playground state and returns its id; Shared returns
+	// the state stored under id as canonical JSON.
+	Share(state sandbox.Request) (string, error)
+	// Format formats a stub with rustfmt; Clippy checks a request with
+	// clippy-driver. A stub they cannot format or check is an answer,
+	// not an error.
+	Format(ctx context.Context, req sandbox.FormatRequest) (sandbox.FormatResponse, error)
+	Clippy(ctx context.Context, req sandbox.Request) (sandbox.ClippyResponse, error)
+	Shared(id string) (json.RawMessage, error)
 	// ExecuteEncoded is Execute with the response as the bytes to send
 	// (sandbox.EncodeResponse): a memoized one is sent as stored.
 	ExecuteEncoded(ctx context.Context, req sandbox.Request) (sandbox.Encoded, error)
@@ -39,6 +50,11 @@ const (
 	routeStream    = "/api/v1/execute/stream"
 	routeRun       = "/api/v1/run/:harness"
 	routeHarnesses = "/api/v1/harnesses"
+	routeShares    = "/api/v1/shares"
+	routeFormat    = "/api/v1/format"
+	routeClippy    = "/api/v1/clippy"
+	routeShare     = "/api/v1/shares/:id"
+	routeEvaluate  = "/evaluate.json"
 	routeHealth    = "/healthz"
 )
 
@@ -51,21 +67,28 @@ type server struct {
 	origins   origins
 	clients   *clients
 	responses *budget.Bytes // of results being written
+	metrics   Metrics       // nil: none recorded, no /metrics
+
+	harnessOnce sync.Once
+	harnessIDs  map[string]bool // the service's, for labels (harnessLabel)
 }
 
 // New returns the HTTP API as a Fiber app serving svc. Zero fields of cfg
 // take their defaults; a nil log means slog.Default().
-func New(cfg Config, svc Service, log *slog.Logger) *fiber.App {
-	_, app := build(cfg, svc, log)
+func New(cfg Config, svc Service, log *slog.Logger, opts ...Option) *fiber.App {
+	_, app := build(cfg, svc, log, opts...)
 	return app
 }
 
 // build is New, also returning the server behind the app.
-func build(cfg Config, svc Service, log *slog.Logger) (*server, *fiber.App) {
+func build(cfg Config, svc Service, log *slog.Logger, opts ...Option) (*server, *fiber.App) {
 	if log == nil {
 		log = slog.Default()
 	}
 	s := &server{cfg: cfg.withDefaults(), svc: svc, log: log}
+	for _, o := range opts {
+		o(s)
+	}
 	s.hosts = newHostCheck(s.cfg.AllowedHosts)
 	s.origins = newOrigins(s.cfg.AllowedOrigins)
 	s.clients = newClients(s.cfg, nil)
@@ -79,16 +102,26 @@ func build(cfg Config, svc Service, log *slog.Logger) (*server, *fiber.App) {
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
 	})
+	// The request's id, its log line and its metrics, around everything
+	// else, errors included.
+	app.Use(s.observe)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	// Every route answers only for its hosts and its origins; the API
 	// routes also know their client (/healthz needs no key).
 	app.Use(s.guard)
 	app.Use("/api", s.identify)
+	app.Use(routeEvaluate, s.identify) // it runs code as execute does
 	s.handle(app, fiber.MethodPost, routeExecute, s.execute)
 	s.handle(app, fiber.MethodPost, routeStream, s.stream)
 	s.handle(app, fiber.MethodPost, routeRun, s.run)
 	s.handle(app, fiber.MethodGet, routeHarnesses, s.harnesses)
+	s.handle(app, fiber.MethodPost, routeShares, s.share)
+	s.handle(app, fiber.MethodPost, routeFormat, s.format)
+	s.handle(app, fiber.MethodPost, routeClippy, s.clippy)
+	s.handle(app, fiber.MethodGet, routeShare, s.shared)
+	s.handle(app, fiber.MethodPost, routeEvaluate, s.evaluate)
 	s.handle(app, fiber.MethodGet, routeHealth, s.health)
+	s.serveMetrics(app)
 	if err := s.serveContract(app); err != nil {
 		panic(err) // the contract is built from static tables: a programming error
 	}
@@ -112,30 +145,22 @@ func (s *server) handle(app *fiber.App, method, path string, h fiber.Handler) {
 	})
 }
 
-// dispatch runs req through the service under the request deadline and
-// writes the result: any Response is a 200, whatever became of the
-// program; a refusal is an error, which the error handler answers. The
-// deadline's context also ends when the client goes away, so the
-// service can stop work nobody waits for.
+// dispatch runs req through the service (call) and writes the result:
+// any Response is a 200, whatever became of the program; a refusal is an
+// error, which the error handler answers.
 func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout())
-	defer cancel()
-	ctx, stop, gone := watchClient(ctx, c.Context().Conn())
-	defer stop()
 	req.Client = clientOf(c)
-	resp, err := s.svc.ExecuteEncoded(ctx, req)
+	resp, err := callService(s, c, func(ctx context.Context) (sandbox.Encoded, error) { return s.svc.ExecuteEncoded(ctx, req) })
+	if errors.Is(err, errClientGone) {
+		return s.clientGone(c)
+	}
 	if err != nil {
-		if _, coded := sandbox.AsError(err); !coded && gone() && errors.Is(err, context.Canceled) {
-			// Nobody is there to read an answer.
-			s.log.Debug("client went away", "method", c.Method(), "path", c.Path())
-			c.Context().SetConnectionClose()
-			return c.SendStatus(statusClientClosed)
-		}
-		return s.serviceError(err)
+		return err
 	}
-	if !resp.Status.Valid() {
-		return fmt.Errorf("execute: the service answered with status %q, which is not a result", resp.Status)
+	if err := checkResult(resp); err != nil {
+		return err
 	}
+	c.Locals(localResult, summarize(s.harnessLabel(req.Harness), resp))
 	body := resp.Body
 	// A result is held until the client has read it: bound those bytes,
 	// and refuse (the result is memoized, a retry is cheap) rather than
@@ -150,6 +175,42 @@ func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 	return nil
 }
 
+// errClientGone is call's error when the client left before its answer.
+var errClientGone = errors.New("the client went away")
+
+// call runs req through the service under the request deadline. The
+// deadline's context also ends when the client goes away, so the service
+// can stop work nobody waits for; then the error is errClientGone.
+func (s *server) call(c *fiber.Ctx, req sandbox.Request) (sandbox.Response, error) {
+	req.Client = clientOf(c)
+	return callService(s, c, func(ctx context.Context) (sandbox.Response, error) { return s.svc.Execute(ctx, req) })
+}
+
+// callService runs f under the request deadline, on a context that also
+// ends when the client goes away (then the error is errClientGone).
+func callService[T any](s *server, c *fiber.Ctx, f func(ctx context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout())
+	defer cancel()
+	ctx, stop, gone := watchClient(ctx, c.Context().Conn())
+	defer stop()
+	resp, err := f(ctx)
+	if err != nil {
+		if _, coded := sandbox.AsError(err); !coded && gone() && errors.Is(err, context.Canceled) {
+			return resp, errClientGone
+		}
+		return resp, s.serviceError(err)
+	}
+	return resp, nil
+}
+
+// clientGone answers a request whose client has gone: nobody is there to
+// read an answer.
+func (s *server) clientGone(c *fiber.Ctx) error {
+	s.log.Debug("client went away", "method", c.Method(), "path", c.Path())
+	c.Context().SetConnectionClose()
+	return c.SendStatus(statusClientClosed)
+}
+
 // serviceError is what the service's refusal err is answered with: a
 // deadline is the request's timeout; a coded error stays as it is.
 func (s *server) serviceError(err error) error {
@@ -160,13 +221,13 @@ func (s *server) serviceError(err error) error {
 	return fmt.Errorf("execute: %w", err)
 }
 
-// encodeResult is the body of a result: execute's, and the data of the
-// streaming route's result event, byte for byte.
-func encodeResult(resp sandbox.Response) ([]byte, error) {
-	if !resp.Status.Valid() {
-		return nil, fmt.Errorf("execute: the service answered with status %q, which is not a result", resp.Status)
+// checkResult refuses an answer of the service whose status is not a
+// result's: the service's bug, never sent as a 200.
+func checkResult(enc sandbox.Encoded) error {
+	if !enc.Status.Valid() {
+		return fmt.Errorf("execute: the service answered with status %q, which is not a result", enc.Status)
 	}
-	return sandbox.EncodeResponse(resp)
+	return nil
 }
 
 // statusClientClosed is what a request whose client went away is logged

@@ -19,9 +19,11 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/keeper"
+	"github.com/rocket-sandbox/rocket-sandbox/metrics"
 	"github.com/rocket-sandbox/rocket-sandbox/rediscache"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 	"github.com/rocket-sandbox/rocket-sandbox/runtime/native"
+	"github.com/rocket-sandbox/rocket-sandbox/rustfmt"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 	"github.com/rocket-sandbox/rocket-sandbox/worker"
@@ -37,7 +39,9 @@ type App struct {
 	workers *worker.Pool
 	results *cache.Store
 	modules *cache.Store
+	shares  *cache.Store
 	shared  *rediscache.Client // nil: a single node
+	metrics *metrics.Metrics
 }
 
 // New builds the service from a validated configuration: the prepared
@@ -102,7 +106,7 @@ func NewKeeper(cfg config.App) (*Keeper, error) {
 	}
 	res := worker.Resident(cfg.Workers, cfg.EngineConfig(), cfg.Compiler.MaxModuleBytes)
 	k.Keeper = &keeper.Keeper{
-		Policy:   keeper.NewPolicy(m.Rustc, int64(cfg.Server.MaxBodyBytes), k.app.jail.Policy().MaxLimits, res.Entry),
+		Policy:   keeper.NewPolicy([]string{m.Rustc, toolchain.Rustfmt, toolchain.ClippyDriver}, int64(cfg.Server.MaxBodyBytes), k.app.jail.Policy().MaxLimits, res.Entry),
 		Jail:     k.app.jail,
 		Starter:  worker.InJail(k.app.jail),
 		Resident: res,
@@ -155,13 +159,21 @@ func (a *App) build(ctx context.Context, cfg config.App, m *toolchain.Manifest, 
 		a.Close(ctx)
 		return nil, err
 	}
+	if a.shares, err = cache.New(cfg.Cache.Shares); err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
+	met := a.observe()
 	deps := sandbox.Deps{
 		Harnesses:   harnesses.Default(),
-		Compiler:    compiler.New(m, m.Wasm(), runner, cfg.Compiler),
-		Engine:      engine,
-		Results:     a.results,
-		Modules:     a.modules,
+		Compiler:    met.Compiler(compiler.New(m, m.Wasm(), met.Runner(runner), cfg.Compiler)),
+		Engine:      met.Engine(engine),
+		Results:     met.Store("result", a.results),
+		Modules:     met.Store("module", a.modules),
+		Shares:      a.shares,
+		Formatter:   rustfmt.New(toolchain.Rustfmt, met.Runner(runner)),
 		Fingerprint: fp,
+		Queue:       met,
 		Limits:      cfg.DefaultLimits(),
 	}
 	if cfg.Cache.Redis.Enabled() {
@@ -171,7 +183,12 @@ func (a *App) build(ctx context.Context, cfg config.App, m *toolchain.Manifest, 
 			a.Close(ctx)
 			return nil, err
 		}
-		deps.Shared = a.shared
+		deps.Shared = met.Shared(a.shared)
+		met.SharedEvents(func() map[string]uint64 {
+			st := a.shared.Stats()
+			return map[string]uint64{metrics.SharedRejected: st.Rejected, metrics.SharedError: st.Errors,
+				metrics.SharedLead: st.Leads, metrics.SharedWait: st.Waits, metrics.SharedTakeover: st.Takeovers}
+		})
 	}
 	a.svc, err = sandbox.NewService(cfg.Service, deps)
 	if err != nil {
@@ -209,6 +226,29 @@ func fingerprint(cfg config.App, m *toolchain.Manifest) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// observe makes the service's metrics and hooks them into the parts
+// that are not decorated at the service's seams.
+func (a *App) observe() *metrics.Metrics {
+	a.metrics = metrics.New()
+	if a.engine != nil { // in process; run workers compile on their own
+		a.engine.ObserveCompiles(a.metrics)
+		a.metrics.CacheBytes("wasm", func() map[string]int64 {
+			u := a.engine.CacheUsage()
+			return map[string]int64{"memory": u.CompiledModulesBytes, "disk": u.CompilationCacheBytes}
+		})
+	}
+	for name, st := range map[string]*cache.Store{"result": a.results, "module": a.modules} {
+		a.metrics.CacheBytes(name, func() map[string]int64 {
+			u := st.Usage()
+			return map[string]int64{"memory": u.MemoryBytes, "disk": u.DiskBytes}
+		})
+	}
+	return a.metrics
+}
+
+// Metrics are the service's metrics, for the server's /metrics.
+func (a *App) Metrics() *metrics.Metrics { return a.metrics }
+
 // Workers is the pool of run workers, or nil when modules run in process.
 func (a *App) Workers() *worker.Pool { return a.workers }
 
@@ -234,7 +274,7 @@ func (a *App) Close(ctx context.Context) {
 	if a.shared != nil {
 		a.shared.Close()
 	}
-	for _, s := range []*cache.Store{a.results, a.modules} {
+	for _, s := range []*cache.Store{a.results, a.modules, a.shares} {
 		if s != nil {
 			s.Close()
 		}
