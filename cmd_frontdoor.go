@@ -52,7 +52,7 @@ func serveSplit(ctx context.Context, cfg config.App, log *slog.Logger) error {
 	}
 	defer k.Close()
 	uid := cfg.FrontDoor.UID
-	for key, dir := range map[string]string{"cache.results.dir": cfg.Cache.Results.Dir, "cache.modules.dir": cfg.Cache.Modules.Dir} {
+	for key, dir := range map[string]string{"cache.results.dir": cfg.Cache.Results.Dir, "cache.modules.dir": cfg.Cache.Modules.Dir, "cache.shares.dir": cfg.Cache.Shares.Dir} {
 		if err := frontDoorDir(key, dir, uid); err != nil {
 			return err
 		}

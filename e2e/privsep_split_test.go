@@ -55,6 +55,7 @@ func TestTheFrontDoorHoldsNoPrivilege(t *testing.T) {
 		"cache": map[string]any{
 			"results": map[string]any{"dir": filepath.Join(dir, "results")},
 			"modules": map[string]any{"dir": filepath.Join(dir, "modules")},
+			"shares":  map[string]any{"dir": filepath.Join(dir, "shares")},
 		},
 		// A jail of its own: the suite's service holds this process's.
 		"jail": map[string]any{"cgroup_parent": "rocket-sandbox-jail-e2e-split", "state_dir": "/run/rocket-sandbox/jail-e2e-split"},
