@@ -17,12 +17,16 @@ func cmdServe(ctx context.Context, argv []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	configPath := fs.String("config", "", "JSON config file")
 	listen := fs.String("listen", "", "address to listen on (default 127.0.0.1:8080; $ROCKET_SANDBOX_LISTEN)")
+	guideDir := fs.String("guide", "", "directory of Markdown chapters served at /guide/ (default ../shared/rocket-guide; $ROCKET_SANDBOX_GUIDE_DIR)")
 	if err := fs.Parse(argv); err != nil {
 		return err
 	}
 	var flags []config.Flag
 	if *listen != "" {
 		flags = append(flags, config.Flag{Name: "--listen", Key: "listen", Value: *listen})
+	}
+	if *guideDir != "" {
+		flags = append(flags, config.Flag{Name: "--guide", Key: "server.guide_dir", Value: *guideDir})
 	}
 	cfg, err := config.Load(*configPath, flags...)
 	if err != nil {

@@ -81,7 +81,8 @@ func build(cfg Config, svc Service, log *slog.Logger) (*server, *fiber.App) {
 	s.handle(app, fiber.MethodPost, routeRun, s.run)
 	s.handle(app, fiber.MethodGet, routeHarnesses, s.harnesses)
 	s.handle(app, fiber.MethodGet, routeHealth, s.health)
-	web.Register(app) // the playground page and its assets
+	// The playground, the guide, the embed script and their assets.
+	web.Register(app, web.Options{GuideDir: s.cfg.GuideDir, Log: log})
 	return s, app
 }
 
