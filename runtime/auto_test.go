@@ -15,12 +15,12 @@ import (
 func TestAutoInterpretsFirstThenRunsCompiledCode(t *testing.T) {
 	e := newEngine(t, Config{Engine: EngineAuto})
 	job := guestJob("rand")
-	require.False(t, e.fast.modules.ready(job.Module))
+	require.False(t, e.fast.modules.ready(moduleKeyOf(job)))
 
 	first := run(t, e, job)
-	require.Eventually(t, func() bool { return e.fast.modules.ready(job.Module) }, 30*time.Second, 10*time.Millisecond,
+	require.Eventually(t, func() bool { return e.fast.modules.ready(moduleKeyOf(job)) }, 30*time.Second, 10*time.Millisecond,
 		"the background compile finishes")
-	assert.Same(t, e.fast, e.backendFor(job.Module), "compiled code once ready")
+	assert.Same(t, e.fast, e.backendFor(moduleKeyOf(job), job.Module), "compiled code once ready")
 	assert.Equal(t, uint64(1), e.Compilations())
 
 	second := run(t, e, job)

@@ -79,9 +79,10 @@ func TestModuleCacheClosesEvictedModulesOnRelease(t *testing.T) {
 	})
 	c.closeModule = func(wazero.CompiledModule) { closed.Add(1) }
 	ctx := context.Background()
-	_, releaseA, err := c.acquire(ctx, make([]byte, 60))
+	a, b := make([]byte, 60), append(make([]byte, 59), 1)
+	_, releaseA, err := c.acquire(ctx, bytesKey(a), a)
 	require.NoError(t, err)
-	_, releaseB, err := c.acquire(ctx, append(make([]byte, 59), 1))
+	_, releaseB, err := c.acquire(ctx, bytesKey(b), b)
 	require.NoError(t, err)
 	assert.Equal(t, 1, c.len(), "60 + 60 is over 100: the first is evicted")
 	assert.Equal(t, int64(60), c.charged())
@@ -102,10 +103,10 @@ func TestModuleCacheTurnsACompilePanicIntoAnError(t *testing.T) {
 		}
 		return fakeModule{}, nil
 	})
-	_, _, err := c.acquire(context.Background(), []byte("bin"))
+	_, _, err := c.acquire(context.Background(), "k", []byte("bin"))
 	require.ErrorContains(t, err, "panic: compiler bug")
 	assert.Zero(t, c.len())
-	_, release, err := c.acquire(context.Background(), []byte("bin"))
+	_, release, err := c.acquire(context.Background(), "k", []byte("bin"))
 	require.NoError(t, err)
 	release()
 }
@@ -135,8 +136,8 @@ func TestAutoBackgroundCompileFailureFallsBackToTheInterpreter(t *testing.T) {
 			second := run(t, e, job)
 			settled(2)
 			assert.Equal(t, withoutTimes(first), withoutTimes(second))
-			assert.False(t, e.fast.modules.ready(job.Module))
-			_, _, err := e.fast.modules.acquire(context.Background(), job.Module)
+			assert.False(t, e.fast.modules.ready(moduleKeyOf(job)))
+			_, _, err := e.fast.modules.acquire(context.Background(), moduleKeyOf(job), job.Module)
 			assert.Error(t, err, "a foreground compile gets the error, and does not hang")
 		})
 	}
@@ -169,7 +170,7 @@ func TestAutoBackgroundCompilesAreBounded(t *testing.T) {
 	for i := range 5 {
 		job := Job{Module: nopModule(int32(100 + i))}
 		run(t, e, job)
-		if !e.fast.modules.ready(job.Module) {
+		if !e.fast.modules.ready(moduleKeyOf(job)) {
 			interpretedRun++ // so this run was the interpreter's
 		}
 	}

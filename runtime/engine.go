@@ -89,6 +89,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		if e.quick, err = newBackend(ctx, cfg, wazero.NewRuntimeConfigInterpreter(), cache, interpreterBytesPerCodeByte, nil); err != nil {
 			return nil, errors.Join(err, e.fast.close(ctx), cache.Close(ctx), e.closeCode())
 		}
+		e.quick.modules.keepBytes = true
 	}
 	return e, nil
 }
@@ -202,14 +203,23 @@ func (b *backend) close(ctx context.Context) error {
 	return b.rt.Close(ctx)
 }
 
-// backendFor picks where a module runs. With EngineAuto: compiled code
-// when it is ready; otherwise the interpreter, and the optimizing compile
-// starts in the background (at most MaxBackgroundCompiles at once, so a
-// burst of new modules cannot take every CPU; a module that finds no free
-// slot tries again on its next run).
-func (e *Engine) backendFor(bin []byte) *backend {
-	if e.quick == nil || e.fast.modules.ready(bin) {
+// backendFor picks where the module named key (bytes bin, nil when the
+// job names it by key alone) runs. With EngineAuto: compiled code when it
+// is ready; otherwise the interpreter, and the optimizing compile starts
+// in the background (at most MaxBackgroundCompiles at once, so a burst of
+// new modules cannot take every CPU; a module that finds no free slot
+// tries again on its next run). The interpreter keeps each module's bytes
+// for that compile, so a run by key alone can start it too.
+func (e *Engine) backendFor(key string, bin []byte) *backend {
+	if e.quick == nil || e.fast.modules.ready(key) {
 		return e.fast
+	}
+	if bin == nil {
+		if bin = e.quick.modules.bytesOf(key); bin == nil {
+			// Held by neither (or only as the compile in progress):
+			// acquire says so, and the caller sends the bytes.
+			return e.quick
+		}
 	}
 	if e.fast.modules.oversized(bin) {
 		// Never kept, so never ready: a background compile would be
@@ -223,7 +233,7 @@ func (e *Engine) backendFor(bin []byte) *backend {
 		go func() {
 			defer e.runs.Done()
 			defer func() { <-e.background }()
-			e.compileInBackground(bin)
+			e.compileInBackground(key, bin)
 		}()
 	default:
 	}
@@ -233,7 +243,7 @@ func (e *Engine) backendFor(bin []byte) *backend {
 // compileInBackground compiles bin for the fast backend. A failure, even
 // a panic, only leaves the module to the interpreter, and is logged; on
 // success the interpreter's copy is dropped, as no run will use it again.
-func (e *Engine) compileInBackground(bin []byte) {
+func (e *Engine) compileInBackground(key string, bin []byte) {
 	var err error
 	defer func() {
 		if r := recover(); r != nil {
@@ -248,11 +258,22 @@ func (e *Engine) compileInBackground(bin []byte) {
 		}
 	}()
 	var release func()
-	if _, release, err = e.fast.modules.acquire(context.Background(), bin); err != nil {
+	if _, release, err = e.fast.modules.acquire(context.Background(), key, bin); err != nil {
 		return
 	}
 	release()
-	e.quick.modules.drop(bin)
+	e.quick.modules.drop(key)
+}
+
+// Holds reports whether the Engine holds the module a Job names by
+// moduleKey compiled, so that the Job needs no bytes (it may still be
+// evicted before the run: Run then returns ErrNoModule).
+func (e *Engine) Holds(moduleKey string) bool {
+	key := moduleKeyOf(Job{ModuleKey: moduleKey})
+	if e.fast.modules.ready(key) {
+		return true
+	}
+	return e.quick != nil && e.quick.modules.ready(key)
 }
 
 // Config returns the Engine's configuration with defaults filled in.

@@ -4,6 +4,8 @@ import (
 	"container/list"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -11,10 +13,34 @@ import (
 	"github.com/tetratelabs/wazero"
 )
 
-// moduleCache is a small LRU of compiled modules keyed by the sha256 of their
-// bytes, bounded by count and by bytes. wazero's compilation cache already
-// skips code generation for known bytes, but CompileModule still decodes and
-// validates the module every time; keeping the CompiledModule skips that too.
+// ErrNoModule is returned by Run for a Job that names its module by
+// ModuleKey without its bytes when the Engine does not hold that module
+// compiled: the caller runs the job again with the bytes.
+var ErrNoModule = errors.New("runtime: module not held; run again with its bytes")
+
+// moduleKeyOf is the name a module has in the caches: the caller's
+// identity for it (Job.ModuleKey, e.g. the compile key, which names the
+// bytes without reading them), or else the SHA-256 of its bytes. The two
+// kinds never collide.
+func moduleKeyOf(job Job) string {
+	if job.ModuleKey != "" {
+		return "id:" + job.ModuleKey
+	}
+	return bytesKey(job.Module)
+}
+
+// bytesKey names bin by its content.
+func bytesKey(bin []byte) string {
+	sum := sha256.Sum256(bin)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// moduleCache is a small LRU of compiled modules keyed by their module
+// key (moduleKeyOf), bounded by count and by bytes. Looking a module up
+// reads no module bytes: a run of a held module needs neither its bytes
+// nor a hash of them. wazero's compilation cache already skips code
+// generation for known bytes, but CompileModule still hashes, decodes and
+// validates the module every time; keeping the CompiledModule skips that.
 //
 // Entries are reference counted: an evicted module is closed only once no
 // run holds it, since a run instantiates from it after acquiring it.
@@ -30,9 +56,13 @@ type moduleCache struct {
 	// what one byte of code section costs in this backend (moduleCharge).
 	maxBytes    int64
 	perCodeByte int64
+	// keepBytes keeps each entry's module bytes (EngineAuto's
+	// interpreter: its background compile needs them when a run names
+	// the module by key alone). They are part of the charge either way.
+	keepBytes bool
 
 	mu      sync.Mutex
-	entries map[[sha256.Size]byte]*cacheEntry
+	entries map[string]*cacheEntry
 	lru     *list.List // of *cacheEntry, most recently used first
 	bytes   int64
 
@@ -40,8 +70,9 @@ type moduleCache struct {
 }
 
 type cacheEntry struct {
-	key    [sha256.Size]byte
+	key    string
 	charge int64
+	bin    []byte        // with keepBytes
 	ready  chan struct{} // closed when mod or err is set
 	mod    wazero.CompiledModule
 	err    error
@@ -59,7 +90,7 @@ func newModuleCache(maxEntries int, maxBytes, perCodeByte int64, compile func(co
 		max:         maxEntries,
 		maxBytes:    maxBytes,
 		perCodeByte: perCodeByte,
-		entries:     make(map[[sha256.Size]byte]*cacheEntry),
+		entries:     make(map[string]*cacheEntry),
 		lru:         list.New(),
 	}
 }
@@ -120,10 +151,23 @@ func uleb128(b []byte) (uint64, int) {
 	return 0, 0
 }
 
-// acquire returns the compiled module for bin, compiling it if needed. The
-// caller must call release once done instantiating from it.
-func (c *moduleCache) acquire(ctx context.Context, bin []byte) (wazero.CompiledModule, func(), error) {
-	key := sha256.Sum256(bin)
+// acquire returns the compiled module named key, compiling bin if it is
+// not held; with bin nil, a module not held is ErrNoModule. The caller
+// must call release once done instantiating from it.
+func (c *moduleCache) acquire(ctx context.Context, key string, bin []byte) (wazero.CompiledModule, func(), error) {
+	c.mu.Lock()
+	e, found := c.entries[key]
+	if found {
+		e.refs++
+		c.lru.MoveToFront(e.elem)
+		c.mu.Unlock()
+		return c.await(ctx, e)
+	}
+	c.mu.Unlock()
+	if bin == nil {
+		return nil, nil, ErrNoModule
+	}
+
 	charge := moduleCharge(bin, c.perCodeByte)
 	if charge > c.maxBytes {
 		// Keeping it would push every other module out.
@@ -136,35 +180,45 @@ func (c *moduleCache) acquire(ctx context.Context, bin []byte) (wazero.CompiledM
 	}
 
 	c.mu.Lock()
-	e, found := c.entries[key]
-	if found {
+	if e, found = c.entries[key]; found {
+		// Another acquire of the same key came in meanwhile.
 		e.refs++
 		c.lru.MoveToFront(e.elem)
-	} else {
-		e = &cacheEntry{key: key, charge: charge, ready: make(chan struct{}), refs: 1}
-		e.elem = c.lru.PushFront(e)
-		c.entries[key] = e
-		c.bytes += e.charge
-		c.evictLocked()
+		c.mu.Unlock()
+		return c.await(ctx, e)
+	}
+	e = &cacheEntry{key: key, charge: charge, ready: make(chan struct{}), refs: 1}
+	if c.keepBytes {
+		e.bin = bin
+	}
+	e.elem = c.lru.PushFront(e)
+	c.entries[key] = e
+	c.bytes += e.charge
+	c.evictLocked()
+	c.mu.Unlock()
+
+	c.compilations.Add(1)
+	mod, err := c.safeCompile(ctx, bin)
+	c.mu.Lock()
+	e.mod, e.err = mod, err
+	if err != nil {
+		// Failures are not kept: the next try compiles again.
+		c.removeLocked(e)
 	}
 	c.mu.Unlock()
-	release := func() { c.release(e) }
+	close(e.ready)
+	return c.await(ctx, e)
+}
 
-	if !found {
-		c.compilations.Add(1)
-		mod, err := c.safeCompile(ctx, bin)
-		c.mu.Lock()
-		e.mod, e.err = mod, err
-		if err != nil {
-			// Failures are not kept: the next try compiles again.
-			c.removeLocked(e)
-		}
-		c.mu.Unlock()
-		close(e.ready)
-	} else {
+// await waits for e's compile, which the caller holds a reference to.
+func (c *moduleCache) await(ctx context.Context, e *cacheEntry) (wazero.CompiledModule, func(), error) {
+	release := func() { c.release(e) }
+	select {
+	case <-e.ready:
+	case <-ctx.Done():
 		select {
-		case <-e.ready:
-		case <-ctx.Done():
+		case <-e.ready: // done after all: no reason to fail
+		default:
 			release()
 			return nil, nil, context.Cause(ctx)
 		}
@@ -212,9 +266,8 @@ func (c *moduleCache) removeLocked(e *cacheEntry) {
 	c.closeIfUnusedLocked(e)
 }
 
-// drop evicts bin's entry, if kept (closed once no run holds it).
-func (c *moduleCache) drop(bin []byte) {
-	key := sha256.Sum256(bin)
+// drop evicts key's entry, if kept (closed once no run holds it).
+func (c *moduleCache) drop(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.entries[key]; ok {
@@ -223,9 +276,12 @@ func (c *moduleCache) drop(bin []byte) {
 }
 
 func (c *moduleCache) closeIfUnusedLocked(e *cacheEntry) {
-	if e.evicted && e.refs == 0 && e.mod != nil {
-		c.closeModule(e.mod)
-		e.mod = nil
+	if e.evicted && e.refs == 0 {
+		e.bin = nil
+		if e.mod != nil {
+			c.closeModule(e.mod)
+			e.mod = nil
+		}
 	}
 }
 
@@ -238,9 +294,9 @@ func (c *moduleCache) closeAll() {
 	}
 }
 
-// ready reports whether bin is compiled and kept, without waiting.
-func (c *moduleCache) ready(bin []byte) bool {
-	key := sha256.Sum256(bin)
+// ready reports whether key's module is compiled and kept, without
+// waiting.
+func (c *moduleCache) ready(key string) bool {
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	c.mu.Unlock()
@@ -253,6 +309,16 @@ func (c *moduleCache) ready(bin []byte) bool {
 	default:
 		return false
 	}
+}
+
+// bytesOf returns key's module bytes if the entry is kept with them.
+func (c *moduleCache) bytesOf(key string) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[key]; ok {
+		return e.bin
+	}
+	return nil
 }
 
 // len reports how many modules are kept.

@@ -22,7 +22,15 @@ const DefaultArgv0 = "main"
 // Job is one run of a guest module.
 type Job struct {
 	// Module is the wasm32-wasip1 command module (it exports _start).
+	// It may be nil when ModuleKey names a module the Engine holds
+	// (Engine.Holds); Run returns ErrNoModule if it does not.
 	Module []byte
+	// ModuleKey, if set, is the module's identity: the same key always
+	// names the same bytes (the service uses its compile key). The Engine
+	// then keys its compiled modules by it and never reads or hashes the
+	// bytes of a module it holds; without it, the bytes are hashed once
+	// per run.
+	ModuleKey string
 	// Seed seeds the guest's random source (random_get): the same seed
 	// gives the same bytes.
 	Seed [32]byte
@@ -103,9 +111,16 @@ func (e *Engine) Run(ctx context.Context, job Job) (Result, error) {
 	}
 	lim := e.cfg.clamp(job.Limits)
 
-	b := e.backendFor(job.Module)
-	compiled, release, err := b.modules.acquire(ctx, job.Module)
+	if job.Module == nil && job.ModuleKey == "" {
+		return Result{}, fmt.Errorf("%w: no module bytes and no module key", ErrInvalidModule)
+	}
+	key := moduleKeyOf(job)
+	b := e.backendFor(key, job.Module)
+	compiled, release, err := b.modules.acquire(ctx, key, job.Module)
 	if err != nil {
+		if errors.Is(err, ErrNoModule) {
+			return Result{}, err
+		}
 		if ctx.Err() != nil {
 			return Result{}, fmt.Errorf("runtime: waiting for compilation: %w", err)
 		}

@@ -1,9 +1,11 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -95,8 +97,12 @@ func TestCorruptCacheEntriesAreRecomputed(t *testing.T) {
 			require.NoError(t, os.Symlink("/etc/passwd", p))
 		},
 	}
+	// A compile is two entries of the module store: its record and its
+	// module's bytes; either corrupted means compiling again.
+	type target struct{ which, file, files int }
+	targets := map[string]target{"results": {0, 0, 1}, "module record": {1, 0, 2}, "module bytes": {1, 1, 2}}
 	for name, corrupt := range corruptions {
-		for tier, which := range map[string]int{"results": 0, "modules": 1} {
+		for tier, tg := range targets {
 			t.Run(name+"/"+tier, func(t *testing.T) {
 				dirs := [2]string{t.TempDir(), t.TempDir()}
 				c, e := &countingCompiler{}, &countingEngine{}
@@ -104,10 +110,15 @@ func TestCorruptCacheEntriesAreRecomputed(t *testing.T) {
 				first, err := serviceOver(t, dirs, cache.Config{}, c, e).Execute(context.Background(), req)
 				require.NoError(t, err)
 
-				files := entryFiles(t, dirs[which])
-				require.Len(t, files, 1)
-				corrupt(t, files[0])
-				if which == 1 {
+				files := entryFiles(t, dirs[tg.which])
+				require.Len(t, files, tg.files)
+				if tg.which == 1 {
+					// Which file is which: the record is the smaller.
+					slices.SortFunc(files, func(a, b string) int { return cmp.Compare(fileSize(t, a), fileSize(t, b)) })
+				}
+				corrupted := files[tg.file]
+				corrupt(t, corrupted)
+				if tg.which == 1 {
 					// So that the request reaches the module store.
 					require.NoError(t, os.RemoveAll(dirs[0]))
 				}
@@ -118,18 +129,25 @@ func TestCorruptCacheEntriesAreRecomputed(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, first.Run, resp.Run)
 				assert.Equal(t, cache.Miss, resp.Cache.Result)
-				if which == 1 {
+				if tg.which == 1 {
 					assert.Equal(t, cache.Miss, resp.Cache.Module)
 					assert.EqualValues(t, 2, c.calls.Load(), "compiled again")
 				} else {
 					assert.Equal(t, cache.Disk, resp.Cache.Module)
 				}
-				info, err := os.Lstat(files[0])
+				info, err := os.Lstat(corrupted)
 				require.NoError(t, err, "stored again")
 				assert.True(t, info.Mode().IsRegular())
 			})
 		}
 	}
+}
+
+func fileSize(t *testing.T, p string) int64 {
+	t.Helper()
+	info, err := os.Lstat(p)
+	require.NoError(t, err)
+	return info.Size()
 }
 
 // entryFiles lists a disk tier's entry files.
@@ -175,5 +193,5 @@ func TestFullDiskOnlyCostsCacheHits(t *testing.T) {
 	_, err = svc.Execute(context.Background(), programReq("fn main() { }\n", "room"))
 	require.NoError(t, err)
 	assert.Len(t, entryFiles(t, dirs[0]), 1, "stored once there is room")
-	assert.Len(t, entryFiles(t, dirs[1]), 1)
+	assert.Len(t, entryFiles(t, dirs[1]), 2, "the compile's record and its module")
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 )
 
 // Store is a content-addressed store; *cache.Store implements it.
@@ -89,57 +91,119 @@ func (s *Service) memoPut(key string, resp Response) {
 }
 
 // storedCompile is a compile's outcome as the module store keeps it.
+// The module's bytes are an entry of their own (moduleBytesKey): a run of
+// a module the engine holds compiled reads only this small record.
 type storedCompile struct {
 	Success     bool
-	Module      []byte
 	ExitCode    int
 	Diagnostics []outcome.Diagnostic
 	Stderr      string
+	ModuleBytes int
+}
+
+// cachedCompile is a compile's outcome as a run needs it: the module is
+// named by key (the compile key, wasmrt.Job.ModuleKey), and out.Module
+// holds its bytes only when they were read or produced — not when the
+// engine holds the module already.
+type cachedCompile struct {
+	out         compiler.Output
+	tier        cache.Tier
+	key         string
+	moduleBytes int
+}
+
+// moduleBytesKey names the entry of a compile's module bytes.
+func moduleBytesKey(key string) string { return digestOf("module bytes v2", key) }
+
+// holder is implemented by engines that keep compiled modules by key
+// (*runtime.Engine): a run of a module they hold needs no bytes.
+type holder interface{ Holds(moduleKey string) bool }
+
+func (s *Service) engineHolds(key string) bool {
+	h, ok := s.engine.(holder)
+	return ok && h.Holds(key)
 }
 
 // compile returns the compile of plan's source, from the module store
 // when it has it. Compiles that hit a limit or were killed by a signal
 // are not stored: like timeouts, they depend on the moment.
-func (s *Service) compile(ctx context.Context, plan harnesses.Plan) (compiler.Output, cache.Tier, error) {
+func (s *Service) compile(ctx context.Context, plan harnesses.Plan) (cachedCompile, error) {
 	in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: s.cfg.CompileLimits}
 	if s.modules == nil {
 		out, err := s.compiler.Compile(ctx, in)
-		return out, cache.Miss, err
+		return cachedCompile{out: out, tier: cache.Miss, moduleBytes: len(out.Module)}, err
 	}
-	key := digestOf("module v1", s.fingerprint, plan.Edition, string(plan.Source))
+	key := digestOf("module v2", s.fingerprint, plan.Edition, string(plan.Source))
 	// Shared like results (flights): the compile runs until its last
 	// waiter leaves, not until its first caller does — another request
 	// sharing this compile must not inherit that caller's cancellation.
-	c, err := s.moduleFlight.do(ctx, key, func(ctx context.Context) (cachedCompile, error) {
+	return s.moduleFlight.do(ctx, key, func(ctx context.Context) (cachedCompile, error) {
 		start := time.Now()
 		if b, tier := s.modules.Get(key); tier != cache.Miss {
 			var sc storedCompile
 			if gob.NewDecoder(bytes.NewReader(b)).Decode(&sc) == nil {
-				return cachedCompile{out: compiler.Output{
-					Compile: outcome.Compile{Success: sc.Success, Diagnostics: sc.Diagnostics, Stderr: sc.Stderr},
-					Module:  sc.Module, ExitCode: sc.ExitCode, Duration: time.Since(start)}, tier: tier}, nil
+				c := cachedCompile{out: compiler.Output{
+					Compile:  outcome.Compile{Success: sc.Success, Diagnostics: sc.Diagnostics, Stderr: sc.Stderr},
+					ExitCode: sc.ExitCode}, tier: tier, key: key, moduleBytes: sc.ModuleBytes}
+				if !sc.Success || s.engineHolds(key) {
+					c.out.Duration = time.Since(start)
+					return c, nil
+				}
+				if bin, ok := s.storedModule(key, sc.ModuleBytes); ok {
+					c.out.Module, c.out.Duration = bin, time.Since(start)
+					return c, nil
+				}
+				// The bytes are gone (evicted, damaged): compile again.
 			}
 		}
-		out, err := s.compiler.Compile(ctx, in)
-		if err != nil {
-			return cachedCompile{}, err
-		}
-		if out.Limit == outcome.LimitNone && !out.Signaled {
-			var b bytes.Buffer
-			sc := storedCompile{Success: out.Success, Module: out.Module, ExitCode: out.ExitCode, Diagnostics: out.Diagnostics, Stderr: out.Stderr}
-			if gob.NewEncoder(&b).Encode(sc) == nil {
-				_ = s.modules.Put(key, b.Bytes())
-			}
-		}
-		return cachedCompile{out: out, tier: cache.Miss}, nil
+		return s.compileAndStore(ctx, in, key)
 	})
-	if err != nil {
-		return compiler.Output{}, cache.Miss, err
-	}
-	return c.out, c.tier, nil
 }
 
-type cachedCompile struct {
-	out  compiler.Output
-	tier cache.Tier
+// storedModule reads a module's bytes from the store.
+func (s *Service) storedModule(key string, size int) ([]byte, bool) {
+	bin, tier := s.modules.Get(moduleBytesKey(key))
+	return bin, tier != cache.Miss && len(bin) == size
+}
+
+// compileAndStore compiles in and stores the outcome under key: the
+// module's bytes first, so a stored record always finds them.
+func (s *Service) compileAndStore(ctx context.Context, in compiler.Input, key string) (cachedCompile, error) {
+	out, err := s.compiler.Compile(ctx, in)
+	if err != nil {
+		return cachedCompile{}, err
+	}
+	if out.Limit == outcome.LimitNone && !out.Signaled {
+		var b bytes.Buffer
+		sc := storedCompile{Success: out.Success, ExitCode: out.ExitCode, Diagnostics: out.Diagnostics, Stderr: out.Stderr, ModuleBytes: len(out.Module)}
+		stored := !out.Success || s.modules.Put(moduleBytesKey(key), out.Module) == nil
+		if stored && gob.NewEncoder(&b).Encode(sc) == nil {
+			_ = s.modules.Put(key, b.Bytes())
+		}
+	}
+	return cachedCompile{out: out, tier: cache.Miss, key: key, moduleBytes: len(out.Module)}, nil
+}
+
+// run runs job, whose module c names. A module the engine held when the
+// compile was looked up may be evicted before the run starts: its bytes
+// are then read from the store, or compiled again.
+func (s *Service) run(ctx context.Context, c cachedCompile, in compiler.Input, job wasmrt.Job) (wasmrt.Result, error) {
+	job.ModuleKey, job.Module = c.key, c.out.Module
+	res, err := s.engine.Run(ctx, job)
+	if !errors.Is(err, wasmrt.ErrNoModule) || c.key == "" {
+		return res, err
+	}
+	bin, ok := s.storedModule(c.key, c.moduleBytes)
+	if !ok {
+		again, err := s.compileAndStore(ctx, in, c.key)
+		if err != nil {
+			return wasmrt.Result{}, err
+		}
+		if !again.out.Success {
+			return wasmrt.Result{}, fmt.Errorf("module %s compiled before no longer compiles", c.key)
+		}
+		bin = again.out.Module
+	}
+	job.Module = bin
+	return s.engine.Run(ctx, job)
 }

@@ -85,9 +85,13 @@ func NewService(cfg Config, d Deps) (*Service, error) {
 }
 
 // Harnesses describes every harness.
-func (s *Service) Harnesses() []HarnessInfo {
+func (s *Service) Harnesses() []HarnessInfo { return HarnessInfos(s.harnesses) }
+
+// HarnessInfos describes every harness of reg, as a service over it
+// would: the API contract is built from it without a service.
+func HarnessInfos(reg *harnesses.Registry) []HarnessInfo {
 	var out []HarnessInfo
-	for _, h := range s.harnesses.All() {
+	for _, h := range reg.All() {
 		out = append(out, HarnessInfo{ID: h.ID, Description: h.Description, ArgsSchema: h.ArgsSchema, Example: h.Example})
 	}
 	return out
@@ -188,10 +192,11 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 	seed := seedOf(req)
 	resp := Response{Harness: req.Harness, Seed: strconv.FormatUint(seed, 10), Cache: &CacheReport{Result: cache.Miss}}
 	var (
-		out      compiler.Output
-		res      wasmrt.Result
-		compiled *outcome.Compile
-		ran      *outcome.Run
+		out         compiler.Output
+		moduleBytes int
+		res         wasmrt.Result
+		compiled    *outcome.Compile
+		ran         *outcome.Run
 	)
 	// A skipped plan (an example marked ignore) has nothing to compile or
 	// run, and so nothing to admit either.
@@ -204,17 +209,17 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 		s.queued.Give(n)
 		waiting = false
 
-		var tier cache.Tier
-		out, tier, err = s.compile(ctx, plan)
+		c, err := s.compile(ctx, plan)
 		if err != nil {
 			return Response{}, fmt.Errorf("compile: %w", err)
 		}
-		resp.Cache.Module, resp.volatile = tier, out.Signaled
+		out, moduleBytes = c.out, c.moduleBytes
+		resp.Cache.Module, resp.volatile = c.tier, out.Signaled
 		compiled = &out.Compile
 
 		if out.Success && plan.Steps == harnesses.CompileAndRun {
-			res, err = s.engine.Run(ctx, wasmrt.Job{
-				Module:        out.Module,
+			in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: s.cfg.CompileLimits}
+			res, err = s.run(ctx, c, in, wasmrt.Job{
 				Seed:          runtimeSeed(seed),
 				Stdin:         plan.Input.Stdin,
 				Connections:   plan.Input.Connections,
@@ -234,7 +239,7 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 	resp.Status = outcome.Of(compiled, ran)
 	resp.Result = rep.Verdict
 	if compiled != nil {
-		resp.Compile = compileReport(out, rep)
+		resp.Compile = compileReport(out, moduleBytes, rep)
 		resp.Compile.Cached = resp.Cache.Module != cache.Miss
 	}
 	if ran != nil {
@@ -245,14 +250,14 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 
 // compileReport is the compile section: what the compiler did, in the
 // stub's terms as the harness reported them.
-func compileReport(out compiler.Output, rep harnesses.Report) *CompileReport {
+func compileReport(out compiler.Output, moduleBytes int, rep harnesses.Report) *CompileReport {
 	return &CompileReport{
 		Success:     out.Success,
 		ExitCode:    out.ExitCode,
 		Stderr:      rep.CompileStderr,
 		Diagnostics: rep.Diagnostics,
 		DurationMS:  out.Duration.Milliseconds(),
-		ModuleBytes: len(out.Module),
+		ModuleBytes: moduleBytes,
 		Usage: Usage{
 			WallMS:          out.Usage.Wall.Milliseconds(),
 			CPUMS:           out.Usage.CPU.Milliseconds(),

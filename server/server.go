@@ -81,6 +81,9 @@ func build(cfg Config, svc Service, log *slog.Logger) (*server, *fiber.App) {
 	s.handle(app, fiber.MethodPost, routeRun, s.run)
 	s.handle(app, fiber.MethodGet, routeHarnesses, s.harnesses)
 	s.handle(app, fiber.MethodGet, routeHealth, s.health)
+	if err := s.serveContract(app); err != nil {
+		panic(err) // the contract is built from static tables: a programming error
+	}
 	// The playground, the guide, the embed script and their assets.
 	web.Register(app, web.Options{GuideDir: s.cfg.GuideDir, Log: log})
 	return s, app

@@ -1,0 +1,242 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+
+	"github.com/rocket-sandbox/rocket-sandbox/cache"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+	"github.com/rocket-sandbox/rocket-sandbox/openapi"
+	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
+)
+
+// The contract's routes that are not the API's.
+const (
+	routeOpenAPI   = "/openapi.json"
+	routeDocs      = "/docs"
+	routeDocsAsset = "/docs/:asset"
+)
+
+// Contract is the OpenAPI 3.1 document of the routes a server with these
+// harnesses registers: the one description of the API, served at
+// /openapi.json, rendered at /docs, and the source the Go client's types
+// are generated from (client/). Its schemas are reflected from the types
+// the handlers encode (sandbox.Response, Problem, ...); what Go types
+// cannot say (enums, bounds, the request's per-harness args) is stated
+// here. A route added to the server must be added to contractRoutes: the
+// contract tests fail otherwise (server/contract_test.go, e2e).
+func Contract(harnesses []sandbox.HarnessInfo) (*openapi.Document, error) {
+	s := contractSchemas(harnesses)
+	return openapi.New(openapi.Info{
+		Title:   "rocket-sandbox",
+		Version: "v1",
+		Description: "Compiles and runs untrusted Rocket 0.5.1 stubs in a sandbox and says what happened. " +
+			"A program that fails is a 200 with a status; a refused request is an error with one body shape (Problem). " +
+			"docs/api.md is the prose reference.",
+	}, contractTags, contractRoutes(), s)
+}
+
+var contractTags = []openapi.Tag{
+	{Name: "run", Description: "Compile and run a stub."},
+	{Name: "service", Description: "Health, metrics and this contract."},
+	{Name: "web", Description: "The browser face: pages and their assets (not JSON)."},
+}
+
+func contractSchemas(harnesses []sandbox.HarnessInfo) *openapi.Schemas {
+	s := openapi.NewSchemas()
+	s.Name("ExecuteResponse", sandbox.Response{})
+	s.Name("CompileReport", sandbox.CompileReport{})
+	s.Name("RunReport", sandbox.RunReport{})
+	s.Name("Usage", sandbox.Usage{})
+	s.Name("CacheReport", sandbox.CacheReport{})
+	s.Name("Diagnostic", outcome.Diagnostic{})
+	s.Name("HarnessInfo", sandbox.HarnessInfo{})
+	s.Name("Problem", Problem{})
+	s.Name("ResultStatus", outcome.Status(""))
+	s.Enum(outcome.Status(""), string(outcome.StatusOK), string(outcome.StatusCompileError),
+		string(outcome.StatusRuntimeError), string(outcome.StatusTimeout),
+		string(outcome.StatusMemoryLimit), string(outcome.StatusOutputLimit))
+	s.Name("Limit", outcome.Limit(""))
+	s.Enum(outcome.Limit(""), string(outcome.LimitTime), string(outcome.LimitMemory), string(outcome.LimitOutput))
+	s.Name("CacheTier", cache.Tier(""))
+	s.Enum(cache.Tier(""), string(cache.Miss), string(cache.Memory), string(cache.Disk))
+	s.Field("Problem.status", openapi.Schema{"type": "string",
+		"enum": []string{StatusInvalidRequest, StatusRateLimited, StatusOverloaded, StatusTimeout, StatusInternalError}})
+	s.Field("ExecuteResponse.result", openapi.Schema{"type": "object",
+		"description": "The harness's verdict on the whole request, for harnesses that give one (example: {outcome, reason})."})
+	s.Field("RunReport.result", openapi.Schema{"type": "object",
+		"description": "The harness's structured reading of the run (serve, mock: the responses)."})
+	s.Field("RunReport.exit_code", openapi.Schema{"type": []string{"integer", "null"}, "format": "int32",
+		"description": "null when the program never exited (a trap or a limit)."})
+	s.Field("HarnessInfo.args_schema", openapi.Schema{"type": "object",
+		"description": "The JSON Schema of this harness's args (also in components as Args.<id>)."})
+	s.Field("HarnessInfo.example", openapi.Ref("ExecuteRequest"))
+
+	// The request: its four fields, and per harness the schema of args.
+	ids := make([]string, 0, len(harnesses))
+	var perHarness []openapi.Schema
+	for _, h := range harnesses {
+		ids = append(ids, h.ID)
+	}
+	sort.Strings(ids)
+	byID := map[string]sandbox.HarnessInfo{}
+	for _, h := range harnesses {
+		byID[h.ID] = h
+	}
+	for _, id := range ids {
+		name := "Args." + id
+		s.Add(name, rawSchema(byID[id].ArgsSchema))
+		perHarness = append(perHarness, openapi.Schema{
+			"if":   openapi.Schema{"properties": openapi.Schema{"harness": openapi.Schema{"const": id}}},
+			"then": openapi.Schema{"properties": openapi.Schema{"args": openapi.Nullable(openapi.Ref(name))}},
+		})
+	}
+	req := openapi.Schema{
+		"type":                 "object",
+		"additionalProperties": false,
+		"required":             []string{"harness", "stub"},
+		"properties": openapi.Schema{
+			"harness": openapi.Schema{"type": "string", "enum": ids, "description": "Which harness wraps the stub (GET /api/v1/harnesses)."},
+			"stub":    openapi.Schema{"type": "string", "minLength": 1, "description": "The Rust source; at most the stub limit (64 KiB by default) of UTF-8."},
+			"args":    openapi.Schema{"type": []string{"object", "null"}, "description": "The harness's arguments (Args.<harness>); absent or null means {}."},
+			"seed": openapi.Schema{"type": []string{"integer", "null"}, "format": "uint64", "minimum": 0,
+				"maximum": uint64(1<<64 - 1), "description": "Seeds the program's random source; absent: derived from the request."},
+		},
+	}
+	if len(perHarness) > 0 {
+		req["allOf"] = perHarness
+	}
+	s.Add("ExecuteRequest", req)
+	s.Add("HarnessList", openapi.Schema{"type": "object", "additionalProperties": false, "required": []string{"harnesses"},
+		"properties": openapi.Schema{"harnesses": openapi.Schema{"type": "array", "items": s.Of(sandbox.HarnessInfo{})}}})
+	s.Add("Health", openapi.Schema{"type": "object", "additionalProperties": false, "required": []string{"status"},
+		"properties": openapi.Schema{"status": openapi.Schema{"type": "string", "const": "ok"}}})
+	s.Of(sandbox.Response{})
+	s.Of(Problem{})
+	return s
+}
+
+// rawSchema is a harness's args schema as a component.
+func rawSchema(raw []byte) openapi.Schema {
+	var v openapi.Schema
+	if err := json.Unmarshal(raw, &v); err != nil {
+		panic(fmt.Sprintf("server: a harness's args schema is not a JSON object: %v", err)) // static, from package harnesses
+	}
+	return v
+}
+
+const mimeJSON = "application/json"
+
+func jsonBody(schema openapi.Schema) map[string]openapi.MediaType {
+	return map[string]openapi.MediaType{mimeJSON: {Schema: schema}}
+}
+
+func ok(description string, schema openapi.Schema) openapi.Response {
+	return openapi.Response{Description: description, Content: jsonBody(schema)}
+}
+
+// Failures a route may answer, as the error table and the guards give
+// them.
+var (
+	// Every route is behind the host check; the request line and headers
+	// are bounded; a panic is a 500.
+	guarded = []int{http.StatusMisdirectedRequest, http.StatusRequestHeaderFieldsTooLarge, http.StatusInternalServerError}
+	// The API routes also know their client (API keys, rate limits) and
+	// refuse other origins' pages.
+	api = append([]int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests}, guarded...)
+	// And a run can be refused in every way a request can.
+	running = append([]int{http.StatusBadRequest, http.StatusNotFound, http.StatusRequestTimeout,
+		http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout}, api...)
+)
+
+// withProblems adds a Problem response for each code to rs.
+func withProblems(rs map[string]openapi.Response, codes ...int) map[string]openapi.Response {
+	for _, code := range codes {
+		r := openapi.Response{Description: http.StatusText(code), Content: jsonBody(openapi.Ref("Problem"))}
+		switch code {
+		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+			r.Headers = map[string]openapi.Header{"Retry-After": {Description: "Whole seconds to wait before retrying.", Schema: openapi.Schema{"type": "integer", "minimum": 1}}}
+		case http.StatusUnauthorized:
+			r.Headers = map[string]openapi.Header{"WWW-Authenticate": {Schema: openapi.Schema{"type": "string"}}}
+		}
+		rs[strconv.Itoa(code)] = r
+	}
+	return rs
+}
+
+// contractRoutes is every route the server registers, with what the
+// contract says of it.
+func contractRoutes() []openapi.Route {
+	explode := true
+	result := ok("The request was accepted: whatever became of the program, its status says.", openapi.Ref("ExecuteResponse"))
+	return []openapi.Route{
+		{Method: http.MethodPost, Path: routeExecute, Operation: openapi.Operation{
+			OperationID: "execute", Tags: []string{"run"},
+			Summary:     "Compile and run a stub described by a JSON request",
+			Description: "Decoding is strict: one JSON object, only these fields, each once and of its type; every refusal names its field.",
+			RequestBody: &openapi.RequestBody{Required: true, Content: jsonBody(openapi.Ref("ExecuteRequest"))},
+			Responses:   withProblems(map[string]openapi.Response{"200": result}, running...),
+		}},
+		{Method: http.MethodPost, Path: routeRun, Operation: openapi.Operation{
+			OperationID: "run", Tags: []string{"run"},
+			Summary:     "The same, curl-friendly: the body is the stub, the query string is the args",
+			Description: "Any Content-Type. Query keys become args (repeated keys a list, name[i][field] a list of objects), except seed.",
+			Parameters: []openapi.Parameter{
+				{Name: "harness", In: "path", Required: true, Schema: openapi.Schema{"type": "string"}, Description: "The harness's id."},
+				{Name: "seed", In: "query", Schema: openapi.Schema{"type": "string", "pattern": "^[0-9]+$"}, Description: "The request's seed, 0 … 2^64−1."},
+				{Name: "args", In: "query", Style: "form", Explode: &explode, Description: "Every other key is an arg (see docs/api.md).",
+					Schema: openapi.Schema{"type": "object", "additionalProperties": openapi.Schema{"type": "string"}}},
+			},
+			RequestBody: &openapi.RequestBody{Required: true, Description: "The stub, byte for byte.",
+				Content: map[string]openapi.MediaType{"*/*": {Schema: openapi.Schema{"type": "string"}}}},
+			Responses: withProblems(map[string]openapi.Response{"200": result}, running...),
+		}},
+		{Method: http.MethodGet, Path: routeHarnesses, Operation: openapi.Operation{
+			OperationID: "listHarnesses", Tags: []string{"run"},
+			Summary:   "The harnesses, with the JSON Schema of each one's args and an example request",
+			Responses: withProblems(map[string]openapi.Response{"200": ok("The harnesses.", openapi.Ref("HarnessList"))}, api...),
+		}},
+		{Method: http.MethodGet, Path: routeHealth, Operation: openapi.Operation{
+			OperationID: "health", Tags: []string{"service"},
+			Summary:   "Liveness: the server is up (the compiler is not exercised)",
+			Responses: withProblems(map[string]openapi.Response{"200": ok("Up.", openapi.Ref("Health"))}, guarded...),
+		}},
+		{Method: http.MethodGet, Path: routeOpenAPI, Operation: openapi.Operation{
+			OperationID: "openapi", Tags: []string{"service"},
+			Summary:   "This contract, as OpenAPI 3.1 JSON",
+			Responses: withProblems(map[string]openapi.Response{"200": ok("The document.", openapi.Schema{"type": "object"})}, guarded...),
+		}},
+		{Method: http.MethodGet, Path: routeDocs, Operation: openapi.Operation{
+			OperationID: "docs", Tags: []string{"service"},
+			Summary:   "This contract rendered as a page (offline: its assets are embedded)",
+			Responses: withProblems(map[string]openapi.Response{"200": page("The page.", "text/html; charset=utf-8")}, guarded...),
+		}},
+		{Method: http.MethodGet, Path: routeDocsAsset, Operation: openapi.Operation{
+			OperationID: "docsAsset", Tags: []string{"service"},
+			Summary:    "The docs page's script and stylesheet",
+			Parameters: []openapi.Parameter{{Name: "asset", In: "path", Required: true, Schema: openapi.Schema{"type": "string", "enum": []string{"docs.js", "docs.css"}}}},
+			Responses: withProblems(map[string]openapi.Response{"200": {Description: "The asset.", Content: map[string]openapi.MediaType{
+				"text/javascript; charset=utf-8": {Schema: openapi.Schema{"type": "string"}},
+				"text/css; charset=utf-8":        {Schema: openapi.Schema{"type": "string"}}}}}, append([]int{http.StatusNotFound}, guarded...)...),
+		}},
+		{Method: http.MethodGet, Path: "/", Operation: openapi.Operation{
+			OperationID: "playground", Tags: []string{"web"},
+			Summary:   "The playground page",
+			Responses: withProblems(map[string]openapi.Response{"200": page("The page.", "text/html; charset=utf-8")}, guarded...),
+		}},
+		{Method: http.MethodGet, Path: "/assets/:name", Operation: openapi.Operation{
+			OperationID: "playgroundAsset", Tags: []string{"web"},
+			Summary:    "The playground's hashed, immutable assets",
+			Parameters: []openapi.Parameter{{Name: "name", In: "path", Required: true, Schema: openapi.Schema{"type": "string"}}},
+			Responses:  withProblems(map[string]openapi.Response{"200": page("The asset.", "*/*")}, append([]int{http.StatusNotFound}, guarded...)...),
+		}},
+	}
+}
+
+func page(description, media string) openapi.Response {
+	return openapi.Response{Description: description, Content: map[string]openapi.MediaType{media: {Schema: openapi.Schema{"type": "string"}}}}
+}
