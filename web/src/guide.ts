@@ -28,7 +28,7 @@ function setUp(pre: HTMLPreElement): void {
     class: "button",
     href: "/#" + encodeHandoff({ harness: "example", stub: source, args: { attrs } }),
   }, "Edit");
-  const bar = h("div", { class: "block-bar", role: "group", "aria-label": `Block ${n}` }, run, " ", edit);
+  const bar = h("div", { class: "block-bar", id: `${pre.id}-bar`, role: "group", "aria-label": `Block ${n}` }, run, " ", edit);
   if (pre.querySelector(".boring")) {
     const toggle = h("button", { type: "button", "aria-pressed": "false", "aria-controls": pre.id }, "Show hidden lines");
     toggle.addEventListener("click", () => {
@@ -39,7 +39,7 @@ function setUp(pre: HTMLPreElement): void {
     bar.append(" ", toggle);
   }
   if (attrs !== "rust") bar.append(" ", h("code", { class: "attrs", title: "the fence's info string" }, attrs));
-  const out = h("div", { class: "block-result", "aria-live": "polite" });
+  const out = h("div", { class: "block-result", id: `${pre.id}-result`, "aria-live": "polite" });
   pre.after(bar, out);
 
   let busy = false;
