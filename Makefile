@@ -6,7 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-.PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native parity clean
+.PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-redis parity clean
 
 all: build
 
@@ -85,6 +85,10 @@ bench-service: setup
 bench-native: setup-reference
 	$(GO) run ./bench/nativebench
 
+# Two replicas + Redis vs one replica: memoized hits through Redis.
+bench-redis: setup packages-test
+	$(GO) run ./bench/redisbench
+
 # Guide parity: every ```rust block of ../shared/rocket-guide through the
 # example harness in the sandbox and natively; table + summary line.
 GUIDE ?= ../shared/rocket-guide
@@ -92,4 +96,4 @@ parity: setup-reference
 	./$(BIN) parity --guide $(GUIDE) --out bench/results/guide-parity.md
 
 # Everything: about 10 minutes on 2 cores.
-bench: bench-jail bench-flags bench-service bench-native
+bench: bench-jail bench-flags bench-service bench-native bench-redis

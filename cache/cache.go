@@ -26,6 +26,9 @@ const (
 	Miss   Tier = "miss"
 	Memory Tier = "memory"
 	Disk   Tier = "disk"
+	// Redis is the tier replicas share (package rediscache), below
+	// memory and disk.
+	Redis Tier = "redis"
 )
 
 // Config configures one store: plain data, its defaults in

@@ -18,6 +18,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/project"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
@@ -94,11 +95,42 @@ func New(m *toolchain.Manifest, b toolchain.Build, r Runner, cfg Config) *Compil
 
 // Input is one compile.
 type Input struct {
-	// Source is the complete main.rs.
+	// Source is the complete crate root (a single stub's main.rs).
 	Source []byte
 	// Edition is one of edition.All; "" is edition.Default.
 	Edition string
 	Limits  jail.Limits
+	// Root is where Source is written below project.Root: "" is
+	// "main.rs", a single stub's layout; a project's crate root is
+	// "src/main.rs" or "src/lib.rs".
+	Root string
+	// Files are the project's other files by path below project.Root
+	// (checked by package project), there for the compile to read
+	// (`mod`, include_str!, #[path]).
+	Files map[string][]byte
+	// Package is cargo's identity of the crate (its environment, its
+	// crate name); the zero value is project's defaults.
+	Package project.Package
+	// Test compiles the crate's tests (--test) instead of the crate.
+	Test bool
+}
+
+// rootPath is where in's crate root goes.
+func (in Input) rootPath() string {
+	if in.Root == "" {
+		return sourceName
+	}
+	return in.Root
+}
+
+// moduleIn is where in's module is written: a project's own files may
+// be named anything, so its output goes to target/, the one top-level
+// name package project keeps for it, as cargo's does.
+func (in Input) moduleIn() string {
+	if len(in.Files) == 0 && in.Root == "" {
+		return moduleName
+	}
+	return projectModule
 }
 
 // Output is what a compile did: how it ended (the embedded
@@ -117,17 +149,29 @@ type Output struct {
 }
 
 const (
-	sourceName = "main.rs"
-	moduleName = "main.wasm"
+	sourceName    = "main.rs"
+	moduleName    = "main.wasm"
+	projectModule = project.OutputDir + "/main.wasm"
 )
 
 // Args returns rustc's arguments for compiling main.rs to main.wasm in the
 // working directory. Every value comes from the manifest and the config.
 func (c *Compiler) Args(ed string) []string {
+	return c.args(Input{Edition: ed})
+}
+
+// args returns rustc's arguments for in, in the working directory.
+// Every value comes from the manifest, the config, and in's shape (its
+// root's fixed path, a crate name package project checked, --test).
+func (c *Compiler) args(in Input) []string {
+	crateType := "bin"
+	if in.Root == project.LibRoot && !in.Test {
+		crateType = "lib"
+	}
 	args := []string{
-		"--edition", ed,
-		"--crate-type", "bin",
-		"--crate-name", "main",
+		"--edition", in.Edition,
+		"--crate-type", crateType,
+		"--crate-name", in.Package.CrateName(),
 		"--error-format=json",
 		"-C", "opt-level=" + c.cfg.OptLevel,
 		"-C", "codegen-units=" + strconv.Itoa(c.cfg.CodegenUnits),
@@ -145,7 +189,10 @@ func (c *Compiler) Args(ed string) []string {
 		args = append(args, "--extern", n+"="+c.build.Externs[n])
 	}
 	args = append(args, c.cfg.ExtraArgs...)
-	return append(args, sourceName, "-o", moduleName)
+	if in.Test {
+		args = append(args, "--test")
+	}
+	return append(args, in.rootPath(), "-o", in.moduleIn())
 }
 
 // Compile compiles in.Source. Errors are failures of the machinery.
@@ -157,13 +204,25 @@ func (c *Compiler) Compile(ctx context.Context, in Input) (Output, error) {
 	if !edition.Valid(ed) {
 		return Output{}, fmt.Errorf("unsupported edition %q", ed)
 	}
+	in.Edition = ed
+	files := make(map[string][]byte, len(in.Files)+2)
+	for name, data := range in.Files {
+		files[name] = data
+	}
+	files[in.rootPath()] = in.Source
+	if in.moduleIn() == projectModule {
+		files[project.OutputDir+"/.keep"] = nil // rustc does not create its output's directory
+	}
 	start := time.Now()
 	res, err := c.runner.Run(ctx, jail.Command{
-		Path:    c.rustc,
-		Args:    c.Args(ed),
-		Env:     c.build.Env,
-		Files:   map[string][]byte{sourceName: in.Source},
-		Collect: []string{moduleName},
+		Path: c.rustc,
+		Args: c.args(in),
+		// Cargo's variables, as it would set them for this crate (so
+		// env!("CARGO_MANIFEST_DIR") and relative!() compile), then the
+		// build's own.
+		Env:     append(in.Package.Env(in.Root != project.LibRoot), c.build.Env...),
+		Files:   files,
+		Collect: []string{in.moduleIn()},
 		Limits:  in.Limits,
 	})
 	if err != nil {
@@ -184,7 +243,7 @@ func (c *Compiler) Compile(ctx context.Context, in Input) (Output, error) {
 		out.Stderr += fmt.Sprintf("\n[the compiler was killed by signal %d]\n", res.ExitCode-128)
 	}
 	if res.ExitCode == 0 && !res.Signaled && res.Limit == outcome.LimitNone {
-		mod, ok := res.Files[moduleName]
+		mod, ok := res.Files[in.moduleIn()]
 		switch {
 		case !ok:
 			// The jail leaves out a file over its collect limit.

@@ -41,6 +41,10 @@ const (
 
 var baseURL string
 
+// service is the wired service behind baseURL, for tests that put a
+// server of their own configuration in front of it.
+var service *sandbox.Service
+
 // testdata is the project's test data, at its root: the benchmarks read it
 // too.
 const testdata = "../testdata"
@@ -59,6 +63,9 @@ func runWithServer(m *testing.M) int {
 	cfg.Runtime.TimeoutMS = testRunTimeout.Milliseconds()
 	cfg.Runtime.MemoryLimitBytes = testMemory
 	cfg.Runtime.StdoutLimitBytes = testStdoutCap
+	// A request may raise its stdout cap to four times the default, and
+	// lower any limit (e2e/replicas_limits_test.go).
+	cfg.Service.MaxRequestLimits.StdoutBytes = 4 * testStdoutCap
 	// Fresh caches per run, so every test exercises the real pipeline the
 	// first time it asks.
 	cacheDir, err := os.MkdirTemp("", "rocket-sandbox-e2e-cache-")
@@ -76,6 +83,7 @@ func runWithServer(m *testing.M) int {
 		return 1
 	}
 	defer a.Close(ctx)
+	service = a.Service()
 	srv := server.New(cfg.Server, a.Service(), nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -100,11 +100,7 @@ type Report struct {
 func (p Plan) Report(compile *outcome.Compile, run *outcome.Run) (Report, error) {
 	var rep Report
 	if compile != nil {
-		rep.Diagnostics = make([]outcome.Diagnostic, 0, len(compile.Diagnostics))
-		for _, d := range compile.Diagnostics {
-			d.Line, d.Column = p.Lines.StubPosition(d.Line, d.Column)
-			rep.Diagnostics = append(rep.Diagnostics, d)
-		}
+		rep.Diagnostics = p.StubDiagnostics(compile.Diagnostics)
 		rep.CompileStderr = p.Lines.RenderedInStub(compile.Stderr)
 	}
 	if run != nil {
@@ -126,6 +122,18 @@ func (p Plan) Report(compile *outcome.Compile, run *outcome.Run) (Report, error)
 		rep.Verdict = verdict
 	}
 	return rep, nil
+}
+
+// StubDiagnostics are a compile's diagnostics at the stub's lines and
+// columns (Report's Diagnostics); one in the harness's own code has no
+// position. It is pure, so the service can tell them before the run.
+func (p Plan) StubDiagnostics(ds []outcome.Diagnostic) []outcome.Diagnostic {
+	out := make([]outcome.Diagnostic, 0, len(ds))
+	for _, d := range ds {
+		d.Line, d.Column = p.Lines.StubPosition(d.Line, d.Column)
+		out = append(out, d)
+	}
+	return out
 }
 
 // readCapped reads run with p.read, unless its output is past

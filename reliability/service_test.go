@@ -59,6 +59,8 @@ type options struct {
 	maxQueue      int
 	queueWaitMS   int
 	runTimeoutMS  int
+	redisURL      string // the shared tier; "" = a single node
+	leaseMS       int    // cache.redis.lease_ms, 0 = the default
 }
 
 // start writes a configuration and starts a service with it on a free
@@ -84,6 +86,13 @@ func start(t *testing.T, o options) *service {
 	}
 	if o.runTimeoutMS > 0 {
 		cfg["runtime"].(map[string]any)["timeout_ms"] = o.runTimeoutMS
+	}
+	if o.redisURL != "" {
+		redis := map[string]any{"url": o.redisURL}
+		if o.leaseMS > 0 {
+			redis["lease_ms"] = o.leaseMS
+		}
+		cfg["cache"].(map[string]any)["redis"] = redis
 	}
 	svc := map[string]any{}
 	if o.maxConcurrent > 0 {

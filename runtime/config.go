@@ -140,6 +140,13 @@ type Limits struct {
 	StderrLimitBytes int64
 }
 
+// LimitCeilings are the largest limits a Config accepts (Validate's
+// ranges), for whoever lets a job raise a limit up to a maximum of its
+// own.
+func LimitCeilings() Limits {
+	return Limits{MemoryLimitBytes: maxMemoryLimitBytes, Timeout: time.Hour, StdoutLimitBytes: 1 << 30, StderrLimitBytes: 1 << 30}
+}
+
 // clamp returns the limits a job actually runs under.
 func (c Config) clamp(l Limits) Limits {
 	return Limits{

@@ -43,6 +43,9 @@ type waiter struct {
 	client  string
 	granted bool
 	ready   chan struct{} // closed when granted
+	// queued, if set, is told the waiter's position (the jobs queued
+	// before it) when it joins the queue and whenever that changes.
+	queued func(position int)
 }
 
 // ewmaWeight is the weight of the newest job in the slot-time estimate:
@@ -60,8 +63,10 @@ func newGate(concurrency, queue int, wait, estimate time.Duration, now func() ti
 
 // enter takes a slot for client, queueing while its expected wait is
 // within the queue wait, and for no longer than that wait; the returned
-// func gives the slot back.
-func (g *gate) enter(ctx context.Context, client string) (func(), error) {
+// func gives the slot back. queued, if not nil, is told the job's
+// position while it waits (called with the gate's lock held: it must
+// not block).
+func (g *gate) enter(ctx context.Context, client string, queued func(position int)) (func(), error) {
 	g.mu.Lock()
 	// Slots are handed to waiters as they free, so a free slot means
 	// nobody waits.
@@ -80,8 +85,11 @@ func (g *gate) enter(ctx context.Context, client string) (func(), error) {
 		g.mu.Unlock()
 		return nil, overloaded(fmt.Sprintf("a slot is expected in %s, beyond the %s queue wait", wait.Round(time.Millisecond), g.wait), wait-g.wait)
 	}
-	w := &waiter{client: client, ready: make(chan struct{})}
+	w := &waiter{client: client, ready: make(chan struct{}), queued: queued}
 	g.waiters = append(g.waiters, w)
+	if queued != nil {
+		queued(len(g.waiters) - 1)
+	}
 	g.mu.Unlock()
 
 	timer := time.NewTimer(g.wait)
@@ -177,10 +185,17 @@ func (g *gate) next() *waiter {
 	return best
 }
 
+// remove takes w out of the queue and tells the waiters behind it their
+// new position. Called with mu held.
 func (g *gate) remove(w *waiter) {
 	for i, x := range g.waiters {
 		if x == w {
 			g.waiters = append(g.waiters[:i], g.waiters[i+1:]...)
+			for j := i; j < len(g.waiters); j++ {
+				if q := g.waiters[j].queued; q != nil {
+					q(j)
+				}
+			}
 			return
 		}
 	}

@@ -38,7 +38,7 @@ func queue(t *testing.T, g *gate, client string) (<-chan error, context.CancelFu
 	before := g.queued()
 	got := make(chan error, 1)
 	go func() {
-		leave, err := g.enter(ctx, client)
+		leave, err := g.enter(ctx, client, nil)
 		if err == nil {
 			leave()
 		}
@@ -65,14 +65,14 @@ func TestGateAdmitsByExpectedWait(t *testing.T) {
 	// fit a 10 s wait (the 20th expects 20 × 500 ms) and the 21st not.
 	g := newGate(2, 0, 10*time.Second, time.Second, clock.now)
 	for range 2 {
-		leave, err := g.enter(context.Background(), "a")
+		leave, err := g.enter(context.Background(), "a", nil)
 		require.NoError(t, err)
 		t.Cleanup(leave)
 	}
 	for range 20 {
 		queue(t, g, "a")
 	}
-	_, err := g.enter(context.Background(), "a")
+	_, err := g.enter(context.Background(), "a", nil)
 	e := requireOverloaded(t, err)
 	assert.Equal(t, 500*time.Millisecond, e.RetryAfter, "21 × 500 ms is 500 ms over the wait")
 	assert.Contains(t, e.Message, "expected in 10.5s")
@@ -82,10 +82,10 @@ func TestGateAdmitsByExpectedWait(t *testing.T) {
 // A count bound, when configured, still holds.
 func TestGateMaxQueue(t *testing.T) {
 	g := newGate(1, 1, time.Minute, time.Millisecond, nil)
-	leave, err := g.enter(context.Background(), "a")
+	leave, err := g.enter(context.Background(), "a", nil)
 	require.NoError(t, err)
 	queued, _ := queue(t, g, "a")
-	_, err = g.enter(context.Background(), "a")
+	_, err = g.enter(context.Background(), "a", nil)
 	assert.Contains(t, requireOverloaded(t, err).Message, "queue is full")
 	leave()
 	assert.NoError(t, <-queued, "the queued job gets the freed slot")
@@ -95,7 +95,7 @@ func TestGateMaxQueue(t *testing.T) {
 func TestGateEstimateFollowsFinishedJobs(t *testing.T) {
 	clock := &fakeClock{}
 	g := newGate(1, 0, time.Minute, time.Second, clock.now)
-	leave, err := g.enter(context.Background(), "a")
+	leave, err := g.enter(context.Background(), "a", nil)
 	require.NoError(t, err)
 	clock.advance(3 * time.Second)
 	leave()
@@ -111,18 +111,18 @@ func TestGateSharesSlotsBetweenClients(t *testing.T) {
 	// One slot, a second per job, a 3 s wait: the hog's fourth queued job
 	// would wait 4 s and is refused, the other client's first is not.
 	g := newGate(1, 0, 3*time.Second, time.Second, clock.now)
-	leave, err := g.enter(context.Background(), "hog")
+	leave, err := g.enter(context.Background(), "hog", nil)
 	require.NoError(t, err)
 	hog1, _ := queue(t, g, "hog")
 	hog2, _ := queue(t, g, "hog")
 	hog3, _ := queue(t, g, "hog")
-	_, err = g.enter(context.Background(), "hog")
+	_, err = g.enter(context.Background(), "hog", nil)
 	requireOverloaded(t, err)
 
 	other := make(chan error, 1)
 	got := make(chan string, 4)
 	go func() {
-		l, err := g.enter(context.Background(), "other")
+		l, err := g.enter(context.Background(), "other", nil)
 		if err == nil {
 			got <- "other"
 			l()
@@ -142,15 +142,15 @@ func TestGateSharesSlotsBetweenClients(t *testing.T) {
 // refused then, and leaves the queue; so does one whose caller gives up.
 func TestGateRefusesAfterTheQueueWait(t *testing.T) {
 	g := newGate(1, 0, 20*time.Millisecond, time.Millisecond, nil)
-	leave, err := g.enter(context.Background(), "a")
+	leave, err := g.enter(context.Background(), "a", nil)
 	require.NoError(t, err)
 	defer leave()
-	_, err = g.enter(context.Background(), "a")
+	_, err = g.enter(context.Background(), "a", nil)
 	requireOverloaded(t, err)
 	assert.Zero(t, g.queued(), "a refused job leaves the queue")
 
 	g = newGate(1, 0, time.Minute, time.Millisecond, nil)
-	leave2, err := g.enter(context.Background(), "a")
+	leave2, err := g.enter(context.Background(), "a", nil)
 	require.NoError(t, err)
 	defer leave2()
 	got, cancel := queue(t, g, "a")

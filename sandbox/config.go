@@ -32,6 +32,11 @@ type Config struct {
 	// MaxQueuedBytes bounds the bytes of the requests (stub and args)
 	// that wait for a preparation or a slot (default 64 MiB; 64 KiB..1 TiB).
 	MaxQueuedBytes int64 `json:"max_queued_bytes"`
+	// MaxRequestLimits are the most a request's `limits` may ask for,
+	// field by field; a zero field is the default limit (the request may
+	// lower it, not raise it). The defaults are the engine's and the
+	// compile's (runtime.*, compile_limits); see Limits.
+	MaxRequestLimits Limits `json:"max_request_limits"`
 	// MaxPreparing bounds the harness preparations that run at once,
 	// before a request waits for a slot (default: the number of CPUs;
 	// 1..1024).
@@ -68,6 +73,7 @@ func (c Config) Validate() error {
 	check.Range(&l, "job_estimate_ms", c.JobEstimateMS, 1, 600_000)
 	check.Range(&l, "max_queued_bytes", c.MaxQueuedBytes, 64<<10, 1<<40)
 	check.Range(&l, "max_preparing", c.MaxPreparing, 1, maxConcurrent)
+	l.Nest("max_request_limits", c.MaxRequestLimits.validateMax())
 	return l.Err()
 }
 

@@ -25,6 +25,8 @@ type flightCall[T any] struct {
 	err     error
 	waiters int
 	cancel  context.CancelFunc
+	// progress passes the call's steps to the callers that watch it.
+	progress progressHub
 }
 
 // do returns the result of fn for key, starting fn unless a call for key
@@ -32,6 +34,12 @@ type flightCall[T any] struct {
 // canceled when the last waiter leaves before it finishes; a caller who
 // then asks again starts a new call.
 func (f *flights[T]) do(ctx context.Context, key string, fn func(context.Context) (T, error)) (T, error) {
+	return f.watch(ctx, key, nil, func(ctx context.Context, _ Observer) (T, error) { return fn(ctx) })
+}
+
+// watch is do, also telling obs (if not nil) of the call's progress:
+// where it is when this caller joins, then every step fn reports.
+func (f *flights[T]) watch(ctx context.Context, key string, obs Observer, fn func(context.Context, Observer) (T, error)) (T, error) {
 	f.mu.Lock()
 	if f.calls == nil {
 		f.calls = map[string]*flightCall[T]{}
@@ -45,6 +53,7 @@ func (f *flights[T]) do(ctx context.Context, key string, fn func(context.Context
 	}
 	c.waiters++
 	f.mu.Unlock()
+	defer c.progress.join(obs)()
 
 	select {
 	case <-c.done:
@@ -63,7 +72,7 @@ func (f *flights[T]) do(ctx context.Context, key string, fn func(context.Context
 	return zero, ctx.Err()
 }
 
-func (f *flights[T]) run(ctx context.Context, key string, c *flightCall[T], fn func(context.Context) (T, error)) {
+func (f *flights[T]) run(ctx context.Context, key string, c *flightCall[T], fn func(context.Context, Observer) (T, error)) {
 	defer c.cancel()
 	defer close(c.done)
 	defer func() {
@@ -77,7 +86,7 @@ func (f *flights[T]) run(ctx context.Context, key string, c *flightCall[T], fn f
 		}
 		f.mu.Unlock()
 	}()
-	c.val, c.err = fn(ctx)
+	c.val, c.err = fn(ctx, c.progress.send)
 }
 
 // waiting is how many callers wait for key's call.

@@ -48,7 +48,10 @@ func (s *Service) resultKey(req Request) string {
 	if req.Seed != nil {
 		seed = fmt.Sprint(*req.Seed)
 	}
-	return digestOf("result v1", s.fingerprint, req.Harness, req.Stub, string(req.Args), seed)
+	// The limits it runs under, resolved (idempotent: Execute resolved
+	// them already, and refused bad ones).
+	lim, _ := effective(req.Limits, s.defaultLimits, s.maxLimits)
+	return digestOf("result v1", s.fingerprint, req.Harness, req.Stub, string(req.Args), seed, lim.key())
 }
 
 // memoizable says whether a status is a property of the request alone.
@@ -72,6 +75,11 @@ func (s *Service) memoGet(key string) (Response, bool) {
 	if tier == cache.Miss {
 		return Response{}, false
 	}
+	return decodeMemo(b, tier)
+}
+
+// decodeMemo reads a memoized response found in tier.
+func decodeMemo(b []byte, tier cache.Tier) (Response, bool) {
 	var resp Response
 	if err := json.Unmarshal(b, &resp); err != nil {
 		return Response{}, false // a value from another version: recompute
@@ -80,14 +88,19 @@ func (s *Service) memoGet(key string) (Response, bool) {
 	return resp, true
 }
 
-func (s *Service) memoPut(key string, resp Response) {
+// memoPut stores resp under key if it is memoizable, and returns the
+// bytes stored (nil: none), for the shared tier.
+func (s *Service) memoPut(key string, resp Response) []byte {
 	if s.results == nil || !memoizable(resp.Status) || resp.volatile {
-		return
+		return nil
 	}
 	resp.Cache = nil
-	if b, err := json.Marshal(resp); err == nil {
-		_ = s.results.Put(key, b) // a cache that cannot store is only slower
+	b, err := json.Marshal(resp)
+	if err != nil {
+		return nil
 	}
+	_ = s.results.Put(key, b) // a cache that cannot store is only slower
+	return b
 }
 
 // storedCompile is a compile's outcome as the module store keeps it.
@@ -127,13 +140,17 @@ func (s *Service) engineHolds(key string) bool {
 // compile returns the compile of plan's source, from the module store
 // when it has it. Compiles that hit a limit or were killed by a signal
 // are not stored: like timeouts, they depend on the moment.
-func (s *Service) compile(ctx context.Context, plan harnesses.Plan) (cachedCompile, error) {
-	in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: s.cfg.CompileLimits}
+//
+// The compile limits are part of the key: a compile that fits a
+// request's raised limits must not answer a request whose lower limits
+// it would exceed.
+func (s *Service) compile(ctx context.Context, plan harnesses.Plan, lim Limits) (cachedCompile, error) {
+	in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: lim.compile(s.cfg.CompileLimits)}
 	if s.modules == nil {
 		out, err := s.compiler.Compile(ctx, in)
 		return cachedCompile{out: out, tier: cache.Miss, moduleBytes: len(out.Module)}, err
 	}
-	key := digestOf("module v2", s.fingerprint, plan.Edition, string(plan.Source))
+	key := digestOf("module v2", s.fingerprint, plan.Edition, string(plan.Source), fmt.Sprint(lim.CompileWallTimeMS, "/", lim.CompileMemoryBytes))
 	// Shared like results (flights): the compile runs until its last
 	// waiter leaves, not until its first caller does — another request
 	// sharing this compile must not inherit that caller's cancellation.
@@ -156,7 +173,9 @@ func (s *Service) compile(ctx context.Context, plan harnesses.Plan) (cachedCompi
 				// The bytes are gone (evicted, damaged): compile again.
 			}
 		}
-		return s.compileAndStore(ctx, in, key)
+		// Then the shared tier, if any, which also compiles once across
+		// replicas.
+		return s.sharedCompile(ctx, in, key)
 	})
 }
 

@@ -45,6 +45,9 @@ type Service struct {
 	results      Store
 	modules      Store
 	fingerprint  string
+	shared       Shared
+	// The limits a request gets without asking, and the most it may ask.
+	defaultLimits, maxLimits Limits
 	flight       flights[Response]
 	moduleFlight flights[cachedCompile]
 }
@@ -62,6 +65,14 @@ type Deps struct {
 	Results     Store
 	Modules     Store
 	Fingerprint string
+	// Limits are the defaults a request's limits start from (the
+	// engine's and the compile's as configured); a zero field is the
+	// built-in default (DefaultLimits). The engine and the jail must
+	// allow Config.MaxRequestLimits.
+	Limits Limits
+	// Shared, when set, is the tier replicas share, below Results and
+	// Modules (both required with it).
+	Shared Shared
 }
 
 // NewService builds a service from all its parts at once. A bad Config is
@@ -77,11 +88,22 @@ func NewService(cfg Config, d Deps) (*Service, error) {
 	if (d.Results != nil || d.Modules != nil) && d.Fingerprint == "" {
 		return nil, errors.New("service: caches need a fingerprint")
 	}
-	return &Service{cfg: cfg, harnesses: d.Harnesses, compiler: d.Compiler, engine: d.Engine,
+	if d.Shared != nil && (d.Results == nil || d.Modules == nil) {
+		return nil, errors.New("service: a shared tier sits below the results and modules stores: both are required")
+	}
+	def := d.Limits.or(DefaultLimits())
+	max := cfg.MaxRequestLimits.or(def)
+	mf, df := max.Fields(), def.Fields()
+	for i := range mf {
+		if *mf[i].Value < *df[i].Value {
+			return nil, fmt.Errorf("service: max_request_limits.%s (%d) is less than its default (%d)", mf[i].Key, *mf[i].Value, *df[i].Value)
+		}
+	}
+	return &Service{cfg: cfg, defaultLimits: def, maxLimits: max, harnesses: d.Harnesses, compiler: d.Compiler, engine: d.Engine,
 		gate:    newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait(), cfg.JobEstimate(), nil),
 		prepare: newPreparations(cfg.MaxPreparing, cfg.QueueWait()),
 		queued:  budget.New(cfg.MaxQueuedBytes),
-		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint}, nil
+		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, shared: d.Shared}, nil
 }
 
 // Harnesses describes every harness.
@@ -120,8 +142,20 @@ func (s *Service) validate(req Request) (*harnesses.Harness, error) {
 // identical requests in flight (single flight) and holds the request's
 // bytes in the queued budget until it has a slot.
 func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
+	return s.ExecuteObserved(ctx, req, nil)
+}
+
+// ExecuteObserved is Execute, telling obs (if not nil) of the request's
+// progress as it happens: queued (with its position), compiling,
+// compiled (with the diagnostics), running. A memoized answer has no
+// progress; a caller that joins an identical request in flight is first
+// told where that request is.
+func (s *Service) ExecuteObserved(ctx context.Context, req Request, obs Observer) (Response, error) {
 	h, err := s.validate(req)
 	if err != nil {
+		return Response{}, err
+	}
+	if req.Limits, err = effective(req.Limits, s.defaultLimits, s.maxLimits); err != nil {
 		return Response{}, err
 	}
 	req.Stub = normalizeStub(req.Stub)
@@ -134,16 +168,16 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 	}
 	// The shared call runs on a context of its own, canceled only when
 	// every request waiting for it has gone (flights).
-	return s.flight.do(ctx, key, func(ctx context.Context) (Response, error) {
+	return s.flight.watch(ctx, key, obs, func(ctx context.Context, report Observer) (Response, error) {
 		// A call for the same key may have finished since the lookup.
 		if resp, ok := s.memoGet(key); ok {
 			return resp, nil
 		}
-		resp, err := s.execute(ctx, h, req)
-		if err == nil {
-			s.memoPut(key, resp)
-		}
-		return resp, err
+		// Then the shared tier, if any, which also runs the work once
+		// across replicas.
+		return s.executeShared(ctx, key, func(ctx context.Context) (Response, error) {
+			return s.execute(ctx, h, req, report)
+		})
 	})
 }
 
@@ -172,8 +206,8 @@ func (s *Service) plan(ctx context.Context, h *harnesses.Harness, req Request) (
 
 // execute prepares the request, carries out its plan inside the
 // admission gate, and has the harness report on it: service → harness
-// plan → compile → run → harness report.
-func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request) (Response, error) {
+// plan → compile → run → harness report. report is told each step.
+func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request, report Observer) (Response, error) {
 	n := queuedBytes(req)
 	if !s.queued.Take(n) {
 		return Response{}, overloaded("too many bytes of requests are waiting", s.gate.estimate()/time.Duration(s.cfg.MaxConcurrent))
@@ -190,7 +224,8 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 	}
 
 	seed := seedOf(req)
-	resp := Response{Harness: req.Harness, Seed: strconv.FormatUint(seed, 10), Cache: &CacheReport{Result: cache.Miss}}
+	limits := req.Limits
+	resp := Response{Harness: req.Harness, Seed: strconv.FormatUint(seed, 10), Limits: &limits, Cache: &CacheReport{Result: cache.Miss}}
 	var (
 		out         compiler.Output
 		moduleBytes int
@@ -201,7 +236,9 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 	// A skipped plan (an example marked ignore) has nothing to compile or
 	// run, and so nothing to admit either.
 	if plan.Steps != harnesses.Skip {
-		leave, err := s.gate.enter(ctx, req.Client)
+		leave, err := s.gate.enter(ctx, req.Client, func(position int) {
+			report(Progress{Phase: PhaseQueued, Position: position})
+		})
 		if err != nil {
 			return Response{}, err
 		}
@@ -209,18 +246,23 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 		s.queued.Give(n)
 		waiting = false
 
-		c, err := s.compile(ctx, plan)
+		report(Progress{Phase: PhaseCompiling})
+		c, err := s.compile(ctx, plan, req.Limits)
 		if err != nil {
 			return Response{}, fmt.Errorf("compile: %w", err)
 		}
 		out, moduleBytes = c.out, c.moduleBytes
 		resp.Cache.Module, resp.volatile = c.tier, out.Signaled
 		compiled = &out.Compile
+		report(Progress{Phase: PhaseCompiled, Compiled: &CompiledProgress{
+			Success: out.Success, Diagnostics: plan.StubDiagnostics(out.Diagnostics)}})
 
 		if out.Success && plan.Steps == harnesses.CompileAndRun {
-			in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: s.cfg.CompileLimits}
+			report(Progress{Phase: PhaseRunning})
+			in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: req.Limits.compile(s.cfg.CompileLimits)}
 			res, err = s.run(ctx, c, in, wasmrt.Job{
 				Seed:          runtimeSeed(seed),
+				Limits:        req.Limits.run(),
 				Stdin:         plan.Input.Stdin,
 				Connections:   plan.Input.Connections,
 				TrackResponse: trackResponse(plan.Input.TrackResponse),

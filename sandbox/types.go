@@ -24,6 +24,9 @@ type Request struct {
 	// Seed, when set, replaces the content-derived seed of the guest's
 	// random source.
 	Seed *uint64
+	// Limits lowers or raises the server's limits for this request, each
+	// up to the server's maximum; a zero field keeps the default.
+	Limits Limits
 	// Client names who sent the request (an API key's name, or the
 	// remote address), for the fair sharing of slots. It is not part of
 	// the request's result, nor of its memo key.
@@ -100,6 +103,9 @@ type Response struct {
 	Status  outcome.Status `json:"status"`
 	Harness string         `json:"harness"`
 	Seed    string         `json:"seed"`
+	// Limits are the limits the request ran under (its own within the
+	// server's maxima, else the defaults).
+	Limits  *Limits        `json:"limits,omitempty"`
 	Cache   *CacheReport   `json:"cache,omitempty"`
 	Compile *CompileReport `json:"compile"`
 	// volatile marks a response that depends on more than the request

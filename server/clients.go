@@ -141,9 +141,37 @@ func (s *server) identify(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	defer release()
+	slot := &keySlot{release: release}
+	c.Locals(keySlotLocal, slot)
 	c.Locals(clientLocal, "key:"+k.Name)
-	return c.Next()
+	err = c.Next()
+	if !slot.kept {
+		release()
+	}
+	return err
+}
+
+// keySlotLocal is, in the context's locals, the place the request holds
+// in its key's concurrency limit.
+const keySlotLocal = "server.keyslot"
+
+// keySlot is a request's place in its key's concurrency limit.
+type keySlot struct {
+	release func()
+	kept    bool
+}
+
+// keepKeySlot keeps the request's place in its key's limit after the
+// handler returns (a stream goes on being written), and returns the func
+// that gives it back; without a key it does nothing.
+func keepKeySlot(c *fiber.Ctx) (release func()) {
+	slot, ok := c.Locals(keySlotLocal).(*keySlot)
+	if !ok {
+		return func() {}
+	}
+	slot.kept = true
+	var once sync.Once
+	return func() { once.Do(slot.release) }
 }
 
 // clientOf is the name identify gave the request's client.

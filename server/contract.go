@@ -45,6 +45,23 @@ var contractTags = []openapi.Tag{
 	{Name: "web", Description: "The browser face: pages and their assets (not JSON)."},
 }
 
+// requestLimitsSchema is the request's limits: each optional, from its
+// floor to the ceiling any server may be configured with; the server's
+// own maximum (service.max_request_limits, else the default) is lower,
+// and a value above it is a 400 naming the field and the maximum.
+func requestLimitsSchema() openapi.Schema {
+	var l sandbox.Limits
+	ceil := sandbox.LimitCeilings()
+	props := openapi.Schema{}
+	for i, f := range l.Fields() {
+		props[f.Key] = openapi.Schema{"type": "integer", "format": "int64", "minimum": f.Floor, "maximum": *ceil.Fields()[i].Value}
+	}
+	return openapi.Schema{"type": "object", "additionalProperties": false, "properties": props,
+		"description": "Lowers or raises the server's limits for this request, each up to the server's maximum " +
+			"(service.max_request_limits; a limit without one can only be lowered); above it: 400 invalid_request naming the field and the maximum. " +
+			"Absent: the server's default. The response's limits say what the request ran under."}
+}
+
 func contractSchemas(harnesses []sandbox.HarnessInfo) *openapi.Schemas {
 	s := openapi.NewSchemas()
 	s.Name("ExecuteResponse", sandbox.Response{})
@@ -61,8 +78,9 @@ func contractSchemas(harnesses []sandbox.HarnessInfo) *openapi.Schemas {
 		string(outcome.StatusMemoryLimit), string(outcome.StatusOutputLimit))
 	s.Name("Limit", outcome.Limit(""))
 	s.Enum(outcome.Limit(""), string(outcome.LimitTime), string(outcome.LimitMemory), string(outcome.LimitOutput))
+	s.Name("Limits", sandbox.Limits{})
 	s.Name("CacheTier", cache.Tier(""))
-	s.Enum(cache.Tier(""), string(cache.Miss), string(cache.Memory), string(cache.Disk))
+	s.Enum(cache.Tier(""), string(cache.Miss), string(cache.Memory), string(cache.Disk), string(cache.Redis))
 	s.Field("Problem.status", openapi.Schema{"type": "string",
 		"enum": []string{StatusInvalidRequest, StatusRateLimited, StatusOverloaded, StatusTimeout, StatusInternalError}})
 	s.Field("ExecuteResponse.result", openapi.Schema{"type": "object",
@@ -109,11 +127,16 @@ func contractSchemas(harnesses []sandbox.HarnessInfo) *openapi.Schemas {
 	if len(perHarness) > 0 {
 		req["allOf"] = perHarness
 	}
+	req["properties"].(openapi.Schema)["limits"] = openapi.Nullable(openapi.Ref("RequestLimits"))
+	s.Add("RequestLimits", requestLimitsSchema())
 	s.Add("ExecuteRequest", req)
 	s.Add("HarnessList", openapi.Schema{"type": "object", "additionalProperties": false, "required": []string{"harnesses"},
 		"properties": openapi.Schema{"harnesses": openapi.Schema{"type": "array", "items": s.Of(sandbox.HarnessInfo{})}}})
 	s.Add("Health", openapi.Schema{"type": "object", "additionalProperties": false, "required": []string{"status"},
-		"properties": openapi.Schema{"status": openapi.Schema{"type": "string", "const": "ok"}}})
+		"description": "degraded: the replica serves from its local tiers because its shared tier (Redis) does not answer; still a 200.",
+		"properties": openapi.Schema{
+			"status": openapi.Schema{"type": "string", "enum": []string{"ok", "degraded"}},
+			"redis":  openapi.Schema{"type": "string", "enum": []string{"up", "down"}, "description": "Absent without a shared tier."}}})
 	s.Of(sandbox.Response{})
 	s.Of(Problem{})
 	return s
@@ -181,6 +204,17 @@ func contractRoutes() []openapi.Route {
 			RequestBody: &openapi.RequestBody{Required: true, Content: jsonBody(openapi.Ref("ExecuteRequest"))},
 			Responses:   withProblems(map[string]openapi.Response{"200": result}, running...),
 		}},
+		{Method: http.MethodPost, Path: routeStream, Operation: openapi.Operation{
+			OperationID: "executeStream", Tags: []string{"run"},
+			Summary: "The same request as execute, its progress as Server-Sent Events, then its answer",
+			Description: "Events, each `event: NAME` and one `data:` line of JSON: queued {position} (again as it changes), compiling {}, " +
+				"compiled {status: ok|compile_error, diagnostics: [Diagnostic]}, running {}, then exactly one of result (data: execute's body, " +
+				"byte for byte, without its final newline) or error (data: a Problem plus http_status). A memoized answer sends only result. " +
+				"Comment lines `: ping` every server.stream_heartbeat_ms while nothing else is sent. A refusal before the stream starts is " +
+				"the usual Problem with its status.",
+			RequestBody: &openapi.RequestBody{Required: true, Content: jsonBody(openapi.Ref("ExecuteRequest"))},
+			Responses:   withProblems(map[string]openapi.Response{"200": page("The stream of events.", "text/event-stream")}, running...),
+		}},
 		{Method: http.MethodPost, Path: routeRun, Operation: openapi.Operation{
 			OperationID: "run", Tags: []string{"run"},
 			Summary:     "The same, curl-friendly: the body is the stub, the query string is the args",
@@ -202,8 +236,8 @@ func contractRoutes() []openapi.Route {
 		}},
 		{Method: http.MethodGet, Path: routeHealth, Operation: openapi.Operation{
 			OperationID: "health", Tags: []string{"service"},
-			Summary:   "Liveness: the server is up (the compiler is not exercised)",
-			Responses: withProblems(map[string]openapi.Response{"200": ok("Up.", openapi.Ref("Health"))}, guarded...),
+			Summary:   "Liveness: the server is up (the compiler is not exercised), and whether its shared tier answers",
+			Responses: withProblems(map[string]openapi.Response{"200": ok("Up (possibly degraded).", openapi.Ref("Health"))}, guarded...),
 		}},
 		{Method: http.MethodGet, Path: routeOpenAPI, Operation: openapi.Operation{
 			OperationID: "openapi", Tags: []string{"service"},

@@ -21,24 +21,31 @@ type executeWire struct {
 	Stub    string          `json:"stub"`
 	Args    json.RawMessage `json:"args,omitempty"`
 	Seed    *uint64         `json:"seed,omitempty"`
+	Limits  sandbox.Limits  `json:"limits,omitempty"`
 }
 
 // emptyArgs is what absent or null args mean.
 var emptyArgs = json.RawMessage(`{}`)
 
 func (s *server) execute(c *fiber.Ctx) error {
-	if err := requireJSON(c); err != nil {
-		return err
-	}
-	body, err := rawBody(c)
-	if err != nil {
-		return err
-	}
-	req, err := parseExecute(body)
+	req, err := readExecute(c)
 	if err != nil {
 		return err
 	}
 	return s.dispatch(c, req)
+}
+
+// readExecute reads an execute body (execute, the streaming route,
+// clippy): JSON, uncompressed, one object of the known fields.
+func readExecute(c *fiber.Ctx) (sandbox.Request, error) {
+	if err := requireJSON(c); err != nil {
+		return sandbox.Request{}, err
+	}
+	body, err := rawBody(c)
+	if err != nil {
+		return sandbox.Request{}, err
+	}
+	return parseExecute(body)
 }
 
 // parseExecute decodes an execute body. Every error it returns is a
@@ -64,7 +71,7 @@ func parseExecute(body []byte) (sandbox.Request, error) {
 	if args == nil {
 		args = emptyArgs
 	}
-	return sandbox.Request{Harness: w.Harness, Stub: w.Stub, Args: args, Seed: w.Seed}, nil
+	return sandbox.Request{Harness: w.Harness, Stub: w.Stub, Args: args, Seed: w.Seed, Limits: w.Limits}, nil
 }
 
 // member is one name/value pair of a JSON object, value still raw.
@@ -165,6 +172,8 @@ func (w *executeWire) set(name string, raw json.RawMessage) error {
 			return sandbox.Invalid(name, "args must be a JSON object, not %s", kind(raw))
 		}
 		return nil
+	case "limits":
+		return decodeLimits(raw, &w.Limits)
 	case "seed":
 		if kind(raw) == "null" {
 			w.Seed = nil
@@ -177,8 +186,43 @@ func (w *executeWire) set(name string, raw json.RawMessage) error {
 		w.Seed = &seed
 		return nil
 	default:
-		return sandbox.Invalid(name, "unknown field %q; the fields are harness, stub, args and seed", name)
+		return sandbox.Invalid(name, "unknown field %q; the fields are harness, stub, args, seed and limits", name)
 	}
+}
+
+// decodeLimits reads the limits object: known keys, each a whole number
+// (the service checks each against its bounds).
+func decodeLimits(raw json.RawMessage, dst *sandbox.Limits) error {
+	switch kind(raw) {
+	case "null":
+		return nil
+	case "an object":
+	default:
+		return sandbox.Invalid("limits", "limits must be a JSON object, not %s", kind(raw))
+	}
+	members, err := readObject(raw)
+	if err != nil {
+		if e, ok := sandbox.AsError(err); ok && e.Field != "" {
+			e.Field = "limits." + e.Field
+		}
+		return err
+	}
+	byKey := map[string]*int64{}
+	var keys []string
+	for _, f := range dst.Fields() {
+		byKey[f.Key], keys = f.Value, append(keys, f.Key)
+	}
+	for _, m := range members {
+		field := "limits." + m.name
+		v, ok := byKey[m.name]
+		if !ok {
+			return sandbox.Invalid(field, "unknown limit %q; the limits are %s", m.name, strings.Join(keys, ", "))
+		}
+		if kind(m.value) != "a number" || json.Unmarshal(m.value, v) != nil {
+			return sandbox.Invalid(field, "%s must be a whole number, not %s", field, describe(m.value))
+		}
+	}
+	return nil
 }
 
 func decodeString(raw json.RawMessage, name string, dst *string) error {

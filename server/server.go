@@ -24,12 +24,18 @@ type Service interface {
 	// back as a *sandbox.Error with its code; a program that fails to
 	// compile or run is a Response, not an error.
 	Execute(ctx context.Context, req sandbox.Request) (sandbox.Response, error)
+	// ExecuteObserved is Execute, telling obs of the request's progress
+	// (the streaming route).
+	ExecuteObserved(ctx context.Context, req sandbox.Request, obs sandbox.Observer) (sandbox.Response, error)
 	Harnesses() []sandbox.HarnessInfo
+	// Health says how the service is; "degraded" is still serving.
+	Health() sandbox.Health
 }
 
 // Routes of the API; docs/api.md documents them.
 const (
 	routeExecute   = "/api/v1/execute"
+	routeStream    = "/api/v1/execute/stream"
 	routeRun       = "/api/v1/run/:harness"
 	routeHarnesses = "/api/v1/harnesses"
 	routeHealth    = "/healthz"
@@ -78,6 +84,7 @@ func build(cfg Config, svc Service, log *slog.Logger) (*server, *fiber.App) {
 	app.Use(s.guard)
 	app.Use("/api", s.identify)
 	s.handle(app, fiber.MethodPost, routeExecute, s.execute)
+	s.handle(app, fiber.MethodPost, routeStream, s.stream)
 	s.handle(app, fiber.MethodPost, routeRun, s.run)
 	s.handle(app, fiber.MethodGet, routeHarnesses, s.harnesses)
 	s.handle(app, fiber.MethodGet, routeHealth, s.health)
@@ -124,16 +131,9 @@ func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 			c.Context().SetConnectionClose()
 			return c.SendStatus(statusClientClosed)
 		}
-		if _, coded := sandbox.AsError(err); !coded && errors.Is(err, context.DeadlineExceeded) {
-			return &sandbox.Error{Code: sandbox.CodeTimeout, Err: err,
-				Message: fmt.Sprintf("the request did not finish within %s", s.cfg.RequestTimeout())}
-		}
-		return fmt.Errorf("execute: %w", err)
+		return s.serviceError(err)
 	}
-	if !resp.Status.Valid() {
-		return fmt.Errorf("execute: the service answered with status %q, which is not a result", resp.Status)
-	}
-	body, err := encodeJSON(resp)
+	body, err := encodeResult(resp)
 	if err != nil {
 		return err
 	}
@@ -150,6 +150,25 @@ func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 	return nil
 }
 
+// serviceError is what the service's refusal err is answered with: a
+// deadline is the request's timeout; a coded error stays as it is.
+func (s *server) serviceError(err error) error {
+	if _, coded := sandbox.AsError(err); !coded && errors.Is(err, context.DeadlineExceeded) {
+		return &sandbox.Error{Code: sandbox.CodeTimeout, Err: err,
+			Message: fmt.Sprintf("the request did not finish within %s", s.cfg.RequestTimeout())}
+	}
+	return fmt.Errorf("execute: %w", err)
+}
+
+// encodeResult is the body of a result: execute's, and the data of the
+// streaming route's result event, byte for byte.
+func encodeResult(resp sandbox.Response) ([]byte, error) {
+	if !resp.Status.Valid() {
+		return nil, fmt.Errorf("execute: the service answered with status %q, which is not a result", resp.Status)
+	}
+	return encodeJSON(resp)
+}
+
 // statusClientClosed is what a request whose client went away is logged
 // with (nginx's 499); nobody reads it.
 const statusClientClosed = 499
@@ -164,10 +183,11 @@ func (s *server) harnesses(c *fiber.Ctx) error {
 	}{hs})
 }
 
+// health is 200 whenever the service serves: a degraded replica (its
+// shared tier down) still answers every request, from its local tiers,
+// so a load balancer must not take it out; the body says what is wrong.
 func (s *server) health(c *fiber.Ctx) error {
-	return writeJSON(c, fiber.StatusOK, struct {
-		Status string `json:"status"`
-	}{"ok"})
+	return writeJSON(c, fiber.StatusOK, s.svc.Health())
 }
 
 // writeJSON answers with v as JSON. HTML escaping is off so program output

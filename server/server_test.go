@@ -33,6 +33,7 @@ type fakeService struct {
 	err       error
 	panicWith any
 	harnesses []sandbox.HarnessInfo
+	health    sandbox.Health
 	calls     []sandbox.Request
 	deadlines []time.Duration // time left on each call's context
 }
@@ -59,7 +60,18 @@ func (f *fakeService) Execute(ctx context.Context, req sandbox.Request) (sandbox
 	return f.resp, f.err
 }
 
+func (f *fakeService) ExecuteObserved(ctx context.Context, req sandbox.Request, _ sandbox.Observer) (sandbox.Response, error) {
+	return f.Execute(ctx, req)
+}
+
 func (f *fakeService) Harnesses() []sandbox.HarnessInfo { return f.harnesses }
+
+func (f *fakeService) Health() sandbox.Health {
+	if f.health.Status == "" {
+		return sandbox.Health{Status: "ok"}
+	}
+	return f.health
+}
 
 // lastCall returns the only request the service saw, failing otherwise.
 func (f *fakeService) lastCall(t *testing.T) sandbox.Request {
@@ -166,6 +178,12 @@ func TestHealthz(t *testing.T) {
 	assert.Equal(t, fiber.StatusOK, r.code)
 	assert.Equal(t, fiber.MIMEApplicationJSON, r.header.Get(fiber.HeaderContentType))
 	assert.JSONEq(t, `{"status":"ok"}`, string(r.body))
+
+	// A replica whose shared tier is down still serves: 200, and says so.
+	app, _ = testApp(t, &fakeService{health: sandbox.Health{Status: "degraded", Redis: "down"}}, Config{})
+	r = do(t, app, fiber.MethodGet, "/healthz", nil)
+	assert.Equal(t, fiber.StatusOK, r.code)
+	assert.JSONEq(t, `{"status":"degraded","redis":"down"}`, string(r.body))
 }
 
 func TestHarnesses(t *testing.T) {
@@ -363,12 +381,13 @@ func TestDefaultConfig(t *testing.T) {
 	assert.Equal(t, 120*time.Second, d.WriteTimeout())
 	assert.Equal(t, 30*time.Second, d.ReadTimeout())
 	assert.Equal(t, 120*time.Second, d.IdleTimeout())
+	assert.Equal(t, 5*time.Second, d.StreamHeartbeat())
 	assert.Equal(t, d, Config{}.withDefaults(), "zero fields take the defaults")
 	assert.NoError(t, d.Validate())
 	assert.EqualValues(t, 256<<20, d.MaxResponseBytesInFlight)
 	assert.Empty(t, d.AllowedHosts, "loopback names, or what the loader derives from listen")
 	assert.Empty(t, d.AllowedOrigins, "no web page may call the API")
-	custom := Config{MaxBodyBytes: 10, MaxHeaderBytes: 6, ReadTimeoutMS: 1, WriteTimeoutMS: 2, IdleTimeoutMS: 3, RequestTimeoutMS: 4, MaxResponseBytesInFlight: 5, GuideDir: "book"}
+	custom := Config{MaxBodyBytes: 10, MaxHeaderBytes: 6, ReadTimeoutMS: 1, WriteTimeoutMS: 2, IdleTimeoutMS: 3, RequestTimeoutMS: 4, MaxResponseBytesInFlight: 5, StreamHeartbeatMS: 7, GuideDir: "book"}
 	assert.Equal(t, custom, custom.withDefaults(), "set fields are kept")
 }
 
@@ -385,6 +404,7 @@ func TestConfigValidation(t *testing.T) {
 		{"write_timeout_ms", func(c *Config) { c.WriteTimeoutMS = 0 }},
 		{"idle_timeout_ms", func(c *Config) { c.IdleTimeoutMS = 3_600_001 }},
 		{"request_timeout_ms", func(c *Config) { c.RequestTimeoutMS = -5 }},
+		{"stream_heartbeat_ms", func(c *Config) { c.StreamHeartbeatMS = 9 }},
 		{"max_response_bytes_in_flight", func(c *Config) { c.MaxResponseBytesInFlight = 1000 }},
 		{"allowed_hosts[1]", func(c *Config) { c.AllowedHosts = []string{"localhost", "http://localhost"} }},
 		{"allowed_hosts[0]", func(c *Config) { c.AllowedHosts = []string{"localhost:99999"} }},

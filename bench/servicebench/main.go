@@ -16,10 +16,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -108,21 +106,10 @@ func workloads(dir string, harnesses map[string]bool) ([]workload, error) {
 	return ws, nil
 }
 
-type service struct {
-	url    string
-	cmd    *exec.Cmd
-	client *http.Client
-}
+type service struct{ *bench.Service }
 
 func startService(bin, stateDir string) (*service, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cfg := map[string]any{
-		"listen": addr,
+	s, err := bench.StartService(bin, stateDir, map[string]any{
 		"cache": map[string]any{
 			"results": map[string]any{"dir": filepath.Join(stateDir, "results")},
 			"modules": map[string]any{"dir": filepath.Join(stateDir, "modules")},
@@ -131,40 +118,11 @@ func startService(bin, stateDir string) (*service, error) {
 		// Let density reach past the CPU count: the bench measures where
 		// the service saturates, not the admission gate.
 		"service": map[string]any{"max_concurrent": 64, "max_queue": 256},
-	}
-	b, _ := json.Marshal(cfg)
-	cfgPath := filepath.Join(stateDir, "config.json")
-	if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "serve", "--config", cfgPath)
-	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	s := &service{url: "http://" + addr, cmd: cmd, client: &http.Client{
-		Timeout:   5 * time.Minute,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 128, MaxConnsPerHost: 128},
-	}}
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if r, err := s.client.Get(s.url + "/healthz"); err == nil {
-			r.Body.Close()
-			return s, nil
-		}
-	}
-	s.stop()
-	return nil, fmt.Errorf("service did not become healthy")
-}
-
-func (s *service) stop() {
-	_ = s.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		s.cmd.Process.Kill()
-	}
+	return &service{s}, nil
 }
 
 type answer struct {
@@ -178,7 +136,7 @@ type answer struct {
 func (s *service) execute(w workload, stub string, args any) (time.Duration, answer, error) {
 	body, _ := json.Marshal(map[string]any{"harness": w.harness, "stub": stub, "args": args})
 	start := time.Now()
-	resp, err := s.client.Post(s.url+"/api/v1/execute", "application/json", bytes.NewReader(body))
+	resp, err := s.Client.Post(s.URL+"/api/v1/execute", "application/json", bytes.NewReader(body))
 	if err != nil {
 		return 0, answer{}, err
 	}
@@ -196,7 +154,7 @@ func (s *service) execute(w workload, stub string, args any) (time.Duration, ans
 }
 
 func (s *service) harnesses() (map[string]bool, error) {
-	r, err := s.client.Get(s.url + "/api/v1/harnesses")
+	r, err := s.Client.Get(s.URL + "/api/v1/harnesses")
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +209,7 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	defer svc.stop()
+	defer svc.Stop()
 	hs, err := svc.harnesses()
 	if err != nil {
 		return err
@@ -350,7 +308,7 @@ func throughput(svc *service, w workload, args any, clients int, d time.Duration
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				resp, err := svc.client.Post(svc.url+"/api/v1/execute", "application/json", bytes.NewReader(body))
+				resp, err := svc.Client.Post(svc.URL+"/api/v1/execute", "application/json", bytes.NewReader(body))
 				if err != nil {
 					firstErr.CompareAndSwap(nil, err)
 					return
@@ -401,7 +359,7 @@ type densityLevel struct {
 // densityLevels runs concurrent requests with new args (so each is a real
 // run of the cached module) at each level, sampling the service's RSS.
 func densityLevels(svc *service, w workload, levels []int, perClient int) ([]densityLevel, error) {
-	pid := svc.cmd.Process.Pid
+	pid := svc.PID()
 	var out []densityLevel
 	next := atomic.Int64{}
 	next.Store(1 << 20)

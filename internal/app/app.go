@@ -18,6 +18,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/rediscache"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 	"github.com/rocket-sandbox/rocket-sandbox/runtime/native"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
@@ -32,6 +33,7 @@ type App struct {
 	engine    *wasmrt.Engine
 	results   *cache.Store
 	modules   *cache.Store
+	shared    *rediscache.Client // nil: a single node
 }
 
 // New builds the service from a validated configuration: the prepared
@@ -59,7 +61,9 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 		return nil, fmt.Errorf("compile jail: %w", err)
 	}
 	a.jailState = policy.StateDir
-	if a.engine, err = wasmrt.New(ctx, cfg.Runtime); err != nil {
+	// The engine allows the most a request may ask for; every job says
+	// its own limits (the defaults unless the request asked).
+	if a.engine, err = wasmrt.New(ctx, cfg.EngineConfig()); err != nil {
 		a.Close(ctx)
 		return nil, fmt.Errorf("wasm engine: %w", err)
 	}
@@ -71,14 +75,25 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 		a.Close(ctx)
 		return nil, err
 	}
-	a.svc, err = sandbox.NewService(cfg.Service, sandbox.Deps{
+	deps := sandbox.Deps{
 		Harnesses:   harnesses.Default(),
 		Compiler:    compiler.New(m, m.Wasm(), a.jail, cfg.Compiler),
 		Engine:      a.engine,
 		Results:     a.results,
 		Modules:     a.modules,
 		Fingerprint: fp,
-	})
+		Limits:      cfg.DefaultLimits(),
+	}
+	if cfg.Cache.Redis.Enabled() {
+		// Redis not answering is no reason to refuse to start: the
+		// client starts degraded and the service runs on its local tiers.
+		if a.shared, err = rediscache.New(cfg.Cache.Redis); err != nil {
+			a.Close(ctx)
+			return nil, err
+		}
+		deps.Shared = a.shared
+	}
+	a.svc, err = sandbox.NewService(cfg.Service, deps)
 	if err != nil {
 		a.Close(ctx)
 		return nil, err
@@ -114,6 +129,10 @@ func fingerprint(cfg config.App, m *toolchain.Manifest) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// Shared is the tier replicas share, or nil on a single node (for
+// metrics).
+func (a *App) Shared() *rediscache.Client { return a.shared }
+
 // Service is the wired service.
 func (a *App) Service() *sandbox.Service { return a.svc }
 
@@ -125,6 +144,9 @@ func (a *App) Close(ctx context.Context) {
 	if a.jail != nil {
 		a.jail.Close()
 		os.RemoveAll(a.jailState)
+	}
+	if a.shared != nil {
+		a.shared.Close()
 	}
 	for _, s := range []*cache.Store{a.results, a.modules} {
 		if s != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/rediscache"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
@@ -44,10 +45,12 @@ type App struct {
 }
 
 // Caches configures the memoized responses and the compiled modules.
-// Their disk tiers default to directories under StateDir.
+// Their disk tiers default to directories under StateDir. Redis, when
+// its URL is set, is the tier below both that replicas share.
 type Caches struct {
-	Results cache.Config `json:"results"`
-	Modules cache.Config `json:"modules"`
+	Results cache.Config      `json:"results"`
+	Modules cache.Config      `json:"modules"`
+	Redis   rediscache.Config `json:"redis"`
 }
 
 // Default returns every section's documented defaults.
@@ -65,7 +68,7 @@ func Default() App {
 		Service:  sandbox.DefaultConfig(),
 		Compiler: compiler.DefaultConfig(),
 		Runtime:  wasmrt.DefaultConfig(),
-		Cache:    Caches{Results: cache.DefaultConfig(), Modules: modules},
+		Cache:    Caches{Results: cache.DefaultConfig(), Modules: modules, Redis: rediscache.DefaultConfig()},
 		Jail:     jail.DefaultPolicy(),
 	}
 }
@@ -84,6 +87,7 @@ func (c App) Validate() error {
 	l.Nest("service", c.Service.Validate())
 	// The jail would silently lower a compile limit above its maximum.
 	l.Nest("service.compile_limits", c.Service.CompileLimits.Validate(c.Jail.MaxLimits))
+	c.validateRequestLimits(&l)
 	l.Nest("compiler", c.Compiler.Validate())
 	// A module over the jail's collect limit never comes out of the jail.
 	if c.Compiler.MaxModuleBytes > c.Jail.MaxCollectFileBytes && c.Jail.MaxCollectFileBytes > 0 {
@@ -92,8 +96,61 @@ func (c App) Validate() error {
 	l.Nest("runtime", c.Runtime.Validate())
 	l.Nest("cache.results", c.Cache.Results.Validate())
 	l.Nest("cache.modules", c.Cache.Modules.Validate())
+	l.Nest("cache.redis", c.Cache.Redis.Validate())
+	// A module shared through Redis must fit there.
+	if c.Cache.Redis.Enabled() && c.Cache.Redis.MaxValueBytes < c.Cache.Modules.MaxValueBytes {
+		l.Add("cache.redis.max_value_bytes", "%d is less than cache.modules.max_value_bytes (%d): modules could not be shared", c.Cache.Redis.MaxValueBytes, c.Cache.Modules.MaxValueBytes)
+	}
 	l.Nest("jail", c.Jail.Validate())
 	return l.Err()
+}
+
+// DefaultLimits are the limits a request runs under unless it asks for
+// others: the runtime's, and the compile's (service.compile_limits, else
+// the jail's default limits, within the jail's maxima).
+func (c App) DefaultLimits() sandbox.Limits {
+	rt := c.Runtime
+	maxL := jail.ClampLimits(c.Jail.MaxLimits, jail.MaxLimits(), jail.LimitCeilings())
+	compile := jail.ClampLimits(c.Service.CompileLimits, jail.ClampLimits(c.Jail.DefaultLimits, jail.DefaultLimits(), maxL), maxL)
+	return sandbox.Limits{RunTimeoutMS: rt.TimeoutMS, MemoryBytes: rt.MemoryLimitBytes - rt.MemoryLimitBytes%(64<<10),
+		StdoutBytes: rt.StdoutLimitBytes, StderrBytes: rt.StderrLimitBytes,
+		CompileWallTimeMS: compile.WallTimeMS, CompileMemoryBytes: compile.MemoryBytes}
+}
+
+// validateRequestLimits refuses a maximum under its default, and a
+// compile maximum over the jail's.
+func (c App) validateRequestLimits(l *check.List) {
+	def, m := c.DefaultLimits(), c.Service.MaxRequestLimits
+	jailMax := jail.ClampLimits(c.Jail.MaxLimits, jail.MaxLimits(), jail.LimitCeilings())
+	defaults := map[string]string{"run_timeout_ms": "runtime.timeout_ms", "memory_bytes": "runtime.memory_limit_bytes",
+		"stdout_bytes": "runtime.stdout_limit_bytes", "stderr_bytes": "runtime.stderr_limit_bytes",
+		"compile_wall_time_ms": "the compile's wall_time_ms", "compile_memory_bytes": "the compile's memory_bytes"}
+	mf, df := m.Fields(), def.Fields()
+	for i := range mf {
+		if v := *mf[i].Value; v != 0 && v < *df[i].Value {
+			l.Add("service.max_request_limits."+mf[i].Key, "%d is less than its default, %s (%d)", v, defaults[mf[i].Key], *df[i].Value)
+		}
+	}
+	if m.CompileWallTimeMS > jailMax.WallTimeMS {
+		l.Add("service.max_request_limits.compile_wall_time_ms", "%d is more than jail.max_limits.wall_time_ms (%d)", m.CompileWallTimeMS, jailMax.WallTimeMS)
+	}
+	if m.CompileMemoryBytes > jailMax.MemoryBytes {
+		l.Add("service.max_request_limits.compile_memory_bytes", "%d is more than jail.max_limits.memory_bytes (%d)", m.CompileMemoryBytes, jailMax.MemoryBytes)
+	}
+}
+
+// EngineConfig is the runtime section with each run limit raised to the
+// most a request may ask for (service.max_request_limits): the engine
+// lowers its limits per job, never raises them, and the service gives
+// every job its limits.
+func (c App) EngineConfig() wasmrt.Config {
+	rt := c.Runtime
+	m := c.Service.MaxRequestLimits
+	rt.TimeoutMS = max(rt.TimeoutMS, m.RunTimeoutMS)
+	rt.MemoryLimitBytes = max(rt.MemoryLimitBytes, m.MemoryBytes)
+	rt.StdoutLimitBytes = max(rt.StdoutLimitBytes, m.StdoutBytes)
+	rt.StderrLimitBytes = max(rt.StderrLimitBytes, m.StderrBytes)
+	return rt
 }
 
 // resolve fills in what follows from other keys: the directories under

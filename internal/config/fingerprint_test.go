@@ -21,11 +21,11 @@ func changeValidly(cfg *App, path string) (any, bool) {
 	switch v.Kind() {
 	case reflect.Int, reflect.Int64:
 		n := v.Int()
-		for _, c := range []int64{n / 2, n * 2, n + 1, n - 1, 1, 1000, 4096} {
+		for _, c := range []int64{n / 2, n * 2, n + 1, n - 1, 1, 1000, 4096, 60_000, 3_600_000, 1 << 30, 1 << 32} {
 			candidates = append(candidates, reflect.ValueOf(c).Convert(v.Type()))
 		}
 	case reflect.String:
-		for _, c := range []string{"1", "s", "interpreter", "compiler", "other", "/other", "127.0.0.1:9"} {
+		for _, c := range []string{"1", "s", "interpreter", "compiler", "other", "/other", "127.0.0.1:9", "redis://127.0.0.1:6379/0"} {
 			candidates = append(candidates, reflect.ValueOf(c).Convert(v.Type()))
 		}
 	case reflect.Bool:

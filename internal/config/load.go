@@ -35,6 +35,7 @@ var setters = map[string]func(c *App, v string) error{
 		c.Runtime.MemoryLimitBytes, err = parseInt(v)
 		return err
 	},
+	"cache.redis.url": func(c *App, v string) error { c.Cache.Redis.URL = v; return nil },
 	"service.max_stub_bytes": func(c *App, v string) error {
 		n, err := parseInt(v)
 		c.Service.MaxStubBytes = int(n)
@@ -65,6 +66,7 @@ var envVars = []struct {
 	{"ROCKET_SANDBOX_RUN_MEMORY_BYTES", "runtime.memory_limit_bytes", nil},
 	{"ROCKET_SANDBOX_MAX_STUB_BYTES", "service.max_stub_bytes", nil},
 	{"ROCKET_SANDBOX_GUIDE_DIR", "server.guide_dir", nil},
+	{"ROCKET_SANDBOX_REDIS_URL", "cache.redis.url", nil},
 }
 
 // Flag is a command-line flag that was given, and the key it sets.
