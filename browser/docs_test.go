@@ -21,3 +21,14 @@ func TestDocsPageRendersOffline(t *testing.T) {
 		assert.True(t, strings.HasPrefix(u, baseURL+"/"), "only the service's own origin: %s", u)
 	}
 }
+
+// The policy check every tab ends with sees a refusal: something the
+// playground's policy forbids (an image from another origin) is reported.
+func TestPolicyViolationsAreSeen(t *testing.T) {
+	ctx := tab(t)
+	do(t, ctx, chromedp.Navigate(baseURL+"/"), chromedp.WaitVisible(chromedp.CSS(".cm-content")),
+		chromedp.Evaluate[chromedp.Void](`document.body.append(Object.assign(document.createElement("img"), {src: "`+siteURL+`/nope.png"}))`),
+		chromedp.Poll[chromedp.Void](`window.__violations.length > 0`))
+	v := eval[[]string](t, ctx, `window.__violations.splice(0)`) // taken out, so the tab's own check passes
+	assert.Equal(t, []string{"img-src " + siteURL + "/nope.png"}, v)
+}

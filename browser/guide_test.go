@@ -31,7 +31,7 @@ func TestRunAGuideBlock(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.block-result[aria-busy="false"] .verdict`)))
 	assert.Equal(t, "ok", text(t, ctx, ".block-result .status-line .badge"))
 	assert.True(t, strings.HasPrefix(text(t, ctx, ".block-result .verdict"), "Verdict: passed"))
-	screenshot(t, ctx, "guide.png")
+	screenshot(t, ctx, "guide.png", "pre.runnable")
 
 	// Edit: the block as written, with its attributes, in the playground.
 	source := eval[string](t, ctx, `document.querySelector("pre.runnable code").textContent`)

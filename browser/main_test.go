@@ -7,13 +7,14 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocket-sandbox/rocket-sandbox/internal/app"
@@ -72,9 +73,7 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(state)
 	// Fresh caches, so every run goes through the real pipeline.
-	cfg.Cache.Results.Dir = filepath.Join(state, "results")
-	cfg.Cache.Modules.Dir = filepath.Join(state, "modules")
-	cfg.Runtime.CompilationCacheDir = filepath.Join(state, "wazero")
+	cfg.CachesIn(state)
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		return fail("cannot start the service (did `make setup` run?): %v", err)
@@ -132,8 +131,23 @@ func tab(t *testing.T) context.Context {
 	ctx, cancel := chromedp.NewContext(browser)
 	t.Cleanup(cancel)
 	require.NoError(t, chromedp.Do(ctx), "open a tab")
+	// Every page the tab loads records what its Content-Security-Policy
+	// refused; a page of this service must not have anything refused.
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `window.__violations = []; document.addEventListener("securitypolicyviolation",
+			e => window.__violations.push(e.violatedDirective + " " + e.blockedURI))`,
+	})
+	require.NoError(t, err)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(cancelTimeout)
+	t.Cleanup(func() {
+		if t.Failed() {
+			return
+		}
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__violations || []`))
+		assert.NoError(t, err)
+		assert.Empty(t, v, "the page's policy refused nothing it needs")
+	})
 	return ctx
 }
 

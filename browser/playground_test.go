@@ -22,7 +22,7 @@ func TestTypeAProgramAndRunIt(t *testing.T) {
 	assert.Contains(t, text(t, ctx, "#results .stream pre"), "Hello, browser!")
 	assert.Contains(t, text(t, ctx, "#results .facts"), "program")
 	assert.Contains(t, phases(t, ctx), "Compiling…", "the page showed the compile as it happened")
-	screenshot(t, ctx, "playground.png")
+	screenshot(t, ctx, "playground.png", "body")
 }
 
 // A compile error is listed with its line:column in the stub and marked

@@ -19,12 +19,14 @@ import (
 // screenshot holds timings and a seed, and its bytes differ each run.
 const screenshotsEnv = "ROCKET_SANDBOX_SCREENSHOTS"
 
-// screenshot takes what the tab shows, checks it is a picture of the
+// screenshot takes what the tab shows, scrolled to the element top
+// selects (CSS) at the window's top, checks it is a picture of the
 // window, and writes it to docs/name when asked to.
-func screenshot(t *testing.T, ctx context.Context, name string) {
+func screenshot(t *testing.T, ctx context.Context, name, top string) {
 	t.Helper()
-	// Scrolled to the top, focus rings off: the page as a reader meets it.
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)`))
+	// Focus rings off: the page as a reader meets it.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur();
+		document.querySelector(`+"`"+top+"`"+`).scrollIntoView({block: "start"})`))
 	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	require.NoError(t, err)
 	img, err := png.Decode(bytes.NewReader(buf))

@@ -74,9 +74,7 @@ func runWithServer(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(cacheDir)
-	cfg.Cache.Results.Dir = filepath.Join(cacheDir, "results")
-	cfg.Cache.Modules.Dir = filepath.Join(cacheDir, "modules")
-	cfg.Runtime.CompilationCacheDir = filepath.Join(cacheDir, "wazero")
+	cfg.CachesIn(cacheDir)
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: cannot start the service (did `make setup` run?):", err)

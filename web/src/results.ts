@@ -13,14 +13,6 @@ export interface ResultActions {
 
 export function renderResponse(r: ExecuteResponse, act: ResultActions): Node[] {
   const out: Node[] = [summary(r, act)];
-  if (r.result) {
-    out.push(
-      h("p", { class: "verdict" },
-        h("strong", {}, "Verdict: "),
-        h("span", { class: `badge outcome-${r.result.outcome}` }, r.result.outcome),
-        r.result.reason ? ` — ${r.result.reason}` : ""),
-    );
-  }
   if (r.compile) out.push(...compileSection(r.compile, act));
   if (r.run) out.push(...runSection(r.run));
   return out;
@@ -49,8 +41,15 @@ function summary(r: ExecuteResponse, act: ResultActions): HTMLElement {
   if (r.compile) fact("Compile", `${r.compile.duration_ms} ms${r.compile.cached ? " (module cached)" : ""}`);
   if (r.run) fact("Run", `${r.run.duration_ms} ms`);
   if (r.cache) fact("Cache", `result: ${r.cache.result}${r.cache.module ? `, module: ${r.cache.module}` : ""}`);
+  // The verdict of an example right under the status: it is the answer
+  // a reader of a doctest wants first.
+  const verdict = r.result && h("p", { class: "verdict" },
+    h("strong", {}, "Verdict: "),
+    h("span", { class: `badge outcome-${r.result.outcome}` }, r.result.outcome),
+    r.result.reason ? ` — ${r.result.reason}` : "");
   return h("div", { class: "summary" },
     h("p", { class: "status-line" }, "Status: ", h("span", { class: `badge status-${r.status}` }, r.status)),
+    verdict,
     facts);
 }
 
