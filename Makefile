@@ -6,7 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-.PHONY: screenshots all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-redis parity clean
+.PHONY: screenshots all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-workers bench-redis bench-api parity api-doctests clean
 
 all: build
 
@@ -28,8 +28,10 @@ build: packages
 setup: build
 	@./$(BIN) setup
 
-# The same, plus the native reference profile that only the parity tool,
-# its tests and the native benchmark use.
+# The same, plus what only the parity tool, its tests and the native
+# benchmark use: the native reference profile, and the cargo reference of
+# record (the profile's crates fetched into the state dir and built for
+# `cargo test --doc`).
 setup-reference: build
 	@./$(BIN) setup --reference
 
@@ -85,21 +87,48 @@ bench-jail: setup
 bench-flags: setup
 	$(GO) run ./bench/flagsbench
 
+# The service benchmark measures a baseline binary in the same run:
+# BASELINE_REV, built from git into bin/baseline (the commit before issue
+# 16's work, by default).
+BASELINE_REV ?= cef796d
 bench-service: setup
-	$(GO) run ./bench/servicebench
+	@rm -rf bin/baseline-src && mkdir -p bin/baseline-src
+	@git archive $(BASELINE_REV) | tar -x -C bin/baseline-src
+	@echo "[bench] building the baseline $(BASELINE_REV)"
+	@cd bin/baseline-src && $(GO) build -o ../baseline .
+	@rm -rf bin/baseline-src
+	$(GO) run ./bench/servicebench -baseline-bin bin/baseline -baseline-name "$(BASELINE_REV) (before issue 16)"
 
 bench-native: setup-reference
 	$(GO) run ./bench/nativebench
+
+bench-workers: setup
+	$(GO) run ./bench/workerbench
 
 # Two replicas + Redis vs one replica: memoized hits through Redis.
 bench-redis: setup packages-test
 	$(GO) run ./bench/redisbench
 
+# Metrics overhead (memo hits with and without the metrics middleware) and
+# capacity per core (cold, warm, memo): bench/results/api-ops.md.
+bench-api: setup
+	$(GO) run ./bench/apibench
+
 # Guide parity: every ```rust block of ../shared/rocket-guide through the
-# example harness in the sandbox and natively; table + summary line.
+# example harness in the sandbox and through real `cargo test --doc`
+# (internal/cargoref); table + summary line.
 GUIDE ?= ../shared/rocket-guide
 parity: setup-reference
 	./$(BIN) parity --guide $(GUIDE) --out bench/results/guide-parity.md
 
+# Rocket's API documentation: every fenced block of rocket 0.5.1's doc
+# comments (from the reference's cargo registry) through the example
+# harness, against the crate's own `cargo test --doc` with the profile's
+# Rocket features (harnesses/deps/Cargo.toml). Long the first time (~40 min
+# on 2 busy cores); cargo's run is cached after.
+ROCKET_FEATURES ?= json,secrets,mtls
+api-doctests: setup-reference
+	./$(BIN) parity --crate rocket-0.5.1 --features $(ROCKET_FEATURES) --out bench/results/rocket-api-doctests.md
+
 # Everything: about 10 minutes on 2 cores.
-bench: bench-jail bench-flags bench-service bench-native bench-redis
+bench: bench-jail bench-flags bench-service bench-native bench-workers bench-redis bench-api

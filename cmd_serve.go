@@ -2,8 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -11,6 +16,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/internal/app"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
+	"github.com/rocket-sandbox/rocket-sandbox/web/guide"
 )
 
 func cmdServe(ctx context.Context, argv []string) error {
@@ -32,7 +38,9 @@ func cmdServe(ctx context.Context, argv []string) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	// One JSON object per line: each request's line (server/observe.go)
+	// is read by machines first.
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	// Refuse to start, saying what to fix, rather than fail on the first
 	// request.
 	if err := doctor.Error(doctor.Run(ctx, doctorChecks(cfg))); err != nil {
@@ -44,7 +52,16 @@ func cmdServe(ctx context.Context, argv []string) error {
 	}
 	defer a.Close(context.Background())
 
-	srv := server.New(cfg.Server, a.Service(), log)
+	if addr := os.Getenv("ROCKET_SANDBOX_PPROF_LISTEN"); addr != "" {
+		if err := servePprof(addr, log); err != nil {
+			return err
+		}
+	}
+	if err := guide.Check(cfg.Server.GuideDir); err != nil {
+		// The rest is served; /guide/ says the same to its readers.
+		log.Warn("no guide at /guide/ (server.guide_dir, serve --guide DIR)", "err", err)
+	}
+	srv := server.New(cfg.Server, a.Service(), log, server.WithMetrics(a.Metrics()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Listen) }()
 	log.Info("rocket-sandbox listening", "addr", "http://"+cfg.Listen)
@@ -55,4 +72,32 @@ func cmdServe(ctx context.Context, argv []string) error {
 		log.Info("shutting down")
 		return srv.ShutdownWithTimeout(30 * time.Second)
 	}
+}
+
+// servePprof serves Go's profiles (net/http/pprof) on addr, a loopback
+// address only: profiles show the service's memory, not for the network.
+// It is how bench/servicebench profiles each case (docs/performance.md).
+func servePprof(addr string, log *slog.Logger) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("ROCKET_SANDBOX_PPROF_LISTEN=%q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("ROCKET_SANDBOX_PPROF_LISTEN=%q: profiles are served on a loopback IP address only", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("ROCKET_SANDBOX_PPROF_LISTEN: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	go func() {
+		if err := http.Serve(ln, mux); err != nil && !errors.Is(err, net.ErrClosed) {
+			log.Error("pprof server stopped", "err", err)
+		}
+	}()
+	log.Info("pprof listening", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return nil
 }

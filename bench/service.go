@@ -21,8 +21,9 @@ type Service struct {
 }
 
 // StartService writes cfg (its listen address filled in) to dir and starts
-// bin with it; it returns once /healthz answers.
-func StartService(bin, dir string, cfg map[string]any) (*Service, error) {
+// bin with it, env added to the environment; it returns once /healthz
+// answers.
+func StartService(bin, dir string, cfg map[string]any, env ...string) (*Service, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -40,6 +41,7 @@ func StartService(bin, dir string, cfg map[string]any) (*Service, error) {
 	}
 	cmd := exec.Command(bin, "serve", "--config", path)
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	cmd.Env = append(os.Environ(), env...)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}

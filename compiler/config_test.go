@@ -23,6 +23,7 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 		{"opt_level", func(c *Config) { c.OptLevel = "" }},
 		{"codegen_units", func(c *Config) { c.CodegenUnits = 0 }},
 		{"codegen_units", func(c *Config) { c.CodegenUnits = 257 }},
+		{"linker_opt_level", func(c *Config) { c.LinkerOptLevel = "3" }},
 		{"max_diagnostics", func(c *Config) { c.MaxDiagnostics = -1 }},
 		{"max_diagnostics", func(c *Config) { c.MaxDiagnostics = 10_001 }},
 		{"max_module_bytes", func(c *Config) { c.MaxModuleBytes = 1000 }},

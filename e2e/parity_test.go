@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/rocket-sandbox/rocket-sandbox/internal/app"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/cargoref"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/parity"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
@@ -54,9 +54,11 @@ func (apiClient) Execute(ctx context.Context, req sandbox.Request) (sandbox.Resp
 }
 
 // TestGuideParity runs every code block of the guide through the example
-// harness in the sandbox (over HTTP) and in the native reference — one
-// table, two services, as `make parity` tabulates; about a minute and a
-// half here — and requires the same outcome for each.
+// harness in the sandbox (over HTTP) and through the reference of record,
+// real `cargo test --doc` on the generated crate (internal/cargoref), as
+// `make parity` tabulates, and requires the same outcome for each. cargo's
+// verdicts are cached by input digest in the state dir, so only the first
+// run after a change to the profile or the toolchain pays for them.
 func TestGuideParity(t *testing.T) {
 	_, err := os.Stat(guideDir)
 	require.NoError(t, err, "the guide corpus belongs next to the project root, in ../shared/rocket-guide")
@@ -64,9 +66,13 @@ func TestGuideParity(t *testing.T) {
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(blocks), 104, "the four chapters hold at least 104 rust blocks")
 
-	reference, err := app.Reference(config.Default())
+	src, err := filepath.Abs("..")
 	require.NoError(t, err)
-	for _, r := range parity.Run(context.Background(), blocks, apiClient{}, reference, nil) {
+	cached := 0
+	reference := parity.Cargo{Config: cargoref.Config{SourceDir: src, Dir: cargoref.Dir(config.Default().StateDir), Log: os.Stderr}, Cached: &cached}
+	rows := parity.Run(context.Background(), blocks, apiClient{}, reference, nil)
+	t.Logf("%d of %d cargo verdicts from the reference's cache", cached, len(blocks))
+	for _, r := range rows {
 		assert.Equal(t, r.Native.Outcome, r.Sandbox.Outcome, "%s:%d (%s): sandbox %q, native %q", r.File, r.Line, r.Attrs, r.Sandbox.Reason, r.Native.Reason)
 		assert.Contains(t, []string{"passed", "failed", "ignored"}, r.Sandbox.Outcome, "%s:%d: %s", r.File, r.Line, r.Sandbox.Reason)
 	}

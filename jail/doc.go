@@ -82,6 +82,19 @@
 // only cgo); it is compiled to BPF once, in [New], and the init loads the
 // raw program.
 //
+// # Residents
+//
+// [Jail.Start] starts a [Resident]: a long-lived jailed process (the run
+// workers) that runs a function of this binary registered with
+// [RegisterEntry] instead of exec'ing a program. Its init does the steps
+// above with three differences: the root is an empty read-only tmpfs
+// (step 3), there is no RLIMIT_CPU (step 5), and instead of exec'ing it
+// loads the resident seccomp table (seccomp.ResidentTable: no open, no
+// socket, no exec) with SECCOMP_FILTER_FLAG_TSYNC, on every thread of
+// the Go runtime, closes the status pipe (the parent's "ready") and
+// calls the function with its connection. The parent keeps a [Process]
+// to kill it and to learn how it ended (its cgroup's OOM kills).
+//
 // # No user namespace
 //
 // The jail does not use a user namespace; the init runs as real root until

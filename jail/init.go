@@ -52,6 +52,11 @@ type initConfig struct {
 
 	// Seccomp is the compiled BPF program (struct sock_filter[]).
 	Seccomp []byte `json:"seccomp"`
+
+	// Entry, when set, makes the job a resident (see [Resident]): instead
+	// of exec'ing Path, the init runs the registered function of that
+	// name itself, in an empty root, with its connection at workFD.
+	Entry string `json:"entry,omitempty"`
 }
 
 // MaybeInit runs the jail init when this process is one, and never returns
@@ -88,9 +93,19 @@ func runInit() error {
 	}
 	cf.Close()
 
+	// A resident's function must exist before anything is set up for it.
+	entry, isResident := entries[cfg.Entry]
+	if cfg.Entry != "" && !isResident {
+		return fmt.Errorf("no resident entry %q in this binary", cfg.Entry)
+	}
+
 	// 2. The file system: a new root with only what the job needs, then
-	// pivot_root into it (see buildRoot).
-	if err := buildRoot(&cfg); err != nil {
+	// pivot_root into it (see buildRoot); a resident's is empty.
+	build := buildRoot
+	if isResident {
+		build = buildEmptyRoot
+	}
+	if err := build(&cfg); err != nil {
 		return err
 	}
 
@@ -103,18 +118,22 @@ func runInit() error {
 	// 4. Resource limits of each process (the cgroup bounds the whole
 	// tree). CPU: soft at the budget (SIGXCPU), hard a second later
 	// (SIGKILL). No core dumps: they would fill /work with our memory.
-	for _, rl := range []struct {
+	type rlimit struct {
 		res      int
 		cur, max uint64
 		what     string
-	}{
-		{unix.RLIMIT_CPU, cfg.CPUSeconds, cfg.CPUSeconds + 1, "cpu"},
+	}
+	var cpu []rlimit
+	if cfg.CPUSeconds > 0 { // a resident has none: its work is bounded per run
+		cpu = append(cpu, rlimit{unix.RLIMIT_CPU, cfg.CPUSeconds, cfg.CPUSeconds + 1, "cpu"})
+	}
+	for _, rl := range append(cpu, []rlimit{
 		{unix.RLIMIT_FSIZE, cfg.FileSizeBytes, cfg.FileSizeBytes, "fsize"},
 		// syscall.Setrlimit (not unix.) also tells the Go runtime not
 		// to restore its startup NOFILE limit at exec.
 		{unix.RLIMIT_NOFILE, cfg.OpenFiles, cfg.OpenFiles, "nofile"},
 		{unix.RLIMIT_CORE, 0, 0, "core"},
-	} {
+	}...) {
 		if err := syscall.Setrlimit(rl.res, &syscall.Rlimit{Cur: rl.cur, Max: rl.max}); err != nil {
 			return fmt.Errorf("setrlimit %s: %w", rl.what, err)
 		}
@@ -122,9 +141,13 @@ func runInit() error {
 
 	// 5. No descriptor but stdio reaches the target: everything else
 	// closes at exec (the status pipe too, which tells the parent the
-	// exec happened).
-	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
-		return fmt.Errorf("close_range: %w", err)
+	// exec happened). A resident does not exec: it has only what the
+	// parent passed (stdio, its connection, the status pipe, closed
+	// below) and the Go runtime's own poller descriptors.
+	if !isResident {
+		if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+			return fmt.Errorf("close_range: %w", err)
+		}
 	}
 
 	// 6. Identity. The capability bounding set is emptied first (that
@@ -175,8 +198,16 @@ func runInit() error {
 	// goes through the filter, so loading it earlier would mean allowing
 	// mount, pivot_root, sethostname, setuid... only for the setup's
 	// sake. Only exec (allowed) follows. It is loaded on this thread only
-	// (no TSYNC): exec makes this thread the process.
-	if err := loadSeccomp(cfg.Seccomp); err != nil {
+	// (no TSYNC): exec makes this thread the process. A resident does not
+	// exec, so its filter goes on every thread of the process at once
+	// (TSYNC, which also sets no_new_privs on each).
+	if isResident {
+		if err := loadSeccomp(cfg.Seccomp, unix.SECCOMP_FILTER_FLAG_TSYNC); err != nil {
+			return err
+		}
+		return runResident(entry)
+	}
+	if err := loadSeccomp(cfg.Seccomp, 0); err != nil {
 		return err
 	}
 
@@ -276,8 +307,20 @@ func buildRoot(cfg *initConfig) error {
 		}
 	}
 
-	// pivot_root(".", "."): the old root ends up on top of the new one at
-	// /, from where it is detached; no directory for it is needed.
+	if err := pivotInto(root, 0); err != nil {
+		return err
+	}
+	if err := unix.Chdir("/work"); err != nil {
+		return fmt.Errorf("chdir /work: %w", err)
+	}
+	return nil
+}
+
+// pivotInto makes root the root of this mount namespace and remounts it
+// read-only, nosuid, nodev and the extra flags. pivot_root(".", "."):
+// the old root ends up on top of the new one at /, from where it is
+// detached; no directory for it is needed.
+func pivotInto(root string, flags uintptr) error {
 	if err := unix.Chdir(root); err != nil {
 		return fmt.Errorf("chdir new root: %w", err)
 	}
@@ -287,11 +330,8 @@ func buildRoot(cfg *initConfig) error {
 	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
 		return fmt.Errorf("detach old root: %w", err)
 	}
-	if err := unix.Mount("", "/", "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
+	if err := unix.Mount("", "/", "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|flags, ""); err != nil {
 		return fmt.Errorf("remount / read-only: %w", err)
-	}
-	if err := unix.Chdir("/work"); err != nil {
-		return fmt.Errorf("chdir /work: %w", err)
 	}
 	return nil
 }
@@ -357,8 +397,9 @@ func dropBoundingSet() error {
 	}
 }
 
-// loadSeccomp installs the compiled filter on this thread.
-func loadSeccomp(prog []byte) error {
+// loadSeccomp installs the compiled filter on this thread (with
+// SECCOMP_FILTER_FLAG_TSYNC in flags: on every thread of the process).
+func loadSeccomp(prog []byte, flags uintptr) error {
 	if len(prog) == 0 || len(prog)%8 != 0 || len(prog)/8 > 0xffff {
 		return errors.New("seccomp: bad program")
 	}
@@ -373,8 +414,13 @@ func loadSeccomp(prog []byte) error {
 		}
 	}
 	fprog := unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
-	if _, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&fprog))); errno != 0 {
+	r, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags, uintptr(unsafe.Pointer(&fprog)))
+	if errno != 0 {
 		return fmt.Errorf("seccomp: load: %w", errno)
+	}
+	if r != 0 {
+		// TSYNC names the thread it could not synchronize.
+		return fmt.Errorf("seccomp: load: thread %d could not take the filter", r)
 	}
 	runtime.KeepAlive(filter)
 	return nil

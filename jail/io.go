@@ -63,9 +63,9 @@ func (c *capture) wait() ([]byte, bool) {
 	return c.buf.Bytes(), c.truncated
 }
 
-// checkName accepts the file names of Command.Files and Command.Collect:
+// CheckName accepts the file names of Command.Files and Command.Collect:
 // clean, relative paths that stay inside the work directory.
-func checkName(name string) error {
+func CheckName(name string) error {
 	if name == "" || !filepath.IsLocal(name) || filepath.Clean(name) != name {
 		return fmt.Errorf("jail: bad work-dir file name %q: want a clean relative path inside the work directory", name)
 	}
@@ -77,7 +77,7 @@ func checkName(name string) error {
 // job may replace them. uid < 0 leaves ownership alone.
 func writeFiles(dirfd int, files map[string][]byte, uid, gid int) error {
 	for name, data := range files {
-		if err := checkName(name); err != nil {
+		if err := CheckName(name); err != nil {
 			return err
 		}
 		if parent := filepath.Dir(name); parent != "." {
@@ -136,7 +136,7 @@ func collectFiles(dirfd int, names []string, limit int64) (map[string][]byte, er
 	}
 	out := make(map[string][]byte, len(names))
 	for _, name := range names {
-		if err := checkName(name); err != nil {
+		if err := CheckName(name); err != nil {
 			return nil, err
 		}
 		data, ok, err := collectOne(dirfd, name, limit)

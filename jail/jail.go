@@ -28,6 +28,11 @@ type Jail struct {
 	policy  Policy
 	cg      *cgroupManager
 	seccomp []byte
+
+	// The residents' seccomp program, compiled at the first Start.
+	residentOnce sync.Once
+	resident     []byte
+	residentErr  error
 }
 
 // New checks the policy (filling in its defaults), compiles the seccomp
@@ -115,7 +120,7 @@ func (j *Jail) Run(ctx context.Context, cmd Command) (res Result, err error) {
 		return Result{}, errors.New("jail: empty command path")
 	}
 	for _, name := range cmd.Collect {
-		if err := checkName(name); err != nil {
+		if err := CheckName(name); err != nil {
 			return Result{}, err
 		}
 	}
@@ -174,28 +179,17 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 		return Result{}, fmt.Errorf("jail: config: %w", err)
 	}
 
-	var files []*os.File
+	files, err := pipes(4)
+	if err != nil {
+		return Result{}, err
+	}
 	closeAll := func() {
 		for _, f := range files {
 			f.Close()
 		}
 	}
-	pipe := func() (r, w *os.File) {
-		if err != nil {
-			return nil, nil
-		}
-		r, w, err = os.Pipe()
-		files = append(files, r, w)
-		return r, w
-	}
-	cfgR, cfgW := pipe()
-	statusR, statusW := pipe()
-	stdoutR, stdoutW := pipe()
-	stderrR, stderrW := pipe()
-	if err != nil {
-		closeAll()
-		return Result{}, fmt.Errorf("jail: pipe: %w", err)
-	}
+	cfgR, cfgW, statusR, statusW := files[0], files[1], files[2], files[3]
+	stdoutR, stdoutW, stderrR, stderrW := files[4], files[5], files[6], files[7]
 
 	c := &exec.Cmd{
 		Path:   "/proc/self/exe",

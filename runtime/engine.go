@@ -90,8 +90,28 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 			return nil, errors.Join(err, e.fast.close(ctx), cache.Close(ctx), e.closeCode())
 		}
 		e.quick.modules.keepBytes = true
+		e.quick.name = string(EngineInterpreter)
+	}
+	e.fast.name = string(cfg.Engine)
+	if cfg.Engine == EngineAuto {
+		e.fast.name = string(EngineCompiler)
 	}
 	return e, nil
+}
+
+// CompileObserver hears how long wazero took to compile a module, and on
+// which engine ("compiler" or "interpreter").
+type CompileObserver interface {
+	ModuleCompiled(engine string, d time.Duration)
+}
+
+// ObserveCompiles has o told of every module compile from now on.
+func (e *Engine) ObserveCompiles(o CompileObserver) {
+	for _, b := range []*backend{e.fast, e.quick} {
+		if b != nil {
+			b.observer.Store(&o)
+		}
+	}
 }
 
 func (e *Engine) closeCode() error {
@@ -111,6 +131,9 @@ type backend struct {
 	code *codeCache
 	// extraRefs holds modules that wazero counted twice (see compile).
 	extraRefs sync.Map // wazero.CompiledModule -> struct{}
+	// name is the engine's ("compiler", "interpreter"), for observer.
+	name     string
+	observer atomic.Pointer[CompileObserver]
 }
 
 func newBackend(ctx context.Context, cfg Config, rc wazero.RuntimeConfig, cache wazero.CompilationCache, perCodeByte int64, code *codeCache) (*backend, error) {
@@ -149,6 +172,9 @@ func (b *backend) compile(ctx context.Context, bin []byte) (wazero.CompiledModul
 	// Compilation is not interruptible; a context without cancellation
 	// keeps one waiter's cancellation from failing the others sharing it.
 	ctx = context.WithoutCancel(ctx)
+	if o := b.observer.Load(); o != nil {
+		defer func(start time.Time) { (*o).ModuleCompiled(b.name, time.Since(start)) }(time.Now())
+	}
 	mod, err := b.rt.CompileModule(ctx, bin)
 	if b.code == nil {
 		if err != nil {

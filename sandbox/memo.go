@@ -67,24 +67,42 @@ func memoizable(st outcome.Status) bool {
 	return false
 }
 
-func (s *Service) memoGet(key string) (Response, bool) {
+// memoGetEncoded answers from the memo in wire form.
+func (s *Service) memoGetEncoded(key string) (Encoded, bool) {
 	if s.results == nil {
-		return Response{}, false
+		return Encoded{}, false
 	}
 	b, tier := s.results.Get(key)
 	if tier == cache.Miss {
-		return Response{}, false
+		return Encoded{}, false
 	}
-	return decodeMemo(b, tier)
+	// A value from another version or damaged: recompute.
+	return answerForm(b, tier)
 }
 
-// decodeMemo reads a memoized response found in tier.
+// memoGet answers from the memo, decoded.
+func (s *Service) memoGet(key string) (Response, bool) {
+	enc, ok := s.memoGetEncoded(key)
+	if !ok {
+		return Response{}, false
+	}
+	return decodeEncoded(enc)
+}
+
+// decodeMemo reads a memoized response (storeForm) found in tier.
 func decodeMemo(b []byte, tier cache.Tier) (Response, bool) {
-	var resp Response
-	if err := json.Unmarshal(b, &resp); err != nil {
+	enc, ok := answerForm(b, tier)
+	if !ok {
 		return Response{}, false // a value from another version: recompute
 	}
-	resp.Cache = &CacheReport{Result: tier}
+	return decodeEncoded(enc)
+}
+
+func decodeEncoded(enc Encoded) (Response, bool) {
+	var resp Response
+	if err := json.Unmarshal(enc.Body, &resp); err != nil {
+		return Response{}, false
+	}
 	return resp, true
 }
 
@@ -94,8 +112,7 @@ func (s *Service) memoPut(key string, resp Response) []byte {
 	if s.results == nil || !memoizable(resp.Status) || resp.volatile {
 		return nil
 	}
-	resp.Cache = nil
-	b, err := json.Marshal(resp)
+	b, err := storeForm(resp)
 	if err != nil {
 		return nil
 	}

@@ -42,14 +42,22 @@ type Service struct {
 
 	// Optional caches and the single-flight groups in front of the
 	// pipeline and of the compiler.
-	results      Store
-	modules      Store
-	fingerprint  string
-	shared       Shared
+	results     Store
+	modules     Store
+	fingerprint string
+	shared      Shared
 	// The limits a request gets without asking, and the most it may ask.
 	defaultLimits, maxLimits Limits
-	flight       flights[Response]
-	moduleFlight flights[cachedCompile]
+	flight                   flights[Response]
+	moduleFlight             flights[cachedCompile]
+	observe                  QueueObserver
+}
+
+func queueObserver(o QueueObserver) QueueObserver {
+	if o == nil {
+		return noObserver{}
+	}
+	return o
 }
 
 // Deps are what a Service is made of besides its Config.
@@ -65,6 +73,8 @@ type Deps struct {
 	Results     Store
 	Modules     Store
 	Fingerprint string
+	// Queue hears how jobs wait for a slot (metrics); nil hears nothing.
+	Queue QueueObserver
 	// Limits are the defaults a request's limits start from (the
 	// engine's and the compile's as configured); a zero field is the
 	// built-in default (DefaultLimits). The engine and the jail must
@@ -74,6 +84,20 @@ type Deps struct {
 	// Modules (both required with it).
 	Shared Shared
 }
+
+// QueueObserver is told how jobs wait for a compile-and-run slot.
+// Compiles and runs are observed at their own seams (Compiler, Engine).
+type QueueObserver interface {
+	// Waiting: a job starts (+1) or stops (-1) waiting for a slot.
+	Waiting(delta int)
+	// Admitted: a job got its slot after waiting wait (0 when one was free).
+	Admitted(wait time.Duration)
+}
+
+type noObserver struct{}
+
+func (noObserver) Waiting(int)            {}
+func (noObserver) Admitted(time.Duration) {}
 
 // NewService builds a service from all its parts at once. A bad Config is
 // refused here, before anything runs.
@@ -103,7 +127,8 @@ func NewService(cfg Config, d Deps) (*Service, error) {
 		gate:    newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait(), cfg.JobEstimate(), nil),
 		prepare: newPreparations(cfg.MaxPreparing, cfg.QueueWait()),
 		queued:  budget.New(cfg.MaxQueuedBytes),
-		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, shared: d.Shared}, nil
+		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, shared: d.Shared,
+		observe: queueObserver(d.Queue)}, nil
 }
 
 // Harnesses describes every harness.
@@ -151,21 +176,53 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 // progress; a caller that joins an identical request in flight is first
 // told where that request is.
 func (s *Service) ExecuteObserved(ctx context.Context, req Request, obs Observer) (Response, error) {
-	h, err := s.validate(req)
+	h, req, key, err := s.keyOf(req)
 	if err != nil {
 		return Response{}, err
 	}
-	if req.Limits, err = effective(req.Limits, s.defaultLimits, s.maxLimits); err != nil {
-		return Response{}, err
-	}
-	req.Stub = normalizeStub(req.Stub)
-	if req.Args, err = canonicalArgs(req.Args); err != nil {
-		return Response{}, fmt.Errorf("canonical args (validated as JSON): %w", err)
-	}
-	key := s.resultKey(req)
 	if resp, ok := s.memoGet(key); ok {
 		return resp, nil
 	}
+	return s.compute(ctx, h, req, key, obs)
+}
+
+// ExecuteEncoded is Execute with the response in its wire form
+// (EncodeResponse). A memoized response is answered as the bytes stored,
+// neither decoded nor encoded again.
+func (s *Service) ExecuteEncoded(ctx context.Context, req Request) (Encoded, error) {
+	h, req, key, err := s.keyOf(req)
+	if err != nil {
+		return Encoded{}, err
+	}
+	if enc, ok := s.memoGetEncoded(key); ok {
+		return enc, nil
+	}
+	resp, err := s.compute(ctx, h, req, key, nil)
+	if err != nil {
+		return Encoded{}, err
+	}
+	return EncodeAnswer(resp)
+}
+
+// keyOf validates req, settles its limits, normalizes it and names its
+// result.
+func (s *Service) keyOf(req Request) (*harnesses.Harness, Request, string, error) {
+	h, err := s.validate(req)
+	if err != nil {
+		return nil, req, "", err
+	}
+	if req.Limits, err = effective(req.Limits, s.defaultLimits, s.maxLimits); err != nil {
+		return nil, req, "", err
+	}
+	req.Stub = normalizeStub(req.Stub)
+	if req.Args, err = canonicalArgs(req.Args); err != nil {
+		return nil, req, "", fmt.Errorf("canonical args (validated as JSON): %w", err)
+	}
+	return h, req, s.resultKey(req), nil
+}
+
+// compute answers a request the memo did not have.
+func (s *Service) compute(ctx context.Context, h *harnesses.Harness, req Request, key string, obs Observer) (Response, error) {
 	// The shared call runs on a context of its own, canceled only when
 	// every request waiting for it has gone (flights).
 	return s.flight.watch(ctx, key, obs, func(ctx context.Context, report Observer) (Response, error) {
@@ -236,12 +293,16 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 	// A skipped plan (an example marked ignore) has nothing to compile or
 	// run, and so nothing to admit either.
 	if plan.Steps != harnesses.Skip {
+		queued := time.Now()
+		s.observe.Waiting(1)
 		leave, err := s.gate.enter(ctx, req.Client, func(position int) {
 			report(Progress{Phase: PhaseQueued, Position: position})
 		})
+		s.observe.Waiting(-1)
 		if err != nil {
 			return Response{}, err
 		}
+		s.observe.Admitted(time.Since(queued))
 		defer leave()
 		s.queued.Give(n)
 		waiting = false

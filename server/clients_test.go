@@ -151,3 +151,7 @@ func TestClientWithoutKeyIsTheAddress(t *testing.T) {
 	require.Equal(t, fiber.StatusOK, postJSON(t, app, okBody).code)
 	assert.Equal(t, "addr:0.0.0.0", svc.lastCall(t).Client, "app.Test's peer")
 }
+
+func (b *blockingService) ExecuteEncoded(ctx context.Context, req sandbox.Request) (sandbox.Encoded, error) {
+	return encoded(b.Execute(ctx, req))
+}

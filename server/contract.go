@@ -27,7 +27,9 @@ const (
 // the handlers encode (sandbox.Response, Problem, ...); what Go types
 // cannot say (enums, bounds, the request's per-harness args) is stated
 // here. A route added to the server must be added to contractRoutes: the
-// contract tests fail otherwise (server/contract_test.go, e2e).
+// contract tests fail otherwise (server/contract_test.go, e2e); then run
+// `go generate ./client`, whose test fails while the client's copy of the
+// contract is stale.
 func Contract(harnesses []sandbox.HarnessInfo) (*openapi.Document, error) {
 	s := contractSchemas(harnesses)
 	return openapi.New(openapi.Info{
@@ -139,6 +141,23 @@ func contractSchemas(harnesses []sandbox.HarnessInfo) *openapi.Schemas {
 			"redis":  openapi.Schema{"type": "string", "enum": []string{"up", "down"}, "description": "Absent without a shared tier."}}})
 	s.Of(sandbox.Response{})
 	s.Of(Problem{})
+	for name, text := range map[string]string{
+		"ExecuteRequest":  "A request to compile and run a stub in a harness.",
+		"ExecuteResponse": "The answer to an accepted request, whatever became of the program: status says.",
+		"CompileReport":   "The compile step; diagnostics are positioned in the stub.",
+		"RunReport":       "The run step in wazero.",
+		"Usage":           "What a step used, and the limit that ended it, if one did.",
+		"CacheReport":     "Where the answer (result) and the compiled module (module) came from.",
+		"CacheTier":       "A cache tier, or miss.",
+		"Diagnostic":      "One compiler message; line and column count in the stub, absent when it points into harness code.",
+		"HarnessInfo":     "A harness: its id, what it does, its args' JSON Schema and an example request.",
+		"HarnessList":     "Every harness.",
+		"Limit":           "The sandbox limit that ended a step.",
+		"Problem":         "The one shape of every failure: a 4xx or 5xx with a status word, a message, and the field at fault when there is one.",
+		"ResultStatus":    "How a program ended.",
+	} {
+		s.Components()[name]["description"] = text
+	}
 	return s
 }
 
@@ -238,6 +257,12 @@ func contractRoutes() []openapi.Route {
 			OperationID: "health", Tags: []string{"service"},
 			Summary:   "Liveness: the server is up (the compiler is not exercised), and whether its shared tier answers",
 			Responses: withProblems(map[string]openapi.Response{"200": ok("Up (possibly degraded).", openapi.Ref("Health"))}, guarded...),
+		}},
+		{Method: http.MethodGet, Path: routeMetrics, Operation: openapi.Operation{
+			OperationID: "metrics", Tags: []string{"service"},
+			Summary:     "Prometheus metrics (text exposition format 0.0.4)",
+			Description: "Requests by route and code, compile/run durations, queue wait, jobs in flight by phase, results by status and harness, cache lookups and bytes by tier, jail set-up failures, wazero compile time. docs/operations.md says which to alert on.",
+			Responses:   withProblems(map[string]openapi.Response{"200": page("The metrics.", "text/plain; version=0.0.4; charset=utf-8")}, guarded...),
 		}},
 		{Method: http.MethodGet, Path: routeOpenAPI, Operation: openapi.Operation{
 			OperationID: "openapi", Tags: []string{"service"},

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"sort"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
+	"github.com/rocket-sandbox/rocket-sandbox/metrics"
 	"github.com/rocket-sandbox/rocket-sandbox/openapi"
 	"github.com/rocket-sandbox/rocket-sandbox/openapi/conformance"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
@@ -22,7 +24,7 @@ import (
 func contractApp(t *testing.T, svc *fakeService) (*fiber.App, *conformance.Contract) {
 	t.Helper()
 	svc.harnesses = sandbox.HarnessInfos(harnesses.Default())
-	app, _ := testApp(t, svc, Config{})
+	app := New(Config{}, svc, slog.New(slog.DiscardHandler), WithMetrics(metrics.New()))
 	r := do(t, app, fiber.MethodGet, routeOpenAPI, nil)
 	require.Equal(t, http.StatusOK, r.code)
 	c, err := conformance.Load(r.body)
@@ -92,6 +94,7 @@ func TestAnswersMatchTheContract(t *testing.T) {
 		{app, "GET", "/api/v1/harnesses", "", nil, 200},
 		{app, "GET", "/api/v1/harnesses", "", []string{fiber.HeaderHost, "evil.example"}, 421},
 		{app, "GET", "/healthz", "", nil, 200},
+		{app, "GET", "/metrics", "", nil, 200},
 		{app, "GET", "/openapi.json", "", nil, 200},
 		{app, "GET", "/docs", "", nil, 200},
 		{app, "GET", "/docs/docs.js", "", nil, 200},

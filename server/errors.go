@@ -20,6 +20,9 @@ type Problem struct {
 	Message string `json:"error"`
 	// Field names the offending part of the request, when there is one.
 	Field string `json:"field,omitempty"`
+	// RequestID is the request's id (also in the X-Request-Id header),
+	// to find its log line.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // The statuses a failure reports (docs/api.md). They share the status
@@ -90,6 +93,10 @@ func ProblemOf(err error) (int, Problem) {
 	return f.http, Problem{Status: f.status, Message: messageOr(se.Message, f.status), Field: se.Field}
 }
 
+// localProblem holds the status word of the failure a request was
+// answered with, for its log line.
+const localProblem = "server.problem"
+
 // panicked marks, in the request's locals, that a handler panicked, so the
 // error handler answers 500 whatever the panic value was.
 const panicked = "server.panicked"
@@ -98,10 +105,12 @@ const panicked = "server.panicked"
 // Fiber's, into the Problem shape and its HTTP status.
 func (s *server) handleError(c *fiber.Ctx, err error) error {
 	code, p := s.classify(c, err)
+	p.RequestID = requestIDOf(c)
+	c.Locals(localProblem, p.Status)
 	if code >= fiber.StatusInternalServerError && p.Status != StatusOverloaded {
-		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "code", code, "err", err)
+		s.log.Error("request failed", "request_id", p.RequestID, "method", c.Method(), "path", c.Path(), "code", code, "err", err)
 	} else {
-		s.log.Debug("request refused", "method", c.Method(), "path", c.Path(), "code", code, "err", err)
+		s.log.Debug("request refused", "request_id", p.RequestID, "method", c.Method(), "path", c.Path(), "code", code, "err", err)
 	}
 	if p.Status == StatusOverloaded || p.Status == StatusRateLimited {
 		c.Set(fiber.HeaderRetryAfter, retryAfter(err))

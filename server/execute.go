@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -57,9 +58,13 @@ func parseExecute(body []byte) (sandbox.Request, error) {
 	if err := sandbox.CheckUTF8(body, "", "request body"); err != nil {
 		return sandbox.Request{}, err
 	}
-	members, err := readObject(body)
-	if err != nil {
-		return sandbox.Request{}, err
+	members, ok := scanObject(body)
+	if !ok {
+		// Not one well-formed object: the decoder says what is wrong.
+		var err error
+		if members, err = readObject(body); err != nil {
+			return sandbox.Request{}, err
+		}
 	}
 	var w executeWire
 	for _, m := range members {
@@ -120,6 +125,85 @@ func readObject(body []byte) ([]member, error) {
 		return nil, sandbox.Invalid("", "unexpected data after the JSON object at byte offset %d", dec.InputOffset())
 	}
 	return members, nil
+}
+
+// scanObject is readObject's fast path for a body that is one
+// well-formed JSON object (json.Valid, then one pass over the top-level
+// members, skipping their values), the common case; ok is false
+// otherwise, and readObject, which says what is wrong, decides. A name
+// that appears twice is also left to readObject, as is a name with
+// escapes (which only it decodes).
+func scanObject(body []byte) ([]member, bool) {
+	if !json.Valid(body) {
+		return nil, false
+	}
+	i := skipSpace(body, 0)
+	if i >= len(body) || body[i] != '{' {
+		return nil, false
+	}
+	var members []member
+	for i = skipSpace(body, i+1); i < len(body) && body[i] != '}'; {
+		if body[i] == ',' {
+			i = skipSpace(body, i+1)
+		}
+		end := skipValue(body, i) // the name, a string
+		raw := body[i+1 : end-1]
+		if bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw) {
+			return nil, false
+		}
+		name := string(raw)
+		for _, m := range members {
+			if m.name == name {
+				return nil, false
+			}
+		}
+		i = skipSpace(body, end)
+		i = skipSpace(body, i+1) // the colon
+		end = skipValue(body, i)
+		members = append(members, member{name: name, value: json.RawMessage(body[i:end])})
+		i = skipSpace(body, end)
+	}
+	return members, true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the JSON value starting at b[i], in a
+// document known to be valid.
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '"':
+			for i++; b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i // the end of a scalar
+			}
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		case ',', ' ', '\t', '\n', '\r', ':':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
 }
 
 // syntaxError describes a JSON decoding failure with its position.
@@ -228,6 +312,12 @@ func decodeLimits(raw json.RawMessage, dst *sandbox.Limits) error {
 func decodeString(raw json.RawMessage, name string, dst *string) error {
 	if kind(raw) != "a string" {
 		return sandbox.Invalid(name, "%s must be a string, not %s", name, kind(raw))
+	}
+	if inner := raw[1 : len(raw)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		// Nothing to unescape (the body is valid JSON: no control
+		// characters either).
+		*dst = string(inner)
+		return nil
 	}
 	if err := json.Unmarshal(raw, dst); err != nil {
 		return sandbox.Invalid(name, "%s is not a valid JSON string", name)

@@ -70,3 +70,34 @@ func FuzzArgsFromQuery(f *testing.F) {
 		}
 	})
 }
+
+// scanObject, the fast path, reads a body as readObject does whenever it
+// answers at all.
+func FuzzScanObjectAgreesWithReadObject(f *testing.F) {
+	for _, s := range []string{
+		`{"harness":"program","stub":"fn main() {}"}`,
+		` { "stub" : "a\"}]\\" , "args" : {"x":[1,{"y":"}"}],"z":-1.5e3} , "seed":7 } `,
+		`{"seed":18446744073709551615}`, `{"a":null,"b":true,"c":false,"d":[]}`, `{}`,
+		`{"a":1,"a":2}`, `{"\u0061":1}`, `[1]`, `"s"`, `{"a":}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fast, ok := scanObject(body)
+		if !ok {
+			return
+		}
+		slow, err := readObject(body)
+		if err != nil {
+			t.Fatalf("scanObject read %q, readObject refused it: %v", body, err)
+		}
+		if len(fast) != len(slow) {
+			t.Fatalf("%q: %d members, readObject %d", body, len(fast), len(slow))
+		}
+		for i := range fast {
+			if fast[i].name != slow[i].name || string(fast[i].value) != string(slow[i].value) {
+				t.Fatalf("%q: member %d is %q=%s, readObject %q=%s", body, i, fast[i].name, fast[i].value, slow[i].name, slow[i].value)
+			}
+		}
+	})
+}

@@ -168,3 +168,11 @@ func TestAClientThatStaysIsServedPastTheReadTimeout(t *testing.T) {
 	r.Body.Close()
 	assert.Equal(t, fiber.StatusOK, r.StatusCode)
 }
+
+func (w *watchingService) ExecuteEncoded(ctx context.Context, req sandbox.Request) (sandbox.Encoded, error) {
+	return encoded(w.Execute(ctx, req))
+}
+
+func (s *slowService) ExecuteEncoded(ctx context.Context, req sandbox.Request) (sandbox.Encoded, error) {
+	return encoded(s.Execute(ctx, req))
+}

@@ -161,7 +161,7 @@ func newOrigins(allowed []string) origins {
 // The CORS answer for allowed origins: what the API routes take.
 const (
 	corsMethods = "GET, POST"
-	corsHeaders = "Content-Type, Authorization"
+	corsHeaders = "Content-Type, Authorization, " + HeaderRequestID
 	corsMaxAge  = "600"
 )
 
@@ -190,7 +190,7 @@ func (s *server) guard(c *fiber.Ctx) error {
 	}
 	if allowed {
 		c.Set(fiber.HeaderAccessControlAllowOrigin, origin)
-		c.Set(fiber.HeaderAccessControlExposeHeaders, fiber.HeaderRetryAfter)
+		c.Set(fiber.HeaderAccessControlExposeHeaders, fiber.HeaderRetryAfter+", "+HeaderRequestID)
 	}
 	header := http.Header{}
 	for _, name := range []string{"Origin", "Sec-Fetch-Site"} {

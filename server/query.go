@@ -100,7 +100,7 @@ func argsFromQuery(pairs []queryPair) (json.RawMessage, *uint64, error) {
 		}
 		args[name] = list
 	}
-	raw, err := encodeJSON(args)
+	raw, err := sandbox.EncodeJSON(args)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,12 +1,11 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -27,6 +26,9 @@ type Service interface {
 	// ExecuteObserved is Execute, telling obs of the request's progress
 	// (the streaming route).
 	ExecuteObserved(ctx context.Context, req sandbox.Request, obs sandbox.Observer) (sandbox.Response, error)
+	// ExecuteEncoded is Execute with the response as the bytes to send
+	// (sandbox.EncodeResponse): a memoized one is sent as stored.
+	ExecuteEncoded(ctx context.Context, req sandbox.Request) (sandbox.Encoded, error)
 	Harnesses() []sandbox.HarnessInfo
 	// Health says how the service is; "degraded" is still serving.
 	Health() sandbox.Health
@@ -50,21 +52,28 @@ type server struct {
 	origins   origins
 	clients   *clients
 	responses *budget.Bytes // of results being written
+	metrics   Metrics       // nil: none recorded, no /metrics
+
+	harnessOnce sync.Once
+	harnessIDs  map[string]bool // the service's, for labels (harnessLabel)
 }
 
 // New returns the HTTP API as a Fiber app serving svc. Zero fields of cfg
 // take their defaults; a nil log means slog.Default().
-func New(cfg Config, svc Service, log *slog.Logger) *fiber.App {
-	_, app := build(cfg, svc, log)
+func New(cfg Config, svc Service, log *slog.Logger, opts ...Option) *fiber.App {
+	_, app := build(cfg, svc, log, opts...)
 	return app
 }
 
 // build is New, also returning the server behind the app.
-func build(cfg Config, svc Service, log *slog.Logger) (*server, *fiber.App) {
+func build(cfg Config, svc Service, log *slog.Logger, opts ...Option) (*server, *fiber.App) {
 	if log == nil {
 		log = slog.Default()
 	}
 	s := &server{cfg: cfg.withDefaults(), svc: svc, log: log}
+	for _, o := range opts {
+		o(s)
+	}
 	s.hosts = newHostCheck(s.cfg.AllowedHosts)
 	s.origins = newOrigins(s.cfg.AllowedOrigins)
 	s.clients = newClients(s.cfg, nil)
@@ -78,6 +87,9 @@ func build(cfg Config, svc Service, log *slog.Logger) (*server, *fiber.App) {
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
 	})
+	// The request's id, its log line and its metrics, around everything
+	// else, errors included.
+	app.Use(s.observe)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	// Every route answers only for its hosts and its origins; the API
 	// routes also know their client (/healthz needs no key).
@@ -88,11 +100,12 @@ func build(cfg Config, svc Service, log *slog.Logger) (*server, *fiber.App) {
 	s.handle(app, fiber.MethodPost, routeRun, s.run)
 	s.handle(app, fiber.MethodGet, routeHarnesses, s.harnesses)
 	s.handle(app, fiber.MethodGet, routeHealth, s.health)
+	s.serveMetrics(app)
 	if err := s.serveContract(app); err != nil {
 		panic(err) // the contract is built from static tables: a programming error
 	}
 	// The playground, the guide, the embed script and their assets.
-	web.Register(app, web.Options{GuideDir: s.cfg.GuideDir, Log: log})
+	web.Register(app, web.Options{GuideDir: s.cfg.GuideDir})
 	return s, app
 }
 
@@ -123,7 +136,7 @@ func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 	ctx, stop, gone := watchClient(ctx, c.Context().Conn())
 	defer stop()
 	req.Client = clientOf(c)
-	resp, err := s.svc.Execute(ctx, req)
+	resp, err := s.svc.ExecuteEncoded(ctx, req)
 	if err != nil {
 		if _, coded := sandbox.AsError(err); !coded && gone() && errors.Is(err, context.Canceled) {
 			// Nobody is there to read an answer.
@@ -133,10 +146,11 @@ func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 		}
 		return s.serviceError(err)
 	}
-	body, err := encodeResult(resp)
-	if err != nil {
-		return err
+	if !resp.Status.Valid() {
+		return fmt.Errorf("execute: the service answered with status %q, which is not a result", resp.Status)
 	}
+	c.Locals(localResult, summarize(s.harnessLabel(req.Harness), resp))
+	body := resp.Body
 	// A result is held until the client has read it: bound those bytes,
 	// and refuse (the result is memoized, a retry is cheap) rather than
 	// hold more.
@@ -166,7 +180,7 @@ func encodeResult(resp sandbox.Response) ([]byte, error) {
 	if !resp.Status.Valid() {
 		return nil, fmt.Errorf("execute: the service answered with status %q, which is not a result", resp.Status)
 	}
-	return encodeJSON(resp)
+	return sandbox.EncodeResponse(resp)
 }
 
 // statusClientClosed is what a request whose client went away is logged
@@ -194,21 +208,11 @@ func (s *server) health(c *fiber.Ctx) error {
 // such as <html> stays readable; the encoder is deterministic, so the same
 // value always gives the same bytes.
 func writeJSON(c *fiber.Ctx, code int, v any) error {
-	body, err := encodeJSON(v)
+	body, err := sandbox.EncodeJSON(v)
 	if err != nil {
 		return err
 	}
 	c.Status(code)
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(body)
-}
-
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("encode response: %w", err)
-	}
-	return buf.Bytes(), nil
 }

@@ -64,6 +64,18 @@ func (f *fakeService) ExecuteObserved(ctx context.Context, req sandbox.Request, 
 	return f.Execute(ctx, req)
 }
 
+func (f *fakeService) ExecuteEncoded(ctx context.Context, req sandbox.Request) (sandbox.Encoded, error) {
+	return encoded(f.Execute(ctx, req))
+}
+
+// encoded is what ExecuteEncoded answers for what Execute did.
+func encoded(resp sandbox.Response, err error) (sandbox.Encoded, error) {
+	if err != nil {
+		return sandbox.Encoded{}, err
+	}
+	return sandbox.EncodeAnswer(resp)
+}
+
 func (f *fakeService) Harnesses() []sandbox.HarnessInfo { return f.harnesses }
 
 func (f *fakeService) Health() sandbox.Health {

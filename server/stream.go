@@ -241,7 +241,7 @@ func progressData(p sandbox.Progress) []byte {
 		}
 		v = ce
 	}
-	b, err := encodeJSON(v)
+	b, err := sandbox.EncodeJSON(v)
 	if err != nil {
 		return []byte("{}")
 	}

@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/cargoref"
 )
 
 //go:embed debian-packages.txt
@@ -41,10 +43,11 @@ func Setup(ctx context.Context, cfg Config) (*Manifest, error) {
 		return nil, err
 	}
 	s := &setup{cfg: cfg}
-	steps := []struct {
+	type step struct {
 		name string
 		run  func(context.Context) error
-	}{
+	}
+	steps := []step{
 		{"check Debian packages", s.checkPackages},
 		{"check rustc and its std source agree", s.checkToolchain},
 		{"patch crates for wasm32-wasip1", s.patchCrates},
@@ -55,10 +58,9 @@ func Setup(ctx context.Context, cfg Config) (*Manifest, error) {
 		{"build the dependency profile", s.buildDeps},
 	}
 	if cfg.Reference {
-		steps = append(steps, struct {
-			name string
-			run  func(context.Context) error
-		}{"build the dependency profile for the host (native reference)", s.buildNativeDeps})
+		steps = append(steps,
+			step{"build the dependency profile for the host (native reference)", s.buildNativeDeps},
+			step{"prepare the cargo reference (fetch and build the profile for cargo test --doc)", s.prepareCargoReference})
 	}
 	total := time.Now()
 	for i, st := range steps {
@@ -96,6 +98,19 @@ type setup struct {
 	note     string
 	release  string // e.g. "1.96.0"
 	manifest Manifest
+}
+
+// prepareCargoReference makes the parity tool's reference of record ready:
+// the generated crate's dependencies downloaded into the reference's own
+// CARGO_HOME and built for `cargo test --doc` (internal/cargoref), so a
+// parity run compiles only its blocks, offline.
+func (s *setup) prepareCargoReference(ctx context.Context) error {
+	c := cargoref.Config{SourceDir: s.cfg.SourceDir, Dir: cargoref.Dir(s.cfg.StateDir), Cargo: s.cfg.Cargo, Rustc: s.cfg.Rustc, Log: s.cfg.Log}
+	if err := c.Prepare(ctx); err != nil {
+		return err
+	}
+	s.note = "ready in " + c.Dir
+	return nil
 }
 
 func (s *setup) logf(format string, a ...any) { fmt.Fprintf(s.cfg.Log, format+"\n", a...) }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"html/template"
-	"log/slog"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -35,7 +34,7 @@ type guideView struct {
 	Problem    string
 }
 
-func newGuidePages(dir string, log *slog.Logger) *guidePages {
+func newGuidePages(dir string) *guidePages {
 	g := &guidePages{status: fiber.StatusOK, chapters: map[string][]byte{}}
 	view := guideView{Bundle: pages["guide"], Index: -1}
 	var book *guide.Book
@@ -45,7 +44,6 @@ func newGuidePages(dir string, log *slog.Logger) *guidePages {
 	} else if book, err = guide.Load(dir); err != nil {
 		// A service without its guide still serves the playground and
 		// the API; the page says what is missing.
-		log.Warn("no guide at /guide/", "dir", dir, "err", err)
 		view.Problem = "The guide could not be loaded: " + err.Error()
 	}
 	if view.Problem != "" {

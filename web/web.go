@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"mime"
 	"path"
 	"regexp"
@@ -201,10 +200,9 @@ func newFile(body []byte, name, cacheControl string) (file, error) {
 // Options are what the browser face is built from.
 type Options struct {
 	// GuideDir is the directory of Markdown chapters served at /guide/
-	// (server.guide_dir); "" serves none.
+	// (server.guide_dir); "" serves none. One that cannot be read makes
+	// /guide/ say so (serve logs it at start: guide.Check).
 	GuideDir string
-	// Log hears why the guide could not be loaded; nil: slog.Default().
-	Log *slog.Logger
 }
 
 // Register adds the browser face to app: GET (and HEAD) / and /s/{id}
@@ -212,9 +210,6 @@ type Options struct {
 // pages load, /embed.js for other sites, and /guide/ for the runnable
 // guide.
 func Register(app fiber.Router, opts Options) {
-	if opts.Log == nil {
-		opts.Log = slog.Default()
-	}
 	app.Get(routePage, servePage)
 	app.Get(routeShare, func(c *fiber.Ctx) error {
 		if !shareID.MatchString(c.Params("id")) {
@@ -230,7 +225,7 @@ func Register(app fiber.Router, opts Options) {
 		return serve(c, f)
 	})
 	app.Get(routeEmbed, func(c *fiber.Ctx) error { return serve(c, embedJS) })
-	g := newGuidePages(opts.GuideDir, opts.Log)
+	g := newGuidePages(opts.GuideDir)
 	app.Get(routeGuide, g.index)
 	app.Get(routeChapter, g.chapter)
 }

@@ -18,11 +18,13 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/metrics"
 	"github.com/rocket-sandbox/rocket-sandbox/rediscache"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 	"github.com/rocket-sandbox/rocket-sandbox/runtime/native"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
+	"github.com/rocket-sandbox/rocket-sandbox/worker"
 )
 
 // App is the wired service and what must be closed with it.
@@ -30,10 +32,13 @@ type App struct {
 	svc       *sandbox.Service
 	jail      *jail.Jail
 	jailState string
-	engine    *wasmrt.Engine
-	results   *cache.Store
-	modules   *cache.Store
-	shared    *rediscache.Client // nil: a single node
+	// Modules run either in process (engine) or in run workers (workers).
+	engine  *wasmrt.Engine
+	workers *worker.Pool
+	results *cache.Store
+	modules *cache.Store
+	shared  *rediscache.Client // nil: a single node
+	metrics *metrics.Metrics
 }
 
 // New builds the service from a validated configuration: the prepared
@@ -63,9 +68,26 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 	a.jailState = policy.StateDir
 	// The engine allows the most a request may ask for; every job says
 	// its own limits (the defaults unless the request asked).
-	if a.engine, err = wasmrt.New(ctx, cfg.EngineConfig()); err != nil {
-		a.Close(ctx)
-		return nil, fmt.Errorf("wasm engine: %w", err)
+	var engine sandbox.Engine
+	if cfg.Workers.Enabled {
+		wc := cfg.Workers
+		if wc.Count == 0 { // one per compile-and-run slot
+			wc.Count = cfg.Service.MaxConcurrent
+			if wc.Count == 0 {
+				wc.Count = sandbox.DefaultConfig().MaxConcurrent
+			}
+		}
+		if a.workers, err = worker.New(wc, cfg.EngineConfig(), cfg.Compiler.MaxModuleBytes, a.jail, nil); err != nil {
+			a.Close(ctx)
+			return nil, fmt.Errorf("run workers: %w", err)
+		}
+		engine = a.workers
+	} else {
+		if a.engine, err = wasmrt.New(ctx, cfg.EngineConfig()); err != nil {
+			a.Close(ctx)
+			return nil, fmt.Errorf("wasm engine: %w", err)
+		}
+		engine = a.engine
 	}
 	if a.results, err = cache.New(cfg.Cache.Results); err != nil {
 		a.Close(ctx)
@@ -75,13 +97,15 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 		a.Close(ctx)
 		return nil, err
 	}
+	met := a.observe()
 	deps := sandbox.Deps{
 		Harnesses:   harnesses.Default(),
-		Compiler:    compiler.New(m, m.Wasm(), a.jail, cfg.Compiler),
-		Engine:      a.engine,
-		Results:     a.results,
-		Modules:     a.modules,
+		Compiler:    met.Compiler(compiler.New(m, m.Wasm(), met.Runner(a.jail), cfg.Compiler)),
+		Engine:      met.Engine(engine),
+		Results:     met.Store("result", a.results),
+		Modules:     met.Store("module", a.modules),
 		Fingerprint: fp,
+		Queue:       met,
 		Limits:      cfg.DefaultLimits(),
 	}
 	if cfg.Cache.Redis.Enabled() {
@@ -91,7 +115,7 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 			a.Close(ctx)
 			return nil, err
 		}
-		deps.Shared = a.shared
+		deps.Shared = met.Shared(a.shared)
 	}
 	a.svc, err = sandbox.NewService(cfg.Service, deps)
 	if err != nil {
@@ -129,6 +153,32 @@ func fingerprint(cfg config.App, m *toolchain.Manifest) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// observe makes the service's metrics and hooks them into the parts
+// that are not decorated at the service's seams.
+func (a *App) observe() *metrics.Metrics {
+	a.metrics = metrics.New()
+	if a.engine != nil { // in process; run workers compile on their own
+		a.engine.ObserveCompiles(a.metrics)
+		a.metrics.CacheBytes("wasm", func() map[string]int64 {
+			u := a.engine.CacheUsage()
+			return map[string]int64{"memory": u.CompiledModulesBytes, "disk": u.CompilationCacheBytes}
+		})
+	}
+	for name, st := range map[string]*cache.Store{"result": a.results, "module": a.modules} {
+		a.metrics.CacheBytes(name, func() map[string]int64 {
+			u := st.Usage()
+			return map[string]int64{"memory": u.MemoryBytes, "disk": u.DiskBytes}
+		})
+	}
+	return a.metrics
+}
+
+// Metrics are the service's metrics, for the server's /metrics.
+func (a *App) Metrics() *metrics.Metrics { return a.metrics }
+
+// Workers is the pool of run workers, or nil when modules run in process.
+func (a *App) Workers() *worker.Pool { return a.workers }
+
 // Shared is the tier replicas share, or nil on a single node (for
 // metrics).
 func (a *App) Shared() *rediscache.Client { return a.shared }
@@ -140,6 +190,9 @@ func (a *App) Service() *sandbox.Service { return a.svc }
 func (a *App) Close(ctx context.Context) {
 	if a.engine != nil {
 		a.engine.Close(ctx)
+	}
+	if a.workers != nil {
+		a.workers.Close()
 	}
 	if a.jail != nil {
 		a.jail.Close()

@@ -22,6 +22,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
+	"github.com/rocket-sandbox/rocket-sandbox/worker"
 )
 
 // App is the whole configuration: plain data. Load reads it from a JSON
@@ -42,6 +43,9 @@ type App struct {
 	// Jail is the compile jail's policy; its ReadOnlyPaths are always
 	// extended with what the prepared toolchain needs.
 	Jail jail.Policy `json:"jail"`
+	// Workers run the modules in jailed run workers instead of the
+	// service's process (docs/security.md, "Process model").
+	Workers worker.Config `json:"workers"`
 }
 
 // Caches configures the memoized responses and the compiled modules.
@@ -70,6 +74,7 @@ func Default() App {
 		Runtime:  wasmrt.DefaultConfig(),
 		Cache:    Caches{Results: cache.DefaultConfig(), Modules: modules, Redis: rediscache.DefaultConfig()},
 		Jail:     jail.DefaultPolicy(),
+		Workers:  worker.DefaultConfig(),
 	}
 }
 
@@ -102,6 +107,7 @@ func (c App) Validate() error {
 		l.Add("cache.redis.max_value_bytes", "%d is less than cache.modules.max_value_bytes (%d): modules could not be shared", c.Cache.Redis.MaxValueBytes, c.Cache.Modules.MaxValueBytes)
 	}
 	l.Nest("jail", c.Jail.Validate())
+	l.Nest("workers", c.Workers.Validate())
 	return l.Err()
 }
 

@@ -35,6 +35,13 @@ var setters = map[string]func(c *App, v string) error{
 		c.Runtime.MemoryLimitBytes, err = parseInt(v)
 		return err
 	},
+	"workers.enabled": func(c *App, v string) (err error) {
+		c.Workers.Enabled, err = strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("want true or false")
+		}
+		return nil
+	},
 	"cache.redis.url": func(c *App, v string) error { c.Cache.Redis.URL = v; return nil },
 	"service.max_stub_bytes": func(c *App, v string) error {
 		n, err := parseInt(v)
@@ -66,6 +73,7 @@ var envVars = []struct {
 	{"ROCKET_SANDBOX_RUN_MEMORY_BYTES", "runtime.memory_limit_bytes", nil},
 	{"ROCKET_SANDBOX_MAX_STUB_BYTES", "service.max_stub_bytes", nil},
 	{"ROCKET_SANDBOX_GUIDE_DIR", "server.guide_dir", nil},
+	{"ROCKET_SANDBOX_WORKERS", "workers.enabled", nil},
 	{"ROCKET_SANDBOX_REDIS_URL", "cache.redis.url", nil},
 }
 

@@ -1,9 +1,9 @@
-// Package parity puts one table of documentation code blocks through two
-// services — the sandbox and the native reference (internal/app.Reference)
-// — with the example harness, and compares rustdoc's verdicts: passed,
-// failed or ignored. It is the one pipeline of both sides; what differs is
-// only which service answers, as wazero runs one test table over both of
-// its engines.
+// Package parity puts one table of documentation code blocks through the
+// sandbox's example harness and through a reference, and compares the
+// verdicts: passed, failed or ignored. The reference of record is real
+// `cargo test --doc` (Cargo, over internal/cargoref); any Executor (the
+// in-process native build, internal/app.Reference) can stand in for it
+// through PerBlock.
 package parity
 
 import (
@@ -71,13 +71,7 @@ func extractFile(name, text string) []Block {
 			}
 		case cur != nil && trimmed == "```":
 			if cur.Attrs != "-" {
-				indent := len(line) - len(strings.TrimLeft(line, " "))
-				for i, l := range body {
-					if len(l) >= indent && strings.TrimSpace(l[:indent]) == "" {
-						body[i] = l[indent:]
-					}
-				}
-				cur.Code = strings.Join(body, "\n") + "\n"
+				cur.Code = fencedCode(body, len(line)-len(strings.TrimLeft(line, " ")))
 				out = append(out, *cur)
 			}
 			cur = nil
@@ -86,6 +80,17 @@ func extractFile(name, text string) []Block {
 		}
 	}
 	return out
+}
+
+// fencedCode is a fenced block's code: its lines without the fence's
+// indent (as in Markdown), newline-terminated.
+func fencedCode(body []string, indent int) string {
+	for i, l := range body {
+		if len(l) >= indent && strings.TrimSpace(l[:indent]) == "" {
+			body[i] = l[indent:]
+		}
+	}
+	return strings.Join(body, "\n") + "\n"
 }
 
 // Executor answers requests: a *sandbox.Service, or a client of the HTTP
@@ -99,7 +104,10 @@ type Executor interface {
 type Verdict struct {
 	Outcome string
 	Reason  string
-	Took    time.Duration
+	// Detail is, for a failed block, the first compiler error or the
+	// panic message: what tells one cause of failure from another.
+	Detail string
+	Took   time.Duration
 }
 
 // Row is one block's verdict on both sides.
@@ -111,15 +119,58 @@ type Row struct {
 // Same reports whether both sides judged the block alike.
 func (r Row) Same() bool { return r.Sandbox.Outcome == r.Native.Outcome }
 
-// Run judges every block on both services, in order, calling progress
-// (if not nil) after each.
-func Run(ctx context.Context, blocks []Block, sandboxSide, nativeSide Executor, progress func(i int, r Row)) []Row {
+// Reference judges a table of blocks at once (cargo compiles and runs a
+// whole crate's doctests in one go), in the order given.
+type Reference interface {
+	Judge(ctx context.Context, blocks []Block) ([]Verdict, error)
+}
+
+// PerBlock is a Reference over an Executor: each block through its example
+// harness, one request at a time.
+type PerBlock struct{ Executor Executor }
+
+// Judge implements Reference.
+func (p PerBlock) Judge(ctx context.Context, blocks []Block) ([]Verdict, error) {
+	out := make([]Verdict, len(blocks))
+	for i, b := range blocks {
+		out[i] = Judge(ctx, p.Executor, b)
+	}
+	return out, nil
+}
+
+// Run judges every block on the sandbox, in order, calling progress (if
+// not nil) after each, while the reference judges them all; the rows pair
+// the two. A reference that fails gives every block an "error" verdict
+// with its reason.
+func Run(ctx context.Context, blocks []Block, sandboxSide Executor, reference Reference, progress func(i int, b Block, sandbox Verdict)) []Row {
+	type answer struct {
+		verdicts []Verdict
+		err      error
+		took     time.Duration
+	}
+	ref := make(chan answer, 1)
+	go func() {
+		start := time.Now()
+		v, err := reference.Judge(ctx, blocks)
+		ref <- answer{v, err, time.Since(start)}
+	}()
 	rows := make([]Row, 0, len(blocks))
 	for i, b := range blocks {
-		r := Row{Block: b, Sandbox: Judge(ctx, sandboxSide, b), Native: Judge(ctx, nativeSide, b)}
+		r := Row{Block: b, Sandbox: Judge(ctx, sandboxSide, b)}
 		rows = append(rows, r)
 		if progress != nil {
-			progress(i, r)
+			progress(i, b, r.Sandbox)
+		}
+	}
+	a := <-ref
+	for i := range rows {
+		switch {
+		case a.err != nil:
+			rows[i].Native = Verdict{Outcome: "error", Reason: a.err.Error(), Took: a.took}
+		case i < len(a.verdicts):
+			rows[i].Native = a.verdicts[i]
+		default:
+			rows[i].Native = Verdict{Outcome: "error", Reason: "the reference gave no verdict"}
 		}
 	}
 	return rows
@@ -138,25 +189,65 @@ func Judge(ctx context.Context, e Executor, b Block) Verdict {
 	if json.Unmarshal(resp.Result, &v) != nil || v.Outcome == "" {
 		return Verdict{Outcome: "error", Reason: fmt.Sprintf("no verdict (status %s)", resp.Status), Took: took}
 	}
-	return Verdict{Outcome: v.Outcome, Reason: v.Reason, Took: took}
+	return Verdict{Outcome: v.Outcome, Reason: v.Reason, Detail: detail(resp), Took: took}
+}
+
+// detail finds the first compiler error, else the first panic message or
+// trap, of a response.
+func detail(resp sandbox.Response) string {
+	if c := resp.Compile; c != nil && !c.Success {
+		for _, d := range c.Diagnostics {
+			if d.Level == "error" {
+				return d.Message
+			}
+		}
+	}
+	if r := resp.Run; r != nil {
+		lines := strings.Split(r.Stderr, "\n")
+		for i, l := range lines {
+			if strings.Contains(l, "panicked at") && i+1 < len(lines) {
+				return strings.TrimSpace(lines[i+1])
+			}
+		}
+		if r.Trap != "" {
+			first, _, _ := strings.Cut(r.Trap, "\n")
+			return first
+		}
+	}
+	return ""
 }
 
 // Table renders rows as Markdown with a closing summary line; total is
-// how many blocks the corpus has (rows may be a subset).
-func Table(rows []Row, total int, took time.Duration) string {
+// how many blocks the corpus has (rows may be a subset), corpus names it
+// ("the guide").
+func Table(rows []Row, total int, took time.Duration, corpus string) string {
 	var b strings.Builder
-	b.WriteString("| # | block | attrs | sandbox | native | same | sandbox s | native s | reason (sandbox / native, when they differ) |\n|---|---|---|---|---|---|---|---|---|\n")
-	same := 0
+	b.WriteString("| # | block | attrs | sandbox | cargo | same | sandbox s | reason (sandbox / cargo, when they differ) |\n|---|---|---|---|---|---|---|---|\n")
 	for i, r := range rows {
 		mark, why := "no", r.Sandbox.Reason+" / "+r.Native.Reason
 		if r.Same() {
-			same++
 			mark, why = "yes", ""
 		}
-		fmt.Fprintf(&b, "| %d | %s:%d | `%s` | %s | %s | %s | %.1f | %.1f | %s |\n", i+1, r.File, r.Line, r.Attrs,
-			r.Sandbox.Outcome, r.Native.Outcome, mark, r.Sandbox.Took.Seconds(), r.Native.Took.Seconds(), strings.ReplaceAll(why, "|", "\\|"))
+		fmt.Fprintf(&b, "| %d | %s:%d | `%s` | %s | %s | %s | %.1f | %s |\n", i+1, r.File, r.Line, r.Attrs,
+			r.Sandbox.Outcome, r.Native.Outcome, mark, r.Sandbox.Took.Seconds(), cell(why))
 	}
-	fmt.Fprintf(&b, "\nparity: %d/%d blocks: sandbox outcome equals native outcome (%d of %d blocks in the guide run; %s)\n",
-		same, len(rows), len(rows), total, took.Round(time.Second))
+	fmt.Fprintf(&b, "\n%s\n", Summary(rows, total, took, corpus))
 	return b.String()
+}
+
+// Summary is the table's closing line.
+func Summary(rows []Row, total int, took time.Duration, corpus string) string {
+	same := 0
+	for _, r := range rows {
+		if r.Same() {
+			same++
+		}
+	}
+	return fmt.Sprintf("parity: %d/%d blocks: sandbox outcome equals cargo test --doc's outcome (%d of %d blocks in %s run; %s)",
+		same, len(rows), len(rows), total, corpus, took.Round(time.Second))
+}
+
+// cell makes text fit a Markdown table cell.
+func cell(s string) string {
+	return strings.NewReplacer("|", "\\|", "\n", " ").Replace(s)
 }

@@ -40,13 +40,13 @@ func TestRunComparesBothSidesOnOneTable(t *testing.T) {
 	sb := verdicts{"a": "passed", "b": "failed", "c": "ignored"}
 	nat := verdicts{"a": "passed", "b": "passed"}
 	var seen []int
-	rows := Run(context.Background(), blocks, sb, nat, func(i int, _ Row) { seen = append(seen, i) })
+	rows := Run(context.Background(), blocks, sb, PerBlock{nat}, func(i int, _ Block, _ Verdict) { seen = append(seen, i) })
 	assert.Equal(t, []int{0, 1, 2}, seen)
 	assert.True(t, rows[0].Same())
 	assert.False(t, rows[1].Same())
 	assert.Equal(t, "error", rows[2].Native.Outcome)
 	assert.Equal(t, "refused", rows[2].Native.Reason)
-	table := Table(rows, 5, 0)
+	table := Table(rows, 5, 0, "the guide")
 	assert.Contains(t, table, "| 2 | a.md:9 | `rust` | failed | passed | no |")
-	assert.Contains(t, table, "parity: 1/3 blocks: sandbox outcome equals native outcome (3 of 5 blocks in the guide run; 0s)")
+	assert.Contains(t, table, "parity: 1/3 blocks: sandbox outcome equals cargo test --doc's outcome (3 of 5 blocks in the guide run; 0s)")
 }

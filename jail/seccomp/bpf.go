@@ -14,7 +14,12 @@ import (
 // architecture: the raw bytes of an array of struct sock_filter, ready for
 // seccomp(SECCOMP_SET_MODE_FILTER). Calls from another ABI (i386 via int
 // 0x80, x32) kill the process: the table only speaks of native numbers.
-func Compile() ([]byte, error) {
+func Compile() ([]byte, error) { return compile(Table()) }
+
+// CompileResident is Compile for [ResidentTable].
+func CompileResident() ([]byte, error) { return compile(ResidentTable()) }
+
+func compile(rules []Rule) ([]byte, error) {
 	filter, err := libseccomp.NewFilter(libseccomp.ActErrno.SetReturnCode(int16(DefaultErrno)))
 	if err != nil {
 		return nil, fmt.Errorf("seccomp: new filter: %w", err)
@@ -28,7 +33,7 @@ func Compile() ([]byte, error) {
 	if err := filter.SetNoNewPrivsBit(false); err != nil {
 		return nil, fmt.Errorf("seccomp: nnp bit: %w", err)
 	}
-	for _, r := range Table() {
+	for _, r := range rules {
 		if err := addRule(filter, r); err != nil {
 			return nil, err
 		}

@@ -33,3 +33,27 @@ func TestTableConsistent(t *testing.T) {
 		require.False(t, allows[n], "%s must only be allowed with argument rules", n)
 	}
 }
+
+// The resident table compiles, never both allows and kills a call, and
+// allows nothing that opens a file, makes a socket or runs a program.
+func TestResidentTable(t *testing.T) {
+	prog, err := CompileResident()
+	require.NoError(t, err)
+	require.Zero(t, len(prog)%8)
+	allows := map[string]bool{}
+	for _, g := range residentAllowed {
+		for _, n := range g {
+			require.False(t, allows[n], "duplicate allow %s", n)
+			allows[n] = true
+		}
+	}
+	for _, n := range append(append([]string{}, hostile...), residentHostile...) {
+		require.False(t, allows[n], "%s is both allowed and killed", n)
+	}
+	for _, r := range ResidentTable() {
+		if r.Action == Allow {
+			require.NotContains(t, []string{"open", "openat", "openat2", "creat", "execve", "execveat",
+				"socket", "socketpair", "fork", "vfork", "ptrace", "mount", "unshare"}, r.Name)
+		}
+	}
+}

@@ -204,8 +204,13 @@ func Table() []Rule {
 		{Index: 0, Op: OpEqual, Value: unix.PR_SET_VMA},
 		{Index: 1, Op: OpEqual, Value: unix.PR_SET_VMA_ANON_NAME},
 	}})
-	// Any clone with a namespace flag kills: one rule per flag, since a
-	// masked comparison tests one pattern.
+	return append(rules, namespaceClonesKill()...)
+}
+
+// namespaceClonesKill are the rules that kill any clone with a namespace
+// flag: one rule per flag, since a masked comparison tests one pattern.
+func namespaceClonesKill() []Rule {
+	var rules []Rule
 	for bit := uint64(1); bit != 0; bit <<= 1 {
 		if bit&cloneNamespaceFlags != 0 {
 			rules = append(rules, Rule{Name: "clone", Action: Kill, Args: []Arg{{Index: 0, Op: OpMaskedEqual, Mask: bit, Value: bit}}})

@@ -58,10 +58,15 @@ function schemaList(s, seen) {
   return ul;
 }
 
-function content(c) {
+// content renders a body's media types and schemas; a named schema
+// already expanded in this operation (shown) is named, not repeated.
+function content(c, shown) {
   const out = [];
   for (const [media, m] of Object.entries(c || {})) {
     out.push(el("div", {}, el("code", {}, media), " ", el("span", { class: "type" }, typeName(m.schema))));
+    const [name] = resolve(m.schema);
+    if (name && shown.has(name)) continue;
+    if (name) shown.add(name);
     const l = schemaList(m.schema, new Set());
     if (l) out.push(l);
   }
@@ -74,6 +79,7 @@ function operation(method, path, op) {
     el("h3", {}, el("span", { class: "method" }, method), el("span", { class: "path" }, path)),
     el("p", {}, op.summary || ""));
   if (op.description) s.append(el("p", { class: "desc" }, op.description));
+  const shown = new Set();
   if (op.parameters && op.parameters.length) {
     const t = el("table", {}, el("tr", {}, el("th", {}, "parameter"), el("th", {}, "in"), el("th", {}, "type"), el("th", {}, "")));
     for (const p of op.parameters) {
@@ -85,12 +91,12 @@ function operation(method, path, op) {
   if (op.requestBody) {
     s.append(el("h4", {}, "Request body"));
     if (op.requestBody.description) s.append(el("p", { class: "desc" }, op.requestBody.description));
-    s.append(...content(op.requestBody.content));
+    s.append(...content(op.requestBody.content, shown));
   }
   s.append(el("h4", {}, "Responses"));
   for (const [code, r] of Object.entries(op.responses)) {
     s.append(el("div", {}, el("strong", {}, code), " ", r.description));
-    s.append(...content(r.content));
+    s.append(...content(r.content, shown));
   }
   return s;
 }

@@ -72,6 +72,20 @@ func Load(dir string) (*Book, error) {
 	return load(os.DirFS(dir), dir)
 }
 
+// Check says whether dir holds a book Load can read, without rendering
+// it: what `serve` logs at start (a service without its guide still
+// starts).
+func Check(dir string) error {
+	files, err := chapterFiles(os.DirFS(dir))
+	if err == nil && len(files) == 0 {
+		err = errors.New("no Markdown chapters")
+	}
+	if err != nil {
+		return fmt.Errorf("guide %s: %w", dir, err)
+	}
+	return nil
+}
+
 func load(fsys fs.FS, dir string) (*Book, error) {
 	files, err := chapterFiles(fsys)
 	if err != nil {

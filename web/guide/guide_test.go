@@ -112,3 +112,9 @@ func TestRocketGuide(t *testing.T) {
 	assert.Equal(t, []string{"getting-started", "overview", "requests", "responses"}, slugs)
 	assert.Equal(t, 1+7+67+30, blocks)
 }
+
+func TestCheck(t *testing.T) {
+	assert.NoError(t, Check(book))
+	assert.ErrorContains(t, Check("testdata/does-not-exist"), "guide testdata/does-not-exist")
+	assert.ErrorContains(t, Check("."), "no Markdown chapters")
+}

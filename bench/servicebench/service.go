@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rocket-sandbox/rocket-sandbox/bench"
+)
+
+// service is one service binary started for the benchmark, with its own
+// empty state directory (results, modules, wazero's compilation cache).
+type service struct {
+	*bench.Service
+	url    string
+	client *http.Client
+	prof   *profiler // nil: not profiled
+}
+
+func startService(bin, stateDir, profileDir string) (*service, error) {
+	cfg := map[string]any{
+		"cache": map[string]any{
+			"results": map[string]any{"dir": filepath.Join(stateDir, "results")},
+			"modules": map[string]any{"dir": filepath.Join(stateDir, "modules")},
+		},
+		"runtime": map[string]any{"compilation_cache_dir": filepath.Join(stateDir, "wazero")},
+		// Let density reach past the CPU count: the bench measures where
+		// the service saturates, not the admission gate.
+		"service": map[string]any{"max_concurrent": 64, "max_queue": 256},
+	}
+	var env []string
+	var prof *profiler
+	if profileDir != "" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		paddr := ln.Addr().String()
+		ln.Close()
+		env = append(env, "ROCKET_SANDBOX_PPROF_LISTEN="+paddr)
+		prof = &profiler{base: "http://" + paddr + "/debug/pprof", dir: profileDir}
+	}
+	s, err := bench.StartService(bin, stateDir, cfg, env...)
+	if err != nil {
+		return nil, err
+	}
+	return &service{Service: s, url: s.URL, client: s.Client, prof: prof}, nil
+}
+
+func (s *service) stop() { s.Stop() }
+
+type answer struct {
+	Status string `json:"status"`
+	Cache  struct {
+		Result string `json:"result"`
+		Module string `json:"module"`
+	} `json:"cache"`
+	Run *struct {
+		DurationMS int64 `json:"duration_ms"`
+	} `json:"run"`
+	bytes int
+}
+
+func (s *service) execute(w workload, stub string, args any) (time.Duration, answer, error) {
+	body, _ := json.Marshal(map[string]any{"harness": w.harness, "stub": stub, "args": args})
+	start := time.Now()
+	resp, err := s.client.Post(s.url+"/api/v1/execute", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return 0, answer{}, err
+	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	elapsed := time.Since(start)
+	if err != nil {
+		return 0, answer{}, err
+	}
+	var a answer
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(raw, &a) != nil {
+		return 0, a, fmt.Errorf("HTTP %d: %.300s", resp.StatusCode, raw)
+	}
+	a.bytes = len(raw)
+	return elapsed, a, nil
+}
+
+func (s *service) harnesses() (map[string]bool, error) {
+	r, err := s.client.Get(s.url + "/api/v1/harnesses")
+	if err != nil {
+		return nil, err
+	}
+	defer r.Body.Close()
+	var body struct {
+		Harnesses []struct{ ID string } `json:"harnesses"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, h := range body.Harnesses {
+		out[h.ID] = true
+	}
+	return out, nil
+}
+
+// hammer sends req from clients goroutines for d; requests per second.
+func (s *service) hammer(clients int, d time.Duration, req func() (*http.Response, error)) (float64, int, error) {
+	var n atomic.Int64
+	var firstErr atomic.Value
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				resp, err := req()
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					firstErr.CompareAndSwap(nil, fmt.Errorf("HTTP %d", resp.StatusCode))
+					return
+				}
+				n.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := firstErr.Load().(error); err != nil {
+		return 0, 0, err
+	}
+	return float64(n.Load()) / time.Since(start).Seconds(), int(n.Load()), nil
+}
+
+// rss reads a process's resident set (VmRSS) and its peak (VmHWM), bytes.
+func rss(pid int) (cur, peak int64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 {
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			switch f[0] {
+			case "VmRSS:":
+				cur = n << 10
+			case "VmHWM:":
+				peak = n << 10
+			}
+		}
+	}
+	return cur, peak
+}

@@ -1,0 +1,129 @@
+package keeper
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
+)
+
+// Policy is what the keeper will do for the front door: plain data, built
+// by the keeper from its own configuration and the prepared toolchain's
+// manifest, never from anything the front door says.
+type Policy struct {
+	// Programs are the absolute paths a compile may run (the manifest's
+	// compiler; the linker is rustc's child, not a request).
+	Programs []string
+	// Bounds on a compile request's parts.
+	MaxArgs, MaxEnv, MaxFiles, MaxCollect int
+	// MaxStringBytes bounds each argument, environment entry and file
+	// name; MaxFileBytes bounds all input files together.
+	MaxStringBytes int
+	MaxFileBytes   int64
+	// MaxLimits are the compile jail's maxima (jail.max_limits): a limit
+	// above them is refused, not clamped. A zero limit means the jail's
+	// default.
+	MaxLimits jail.Limits
+	// Entries are the jail entries a worker may run ("run-worker").
+	Entries []string
+}
+
+// Check refuses a request the keeper must not act on, naming every
+// offending field by key path; live says whether a worker number names a
+// worker the keeper started and that is still alive.
+func (p Policy) Check(r Request, live func(worker uint64) bool) error {
+	var l check.List
+	switch r.Type {
+	case MsgCompile:
+		p.checkCompile(&l, r.Compile)
+	case MsgStartWorker:
+		if !slices.Contains(p.Entries, r.Entry) {
+			l.Add("entry", "%q is not an entry the keeper starts", r.Entry)
+		}
+	case MsgKillWorker:
+		if !live(r.Worker) {
+			l.Add("worker", "%d is not a live worker of this keeper", r.Worker)
+		}
+	default:
+		l.Add("type", "unknown request type %d", r.Type)
+	}
+	if err := l.Err(); err != nil {
+		return fmt.Errorf("keeper: request refused: %w", err)
+	}
+	return nil
+}
+
+func (p Policy) checkCompile(l *check.List, c jail.Command) {
+	if !filepath.IsAbs(c.Path) || !slices.Contains(p.Programs, c.Path) {
+		l.Add("compile.path", "%q is not a program the keeper runs", c.Path)
+	}
+	check.Range(l, "compile.args", len(c.Args), 0, p.MaxArgs)
+	for i, a := range c.Args {
+		p.checkString(l, fmt.Sprintf("compile.args[%d]", i), a)
+	}
+	check.Range(l, "compile.env", len(c.Env), 0, p.MaxEnv)
+	for i, e := range c.Env {
+		key := fmt.Sprintf("compile.env[%d]", i)
+		p.checkString(l, key, e)
+		if name, _, ok := strings.Cut(e, "="); !ok || name == "" {
+			l.Add(key, "want NAME=value")
+		}
+	}
+	check.Range(l, "compile.files", len(c.Files), 0, p.MaxFiles)
+	var total int64
+	for _, name := range sortedNames(c.Files) {
+		key := "compile.files[" + fmt.Sprintf("%q", name) + "]"
+		p.checkString(l, key, name)
+		if err := jail.CheckName(name); err != nil {
+			l.Add(key, "%v", err)
+		}
+		total += int64(len(c.Files[name]))
+	}
+	check.Range(l, "compile.file_bytes", total, 0, p.MaxFileBytes)
+	check.Range(l, "compile.collect", len(c.Collect), 0, p.MaxCollect)
+	for i, name := range c.Collect {
+		key := fmt.Sprintf("compile.collect[%d]", i)
+		p.checkString(l, key, name)
+		if err := jail.CheckName(name); err != nil {
+			l.Add(key, "%v", err)
+		}
+	}
+	l.Nest("compile.limits", c.Limits.Validate(p.MaxLimits))
+}
+
+// checkString refuses a string the kernel would cut (a NUL) or longer
+// than the policy's bound.
+func (p Policy) checkString(l *check.List, key, s string) {
+	if strings.IndexByte(s, 0) >= 0 {
+		l.Add(key, "contains a NUL byte")
+	}
+	check.Range(l, key+".bytes", len(s), 0, p.MaxStringBytes)
+}
+
+// Bounds of a compile request beyond what the service's own compiles
+// need, by far: rustc's argv is ~40 strings plus the operator's extra
+// flags, its environment cargo's ~20 variables and the build's, a
+// project a few dozen files, and one file is collected.
+const (
+	maxArgs        = 1024
+	maxEnv         = 256
+	maxFiles       = 4096
+	maxCollect     = 16
+	maxStringBytes = 1 << 20
+)
+
+// NewPolicy is the keeper's policy: compile only with rustc (the prepared
+// toolchain's, an absolute path), input files of at most maxFileBytes in
+// all (the request body's cap bounds what a stub and its project can
+// be), limits within maxLimits (the jail's max_limits), and workers
+// running only entry.
+func NewPolicy(rustc string, maxFileBytes int64, maxLimits jail.Limits, entry string) Policy {
+	return Policy{
+		Programs: []string{rustc}, MaxArgs: maxArgs, MaxEnv: maxEnv, MaxFiles: maxFiles,
+		MaxCollect: maxCollect, MaxStringBytes: maxStringBytes, MaxFileBytes: maxFileBytes,
+		MaxLimits: maxLimits, Entries: []string{entry},
+	}
+}

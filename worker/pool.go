@@ -1,0 +1,592 @@
+package worker
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/frame"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+	"github.com/rocket-sandbox/rocket-sandbox/jail"
+	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
+)
+
+// Starter starts jailed residents; *jail.Jail implements it.
+type Starter interface {
+	Start(jail.Resident) (*jail.Process, error)
+}
+
+// Pool runs jobs in run workers: it implements the engine seam of package
+// sandbox (Run), as *runtime.Engine does in process. It keeps Count
+// workers, hands each job to an idle one (preferring one that holds the
+// job's module), and replaces any worker that dies, hangs or breaks the
+// protocol.
+type Pool struct {
+	cfg     Config
+	rt      wasmrt.Config
+	starter Starter
+	log     *slog.Logger
+	// maxToWorker and maxFromWorker bound frames each way.
+	maxToWorker, maxFromWorker int64
+	memoryBytes                int64
+
+	mu     sync.Mutex
+	idle   []*worker
+	wake   chan struct{} // closed and replaced when a worker becomes idle
+	live   map[*worker]struct{}
+	closed bool
+	// replacing counts replacements in progress; Close waits for them.
+	replacing sync.WaitGroup
+}
+
+// New starts cfg.Count workers through s, each running rt (whose
+// compilation cache directory is not used: a worker has no file system).
+// maxModuleBytes is the largest module a job may carry. It fails if a
+// worker cannot be started: at start-up, not at the first run.
+func New(cfg Config, rt wasmrt.Config, maxModuleBytes int64, s Starter, log *slog.Logger) (*Pool, error) {
+	cfg = check.WithDefaults(cfg, DefaultConfig())
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("worker: bad config: %w", err)
+	}
+	rt = check.WithDefaults(rt, wasmrt.DefaultConfig())
+	if err := rt.Validate(); err != nil {
+		return nil, fmt.Errorf("worker: bad runtime config: %w", err)
+	}
+	rt.CompilationCacheDir = ""
+	if log == nil {
+		log = slog.Default()
+	}
+	p := &Pool{cfg: cfg, rt: rt, starter: s, log: log, wake: make(chan struct{}), live: map[*worker]struct{}{}}
+	// A run carries its stdin and connections (each bounded by the
+	// request body) and, once per worker, the module.
+	p.maxToWorker = maxModuleBytes + 64<<20
+	// A result: stdout, the responses (sharing stdout's cap), the
+	// records (a budget of the same size), stderr, and the messages.
+	p.maxFromWorker = 3*rt.StdoutLimitBytes + rt.StderrLimitBytes + 4*maxTrapBytes
+	p.memoryBytes = cfg.MemoryBytes
+	if p.memoryBytes == 0 {
+		p.memoryBytes = defaultMemoryBytes(rt, maxModuleBytes)
+	}
+	for range max(cfg.Count, 1) {
+		w, err := p.start()
+		if err != nil {
+			p.Close()
+			return nil, err
+		}
+		p.idle = append(p.idle, w)
+	}
+	return p, nil
+}
+
+// defaultMemoryBytes sizes a worker's cgroup for what the engine's own
+// budgets let it hold: one guest's linear memory at its cap, the compiled
+// modules of each backend, the module bytes it keeps, a result being
+// encoded, and the Go runtime's and wazero's own.
+func defaultMemoryBytes(rt wasmrt.Config, maxModuleBytes int64) int64 {
+	backends := int64(1)
+	if rt.Engine == wasmrt.EngineAuto {
+		backends = 2
+	}
+	return rt.MemoryLimitBytes + backends*rt.CompiledModulesBytes +
+		int64(rt.MaxCompiledModules)*maxModuleBytes +
+		2*(3*rt.StdoutLimitBytes+rt.StderrLimitBytes) + runtimeOverheadBytes
+}
+
+// runtimeOverheadBytes is the Go runtime's and wazero's memory in a worker
+// beyond its budgets: a worker measured 15 MiB resident idle and 48 MiB
+// holding two compiled modules (bench/results/worker-overhead.md).
+const runtimeOverheadBytes = 256 << 20
+
+// worker is one run worker as the server sees it.
+type worker struct {
+	proc    *jail.Process
+	conn    *os.File
+	results chan resultMsg
+	dead    chan struct{} // closed when the connection failed
+	deadErr error
+	seq     uint64
+	// has is what the worker was sent, as a hint for routing; the
+	// worker may have dropped a module since (it says so).
+	// Guarded by hasMu: the run on the worker changes it while the pool
+	// reads it for routing.
+	hasMu sync.Mutex
+	has   map[moduleID]struct{}
+	order []moduleID
+	max   int
+}
+
+// start starts one worker and waits for it to say it is ready.
+func (p *Pool) start() (*worker, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("worker: socketpair: %w", err)
+	}
+	// The worker's end blocks (it has nothing else to do); the server's
+	// is non-blocking, so its reads and writes can have deadlines.
+	if err := unix.SetNonblock(fds[1], false); err != nil {
+		unix.Close(fds[0])
+		unix.Close(fds[1])
+		return nil, fmt.Errorf("worker: socketpair: %w", err)
+	}
+	conn := os.NewFile(uintptr(fds[0]), "worker")
+	theirs := os.NewFile(uintptr(fds[1]), "worker-conn")
+	proc, err := p.starter.Start(p.resident(entryName, theirs))
+	theirs.Close()
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("worker: start: %w", err)
+	}
+	w := &worker{proc: proc, conn: conn, results: make(chan resultMsg, 1), dead: make(chan struct{}),
+		has: map[moduleID]struct{}{}, max: p.rt.MaxCompiledModules}
+	if err := p.handshake(w); err != nil {
+		w.kill()
+		return nil, fmt.Errorf("worker: start: %w", err)
+	}
+	go w.read(p.maxFromWorker)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		w.kill()
+		return nil, wasmrt.ErrClosed
+	}
+	p.live[w] = struct{}{}
+	go p.watch(w)
+	return w, nil
+}
+
+// watch replaces w if it dies while idle (a run in progress on it finds
+// out itself, and release replaces it).
+func (p *Pool) watch(w *worker) {
+	<-w.dead
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, idle := range p.idle {
+		if idle == w {
+			p.idle = append(p.idle[:i], p.idle[i+1:]...)
+			delete(p.live, w)
+			w.kill()
+			p.log.Error("worker: died while idle; replacing it", "err", w.deadErr)
+			if !p.closed {
+				p.replacing.Add(1)
+				go p.replace()
+			}
+			return
+		}
+	}
+}
+
+// resident is how a worker is jailed: entry, running with conn.
+func (p *Pool) resident(entry string, conn *os.File) jail.Resident {
+	return jail.Resident{Entry: entry, Conn: conn, MemoryBytes: p.memoryBytes, Pids: residentPids, OpenFiles: residentOpenFiles}
+}
+
+// Threads and descriptors a worker may have: the Go runtime's threads
+// (GOMAXPROCS, blocked system calls, wazero's background compiles) and
+// its connection, stdio and the runtime's poller.
+const (
+	residentPids      = 256
+	residentOpenFiles = 32
+)
+
+// handshakeTimeout bounds a new worker's configuration.
+const handshakeTimeout = 30 * time.Second
+
+func (p *Pool) handshake(w *worker) error {
+	cfg, err := json.Marshal(workerConfig{Runtime: p.rt, MaxFrameBytes: p.maxToWorker})
+	if err != nil {
+		return err
+	}
+	_ = w.conn.SetDeadline(time.Now().Add(handshakeTimeout))
+	defer w.conn.SetDeadline(time.Time{})
+	if err := frame.Write(w.conn, msgConfigure, cfg); err != nil {
+		return err
+	}
+	typ, payload, err := frame.Read(w.conn, 64)
+	if err != nil {
+		return fmt.Errorf("no ready message: %w (stderr: %s)", err, w.stderr())
+	}
+	if typ != msgReady {
+		return fmt.Errorf("message %d instead of ready", typ)
+	}
+	return decodeReady(payload)
+}
+
+// stderr is what a dead worker said, for the log.
+func (w *worker) stderr() string {
+	select {
+	case <-w.proc.Done():
+		return string(w.proc.Wait().Stderr)
+	default:
+		return ""
+	}
+}
+
+// read delivers the worker's results until the connection fails. A
+// message that is not a well-formed result is a broken worker: it is
+// killed.
+func (w *worker) read(maxBytes int64) {
+	defer close(w.dead)
+	for {
+		typ, payload, err := frame.Read(w.conn, maxBytes)
+		if err == nil && typ != msgResult {
+			err = fmt.Errorf("worker: unexpected message %d", typ)
+		}
+		var m resultMsg
+		if err == nil {
+			m, err = decodeResult(payload)
+		}
+		if err != nil {
+			w.deadErr = err
+			w.kill()
+			return
+		}
+		select {
+		case w.results <- m:
+		default:
+			w.deadErr = errors.New("worker: a result nobody asked for")
+			w.kill()
+			return
+		}
+	}
+}
+
+func (w *worker) kill() {
+	w.proc.Kill()
+	w.conn.Close()
+}
+
+func (w *worker) holds(id moduleID) bool {
+	w.hasMu.Lock()
+	defer w.hasMu.Unlock()
+	_, ok := w.has[id]
+	return ok
+}
+
+func (w *worker) sent(id moduleID) {
+	w.hasMu.Lock()
+	defer w.hasMu.Unlock()
+	if _, ok := w.has[id]; ok {
+		return
+	}
+	w.has[id] = struct{}{}
+	w.order = append(w.order, id)
+	if len(w.order) > w.max {
+		delete(w.has, w.order[0])
+		w.order = w.order[1:]
+	}
+}
+
+func (w *worker) forget(id moduleID) {
+	w.hasMu.Lock()
+	defer w.hasMu.Unlock()
+	delete(w.has, id)
+}
+
+// Run runs job in a worker and reports what the guest did, as
+// runtime.Engine.Run does in process: the same Result for the same job.
+// What happens to the worker decides the rest:
+//
+//   - it answers: its result, or its engine's error;
+//   - its cgroup's memory limit kills it: the run hit the memory limit
+//     (memory_limit): the cgroup holds the engine's budgets and one
+//     guest at its cap, so what went past them is this run's;
+//   - it does not answer within the run's timeout and the hang grace:
+//     the run timed out (timeout), and the worker is killed;
+//   - it dies otherwise (a crash, a kill from outside, a broken
+//     message): an error (internal_error): the service failed, not the
+//     program.
+//
+// A worker that did not answer normally is replaced; other runs, in
+// other workers, are not affected.
+//
+// A job that names its module by ModuleKey without its bytes is
+// runtime.ErrNoModule unless a worker holds that module, as with
+// runtime.Engine.
+func (p *Pool) Run(ctx context.Context, job wasmrt.Job) (wasmrt.Result, error) {
+	id := identity(job)
+	if job.Module == nil && !p.held(id) {
+		return wasmrt.Result{}, wasmrt.ErrNoModule
+	}
+	w, err := p.acquire(ctx, id)
+	if err != nil {
+		return wasmrt.Result{}, err
+	}
+	if job.Module == nil && !w.holds(id) {
+		p.release(w, true)
+		return wasmrt.Result{}, wasmrt.ErrNoModule
+	}
+	res, healthy, err := p.runOn(ctx, w, id, job)
+	p.release(w, healthy)
+	return res, err
+}
+
+// identity is the module's name on the wire: from its ModuleKey (the
+// service's compile key, which names the bytes without reading them)
+// when it has one, else from its bytes. The two kinds never collide.
+func identity(job wasmrt.Job) moduleID {
+	if job.ModuleKey != "" {
+		return sha256.Sum256([]byte("key\x00" + job.ModuleKey))
+	}
+	return sha256.Sum256(append([]byte("bytes\x00"), job.Module...))
+}
+
+// Holds reports whether a worker was sent the module named moduleKey
+// (sandbox then runs it without reading its bytes). A worker may have
+// dropped it since: a run then returns runtime.ErrNoModule.
+func (p *Pool) Holds(moduleKey string) bool {
+	return p.held(identity(wasmrt.Job{ModuleKey: moduleKey}))
+}
+
+func (p *Pool) held(id moduleID) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for w := range p.live {
+		if w.holds(id) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Pool) runOn(ctx context.Context, w *worker, id moduleID, job wasmrt.Job) (wasmrt.Result, bool, error) {
+	timeout := p.rt.Timeout()
+	if job.Limits.Timeout > 0 && job.Limits.Timeout < timeout {
+		timeout = job.Limits.Timeout
+	}
+	m := runMsg{Module: id, Seed: job.Seed, Stdin: job.Stdin, Args: job.Args, Limits: job.Limits,
+		Connections: job.Connections, Track: job.TrackResponse != nil}
+	for range 2 {
+		w.seq++
+		m.Seq = w.seq
+		if !w.holds(id) {
+			if err := w.send(msgLoad, encodeLoad(id, job.Module)); err != nil {
+				return p.lost(w, job, err)
+			}
+			w.sent(id)
+		}
+		if err := w.send(msgRun, m.encode()); err != nil {
+			return p.lost(w, job, err)
+		}
+		r, healthy, err := p.await(ctx, w, m.Seq, timeout+p.cfg.HangGrace(), job)
+		if err != nil || !healthy {
+			return r.Result, healthy, err
+		}
+		switch r.Status {
+		case resultOK:
+			return r.Result, true, nil
+		case resultInvalidModule:
+			return wasmrt.Result{}, true, fmt.Errorf("%w (in a worker): %s", wasmrt.ErrInvalidModule, r.Message)
+		case resultFailed:
+			if ctx.Err() != nil {
+				return wasmrt.Result{}, true, fmt.Errorf("runtime: run stopped: %w", context.Cause(ctx))
+			}
+			return wasmrt.Result{}, true, fmt.Errorf("worker: %s", r.Message)
+		case resultUnknownModule:
+			w.forget(id) // dropped since: send it again
+			if job.Module == nil {
+				return wasmrt.Result{}, true, wasmrt.ErrNoModule
+			}
+		}
+	}
+	return wasmrt.Result{}, false, errors.New("worker: does not keep the module it was sent")
+}
+
+// sendTimeout bounds a write to an idle worker, which reads all the time.
+const sendTimeout = 30 * time.Second
+
+func (w *worker) send(typ byte, payload []byte) error {
+	_ = w.conn.SetWriteDeadline(time.Now().Add(sendTimeout))
+	return frame.Write(w.conn, typ, payload)
+}
+
+// cancelGrace is how long a canceled run may take to stop before its
+// worker is killed.
+const cancelGrace = 5 * time.Second
+
+// await waits for the result of run seq. healthy is false when the worker
+// was lost (and must be replaced).
+func (p *Pool) await(ctx context.Context, w *worker, seq uint64, limit time.Duration, job wasmrt.Job) (resultMsg, bool, error) {
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	done := ctx.Done()
+	for {
+		select {
+		case r := <-w.results:
+			if r.Seq != seq {
+				w.kill()
+				res, _, err := p.lost(w, job, fmt.Errorf("worker: result %d for run %d", r.Seq, seq))
+				return resultMsg{Result: res}, false, err
+			}
+			return r, true, nil
+		case <-w.dead:
+			res, _, err := p.lost(w, job, w.deadErr)
+			return resultMsg{Result: res}, false, err
+		case <-timer.C:
+			w.kill()
+			p.log.Error("worker: a run went past its timeout and the hang grace; worker killed", "timeout", limit)
+			<-w.proc.Done()
+			return resultMsg{Result: limitResult(job, outcome.LimitTime)}, false, nil
+		case <-done:
+			// Ask the worker to stop the run; it answers with the run's
+			// end, and stays usable. One that does not is killed.
+			if err := w.send(msgCancel, encodeSeq(seq)); err != nil {
+				w.kill()
+			}
+			done = nil
+			timer.Reset(cancelGrace)
+		}
+	}
+}
+
+// lost is the answer for a run whose worker died (or is killed now): a
+// memory limit if its cgroup killed it, else the service's failure.
+func (p *Pool) lost(w *worker, job wasmrt.Job, cause error) (wasmrt.Result, bool, error) {
+	w.kill()
+	exit := w.proc.Wait()
+	if exit.OOMKilled {
+		return limitResult(job, outcome.LimitMemory), false, nil
+	}
+	p.log.Error("worker: lost during a run", "err", cause, "exit_code", exit.ExitCode, "signaled", exit.Signaled, "stderr", string(exit.Stderr[:min(len(exit.Stderr), 2048)]))
+	return wasmrt.Result{}, false, fmt.Errorf("worker: lost during the run (exit %d): %v", exit.ExitCode, cause)
+}
+
+// limitResult is the result of a run stopped by a limit outside the
+// worker: nothing of its output survives.
+func limitResult(job wasmrt.Job, limit outcome.Limit) wasmrt.Result {
+	r := wasmrt.Result{Run: outcome.Run{Limit: limit, Stdout: []byte{}, Stderr: []byte{}}}
+	if n := len(job.Connections); n > 0 {
+		r.Responses = make([][]byte, n)
+		for i := range r.Responses {
+			r.Responses[i] = []byte{}
+		}
+	}
+	return r
+}
+
+// acquire takes an idle worker, preferring one that holds the module.
+func (p *Pool) acquire(ctx context.Context, id moduleID) (*worker, error) {
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return nil, wasmrt.ErrClosed
+		}
+		pick := -1
+		for i, w := range p.idle {
+			if w.holds(id) {
+				pick = i
+				break
+			}
+		}
+		if pick < 0 && len(p.idle) > 0 {
+			pick = len(p.idle) - 1
+		}
+		if pick >= 0 {
+			w := p.idle[pick]
+			p.idle = append(p.idle[:pick], p.idle[pick+1:]...)
+			p.mu.Unlock()
+			return w, nil
+		}
+		wake := p.wake
+		p.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("worker: waiting for a worker: %w", context.Cause(ctx))
+		}
+	}
+}
+
+// release returns w to the pool, or replaces it.
+func (p *Pool) release(w *worker, healthy bool) {
+	if healthy {
+		select {
+		case <-w.dead:
+			healthy = false
+		default:
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !healthy {
+		w.kill()
+		delete(p.live, w)
+		if !p.closed {
+			p.replacing.Add(1)
+			go p.replace()
+		}
+		return
+	}
+	if p.closed {
+		w.kill()
+		return
+	}
+	p.idle = append(p.idle, w)
+	close(p.wake)
+	p.wake = make(chan struct{})
+}
+
+// replace starts a worker in place of a lost one, retrying with a pause
+// while starting fails (the runs wait meanwhile, within their deadlines).
+func (p *Pool) replace() {
+	defer p.replacing.Done()
+	for pause := 100 * time.Millisecond; ; pause = min(2*pause, 10*time.Second) {
+		w, err := p.start()
+		if err == nil {
+			p.release(w, true)
+			return
+		}
+		if errors.Is(err, wasmrt.ErrClosed) {
+			return
+		}
+		p.log.Error("worker: cannot start a replacement", "err", err)
+		time.Sleep(pause)
+		p.mu.Lock()
+		closed := p.closed
+		p.mu.Unlock()
+		if closed {
+			return
+		}
+	}
+}
+
+// Pids are the process ids of the live workers (for tests and metrics).
+func (p *Pool) Pids() []int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var pids []int
+	for w := range p.live {
+		pids = append(pids, w.proc.Pid())
+	}
+	return pids
+}
+
+// MemoryBytes is each worker's cgroup memory limit.
+func (p *Pool) MemoryBytes() int64 { return p.memoryBytes }
+
+// Close kills every worker. Runs in progress fail; call it after the
+// service has stopped taking requests.
+func (p *Pool) Close() {
+	p.mu.Lock()
+	p.closed = true
+	live := p.live
+	p.live = map[*worker]struct{}{}
+	p.idle = nil
+	close(p.wake)
+	p.wake = make(chan struct{})
+	p.mu.Unlock()
+	for w := range live {
+		w.kill()
+		w.proc.Wait()
+	}
+	p.replacing.Wait()
+}

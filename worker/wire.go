@@ -1,0 +1,225 @@
+package worker
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/frame"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
+)
+
+// The wire is package frame's: length-framed, typed, fixed fields, no
+// trailing bytes. The server decodes what a worker sends as hostile
+// input: a worker runs guest code.
+
+// protocolVersion is sent in msgReady; a worker of another build is
+// refused.
+const protocolVersion = 1
+
+// Message types.
+const (
+	// server → worker
+	msgConfigure byte = 1 // the engine's configuration, once, first
+	msgLoad      byte = 2 // a module's bytes, under its identity
+	msgRun       byte = 3 // run a loaded module
+	msgCancel    byte = 4 // stop the run in progress (its seq)
+	// worker → server
+	msgReady  byte = 5 // set up, speaking protocolVersion
+	msgResult byte = 6 // what a run did
+)
+
+// moduleID names a module: the SHA-256 of its bytes.
+type moduleID = [32]byte
+
+// runMsg asks a worker to run a loaded module.
+type runMsg struct {
+	Seq         uint64
+	Module      moduleID
+	Seed        [32]byte
+	Stdin       []byte
+	Args        []string
+	Limits      wasmrt.Limits
+	Connections [][]byte
+	// Track says the run's connections are followed by the worker's
+	// response tracker (the serve harness's HTTP/1.1 framer, the only
+	// kind there is): the protocol carries data, never code.
+	Track bool
+}
+
+func (m runMsg) encode() []byte {
+	var e frame.Encoder
+	e.Uvarint(m.Seq)
+	e.Fixed(m.Module)
+	e.Fixed(m.Seed)
+	e.Bytes(m.Stdin)
+	args := make([][]byte, len(m.Args))
+	for i, a := range m.Args {
+		args[i] = []byte(a)
+	}
+	if m.Args == nil {
+		args = nil
+	}
+	e.List(args)
+	e.Varint(m.Limits.MemoryLimitBytes)
+	e.Varint(int64(m.Limits.Timeout))
+	e.Varint(m.Limits.StdoutLimitBytes)
+	e.Varint(m.Limits.StderrLimitBytes)
+	e.List(m.Connections)
+	e.Bool(m.Track)
+	return e.B
+}
+
+func decodeRun(p []byte) (runMsg, error) {
+	d := frame.Decoder{B: p}
+	var m runMsg
+	m.Seq = d.Uvarint()
+	m.Module = d.Fixed()
+	m.Seed = d.Fixed()
+	m.Stdin = d.Bytes()
+	if args := d.List(); args != nil {
+		m.Args = make([]string, len(args))
+		for i, a := range args {
+			m.Args[i] = string(a)
+		}
+	}
+	m.Limits.MemoryLimitBytes = d.Varint()
+	m.Limits.Timeout = time.Duration(d.Varint())
+	m.Limits.StdoutLimitBytes = d.Varint()
+	m.Limits.StderrLimitBytes = d.Varint()
+	m.Connections = d.List()
+	m.Track = d.Bool()
+	return m, d.End()
+}
+
+func encodeLoad(id moduleID, module []byte) []byte {
+	var e frame.Encoder
+	e.Fixed(id)
+	e.Bytes(module)
+	return e.B
+}
+
+func decodeLoad(p []byte) (moduleID, []byte, error) {
+	d := frame.Decoder{B: p}
+	id := d.Fixed()
+	module := d.Bytes()
+	return id, module, d.End()
+}
+
+func encodeSeq(seq uint64) []byte {
+	var e frame.Encoder
+	e.Uvarint(seq)
+	return e.B
+}
+
+func decodeSeq(p []byte) (uint64, error) {
+	d := frame.Decoder{B: p}
+	seq := d.Uvarint()
+	return seq, d.End()
+}
+
+// What became of a run request, as the worker saw it.
+const (
+	resultOK            byte = iota // Result holds what the guest did
+	resultUnknownModule             // the worker does not hold the module: load it and ask again
+	resultInvalidModule             // the bytes are not a runnable module (runtime.ErrInvalidModule)
+	resultFailed                    // the worker's engine failed (or the run was canceled)
+)
+
+// resultMsg is a worker's answer to one runMsg.
+type resultMsg struct {
+	Seq     uint64
+	Status  byte
+	Message string // for the failures
+	Result  wasmrt.Result
+}
+
+func (m resultMsg) encode() []byte {
+	var e frame.Encoder
+	e.Uvarint(m.Seq)
+	e.Uvarint(uint64(m.Status))
+	e.Str(m.Message)
+	r := m.Result
+	e.Bool(r.ExitCode != nil)
+	if r.ExitCode != nil {
+		e.Varint(int64(*r.ExitCode))
+	}
+	e.Str(r.Trap)
+	e.Str(string(r.Limit))
+	e.Bytes(r.Stdout)
+	e.Bytes(r.Stderr)
+	e.List(r.Responses)
+	e.List(r.Records)
+	for _, b := range []bool{r.RecordsForged, r.StdoutTruncated, r.StderrTruncated, r.ResponsesTruncated, r.RecordsTruncated} {
+		e.Bool(b)
+	}
+	e.Uvarint(uint64(max(r.Duration, 0)))
+	e.Uvarint(uint64(max(r.CPU, 0)))
+	e.Uvarint(uint64(max(r.PeakMemoryBytes, 0)))
+	return e.B
+}
+
+// maxTrapBytes bounds a trap message and a failure's message: wazero's
+// trap text and stack trace are far shorter.
+const maxTrapBytes = 1 << 20
+
+func decodeResult(p []byte) (resultMsg, error) {
+	d := frame.Decoder{B: p}
+	var m resultMsg
+	m.Seq = d.Uvarint()
+	st := d.Uvarint()
+	if st > uint64(resultFailed) {
+		d.Fail(fmt.Errorf("worker: unknown result status %d", st))
+	}
+	m.Status = byte(st)
+	m.Message = d.Str()
+	r := &m.Result
+	if d.Bool() {
+		v := d.Varint()
+		if v < -1<<31 || v > 1<<31-1 {
+			d.Fail(fmt.Errorf("worker: exit code %d out of range", v))
+		}
+		r.ExitCode = new(int32(v))
+	}
+	r.Trap = d.Str()
+	switch l := outcome.Limit(d.Str()); l {
+	case outcome.LimitNone, outcome.LimitTime, outcome.LimitMemory, outcome.LimitOutput:
+		r.Limit = l
+	default:
+		d.Fail(fmt.Errorf("worker: unknown limit %q", l))
+	}
+	if len(m.Message) > maxTrapBytes || len(r.Trap) > maxTrapBytes {
+		d.Fail(errors.New("worker: message too long"))
+	}
+	r.Stdout = d.Bytes()
+	r.Stderr = d.Bytes()
+	r.Responses = d.List()
+	r.Records = d.List()
+	for _, b := range []*bool{&r.RecordsForged, &r.StdoutTruncated, &r.StderrTruncated, &r.ResponsesTruncated, &r.RecordsTruncated} {
+		*b = d.Bool()
+	}
+	r.Duration = time.Duration(d.NonNegative("duration"))
+	r.CPU = time.Duration(d.NonNegative("cpu time"))
+	r.PeakMemoryBytes = d.NonNegative("peak memory")
+	return m, d.End()
+}
+
+func encodeReady() []byte {
+	var e frame.Encoder
+	e.Uvarint(protocolVersion)
+	return e.B
+}
+
+func decodeReady(p []byte) error {
+	d := frame.Decoder{B: p}
+	v := d.Uvarint()
+	if err := d.End(); err != nil {
+		return err
+	}
+	if v != protocolVersion {
+		return fmt.Errorf("worker: speaks protocol %d, want %d", v, protocolVersion)
+	}
+	return nil
+}
