@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -30,8 +31,20 @@ func (echoService) Execute(_ context.Context, req sandbox.Request) (sandbox.Resp
 		Run:     &sandbox.RunReport{ExitCode: &exit, Stdout: "ran: " + req.Stub}}, nil
 }
 
-func (e echoService) ExecuteObserved(ctx context.Context, req sandbox.Request, _ sandbox.Observer) (sandbox.Response, error) {
-	return e.Execute(ctx, req)
+func (e echoService) ExecuteEncodedObserved(ctx context.Context, req sandbox.Request, _ sandbox.Observer) (sandbox.Encoded, error) {
+	return e.ExecuteEncoded(ctx, req)
+}
+
+func (echoService) Share(sandbox.Request) (string, error) { return "", errors.New("no shares here") }
+
+func (echoService) Shared(string) (json.RawMessage, error) { return nil, errors.New("no shares here") }
+
+func (echoService) Format(context.Context, sandbox.FormatRequest) (sandbox.FormatResponse, error) {
+	return sandbox.FormatResponse{}, errors.New("no rustfmt here")
+}
+
+func (echoService) Clippy(context.Context, sandbox.Request) (sandbox.ClippyResponse, error) {
+	return sandbox.ClippyResponse{}, errors.New("no clippy here")
 }
 
 func (e echoService) ExecuteEncoded(ctx context.Context, req sandbox.Request) (sandbox.Encoded, error) {

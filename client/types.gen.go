@@ -22,6 +22,12 @@ const (
 	CacheTierRedis  CacheTier = "redis"
 )
 
+// ClippyResponse is a schema of the contract.
+type ClippyResponse struct {
+	Compile *CompileReport `json:"compile"`
+	Status  ResultStatus   `json:"status"`
+}
+
 // CompileReport: The compile step; diagnostics are positioned in the stub.
 type CompileReport struct {
 	Cached      bool         `json:"cached"`
@@ -41,6 +47,21 @@ type Diagnostic struct {
 	Level   string `json:"level"`
 	Line    *int64 `json:"line,omitempty"`
 	Message string `json:"message"`
+}
+
+// EvaluateRequest is a schema of the contract.
+type EvaluateRequest struct {
+	Code     string `json:"code"`
+	Edition  string `json:"edition"`
+	Optimize string `json:"optimize"`
+	Version  string `json:"version"`
+}
+
+// EvaluateResponse is a schema of the contract.
+type EvaluateResponse struct {
+	// Why nothing ran; null when it ran.
+	Error  *string `json:"error"`
+	Result string  `json:"result"`
 }
 
 // ExecuteRequest: A request to compile and run a stub in a harness.
@@ -69,6 +90,23 @@ type ExecuteResponse struct {
 	Run    *RunReport      `json:"run"`
 	Seed   string          `json:"seed"`
 	Status ResultStatus    `json:"status"`
+}
+
+// FormatRequest is a schema of the contract.
+type FormatRequest struct {
+	// The edition rustfmt parses (default 2021).
+	Edition string `json:"edition,omitempty"`
+	// The Rust source to format; at most the stub limit.
+	Stub string `json:"stub"`
+}
+
+// FormatResponse is a schema of the contract.
+type FormatResponse struct {
+	Status string `json:"status"`
+	// rustfmt's message, at the stub's lines (status format_error).
+	Stderr string `json:"stderr,omitempty"`
+	// The formatted stub (status ok).
+	Stub string `json:"stub,omitempty"`
 }
 
 // HarnessInfo: A harness: its id, what it does, its args' JSON Schema and an
@@ -163,6 +201,22 @@ type RunReport struct {
 	StdoutTruncated bool            `json:"stdout_truncated"`
 	Trap            string          `json:"trap,omitempty"`
 	Usage           Usage           `json:"usage"`
+}
+
+// ShareBody is a schema of the contract.
+type ShareBody struct {
+	State ExecuteRequest `json:"state"`
+}
+
+// ShareCreated is a schema of the contract.
+type ShareCreated struct {
+	ID  string `json:"id"`
+	URL string `json:"url"`
+}
+
+// ShareRequest is a schema of the contract.
+type ShareRequest struct {
+	State ExecuteRequest `json:"state"`
 }
 
 // Usage: What a step used, and the limit that ended it, if one did.

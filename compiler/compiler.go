@@ -119,6 +119,11 @@ type Input struct {
 	Package project.Package
 	// Test compiles the crate's tests (--test) instead of the crate.
 	Test bool
+	// Lint checks the crate with clippy-driver instead: the same command
+	// line (the same jail, externs, sysroot and edition), but only as far
+	// as metadata, so there is no module; the diagnostics include
+	// Clippy's lints.
+	Lint bool
 }
 
 // rootPath is where in's crate root goes.
@@ -199,6 +204,10 @@ func (c *Compiler) args(in Input) []string {
 	if in.Test {
 		args = append(args, "--test")
 	}
+	if in.Lint {
+		// Type-checked and linted, not code-generated.
+		return append(args, "--emit=metadata", in.rootPath(), "-o", in.moduleIn())
+	}
 	return append(args, in.rootPath(), "-o", in.moduleIn())
 }
 
@@ -220,20 +229,24 @@ func (c *Compiler) Compile(ctx context.Context, in Input) (Output, error) {
 	if in.moduleIn() == projectModule {
 		files[project.OutputDir+"/.keep"] = nil // rustc does not create its output's directory
 	}
+	tool, collect := c.rustc, []string{in.moduleIn()}
+	if in.Lint {
+		tool, collect = toolchain.ClippyDriver, nil
+	}
 	start := time.Now()
 	res, err := c.runner.Run(ctx, jail.Command{
-		Path: c.rustc,
+		Path: tool,
 		Args: c.args(in),
 		// Cargo's variables, as it would set them for this crate (so
 		// env!("CARGO_MANIFEST_DIR") and relative!() compile), then the
 		// build's own.
 		Env:     append(in.Package.Env(in.Root != project.LibRoot), c.build.Env...),
 		Files:   files,
-		Collect: []string{in.moduleIn()},
+		Collect: collect,
 		Limits:  in.Limits,
 	})
 	if err != nil {
-		return Output{}, fmt.Errorf("run rustc: %w", err)
+		return Output{}, fmt.Errorf("run %s: %w", tool, err)
 	}
 	out := Output{
 		Compile:  outcome.Compile{Limit: res.Limit},
@@ -248,6 +261,10 @@ func (c *Compiler) Compile(ctx context.Context, in Input) (Output, error) {
 	}
 	if res.Signaled && res.Limit == outcome.LimitNone {
 		out.Stderr += fmt.Sprintf("\n[the compiler was killed by signal %d]\n", res.ExitCode-128)
+	}
+	if in.Lint {
+		out.Success = res.ExitCode == 0 && !res.Signaled && res.Limit == outcome.LimitNone
+		return out, nil
 	}
 	if res.ExitCode == 0 && !res.Signaled && res.Limit == outcome.LimitNone {
 		mod, ok := res.Files[in.moduleIn()]

@@ -221,18 +221,18 @@ func startServer(t *testing.T, cfg server.Config, svc server.Service) string {
 
 // fasthttp would cut a response body still being written WriteTimeout
 // after the handler returned; a stream gives each write the whole write
-// timeout instead, so a stream that outlives it (a cold compile and run
-// against a 200 ms write timeout) ends with its result, heartbeats
-// keeping it alive meanwhile.
+// timeout instead, so a stream that outlives it (a run to its 3 s
+// deadline against a 200 ms write timeout) ends with its result,
+// heartbeats keeping it alive meanwhile.
 func TestStreamOutlivesTheWriteTimeout(t *testing.T) {
 	const writeTimeout = 200 * time.Millisecond
 	base := startServer(t, server.Config{WriteTimeoutMS: writeTimeout.Milliseconds(), StreamHeartbeatMS: 50}, service)
 	start := time.Now()
-	st, _, _ := openStream(t, base, map[string]any{"harness": "program", "stub": readTestdata(t, "hello.rs") + "// outlives the write timeout\n"})
+	st, _, _ := openStream(t, base, map[string]any{"harness": "program", "stub": loopForever + "// outlives the write timeout\n"})
 	evs := st.all(t)
 	require.Greater(t, time.Since(start), 2*writeTimeout, "the test means something only if the stream outlives the write timeout")
 	require.Equal(t, "result", evs[len(evs)-1].Name, "%v", evs)
-	assert.Equal(t, outcome.StatusOK, decodeResponse(t, []byte(evs[len(evs)-1].Data)).Status)
+	assert.Equal(t, outcome.StatusTimeout, decodeResponse(t, []byte(evs[len(evs)-1].Data)).Status, "the run went on to its deadline")
 	assert.Positive(t, st.Pings, "heartbeats while nothing else was sent")
 }
 
@@ -242,8 +242,8 @@ type spyService struct {
 	ended chan error
 }
 
-func (s *spyService) ExecuteObserved(ctx context.Context, req sandbox.Request, obs sandbox.Observer) (sandbox.Response, error) {
-	resp, err := s.Service.ExecuteObserved(ctx, req, obs)
+func (s *spyService) ExecuteEncodedObserved(ctx context.Context, req sandbox.Request, obs sandbox.Observer) (sandbox.Encoded, error) {
+	resp, err := s.Service.ExecuteEncodedObserved(ctx, req, obs)
 	s.ended <- err
 	return resp, err
 }

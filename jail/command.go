@@ -59,6 +59,10 @@ type Command struct {
 	Args  []string          // argv[1:]
 	Env   []string          // the complete environment; nothing is inherited
 	Files map[string][]byte // written into the work directory before start
+	// Stdin is what the command reads on standard input (nothing, at
+	// once EOF, when empty): a tool that reads its input there (rustfmt)
+	// needs no file, and so has none to follow.
+	Stdin []byte
 	// Collect names files read back from the work directory after exit.
 	// A missing file is simply absent from Result.Files.
 	Collect []string

@@ -179,7 +179,13 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 		return Result{}, fmt.Errorf("jail: config: %w", err)
 	}
 
-	files, err := pipes(4)
+	// Standard input is a fifth pipe when the job has input, written to
+	// and closed after the start; without input it stays the null device.
+	n := 4
+	if len(cmd.Stdin) > 0 {
+		n = 5
+	}
+	files, err := pipes(n)
 	if err != nil {
 		return Result{}, err
 	}
@@ -191,6 +197,10 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 	cfgR, cfgW, statusR, statusW := files[0], files[1], files[2], files[3]
 	stdoutR, stdoutW, stderrR, stderrW := files[4], files[5], files[6], files[7]
 
+	var stdinR, stdinW *os.File
+	if n == 5 {
+		stdinR, stdinW = files[8], files[9]
+	}
 	c := &exec.Cmd{
 		Path:   "/proc/self/exe",
 		Args:   []string{"rocket-jail-init", initMarker},
@@ -207,6 +217,9 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 			// a goroutine that holds runtime.LockOSThread.
 			Pdeathsig: syscall.SIGKILL,
 		},
+	}
+	if stdinR != nil {
+		c.Stdin = stdinR
 	}
 	// On v2 the init is cloned straight into the job's cgroup.
 	cgFD, intoCgroup, err := cg.openDir()
@@ -236,6 +249,15 @@ func (j *Jail) run(ctx context.Context, cmd Command, lim Limits, cg *jobCgroup, 
 	statusW.Close()
 	stdoutW.Close()
 	stderrW.Close()
+	if stdinW != nil {
+		stdinR.Close()
+		// A job that exits without reading it all makes the write fail
+		// (EPIPE), which is its business; the write ends with the job.
+		go func() {
+			_, _ = stdinW.Write(cmd.Stdin)
+			stdinW.Close()
+		}()
+	}
 	stdout := startCapture(stdoutR, lim.OutputBytes, onOverflow)
 	stderr := startCapture(stderrR, lim.OutputBytes, onOverflow)
 	waited := make(chan error, 1)

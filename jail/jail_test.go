@@ -523,3 +523,21 @@ func TestRecover(t *testing.T) {
 	res := run(t, j, sh("echo ok"))
 	assert.Equal(t, "ok\n", string(res.Stdout))
 }
+
+// A command's Stdin is its standard input, whole; without it, standard
+// input is at its end at once. A command that does not read it all still
+// finishes.
+func TestStdin(t *testing.T) {
+	j := newTestJail(t)
+	in := strings.Repeat("0123456789abcdef", 16<<10) // 256 KiB: more than a pipe holds
+	cmd := sh("wc -c")
+	cmd.Stdin = []byte(in)
+	res := run(t, j, cmd)
+	assert.Equal(t, strconv.Itoa(len(in)), strings.TrimSpace(string(res.Stdout)))
+	assert.Equal(t, "0", strings.TrimSpace(string(run(t, j, sh("wc -c")).Stdout)))
+	cmd = sh("head -c 3")
+	cmd.Stdin = []byte(in)
+	res = run(t, j, cmd)
+	assert.Equal(t, "012", string(res.Stdout))
+	assert.Zero(t, res.ExitCode)
+}

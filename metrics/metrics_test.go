@@ -121,3 +121,13 @@ func TestEngineSeamKeepsHolds(t *testing.T) {
 	assert.True(t, h.Holds("held"))
 	assert.False(t, h.Holds("other"))
 }
+
+func TestSharedEventsAreReadAtScrape(t *testing.T) {
+	m := New()
+	n := uint64(0)
+	m.SharedEvents(func() map[string]uint64 { return map[string]uint64{SharedRejected: n, SharedTakeover: 1} })
+	n = 3
+	out := exposition(t, m)
+	assert.Contains(t, out, `rocket_sandbox_shared_tier_events_total{event="rejected"} 3`)
+	assert.Contains(t, out, `rocket_sandbox_shared_tier_events_total{event="takeover"} 1`)
+}

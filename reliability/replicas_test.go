@@ -84,6 +84,7 @@ func TestReplicaAnswersAnotherReplicasResult(t *testing.T) {
 	assert.Equal(t, "redis", second.Cache.Result, "computed by the other replica, found in Redis")
 	sameResult(t, first.raw, second.raw)
 	assert.Equal(t, sandbox.Health{Status: "ok", Redis: "up"}, health(t, r[1]))
+	assert.Contains(t, scrape(t, r[1]), `rocket_sandbox_cache_lookups_total{cache="shared",outcome="hit",tier="redis"} 1`)
 }
 
 func TestConcurrentIdenticalRequestsOnTwoReplicasCompileOnce(t *testing.T) {
@@ -158,6 +159,16 @@ func TestOwnerKilledMidCompileTheOtherCompletes(t *testing.T) {
 	assert.Equal(t, "ok", res.a.Status)
 	assert.Equal(t, "hello 1103\n", res.a.Run.Stdout)
 	assert.Equal(t, "miss", res.a.Cache.Result, "the surviving replica computed it after the dead owner's lease ran out")
+	assert.Regexp(t, `rocket_sandbox_shared_tier_events_total\{event="takeover"\} [1-9]`, scrape(t, r[1]))
+}
+
+// scrape is a replica's /metrics.
+func scrape(t *testing.T, s *service) string {
+	t.Helper()
+	code, body, err := s.get("/metrics")
+	require.NoError(t, err)
+	require.Equal(t, 200, code)
+	return string(body)
 }
 
 func TestRedisKilledRequestsStillSucceed(t *testing.T) {
@@ -170,6 +181,7 @@ func TestRedisKilledRequestsStillSucceed(t *testing.T) {
 		assert.Equal(t, "ok", a.Status, "replica %d", i)
 		assert.Equal(t, fmt.Sprintf("hello %d\n", 1105+i), a.Run.Stdout)
 		assert.Equal(t, sandbox.Health{Status: "degraded", Redis: "down"}, health(t, s), "replica %d", i)
+		assert.Contains(t, scrape(t, s), "rocket_sandbox_shared_tier_up 0\n", "replica %d", i)
 	}
 	again := ask(t, r[0], helloStub(1104))
 	assert.Equal(t, "memory", again.Cache.Result, "the local tiers still answer")

@@ -17,6 +17,12 @@ type Config struct {
 	// CompileLimits are the limits of every compile; a zero field takes
 	// the jail's default limit, and none may exceed the jail's maximum.
 	CompileLimits jail.Limits `json:"compile_limits"`
+	// FormatLimits are the limits of every format (rustfmt, in the
+	// compile jail); a zero field takes the jail's default limit, and
+	// none may exceed the jail's maximum. Default: 10 s of wall and CPU
+	// time, 512 MiB, 1 MiB of output (a formatted 64 KiB stub is about
+	// as long as the stub).
+	FormatLimits jail.Limits `json:"format_limits"`
 	// MaxConcurrent bounds jobs (compile + run) in progress at once
 	// (default: the number of CPUs; 1..1024). A job that finds every slot
 	// taken waits if it can expect a slot within QueueWaitMS (default
@@ -53,6 +59,7 @@ const maxConcurrent = 1024
 func DefaultConfig() Config {
 	return Config{
 		MaxStubBytes:   DefaultMaxStubBytes,
+		FormatLimits:   jail.Limits{WallTimeMS: 10_000, CPUTimeMS: 10_000, MemoryBytes: 512 << 20, OutputBytes: 1 << 20},
 		MaxConcurrent:  min(goruntime.NumCPU(), maxConcurrent),
 		QueueWaitMS:    30_000,
 		JobEstimateMS:  1_000,
@@ -67,6 +74,7 @@ func (c Config) Validate() error {
 	var l check.List
 	check.Range(&l, "max_stub_bytes", c.MaxStubBytes, 1, 16<<20)
 	l.Nest("compile_limits", c.CompileLimits.Validate(jail.LimitCeilings()))
+	l.Nest("format_limits", c.FormatLimits.Validate(jail.LimitCeilings()))
 	check.Range(&l, "max_concurrent", c.MaxConcurrent, 1, maxConcurrent)
 	check.Range(&l, "max_queue", c.MaxQueue, 0, 65536)
 	check.Range(&l, "queue_wait_ms", c.QueueWaitMS, 1, 600_000)

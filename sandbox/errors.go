@@ -17,6 +17,10 @@ const (
 	CodeInvalid Code = "invalid"
 	// CodeNotFound: the request names something that does not exist.
 	CodeNotFound Code = "not_found"
+	// CodeMissing: what the request asks for by its id is not stored
+	// (a share that never was, or was evicted). Unlike CodeNotFound, the
+	// request is well formed: only the thing is absent.
+	CodeMissing Code = "missing"
 	// CodeTooLarge: a part of the request is over its size limit.
 	CodeTooLarge Code = "too_large"
 	// CodeUnsupported: the request comes in a form that is not taken (a

@@ -173,27 +173,37 @@ func (s *Service) compile(ctx context.Context, plan harnesses.Plan, lim Limits) 
 	// sharing this compile must not inherit that caller's cancellation.
 	return s.moduleFlight.do(ctx, key, func(ctx context.Context) (cachedCompile, error) {
 		start := time.Now()
-		if b, tier := s.modules.Get(key); tier != cache.Miss {
-			var sc storedCompile
-			if gob.NewDecoder(bytes.NewReader(b)).Decode(&sc) == nil {
-				c := cachedCompile{out: compiler.Output{
-					Compile:  outcome.Compile{Success: sc.Success, Diagnostics: sc.Diagnostics, Stderr: sc.Stderr},
-					ExitCode: sc.ExitCode}, tier: tier, key: key, moduleBytes: sc.ModuleBytes}
-				if !sc.Success || s.engineHolds(key) {
-					c.out.Duration = time.Since(start)
-					return c, nil
-				}
-				if bin, ok := s.storedModule(key, sc.ModuleBytes); ok {
-					c.out.Module, c.out.Duration = bin, time.Since(start)
-					return c, nil
-				}
-				// The bytes are gone (evicted, damaged): compile again.
+		if c, ok := s.storedOutcome(key); ok {
+			if !c.out.Success || s.engineHolds(key) {
+				c.out.Duration = time.Since(start)
+				return c, nil
 			}
+			if bin, ok := s.storedModule(key, c.moduleBytes); ok {
+				c.out.Module, c.out.Duration = bin, time.Since(start)
+				return c, nil
+			}
+			// The bytes are gone (evicted, damaged): compile again.
 		}
 		// Then the shared tier, if any, which also compiles once across
 		// replicas.
 		return s.sharedCompile(ctx, in, key)
 	})
+}
+
+// storedOutcome reads the record of the compile stored under key,
+// without its module's bytes.
+func (s *Service) storedOutcome(key string) (cachedCompile, bool) {
+	b, tier := s.modules.Get(key)
+	if tier == cache.Miss {
+		return cachedCompile{}, false
+	}
+	var sc storedCompile
+	if gob.NewDecoder(bytes.NewReader(b)).Decode(&sc) != nil {
+		return cachedCompile{}, false
+	}
+	return cachedCompile{out: compiler.Output{
+		Compile:  outcome.Compile{Success: sc.Success, Diagnostics: sc.Diagnostics, Stderr: sc.Stderr},
+		ExitCode: sc.ExitCode}, tier: tier, key: key, moduleBytes: sc.ModuleBytes}, true
 }
 
 // storedModule reads a module's bytes from the store.
@@ -212,7 +222,8 @@ func (s *Service) compileAndStore(ctx context.Context, in compiler.Input, key st
 	if out.Limit == outcome.LimitNone && !out.Signaled {
 		var b bytes.Buffer
 		sc := storedCompile{Success: out.Success, ExitCode: out.ExitCode, Diagnostics: out.Diagnostics, Stderr: out.Stderr, ModuleBytes: len(out.Module)}
-		stored := !out.Success || s.modules.Put(moduleBytesKey(key), out.Module) == nil
+		// A failed compile, and a lint, have no module.
+		stored := len(out.Module) == 0 || s.modules.Put(moduleBytesKey(key), out.Module) == nil
 		if stored && gob.NewEncoder(&b).Encode(sc) == nil {
 			_ = s.modules.Put(key, b.Bytes())
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
@@ -45,6 +46,8 @@ type Service struct {
 	results     Store
 	modules     Store
 	fingerprint string
+	shares      Store
+	formatter   Formatter
 	shared      Shared
 	// The limits a request gets without asking, and the most it may ask.
 	defaultLimits, maxLimits Limits
@@ -73,6 +76,12 @@ type Deps struct {
 	Results     Store
 	Modules     Store
 	Fingerprint string
+	// Shares keeps shared playground states (Share); nil: Share and
+	// Shared fail as the machinery's error.
+	Shares Store
+	// Formatter formats stubs (Format); nil: Format fails as the
+	// machinery's error.
+	Formatter Formatter
 	// Queue hears how jobs wait for a slot (metrics); nil hears nothing.
 	Queue QueueObserver
 	// Limits are the defaults a request's limits start from (the
@@ -128,7 +137,7 @@ func NewService(cfg Config, d Deps) (*Service, error) {
 		prepare: newPreparations(cfg.MaxPreparing, cfg.QueueWait()),
 		queued:  budget.New(cfg.MaxQueuedBytes),
 		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, shared: d.Shared,
-		observe: queueObserver(d.Queue)}, nil
+		shares: d.Shares, formatter: d.Formatter, observe: queueObserver(d.Queue)}, nil
 }
 
 // Harnesses describes every harness.
@@ -190,6 +199,13 @@ func (s *Service) ExecuteObserved(ctx context.Context, req Request, obs Observer
 // (EncodeResponse). A memoized response is answered as the bytes stored,
 // neither decoded nor encoded again.
 func (s *Service) ExecuteEncoded(ctx context.Context, req Request) (Encoded, error) {
+	return s.ExecuteEncodedObserved(ctx, req, nil)
+}
+
+// ExecuteEncodedObserved is ExecuteEncoded, telling obs (if not nil) of
+// the request's progress (ExecuteObserved): the streaming route's result
+// is execute's body, byte for byte.
+func (s *Service) ExecuteEncodedObserved(ctx context.Context, req Request, obs Observer) (Encoded, error) {
 	h, req, key, err := s.keyOf(req)
 	if err != nil {
 		return Encoded{}, err
@@ -197,7 +213,7 @@ func (s *Service) ExecuteEncoded(ctx context.Context, req Request) (Encoded, err
 	if enc, ok := s.memoGetEncoded(key); ok {
 		return enc, nil
 	}
-	resp, err := s.compute(ctx, h, req, key, nil)
+	resp, err := s.compute(ctx, h, req, key, obs)
 	if err != nil {
 		return Encoded{}, err
 	}
@@ -241,6 +257,18 @@ func (s *Service) compute(ctx context.Context, h *harnesses.Harness, req Request
 // queuedBytes is what a request holds while it waits: its stub and args.
 func queuedBytes(req Request) int64 { return int64(len(req.Stub) + len(req.Args)) }
 
+// holdQueued counts req's bytes as waiting (for a preparation or a slot)
+// until the returned func is called (once; later calls do nothing), or
+// refuses req as overloaded when too many bytes wait already.
+func (s *Service) holdQueued(req Request) (func(), error) {
+	n := queuedBytes(req)
+	if !s.queued.Take(n) {
+		return nil, overloaded("too many bytes of requests are waiting", s.gate.estimate()/time.Duration(s.cfg.MaxConcurrent))
+	}
+	var once sync.Once
+	return func() { once.Do(func() { s.queued.Give(n) }) }, nil
+}
+
 // plan has the harness prepare req, in a preparation slot and under ctx.
 func (s *Service) plan(ctx context.Context, h *harnesses.Harness, req Request) (harnesses.Plan, error) {
 	plan, err := prepareIn(ctx, s.prepare, func() (harnesses.Plan, error) { return h.Plan(req.Stub, req.Args) })
@@ -265,16 +293,11 @@ func (s *Service) plan(ctx context.Context, h *harnesses.Harness, req Request) (
 // admission gate, and has the harness report on it: service → harness
 // plan → compile → run → harness report. report is told each step.
 func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request, report Observer) (Response, error) {
-	n := queuedBytes(req)
-	if !s.queued.Take(n) {
-		return Response{}, overloaded("too many bytes of requests are waiting", s.gate.estimate()/time.Duration(s.cfg.MaxConcurrent))
+	stopWaiting, err := s.holdQueued(req)
+	if err != nil {
+		return Response{}, err
 	}
-	waiting := true
-	defer func() {
-		if waiting {
-			s.queued.Give(n)
-		}
-	}()
+	defer stopWaiting()
 	plan, err := s.plan(ctx, h, req)
 	if err != nil {
 		return Response{}, err
@@ -304,8 +327,7 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 		}
 		s.observe.Admitted(time.Since(queued))
 		defer leave()
-		s.queued.Give(n)
-		waiting = false
+		stopWaiting()
 
 		report(Progress{Phase: PhaseCompiling})
 		c, err := s.compile(ctx, plan, req.Limits)

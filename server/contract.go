@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
+	"github.com/rocket-sandbox/rocket-sandbox/compiler/edition"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 	"github.com/rocket-sandbox/rocket-sandbox/openapi"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
@@ -43,6 +44,9 @@ func Contract(harnesses []sandbox.HarnessInfo) (*openapi.Document, error) {
 
 var contractTags = []openapi.Tag{
 	{Name: "run", Description: "Compile and run a stub."},
+	{Name: "tools", Description: "The playground's Format and Clippy buttons."},
+	{Name: "share", Description: "Share links: playground states stored by their hash."},
+	{Name: "compat", Description: "Endpoints in other tools' shapes (the Rust playground's, for mdBook)."},
 	{Name: "service", Description: "Health, metrics and this contract."},
 	{Name: "web", Description: "The browser face: pages and their assets (not JSON)."},
 }
@@ -84,7 +88,7 @@ func contractSchemas(harnesses []sandbox.HarnessInfo) *openapi.Schemas {
 	s.Name("CacheTier", cache.Tier(""))
 	s.Enum(cache.Tier(""), string(cache.Miss), string(cache.Memory), string(cache.Disk), string(cache.Redis))
 	s.Field("Problem.status", openapi.Schema{"type": "string",
-		"enum": []string{StatusInvalidRequest, StatusRateLimited, StatusOverloaded, StatusTimeout, StatusInternalError}})
+		"enum": []string{StatusInvalidRequest, StatusNotFound, StatusRateLimited, StatusOverloaded, StatusTimeout, StatusInternalError}})
 	s.Field("ExecuteResponse.result", openapi.Schema{"type": "object",
 		"description": "The harness's verdict on the whole request, for harnesses that give one (example: {outcome, reason})."})
 	s.Field("RunReport.result", openapi.Schema{"type": "object",
@@ -139,6 +143,30 @@ func contractSchemas(harnesses []sandbox.HarnessInfo) *openapi.Schemas {
 		"properties": openapi.Schema{
 			"status": openapi.Schema{"type": "string", "enum": []string{"ok", "degraded"}},
 			"redis":  openapi.Schema{"type": "string", "enum": []string{"up", "down"}, "description": "Absent without a shared tier."}}})
+	s.Add("FormatRequest", openapi.Schema{"type": "object", "additionalProperties": false, "required": []string{"stub"},
+		"properties": openapi.Schema{
+			"stub":    openapi.Schema{"type": "string", "minLength": 1, "description": "The Rust source to format; at most the stub limit."},
+			"edition": openapi.Schema{"type": "string", "enum": edition.All(), "description": "The edition rustfmt parses (default " + edition.Default + ")."},
+		}})
+	s.Name("FormatResponse", sandbox.FormatResponse{})
+	s.Field("FormatResponse.status", openapi.Schema{"type": "string", "enum": []string{string(outcome.StatusOK), sandbox.FormatStatusError}})
+	s.Field("FormatResponse.stub", openapi.Schema{"type": "string", "description": "The formatted stub (status ok)."})
+	s.Field("FormatResponse.stderr", openapi.Schema{"type": "string", "description": "rustfmt's message, at the stub's lines (status format_error)."})
+	s.Of(sandbox.FormatResponse{})
+	s.Name("ClippyResponse", sandbox.ClippyResponse{})
+	s.Field("ClippyResponse.compile", openapi.Nullable(openapi.Ref("CompileReport")))
+	s.Of(sandbox.ClippyResponse{})
+	s.Add("ShareRequest", openapi.Schema{"type": "object", "additionalProperties": false, "required": []string{"state"},
+		"properties": openapi.Schema{"state": openapi.Ref("ExecuteRequest")}})
+	s.Add("ShareBody", openapi.Schema{"type": "object", "additionalProperties": false, "required": []string{"state"},
+		"properties": openapi.Schema{"state": openapi.Ref("ExecuteRequest")}})
+	s.Name("ShareCreated", shareCreated{})
+	s.Of(shareCreated{})
+	s.Name("EvaluateRequest", evaluateWire{})
+	s.Of(evaluateWire{})
+	s.Name("EvaluateResponse", evaluateAnswer{})
+	s.Field("EvaluateResponse.error", openapi.Schema{"type": []string{"string", "null"}, "description": "Why nothing ran; null when it ran."})
+	s.Of(evaluateAnswer{})
 	s.Of(sandbox.Response{})
 	s.Of(Problem{})
 	for name, text := range map[string]string{
@@ -195,6 +223,19 @@ var (
 		http.StatusServiceUnavailable, http.StatusGatewayTimeout}, api...)
 )
 
+// withEvaluateErrors adds, for each code, evaluate.json's refusals: in
+// its own shape with error set when the handler refuses, a Problem when
+// the guards in front of it do (host, origin, key, body limit).
+func withEvaluateErrors(rs map[string]openapi.Response, codes ...int) map[string]openapi.Response {
+	withProblems(rs, codes...)
+	for _, code := range codes {
+		r := rs[strconv.Itoa(code)]
+		r.Content = jsonBody(openapi.Schema{"oneOf": []openapi.Schema{openapi.Ref("EvaluateResponse"), openapi.Ref("Problem")}})
+		rs[strconv.Itoa(code)] = r
+	}
+	return rs
+}
+
 // withProblems adds a Problem response for each code to rs.
 func withProblems(rs map[string]openapi.Response, codes ...int) map[string]openapi.Response {
 	for _, code := range codes {
@@ -247,6 +288,49 @@ func contractRoutes() []openapi.Route {
 			RequestBody: &openapi.RequestBody{Required: true, Description: "The stub, byte for byte.",
 				Content: map[string]openapi.MediaType{"*/*": {Schema: openapi.Schema{"type": "string"}}}},
 			Responses: withProblems(map[string]openapi.Response{"200": result}, running...),
+		}},
+		{Method: http.MethodPost, Path: routeFormat, Operation: openapi.Operation{
+			OperationID: "format", Tags: []string{"tools"},
+			Summary: "Format a stub with rustfmt (in the compile jail)",
+			Description: "The stub is rustfmt's whole input (standard input, no configuration file is looked for, no module is followed), " +
+				"so its messages are at the stub's own lines. A stub rustfmt cannot format is a 200 with status format_error.",
+			RequestBody: &openapi.RequestBody{Required: true, Content: jsonBody(openapi.Ref("FormatRequest"))},
+			Responses:   withProblems(map[string]openapi.Response{"200": ok("Formatted, or why not.", openapi.Ref("FormatResponse"))}, running...),
+		}},
+		{Method: http.MethodPost, Path: routeClippy, Operation: openapi.Operation{
+			OperationID: "clippy", Tags: []string{"tools"},
+			Summary: "Check a request with Clippy (clippy-driver in the compile jail, as the harness's compile)",
+			Description: "The execute body. The harness plans it as for a run; its source is checked with the compile's command line. " +
+				"compile.diagnostics are the compiler's and Clippy's (as warnings) at the stub's lines; lints in the harness's own code are left out.",
+			RequestBody: &openapi.RequestBody{Required: true, Content: jsonBody(openapi.Ref("ExecuteRequest"))},
+			Responses:   withProblems(map[string]openapi.Response{"200": ok("What Clippy found.", openapi.Ref("ClippyResponse"))}, running...),
+		}},
+		{Method: http.MethodPost, Path: routeShares, Operation: openapi.Operation{
+			OperationID: "createShare", Tags: []string{"share"},
+			Summary: "Store a playground state under an id a link can carry",
+			Description: "The id is a hash of the state's canonical JSON (the same state, the same id; never sequential). " +
+				"The state is checked as a request is (harness known, stub within its limit, args an object) but not run. " +
+				"Kept within a byte budget, least recently used first out.",
+			RequestBody: &openapi.RequestBody{Required: true, Content: jsonBody(openapi.Ref("ShareRequest"))},
+			Responses: withProblems(map[string]openapi.Response{"201": {Description: "Stored.", Content: jsonBody(openapi.Ref("ShareCreated")),
+				Headers: map[string]openapi.Header{"Location": {Description: "Where the state is read back.", Schema: openapi.Schema{"type": "string"}}}}},
+				append([]int{http.StatusBadRequest, http.StatusNotFound, http.StatusRequestTimeout, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType}, api...)...),
+		}},
+		{Method: http.MethodGet, Path: routeShare, Operation: openapi.Operation{
+			OperationID: "getShare", Tags: []string{"share"},
+			Summary:    "A stored playground state",
+			Parameters: []openapi.Parameter{{Name: "id", In: "path", Required: true, Schema: openapi.Schema{"type": "string", "pattern": "^[A-Za-z0-9_-]{24}$"}, Description: "The id POST /api/v1/shares answered."}},
+			Responses: withProblems(map[string]openapi.Response{"200": ok("The state, as canonical JSON.", openapi.Ref("ShareBody"))},
+				append([]int{http.StatusBadRequest, http.StatusNotFound}, api...)...),
+		}},
+		{Method: http.MethodPost, Path: routeEvaluate, Operation: openapi.Operation{
+			OperationID: "evaluate", Tags: []string{"compat"},
+			Summary: "The Rust playground's evaluate.json, as mdBook's play button calls it",
+			Description: "code runs as the example harness (a documentation block, as rustdoc runs it); version and optimize are read and not used " +
+				"(one toolchain). result is stdout, then the compiler's and the program's stderr; error says why nothing ran, with the refusal's HTTP status.",
+			RequestBody: &openapi.RequestBody{Required: true, Content: jsonBody(openapi.Ref("EvaluateRequest"))},
+			Responses: withEvaluateErrors(map[string]openapi.Response{"200": ok("What the program and the compiler wrote.", openapi.Ref("EvaluateResponse"))},
+				running...),
 		}},
 		{Method: http.MethodGet, Path: routeHarnesses, Operation: openapi.Operation{
 			OperationID: "listHarnesses", Tags: []string{"run"},

@@ -30,6 +30,7 @@ type Problem struct {
 // never a result: it comes with a 4xx or 5xx and a Problem body.
 const (
 	StatusInvalidRequest = "invalid_request"
+	StatusNotFound       = "not_found"
 	StatusOverloaded     = "overloaded"
 	StatusRateLimited    = "rate_limited"
 	StatusTimeout        = "timeout"
@@ -47,6 +48,7 @@ var failures = map[sandbox.Code]struct {
 }{
 	sandbox.CodeInvalid:      {fiber.StatusBadRequest, StatusInvalidRequest},
 	sandbox.CodeNotFound:     {fiber.StatusNotFound, StatusInvalidRequest},
+	sandbox.CodeMissing:      {fiber.StatusNotFound, StatusNotFound},
 	sandbox.CodeNotAllowed:   {fiber.StatusMethodNotAllowed, StatusInvalidRequest},
 	sandbox.CodeTooLarge:     {fiber.StatusRequestEntityTooLarge, StatusInvalidRequest},
 	sandbox.CodeUnsupported:  {fiber.StatusUnsupportedMediaType, StatusInvalidRequest},

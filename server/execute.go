@@ -49,6 +49,22 @@ func readExecute(c *fiber.Ctx) (sandbox.Request, error) {
 	return parseExecute(body)
 }
 
+// readMembers reads a JSON body (uncompressed, UTF-8) as one object's
+// members: the start of every route whose body is one JSON object.
+func readMembers(c *fiber.Ctx) ([]member, error) {
+	if err := requireJSON(c); err != nil {
+		return nil, err
+	}
+	body, err := rawBody(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := sandbox.CheckUTF8(body, "", "request body"); err != nil {
+		return nil, err
+	}
+	return readObject(body)
+}
+
 // parseExecute decodes an execute body. Every error it returns is a
 // *sandbox.Error naming the offending field where there is one.
 func parseExecute(body []byte) (sandbox.Request, error) {

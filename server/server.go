@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,9 +24,18 @@ type Service interface {
 	// back as a *sandbox.Error with its code; a program that fails to
 	// compile or run is a Response, not an error.
 	Execute(ctx context.Context, req sandbox.Request) (sandbox.Response, error)
-	// ExecuteObserved is Execute, telling obs of the request's progress
-	// (the streaming route).
-	ExecuteObserved(ctx context.Context, req sandbox.Request, obs sandbox.Observer) (sandbox.Response, error)
+	// ExecuteEncodedObserved is ExecuteEncoded, telling obs of the
+	// request's progress (the streaming route).
+	ExecuteEncodedObserved(ctx context.Context, req sandbox.Request, obs sandbox.Observer) (sandbox.Encoded, error)
+	// Share stores a playground state and returns its id; Shared returns
+	// the state stored under id as canonical JSON.
+	Share(state sandbox.Request) (string, error)
+	// Format formats a stub with rustfmt; Clippy checks a request with
+	// clippy-driver. A stub they cannot format or check is an answer,
+	// not an error.
+	Format(ctx context.Context, req sandbox.FormatRequest) (sandbox.FormatResponse, error)
+	Clippy(ctx context.Context, req sandbox.Request) (sandbox.ClippyResponse, error)
+	Shared(id string) (json.RawMessage, error)
 	// ExecuteEncoded is Execute with the response as the bytes to send
 	// (sandbox.EncodeResponse): a memoized one is sent as stored.
 	ExecuteEncoded(ctx context.Context, req sandbox.Request) (sandbox.Encoded, error)
@@ -40,6 +50,11 @@ const (
 	routeStream    = "/api/v1/execute/stream"
 	routeRun       = "/api/v1/run/:harness"
 	routeHarnesses = "/api/v1/harnesses"
+	routeShares    = "/api/v1/shares"
+	routeFormat    = "/api/v1/format"
+	routeClippy    = "/api/v1/clippy"
+	routeShare     = "/api/v1/shares/:id"
+	routeEvaluate  = "/evaluate.json"
 	routeHealth    = "/healthz"
 )
 
@@ -95,10 +110,16 @@ func build(cfg Config, svc Service, log *slog.Logger, opts ...Option) (*server, 
 	// routes also know their client (/healthz needs no key).
 	app.Use(s.guard)
 	app.Use("/api", s.identify)
+	app.Use(routeEvaluate, s.identify) // it runs code as execute does
 	s.handle(app, fiber.MethodPost, routeExecute, s.execute)
 	s.handle(app, fiber.MethodPost, routeStream, s.stream)
 	s.handle(app, fiber.MethodPost, routeRun, s.run)
 	s.handle(app, fiber.MethodGet, routeHarnesses, s.harnesses)
+	s.handle(app, fiber.MethodPost, routeShares, s.share)
+	s.handle(app, fiber.MethodPost, routeFormat, s.format)
+	s.handle(app, fiber.MethodPost, routeClippy, s.clippy)
+	s.handle(app, fiber.MethodGet, routeShare, s.shared)
+	s.handle(app, fiber.MethodPost, routeEvaluate, s.evaluate)
 	s.handle(app, fiber.MethodGet, routeHealth, s.health)
 	s.serveMetrics(app)
 	if err := s.serveContract(app); err != nil {
@@ -125,29 +146,20 @@ func (s *server) handle(app *fiber.App, method, path string, h fiber.Handler) {
 	})
 }
 
-// dispatch runs req through the service under the request deadline and
-// writes the result: any Response is a 200, whatever became of the
-// program; a refusal is an error, which the error handler answers. The
-// deadline's context also ends when the client goes away, so the
-// service can stop work nobody waits for.
+// dispatch runs req through the service (call) and writes the result:
+// any Response is a 200, whatever became of the program; a refusal is an
+// error, which the error handler answers.
 func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout())
-	defer cancel()
-	ctx, stop, gone := watchClient(ctx, c.Context().Conn())
-	defer stop()
 	req.Client = clientOf(c)
-	resp, err := s.svc.ExecuteEncoded(ctx, req)
-	if err != nil {
-		if _, coded := sandbox.AsError(err); !coded && gone() && errors.Is(err, context.Canceled) {
-			// Nobody is there to read an answer.
-			s.log.Debug("client went away", "method", c.Method(), "path", c.Path())
-			c.Context().SetConnectionClose()
-			return c.SendStatus(statusClientClosed)
-		}
-		return s.serviceError(err)
+	resp, err := callService(s, c, func(ctx context.Context) (sandbox.Encoded, error) { return s.svc.ExecuteEncoded(ctx, req) })
+	if errors.Is(err, errClientGone) {
+		return s.clientGone(c)
 	}
-	if !resp.Status.Valid() {
-		return fmt.Errorf("execute: the service answered with status %q, which is not a result", resp.Status)
+	if err != nil {
+		return err
+	}
+	if err := checkResult(resp); err != nil {
+		return err
 	}
 	c.Locals(localResult, summarize(s.harnessLabel(req.Harness), resp))
 	body := resp.Body
@@ -164,6 +176,42 @@ func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 	return nil
 }
 
+// errClientGone is call's error when the client left before its answer.
+var errClientGone = errors.New("the client went away")
+
+// call runs req through the service under the request deadline. The
+// deadline's context also ends when the client goes away, so the service
+// can stop work nobody waits for; then the error is errClientGone.
+func (s *server) call(c *fiber.Ctx, req sandbox.Request) (sandbox.Response, error) {
+	req.Client = clientOf(c)
+	return callService(s, c, func(ctx context.Context) (sandbox.Response, error) { return s.svc.Execute(ctx, req) })
+}
+
+// callService runs f under the request deadline, on a context that also
+// ends when the client goes away (then the error is errClientGone).
+func callService[T any](s *server, c *fiber.Ctx, f func(ctx context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout())
+	defer cancel()
+	ctx, stop, gone := watchClient(ctx, c.Context().Conn())
+	defer stop()
+	resp, err := f(ctx)
+	if err != nil {
+		if _, coded := sandbox.AsError(err); !coded && gone() && errors.Is(err, context.Canceled) {
+			return resp, errClientGone
+		}
+		return resp, s.serviceError(err)
+	}
+	return resp, nil
+}
+
+// clientGone answers a request whose client has gone: nobody is there to
+// read an answer.
+func (s *server) clientGone(c *fiber.Ctx) error {
+	s.log.Debug("client went away", "method", c.Method(), "path", c.Path())
+	c.Context().SetConnectionClose()
+	return c.SendStatus(statusClientClosed)
+}
+
 // serviceError is what the service's refusal err is answered with: a
 // deadline is the request's timeout; a coded error stays as it is.
 func (s *server) serviceError(err error) error {
@@ -174,13 +222,13 @@ func (s *server) serviceError(err error) error {
 	return fmt.Errorf("execute: %w", err)
 }
 
-// encodeResult is the body of a result: execute's, and the data of the
-// streaming route's result event, byte for byte.
-func encodeResult(resp sandbox.Response) ([]byte, error) {
-	if !resp.Status.Valid() {
-		return nil, fmt.Errorf("execute: the service answered with status %q, which is not a result", resp.Status)
+// checkResult refuses an answer of the service whose status is not a
+// result's: the service's bug, never sent as a 200.
+func checkResult(enc sandbox.Encoded) error {
+	if !enc.Status.Valid() {
+		return fmt.Errorf("execute: the service answered with status %q, which is not a result", enc.Status)
 	}
-	return sandbox.EncodeResponse(resp)
+	return nil
 }
 
 // statusClientClosed is what a request whose client went away is logged

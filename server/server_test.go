@@ -60,8 +60,8 @@ func (f *fakeService) Execute(ctx context.Context, req sandbox.Request) (sandbox
 	return f.resp, f.err
 }
 
-func (f *fakeService) ExecuteObserved(ctx context.Context, req sandbox.Request, _ sandbox.Observer) (sandbox.Response, error) {
-	return f.Execute(ctx, req)
+func (f *fakeService) ExecuteEncodedObserved(ctx context.Context, req sandbox.Request, _ sandbox.Observer) (sandbox.Encoded, error) {
+	return encoded(f.Execute(ctx, req))
 }
 
 func (f *fakeService) ExecuteEncoded(ctx context.Context, req sandbox.Request) (sandbox.Encoded, error) {
@@ -74,6 +74,20 @@ func encoded(resp sandbox.Response, err error) (sandbox.Encoded, error) {
 		return sandbox.Encoded{}, err
 	}
 	return sandbox.EncodeAnswer(resp)
+}
+
+func (f *fakeService) Share(sandbox.Request) (string, error) { return "", errors.New("no shares here") }
+
+func (f *fakeService) Shared(string) (json.RawMessage, error) {
+	return nil, errors.New("no shares here")
+}
+
+func (f *fakeService) Format(context.Context, sandbox.FormatRequest) (sandbox.FormatResponse, error) {
+	return sandbox.FormatResponse{}, errors.New("no rustfmt here")
+}
+
+func (f *fakeService) Clippy(context.Context, sandbox.Request) (sandbox.ClippyResponse, error) {
+	return sandbox.ClippyResponse{}, errors.New("no clippy here")
 }
 
 func (f *fakeService) Harnesses() []sandbox.HarnessInfo { return f.harnesses }
@@ -463,6 +477,7 @@ func TestEveryCodeHasAnHTTPStatus(t *testing.T) {
 	}{
 		{sandbox.CodeInvalid, 400, StatusInvalidRequest},
 		{sandbox.CodeNotFound, 404, StatusInvalidRequest},
+		{sandbox.CodeMissing, 404, StatusNotFound},
 		{sandbox.CodeNotAllowed, 405, StatusInvalidRequest},
 		{sandbox.CodeTooLarge, 413, StatusInvalidRequest},
 		{sandbox.CodeUnsupported, 415, StatusInvalidRequest},
@@ -481,5 +496,5 @@ func TestEveryCodeHasAnHTTPStatus(t *testing.T) {
 			assert.Equal(t, Problem{Status: c.status, Message: "why", Field: "f"}, p, c.code)
 		}
 	}
-	assert.Len(t, failures, 12, "a new code gets a row here too")
+	assert.Len(t, failures, 13, "a new code gets a row here too")
 }

@@ -64,7 +64,7 @@ type events struct {
 	mu      sync.Mutex
 	pending []sandbox.Progress
 	done    bool
-	resp    sandbox.Response
+	resp    sandbox.Encoded
 	err     error
 	notify  chan struct{} // has a value when there is something new
 }
@@ -78,7 +78,7 @@ func (e *events) observe(p sandbox.Progress) {
 	e.poke()
 }
 
-func (e *events) finish(resp sandbox.Response, err error) {
+func (e *events) finish(resp sandbox.Encoded, err error) {
 	e.mu.Lock()
 	e.done, e.resp, e.err = true, resp, err
 	e.mu.Unlock()
@@ -94,7 +94,7 @@ func (e *events) poke() {
 
 // take returns the progress not yet taken, and whether (and how) the
 // request has ended.
-func (e *events) take() (progress []sandbox.Progress, done bool, resp sandbox.Response, err error) {
+func (e *events) take() (progress []sandbox.Progress, done bool, resp sandbox.Encoded, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	progress, e.pending = e.pending, nil
@@ -124,7 +124,7 @@ func (s *server) stream(c *fiber.Ctx) error {
 	ctx, stop, gone := watchClient(ctx, conn)
 	ev := newEvents()
 	go func() {
-		resp, err := s.svc.ExecuteObserved(ctx, req, ev.observe)
+		resp, err := s.svc.ExecuteEncodedObserved(ctx, req, ev.observe)
 		ev.finish(resp, err)
 	}()
 
@@ -138,8 +138,7 @@ func (s *server) stream(c *fiber.Ctx) error {
 		defer stop()
 		_, _, _, err := ev.take()
 		if _, coded := sandbox.AsError(err); !coded && gone() && errors.Is(err, context.Canceled) {
-			c.Context().SetConnectionClose()
-			return c.SendStatus(statusClientClosed)
+			return s.clientGone(c)
 		}
 		return s.serviceError(err)
 	}
@@ -204,7 +203,7 @@ func (s *server) writeStream(w *bufio.Writer, conn net.Conn, ev *events, cancel 
 				// A result is held until the client has it: bound those
 				// bytes as execute does.
 				if !s.responses.Take(int64(len(data))) {
-					name, data = s.terminal(sandbox.Response{}, &sandbox.Error{Code: sandbox.CodeOverloaded, RetryAfter: time.Second,
+					name, data = s.terminal(sandbox.Encoded{}, &sandbox.Error{Code: sandbox.CodeOverloaded, RetryAfter: time.Second,
 						Message: "the service is busy (too many bytes of results are being sent); retry shortly"})
 				} else {
 					defer s.responses.Give(int64(len(data)))
@@ -250,13 +249,11 @@ func progressData(p sandbox.Progress) []byte {
 
 // terminal is the stream's last event: the result, as execute's body,
 // or the error, as execute's error body with its HTTP status.
-func (s *server) terminal(resp sandbox.Response, err error) (string, []byte) {
+func (s *server) terminal(resp sandbox.Encoded, err error) (string, []byte) {
 	if err == nil {
-		body, encErr := encodeResult(resp)
-		if encErr == nil {
-			return eventResult, bytes.TrimSuffix(body, []byte("\n"))
+		if err = checkResult(resp); err == nil {
+			return eventResult, bytes.TrimSuffix(resp.Body, []byte("\n"))
 		}
-		err = encErr
 	} else {
 		err = s.serviceError(err)
 	}

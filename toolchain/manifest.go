@@ -77,12 +77,22 @@ func (m *Manifest) save(stateDir string) error {
 	return os.Rename(tmp, filepath.Join(stateDir, manifestName))
 }
 
+// The other tools of the same toolchain as rustc-web that the service
+// runs in the compile jail: they link the same librustc_driver, which
+// ReadOnlyPaths binds already.
+const (
+	Rustfmt      = "/usr/bin/rustfmt"
+	ClippyDriver = "/usr/bin/clippy-driver"
+)
+
 // ReadOnlyPaths lists every host path a compile reads: the toolchain, its
 // shared libraries, the wasm std, wasi-libc and the prepared artifacts. A
 // jail binds exactly these, read-only, at the same places.
 func (m *Manifest) ReadOnlyPaths() []string {
 	paths := []string{
 		m.Rustc,
+		Rustfmt,      // the Format button (rustfmt-web)
+		ClippyDriver, // the Clippy button (rust-web-clippy)
 		Linker,
 		"/usr/bin/lld-22",
 		"/usr/lib/llvm-22",

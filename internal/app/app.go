@@ -22,6 +22,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/rediscache"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 	"github.com/rocket-sandbox/rocket-sandbox/runtime/native"
+	"github.com/rocket-sandbox/rocket-sandbox/rustfmt"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 	"github.com/rocket-sandbox/rocket-sandbox/worker"
@@ -37,6 +38,7 @@ type App struct {
 	workers *worker.Pool
 	results *cache.Store
 	modules *cache.Store
+	shares  *cache.Store
 	shared  *rediscache.Client // nil: a single node
 	metrics *metrics.Metrics
 }
@@ -97,6 +99,10 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 		a.Close(ctx)
 		return nil, err
 	}
+	if a.shares, err = cache.New(cfg.Cache.Shares); err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
 	met := a.observe()
 	deps := sandbox.Deps{
 		Harnesses:   harnesses.Default(),
@@ -104,6 +110,8 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 		Engine:      met.Engine(engine),
 		Results:     met.Store("result", a.results),
 		Modules:     met.Store("module", a.modules),
+		Shares:      a.shares,
+		Formatter:   rustfmt.New(toolchain.Rustfmt, met.Runner(a.jail)),
 		Fingerprint: fp,
 		Queue:       met,
 		Limits:      cfg.DefaultLimits(),
@@ -116,6 +124,11 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 			return nil, err
 		}
 		deps.Shared = met.Shared(a.shared)
+		met.SharedEvents(func() map[string]uint64 {
+			st := a.shared.Stats()
+			return map[string]uint64{metrics.SharedRejected: st.Rejected, metrics.SharedError: st.Errors,
+				metrics.SharedLead: st.Leads, metrics.SharedWait: st.Waits, metrics.SharedTakeover: st.Takeovers}
+		})
 	}
 	a.svc, err = sandbox.NewService(cfg.Service, deps)
 	if err != nil {
@@ -201,7 +214,7 @@ func (a *App) Close(ctx context.Context) {
 	if a.shared != nil {
 		a.shared.Close()
 	}
-	for _, s := range []*cache.Store{a.results, a.modules} {
+	for _, s := range []*cache.Store{a.results, a.modules, a.shares} {
 		if s != nil {
 			s.Close()
 		}

@@ -48,13 +48,20 @@ type App struct {
 	Workers worker.Config `json:"workers"`
 }
 
-// Caches configures the memoized responses and the compiled modules.
-// Their disk tiers default to directories under StateDir. Redis, when
-// its URL is set, is the tier below both that replicas share.
+// Caches configures the memoized responses, the compiled modules and the
+// shared playground states. Their disk tiers default to directories under
+// StateDir. Redis, when its URL is set, is the tier below the first two
+// that replicas share.
 type Caches struct {
 	Results cache.Config      `json:"results"`
 	Modules cache.Config      `json:"modules"`
 	Redis   rediscache.Config `json:"redis"`
+	// Shares keeps the states behind share links (POST /api/v1/shares),
+	// bounded in bytes like the caches: a link whose state was evicted
+	// answers 404. Its disk tier defaults to <state_dir>/shares, apart
+	// from the caches, which an operator may clear at will. It is local
+	// to each replica.
+	Shares cache.Config `json:"shares"`
 }
 
 // Default returns every section's documented defaults.
@@ -65,6 +72,9 @@ func Default() App {
 	// diagnostics.
 	modules.MemoryMB, modules.Shards = 256, 8
 	modules.DiskBytes, modules.MaxValueBytes = 4<<30, 32<<20
+	// A state is a request's size at most (a 64 KiB stub, its args).
+	shares := cache.DefaultConfig()
+	shares.MemoryMB, shares.DiskBytes = 16, 256<<20
 	return App{
 		Listen:   "127.0.0.1:8080",
 		StateDir: toolchain.DefaultStateDir(),
@@ -72,7 +82,7 @@ func Default() App {
 		Service:  sandbox.DefaultConfig(),
 		Compiler: compiler.DefaultConfig(),
 		Runtime:  wasmrt.DefaultConfig(),
-		Cache:    Caches{Results: cache.DefaultConfig(), Modules: modules, Redis: rediscache.DefaultConfig()},
+		Cache:    Caches{Results: cache.DefaultConfig(), Modules: modules, Redis: rediscache.DefaultConfig(), Shares: shares},
 		Jail:     jail.DefaultPolicy(),
 		Workers:  worker.DefaultConfig(),
 	}
@@ -92,6 +102,7 @@ func (c App) Validate() error {
 	l.Nest("service", c.Service.Validate())
 	// The jail would silently lower a compile limit above its maximum.
 	l.Nest("service.compile_limits", c.Service.CompileLimits.Validate(c.Jail.MaxLimits))
+	l.Nest("service.format_limits", c.Service.FormatLimits.Validate(c.Jail.MaxLimits))
 	c.validateRequestLimits(&l)
 	l.Nest("compiler", c.Compiler.Validate())
 	// A module over the jail's collect limit never comes out of the jail.
@@ -101,6 +112,7 @@ func (c App) Validate() error {
 	l.Nest("runtime", c.Runtime.Validate())
 	l.Nest("cache.results", c.Cache.Results.Validate())
 	l.Nest("cache.modules", c.Cache.Modules.Validate())
+	l.Nest("cache.shares", c.Cache.Shares.Validate())
 	l.Nest("cache.redis", c.Cache.Redis.Validate())
 	// A module shared through Redis must fit there.
 	if c.Cache.Redis.Enabled() && c.Cache.Redis.MaxValueBytes < c.Cache.Modules.MaxValueBytes {
@@ -186,5 +198,8 @@ func (c *App) resolve() {
 	}
 	if c.Cache.Modules.Dir == "" {
 		c.Cache.Modules.Dir = filepath.Join(c.StateDir, "cache", "modules")
+	}
+	if c.Cache.Shares.Dir == "" {
+		c.Cache.Shares.Dir = filepath.Join(c.StateDir, "shares")
 	}
 }

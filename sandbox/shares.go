@@ -1,0 +1,121 @@
+package sandbox
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/rocket-sandbox/rocket-sandbox/cache"
+)
+
+// Shares are playground states (harness, stub, args, seed, limits) kept under an
+// id a link can carry. They are content-addressed: the id is a hash of
+// the state's canonical JSON, so the same state always has the same id,
+// ids cannot be enumerated or guessed from one another, and a stored
+// state can be checked against its id. They are kept in a store of
+// their own, bounded in bytes like every cache (least recently used
+// first out): a link can outlive its state, and then says so (404).
+
+// shareIDBytes is how much of the hash an id keeps: 144 bits, which is
+// 24 characters of base64url with no padding.
+const shareIDBytes = 18
+
+// shareIDLen is an id's length in characters.
+var shareIDLen = base64.RawURLEncoding.EncodedLen(shareIDBytes)
+
+// sharedState is the canonical form of a share: keys in sorted order,
+// args canonical, the stub normalized as for a run.
+type sharedState struct {
+	Args    json.RawMessage  `json:"args"`
+	Harness string           `json:"harness"`
+	Limits  map[string]int64 `json:"limits,omitempty"`
+	Seed    *uint64          `json:"seed,omitempty"`
+	Stub    string           `json:"stub"`
+}
+
+// Share stores the state st (a request that is not run) and returns its
+// id. It is checked as a request is (the harness exists; the stub is
+// there, within the stub limit, UTF-8; args an object), but not planned:
+// a state need not be a program that compiles.
+func (s *Service) Share(st Request) (string, error) {
+	if s.shares == nil {
+		return "", errors.New("shares: no store")
+	}
+	if _, err := s.validate(st); err != nil {
+		return "", err
+	}
+	if _, err := effective(st.Limits, s.defaultLimits, s.maxLimits); err != nil {
+		return "", err
+	}
+	canon, err := canonicalState(st)
+	if err != nil {
+		return "", err
+	}
+	id := shareHash(canon)
+	if err := s.shares.Put(hex.EncodeToString(id), canon); err != nil {
+		if errors.Is(err, cache.ErrTooLarge) {
+			return "", Errorf(CodeTooLarge, "state", "the state is %d bytes as JSON; shares keep at most the store's max_value_bytes", len(canon))
+		}
+		return "", fmt.Errorf("shares: store: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(id), nil
+}
+
+// Shared returns the canonical JSON of the state stored under id. An id
+// that cannot be one is invalid; one that is not stored (never, or no
+// longer) is CodeMissing.
+func (s *Service) Shared(id string) (json.RawMessage, error) {
+	if s.shares == nil {
+		return nil, errors.New("shares: no store")
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(id)
+	if len(id) != shareIDLen || err != nil || len(raw) != shareIDBytes {
+		return nil, Invalid("id", "%q is not a share id (%d characters of base64url)", id, shareIDLen)
+	}
+	b, tier := s.shares.Get(hex.EncodeToString(raw))
+	if tier == cache.Miss {
+		return nil, Errorf(CodeMissing, "id", "no share %s is stored (shares are kept within a byte budget, least recently used first out)", id)
+	}
+	// The id is the state's hash: a value that does not hash to it was
+	// not stored under it.
+	if !bytes.Equal(shareHash(b), raw) {
+		return nil, Errorf(CodeMissing, "id", "no share %s is stored", id)
+	}
+	return json.RawMessage(b), nil
+}
+
+// shareHash is the id, as bytes, of a state's canonical JSON.
+func shareHash(canon []byte) []byte {
+	sum := sha256.Sum256(append([]byte("rocket-sandbox share v1\n"), canon...))
+	return sum[:shareIDBytes]
+}
+
+// canonicalState is st's canonical JSON: the same state, however it was
+// written, gives the same bytes.
+func canonicalState(st Request) ([]byte, error) {
+	args, err := canonicalArgs(st.Args)
+	if err != nil {
+		return nil, fmt.Errorf("canonical args (validated as JSON): %w", err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	state := sharedState{Args: args, Harness: st.Harness, Seed: st.Seed, Stub: normalizeStub(st.Stub)}
+	// The limits the state asks for, not the defaults it leaves.
+	for _, f := range st.Limits.Fields() {
+		if *f.Value != 0 {
+			if state.Limits == nil {
+				state.Limits = map[string]int64{}
+			}
+			state.Limits[f.Key] = *f.Value
+		}
+	}
+	if err := enc.Encode(state); err != nil {
+		return nil, fmt.Errorf("encode a share: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
