@@ -171,12 +171,14 @@ func (c App) EngineConfig() wasmrt.Config {
 	return rt
 }
 
-// CachesIn places every cache the service writes (results, modules,
-// wazero's compiled code) under dir, leaving the prepared toolchain where
-// it is: what a test wants to start from nothing and leave nothing.
+// CachesIn places every store the service writes (results, modules,
+// shares, wazero's compiled code) under dir, leaving the prepared
+// toolchain where it is: what a test wants to start from nothing and
+// leave nothing.
 func (c *App) CachesIn(dir string) {
 	c.Cache.Results.Dir = filepath.Join(dir, "results")
 	c.Cache.Modules.Dir = filepath.Join(dir, "modules")
+	c.Cache.Shares.Dir = filepath.Join(dir, "shares")
 	c.Runtime.CompilationCacheDir = filepath.Join(dir, "wazero")
 }
 

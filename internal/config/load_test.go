@@ -303,6 +303,7 @@ func TestCachesIn(t *testing.T) {
 	cfg.CachesIn("/tmp/x")
 	assert.Equal(t, "/tmp/x/results", cfg.Cache.Results.Dir)
 	assert.Equal(t, "/tmp/x/modules", cfg.Cache.Modules.Dir)
+	assert.Equal(t, "/tmp/x/shares", cfg.Cache.Shares.Dir)
 	assert.Equal(t, "/tmp/x/wazero", cfg.Runtime.CompilationCacheDir)
 	assert.Equal(t, state, cfg.StateDir, "the toolchain stays where it is")
 }
