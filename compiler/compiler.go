@@ -41,9 +41,9 @@ type Config struct {
 	// thread overhead.
 	CodegenUnits int `json:"codegen_units"`
 	// LinkerOptLevel is the linker's -O level (rust-lld's wasm-ld): one
-	// of 0 1 2. Default "0": it links a Rocket stub in 0.70× the time of
-	// lld's default (2), with the same module size and run time
-	// (docs/performance.md).
+	// of 0 1 2. Default "0": a hello-world stub compiles and links in
+	// 0.70× the time of lld's default (2), with the same module size and
+	// run time (docs/performance.md).
 	LinkerOptLevel string `json:"linker_opt_level"`
 	// ExtraArgs are appended to rustc's flags (operators' experiments and
 	// the flags benchmark; never from requests).

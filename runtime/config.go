@@ -33,9 +33,11 @@ const (
 	DefaultStderrLimitBytes   int64 = 1 << 20
 	DefaultMaxCompiledModules int   = 16
 	// Defaults of the byte budgets: the compiled modules of each
-	// backend (about 30 Rocket modules compiled, 8 interpreted), and
-	// wazero's cache directory (about 100 compiled Rocket modules).
-	DefaultCompiledModulesBytes  int64 = 512 << 20
+	// backend (about 14 Rocket modules compiled, 3 interpreted: memory
+	// per node, docs/performance.md; more come back from wazero's
+	// directory without compiling), and wazero's cache directory (about
+	// 100 compiled Rocket modules).
+	DefaultCompiledModulesBytes  int64 = 256 << 20
 	DefaultCompilationCacheBytes int64 = 1 << 30
 	DefaultMaxBackgroundCompiles int   = 1
 )

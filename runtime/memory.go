@@ -1,9 +1,11 @@
 package runtime
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/tetratelabs/wazero/experimental"
+	"golang.org/x/sys/unix"
 )
 
 // cappedMemory backs one run's linear memory and enforces the job's memory
@@ -16,13 +18,22 @@ import (
 // never shrinks), and whether a growth was refused at the cap: the host's
 // own observation that the guest needed more memory than it may have,
 // which is what a run's memory_limit is decided from (see classify).
+//
+// The memory is one anonymous mapping of the whole cap, reserved up front
+// (MAP_NORESERVE: address space, not memory): growing hands out more of
+// it, with no copy, no zeroing (the kernel's pages are zero) and nothing
+// on the Go heap for the collector; only the pages the guest touches are
+// resident, and unmapping returns them at once. Where the mapping fails,
+// the memory is a Go slice grown by doubling instead.
 type cappedMemory struct {
 	limit   uint64
 	max     uint64
 	buf     []byte
+	mapped  []byte // the reservation, while mapped
 	sized   bool
 	size    atomic.Uint64
 	refused atomic.Bool
+	once    sync.Once
 }
 
 var (
@@ -38,6 +49,13 @@ func newCappedMemory(limitBytes int64) *cappedMemory {
 // memory, so the allocator is the memory.
 func (m *cappedMemory) Allocate(capacity, maxBytes uint64) experimental.LinearMemory {
 	m.max = min(maxBytes, m.limit)
+	if m.max > 0 {
+		if b, err := unix.Mmap(-1, 0, int(m.max), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE); err == nil {
+			m.mapped = b
+			m.buf = b[:0]
+			return m
+		}
+	}
 	m.buf = make([]byte, 0, capacity)
 	return m
 }
@@ -70,9 +88,19 @@ func (m *cappedMemory) Reallocate(size uint64) []byte {
 	return m.buf
 }
 
-// Free implements experimental.LinearMemory.
+// Free implements experimental.LinearMemory: wazero calls it when the
+// instance closes. The run calls it too, once the instance is closed
+// (an instantiation that failed half-way may not have), so a mapping
+// never outlives its run. Nothing reads the guest's memory after that:
+// every host function copies what it takes from it.
 func (m *cappedMemory) Free() {
-	m.buf = nil
+	m.once.Do(func() {
+		m.buf = nil
+		if m.mapped != nil {
+			_ = unix.Munmap(m.mapped) // only fails for a bad range
+			m.mapped = nil
+		}
+	})
 }
 
 // sizeBytes is the memory's current (and so peak) size.

@@ -152,13 +152,13 @@ func (e *Engine) execute(ctx context.Context, b *backend, compiled wazero.Compil
 	defer stop(nil)
 	unwatch := context.AfterFunc(ctx, func() { stop(&callerError{context.Cause(ctx)}) })
 	defer unwatch()
-	runCtx, cancelTimeout := context.WithTimeoutCause(base, lim.Timeout, errTimeout)
-	defer cancelTimeout()
+	runCtx := base
 
 	overflow := func() { stop(errOutputLimit) }
 	stdout := newCappedBuffer(lim.StdoutLimitBytes, overflow)
 	stderr := newCappedBuffer(lim.StderrLimitBytes, overflow)
 	mem := newCappedMemory(lim.MemoryLimitBytes)
+	defer mem.Free()
 	vs := newVsockState(job.Connections, lim.StdoutLimitBytes, job.TrackResponse, stop)
 	recs := newRecordState(lim.StdoutLimitBytes, stop)
 	clock := newVirtualClock()
@@ -188,6 +188,10 @@ func (e *Engine) execute(ctx context.Context, b *backend, compiled wazero.Compil
 	defer goruntime.UnlockOSThread()
 	cpuStart, cpuOK := threadCPU()
 	start := time.Now()
+	// The deadline starts with the run's clock, so a run stopped by it
+	// took at least the timeout.
+	runCtx, cancelTimeout := context.WithTimeoutCause(runCtx, lim.Timeout, errTimeout)
+	defer cancelTimeout()
 
 	var callErr error
 	memoryTooSmall := false

@@ -81,7 +81,18 @@ func TestCappedMemory(t *testing.T) {
 	}
 	assert.Nil(t, lm.Reallocate(5*wasmPageSize))
 	assert.Equal(t, int64(4*wasmPageSize), m.sizeBytes())
+	require.NotNil(t, m.mapped, "backed by a mapping of the cap")
 	lm.Free()
+	assert.Nil(t, m.mapped, "unmapped when freed")
+	lm.Free() // the run frees it again: a no-op
+
+	// A new run's memory starts zero whatever the last one wrote.
+	m = newCappedMemory(4 * wasmPageSize)
+	buf = m.Allocate(0, 4*wasmPageSize).Reallocate(4 * wasmPageSize)
+	for _, b := range buf {
+		require.Zero(t, b)
+	}
+	m.Free()
 }
 
 func TestConfigDefaultsAndValidation(t *testing.T) {

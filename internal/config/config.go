@@ -69,8 +69,11 @@ func Default() App {
 	modules := cache.DefaultConfig()
 	// Modules are megabytes each: a few large shards, so one fits; a
 	// value holds a module up to compiler.max_module_bytes and its
-	// diagnostics.
-	modules.MemoryMB, modules.Shards = 256, 8
+	// diagnostics. The memory tier is small: a run of a module the
+	// engine holds compiled reads only the compile's record, so module
+	// bytes are read after a restart or an eviction, from disk if not
+	// here (docs/performance.md, memory per node).
+	modules.MemoryMB, modules.Shards = 64, 4
 	modules.DiskBytes, modules.MaxValueBytes = 4<<30, 32<<20
 	// A state is a request's size at most (a 64 KiB stub, its args).
 	shares := cache.DefaultConfig()

@@ -251,8 +251,8 @@ func TestLoadLayers(t *testing.T) {
 	assert.Equal(t, "/srv/rocket/wazero-cache", cfg.Runtime.CompilationCacheDir)
 	assert.Equal(t, "/srv/rocket/cache/results", cfg.Cache.Results.Dir)
 	assert.Equal(t, "/srv/rocket/cache/modules", cfg.Cache.Modules.Dir)
-	assert.Equal(t, 256, cfg.Cache.Modules.MemoryMB)
-	assert.Equal(t, 8, cfg.Cache.Modules.Shards)
+	assert.Equal(t, 64, cfg.Cache.Modules.MemoryMB)
+	assert.Equal(t, 4, cfg.Cache.Modules.Shards)
 
 	t.Setenv("ROCKET_SANDBOX_RUN_TIMEOUT", "2500ms")
 	t.Setenv("ROCKET_SANDBOX_STATE_DIR", "/srv/other")

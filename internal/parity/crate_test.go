@@ -81,3 +81,23 @@ func TestMissesGroupByTheFirstMatchingCause(t *testing.T) {
 	assert.Equal(t, 3, byGroup["unexplained: sandbox failed, cargo passed"][0].Line)
 	assert.Equal(t, "because", why["relative"])
 }
+
+func TestCrateReportLeavesAbsentBlocksOutOfTheRatio(t *testing.T) {
+	rows := []Row{
+		{Block: Block{File: "src/a.rs", Line: 1, Attrs: "rust"}, Sandbox: Verdict{Outcome: "passed"}, Native: Verdict{Outcome: "passed"}},
+		{Block: Block{File: "src/a.rs", Line: 5, Attrs: "rust"}, Sandbox: Verdict{Outcome: "failed", Detail: "boom"}, Native: Verdict{Outcome: "passed"}},
+		{Block: Block{File: "src/b.rs", Line: 2, Attrs: "rust"}, Sandbox: Verdict{Outcome: "passed"}, Native: Verdict{Outcome: Absent}},
+		{Block: Block{File: "src/b.rs", Line: 9, Attrs: "text"}, Sandbox: Verdict{Outcome: "ignored"}, Native: Verdict{Outcome: "ignored", Reason: "cargo test --doc: not a doctest (not Rust)"}},
+	}
+	same, judged := CrateScore(rows)
+	assert.Equal(t, 2, same)
+	assert.Equal(t, 3, judged)
+	run := cargoref.CrateRun{Summary: "test result: ok. 3 passed", Tests: []cargoref.Test{{File: "src/a.rs", Line: 1}, {File: "src/m.rs", Line: 7, Item: "m::f", Verdict: cargoref.Verdict{Outcome: "passed"}}}}
+	report := CrateReport(rows, 4, 0, run, nil)
+	assert.Contains(t, report, "**2/3 blocks (66.7 %) have the same outcome")
+	assert.Contains(t, report, "the other 1 are `absent`")
+	assert.Contains(t, report, "### unexplained: sandbox failed, cargo passed (1)")
+	assert.Contains(t, report, "- `src/a.rs:5` (`rust`): sandbox failed, cargo passed — boom")
+	assert.Contains(t, report, "## Doctests cargo ran that match no extracted block (1)")
+	assert.Contains(t, report, "- `src/m.rs:7` (m::f): passed")
+}
