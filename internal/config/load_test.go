@@ -59,6 +59,9 @@ func TestLoadRefuses(t *testing.T) {
 		// The top level.
 		{name: "listen", file: `{"listen": "localhost"}`, want: `listen: "localhost" is not host:port`},
 		{name: "state_dir", file: `{"state_dir": ""}`, want: "state_dir: must not be empty"},
+		{name: "front_door.uid negative", file: `{"workers": {"enabled": true}, "front_door": {"uid": -1}}`, want: "front_door.uid: -1 is out of range 1..2147483647"},
+		{name: "front_door.uid the jail's", file: `{"workers": {"enabled": true}, "front_door": {"uid": 65534}}`, want: "front_door.uid: 65534 is the jail's uid"},
+		{name: "front_door.uid without workers", file: `{"front_door": {"uid": 1000}}`, want: "front_door.uid: needs workers.enabled"},
 
 		// server
 		{name: "server.max_body_bytes zero", file: `{"server": {"max_body_bytes": 0}}`, want: "server.max_body_bytes: 0 is out of range 1..1073741824"},
@@ -295,4 +298,15 @@ func TestAllowedHostsFollowListen(t *testing.T) {
 	cfg, err = Load(writeConfig(t, `{"server": {"allowed_hosts": ["sandbox.example.org"]}}`))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"sandbox.example.org"}, cfg.Server.AllowedHosts, "named hosts are kept as they are")
+}
+
+func TestCachesIn(t *testing.T) {
+	cfg := Default()
+	state := cfg.StateDir
+	cfg.CachesIn("/tmp/x")
+	assert.Equal(t, "/tmp/x/results", cfg.Cache.Results.Dir)
+	assert.Equal(t, "/tmp/x/modules", cfg.Cache.Modules.Dir)
+	assert.Equal(t, "/tmp/x/shares", cfg.Cache.Shares.Dir)
+	assert.Equal(t, "/tmp/x/wazero", cfg.Runtime.CompilationCacheDir)
+	assert.Equal(t, state, cfg.StateDir, "the toolchain stays where it is")
 }
