@@ -41,6 +41,9 @@ func cmdServe(ctx context.Context, argv []string) error {
 	if err := doctor.Error(doctor.Run(ctx, doctorChecks(cfg))); err != nil {
 		return err
 	}
+	if cfg.FrontDoor.UID != 0 {
+		return serveSplit(ctx, cfg, log)
+	}
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		return err

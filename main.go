@@ -42,6 +42,8 @@ func main() {
 		err = cmdDoctor(ctx, os.Args[2:])
 	case "parity":
 		err = cmdParity(ctx, os.Args[2:])
+	case "front-door": // started by serve with front_door.uid set, only
+		err = cmdFrontDoor(ctx, os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 		return

@@ -22,6 +22,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	apiclient "github.com/rocket-sandbox/rocket-sandbox/client"
@@ -29,6 +30,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/keeper"
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
@@ -84,8 +86,25 @@ func runWithServer(m *testing.M) int {
 	cfg.Runtime.CompilationCacheDir = filepath.Join(cacheDir, "wazero")
 	// The whole suite can run with the modules in run workers.
 	cfg.Workers.Enabled = os.Getenv("ROCKET_SANDBOX_WORKERS") == "true"
+	// ROCKET_SANDBOX_FRONT_DOOR=true runs the whole suite split: the
+	// service's compiles and workers go through a keeper over the keeper
+	// protocol, as with front_door.uid (in this process, so as root: the
+	// front door's own uid is TestTheFrontDoorHoldsNoPrivilege's).
+	split := os.Getenv("ROCKET_SANDBOX_FRONT_DOOR") == "true"
+	if split {
+		cfg.Workers.Enabled = true
+	}
 	mainConfig = cfg
-	a, err := app.New(ctx, cfg)
+	var a *app.App
+	if split {
+		var closeKeeper func()
+		a, closeKeeper, err = startSplit(ctx, cfg)
+		if err == nil {
+			defer closeKeeper()
+		}
+	} else {
+		a, err = app.New(ctx, cfg)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: cannot start the service (did `make setup` run?):", err)
 		return 1
@@ -104,6 +123,37 @@ func runWithServer(m *testing.M) int {
 	defer srv.Shutdown()
 	baseURL = "http://" + ln.Addr().String()
 	return m.Run()
+}
+
+// startSplit builds the service as the split binary does, in process: a
+// keeper on one end of a socketpair, the front door on the other.
+// The returned function stops the keeper, after the front door closed.
+func startSplit(ctx context.Context, cfg config.App) (*app.App, func(), error) {
+	k, err := app.NewKeeper(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		k.Close()
+		return nil, nil, err
+	}
+	conns := make([]*net.UnixConn, 2)
+	for i, fd := range fds {
+		f := os.NewFile(uintptr(fd), "keeper")
+		c, _ := net.FileConn(f)
+		f.Close()
+		conns[i], _ = c.(*net.UnixConn)
+	}
+	served := make(chan struct{})
+	go func() { k.Serve(ctx, conns[0]); close(served) }()
+	stop := func() { conns[1].Close(); <-served; k.Close() }
+	a, err := app.NewFrontDoor(ctx, cfg, k.Manifest, k.Fingerprint, keeper.NewClient(conns[1]))
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return a, stop, nil
 }
 
 func readTestdata(t *testing.T, name string) string {

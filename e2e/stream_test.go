@@ -286,3 +286,25 @@ func TestStreamAnotherWaiterKeepsTheWorkAlive(t *testing.T) {
 	r := decodeResponse(t, []byte(evs[len(evs)-1].Data))
 	assert.Equal(t, outcome.StatusTimeout, r.Status, "the run went on to its deadline")
 }
+
+// A refusal after the stream began is the error event: execute's error
+// body with the HTTP status execute would have answered (the request's
+// deadline passing during a run: timeout, 504).
+func TestStreamErrorEventCarriesTheStatus(t *testing.T) {
+	base := startServer(t, server.Config{RequestTimeoutMS: 1000}, service)
+	st, _, _ := openStream(t, base, map[string]any{"harness": "program", "stub": loopForever + "// past the request deadline\n"})
+	evs := st.all(t)
+	last := evs[len(evs)-1]
+	require.Equal(t, "error", last.Name, "%v", evs)
+	var e struct {
+		server.Problem
+		HTTPStatus int `json:"http_status"`
+	}
+	dec := json.NewDecoder(strings.NewReader(last.Data))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(&e), "%s", last.Data)
+	assert.Equal(t, server.StatusTimeout, e.Status)
+	assert.Equal(t, http.StatusGatewayTimeout, e.HTTPStatus)
+	assert.NotEmpty(t, e.Message)
+	assert.NotEmpty(t, e.RequestID, "the request's id, as in an error body")
+}

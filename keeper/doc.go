@@ -14,8 +14,8 @@
 // policy for this job", never "run this command as root": whatever a
 // compile request names still runs jailed, as the jail's unprivileged uid.
 //
-// What is built here is the protocol and its checks (DecodeRequest,
-// Policy.Check); the keeper's serving loop, the front door's client and
-// the split process are not built yet (docs/security.md says what
-// remains).
+// Keeper.Serve is the keeper's loop; Client is the front door's side, a
+// compiler.Runner and a worker.Starter, so the service's request path is
+// the same with and without the split. A worker's connection reaches the
+// front door as SCM_RIGHTS with the answer that names it.
 package keeper

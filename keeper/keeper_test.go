@@ -3,6 +3,7 @@ package keeper
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -17,7 +18,7 @@ import (
 
 const rustc = "/usr/bin/rustc"
 
-func testPolicy() Policy { return NewPolicy(rustc, 1<<20, jail.MaxLimits(), "run-worker") }
+func testPolicy() Policy { return NewPolicy([]string{rustc}, 1<<20, jail.MaxLimits(), "run-worker") }
 
 // capture is a compiler.Runner that keeps the command it is given.
 type capture struct{ cmd jail.Command }
@@ -86,7 +87,12 @@ func TestOutOfPolicyRequestsAreRefused(t *testing.T) {
 		{"a file outside the work dir", `compile.files["../etc/passwd"]`, func(r *Request) { r.Compile.Files["../etc/passwd"] = nil }},
 		{"an absolute file", `compile.files["/etc/passwd"]`, func(r *Request) { r.Compile.Files["/etc/passwd"] = nil }},
 		{"an unclean file name", `compile.files["a//b"]`, func(r *Request) { r.Compile.Files["a//b"] = nil }},
-		{"too many input bytes", "compile.file_bytes", func(r *Request) { r.Compile.Files["big"] = make([]byte, 1<<20+1) }},
+		{"too many input bytes", "compile.file_bytes", func(r *Request) { r.Compile.Files["big"] = make([]byte, 1<<20+harnessBytes+1) }},
+		{"too many files", "compile.files", func(r *Request) {
+			for i := range 1<<20 + harnessFiles {
+				r.Compile.Files[fmt.Sprint("f", i)] = nil
+			}
+		}},
 		{"collecting outside the work dir", "compile.collect[0]", func(r *Request) { r.Compile.Collect[0] = "/proc/1/environ" }},
 		{"a negative limit", "compile.limits.pids", func(r *Request) { r.Compile.Limits.Pids = -1 }},
 		{"memory above the jail's maximum", "compile.limits.memory_bytes", func(r *Request) { r.Compile.Limits.MemoryBytes = jail.MaxLimits().MemoryBytes + 1 }},

@@ -15,7 +15,8 @@ import (
 // manifest, never from anything the front door says.
 type Policy struct {
 	// Programs are the absolute paths a compile may run (the manifest's
-	// compiler; the linker is rustc's child, not a request).
+	// compiler, rustfmt, clippy-driver; the linker is rustc's child, not
+	// a request).
 	Programs []string
 	// Bounds on a compile request's parts.
 	MaxArgs, MaxEnv, MaxFiles, MaxCollect int
@@ -105,25 +106,31 @@ func (p Policy) checkString(l *check.List, key, s string) {
 
 // Bounds of a compile request beyond what the service's own compiles
 // need, by far: rustc's argv is ~40 strings plus the operator's extra
-// flags, its environment cargo's ~20 variables and the build's, a
-// project a few dozen files, and one file is collected.
+// flags, its environment cargo's ~20 variables and the build's, and one
+// file is collected.
 const (
 	maxArgs        = 1024
 	maxEnv         = 256
-	maxFiles       = 4096
 	maxCollect     = 16
 	maxStringBytes = 1 << 20
+	// harnessBytes is what a harness may add to a request's files (its
+	// wrapper source; a few KiB in practice), and harnessFiles how many.
+	harnessBytes = 16 << 20
+	harnessFiles = 64
 )
 
-// NewPolicy is the keeper's policy: compile only with rustc (the prepared
-// toolchain's, an absolute path), input files of at most maxFileBytes in
-// all (the request body's cap bounds what a stub and its project can
-// be), limits within maxLimits (the jail's max_limits), and workers
-// running only entry.
-func NewPolicy(rustc string, maxFileBytes int64, maxLimits jail.Limits, entry string) Policy {
+// NewPolicy is the keeper's policy: run only programs (absolute paths:
+// the prepared toolchain's rustc, and rustfmt and clippy-driver for the
+// Format and Clippy buttons), each in a compile jail; input files bounded by what a request
+// of maxRequestBytes (server.max_body_bytes) can carry — each file costs
+// at least a byte of it — plus what a harness adds; limits within
+// maxLimits (the jail's max_limits); workers running only entry. A
+// request the server accepted therefore never meets a refusal here.
+func NewPolicy(programs []string, maxRequestBytes int64, maxLimits jail.Limits, entry string) Policy {
 	return Policy{
-		Programs: []string{rustc}, MaxArgs: maxArgs, MaxEnv: maxEnv, MaxFiles: maxFiles,
-		MaxCollect: maxCollect, MaxStringBytes: maxStringBytes, MaxFileBytes: maxFileBytes,
+		Programs: programs, MaxArgs: maxArgs, MaxEnv: maxEnv,
+		MaxFiles: int(maxRequestBytes) + harnessFiles, MaxFileBytes: maxRequestBytes + harnessBytes,
+		MaxCollect: maxCollect, MaxStringBytes: maxStringBytes,
 		MaxLimits: maxLimits, Entries: []string{entry},
 	}
 }

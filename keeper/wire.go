@@ -42,12 +42,7 @@ func (r Request) Encode() []byte {
 		e.Str(c.Path)
 		e.Strs(c.Args)
 		e.Strs(c.Env)
-		names := sortedNames(c.Files)
-		e.Uvarint(uint64(len(names)))
-		for _, n := range names {
-			e.Str(n)
-			e.Bytes(c.Files[n])
-		}
+		encodeFiles(&e, c.Files)
 		e.Strs(c.Collect)
 		for _, v := range limitValues(&c.Limits) {
 			e.Varint(*v)
@@ -73,26 +68,7 @@ func DecodeRequest(typ byte, p []byte) (Request, error) {
 		c.Path = d.Str()
 		c.Args = d.Strs()
 		c.Env = d.Strs()
-		n := d.Uvarint()
-		// Every file is at least two bytes (its name's length and its
-		// contents' length): a count beyond that is a lie, refused
-		// before anything is allocated for it.
-		if n > uint64(len(d.B))/2 {
-			d.Fail(frame.ErrShort)
-		} else if n > 0 {
-			c.Files = make(map[string][]byte, n)
-			prev := ""
-			for i := range n {
-				name, data := d.Str(), d.Bytes()
-				// Names travel sorted, each once: one encoding per
-				// request.
-				if i > 0 && name <= prev && d.Err() == nil {
-					d.Fail(fmt.Errorf("keeper: file %q out of order or named twice", name))
-				}
-				prev = name
-				c.Files[name] = data
-			}
-		}
+		c.Files = decodeFiles(&d)
 		c.Collect = d.Strs()
 		for _, v := range limitValues(&c.Limits) {
 			*v = d.Varint()
@@ -108,6 +84,43 @@ func DecodeRequest(typ byte, p []byte) (Request, error) {
 		return Request{}, fmt.Errorf("keeper: malformed request: %w", err)
 	}
 	return r, nil
+}
+
+// encodeFiles appends files, sorted by name.
+func encodeFiles(e *frame.Encoder, files map[string][]byte) {
+	names := sortedNames(files)
+	e.Uvarint(uint64(len(names)))
+	for _, n := range names {
+		e.Str(n)
+		e.Bytes(files[n])
+	}
+}
+
+// decodeFiles reads files as encodeFiles wrote them, refusing names out
+// of order or twice (one encoding per message).
+func decodeFiles(d *frame.Decoder) map[string][]byte {
+	n := d.Uvarint()
+	// Every file is at least two bytes (its name's length and its
+	// contents' length): a count beyond that is a lie, refused before
+	// anything is allocated for it.
+	if n > uint64(len(d.B))/2 {
+		d.Fail(frame.ErrShort)
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	files := make(map[string][]byte, n)
+	prev := ""
+	for i := range n {
+		name, data := d.Str(), d.Bytes()
+		if i > 0 && name <= prev && d.Err() == nil {
+			d.Fail(fmt.Errorf("keeper: file %q out of order or named twice", name))
+		}
+		prev = name
+		files[name] = data
+	}
+	return files
 }
 
 // sortedNames returns the files' names in order.

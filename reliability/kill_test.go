@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -122,6 +123,12 @@ func killWhile(t *testing.T, s *service, req map[string]any, phase func(kids []i
 	return pid
 }
 
+// isRustc says whether pid is a compiler process.
+func isRustc(pid int) bool {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "comm"))
+	return err == nil && strings.TrimSpace(string(b)) == "rustc"
+}
+
 // A Rocket app that takes a second or two to compile, so there is a
 // compile to kill.
 const appStub = `#[macro_use] extern crate rocket;
@@ -178,8 +185,11 @@ func TestKill9MidRunThenRestart(t *testing.T) {
 	a := start(t, options{cacheDir: caches, runTimeoutMS: 3000})
 	req := map[string]any{"harness": "program", "stub": loopStub}
 	compiled := false
+	// The compile is a rustc among the service's descendants; run
+	// workers (ROCKET_SANDBOX_WORKERS=true) are descendants for the
+	// service's whole life, so "no descendants" cannot mean "running".
 	dead := killWhile(t, a, req, func(kids []int) bool {
-		if len(kids) > 0 {
+		if slices.ContainsFunc(kids, isRustc) {
 			compiled = true // the compile is under way
 			return false
 		}

@@ -144,6 +144,7 @@ func (s *server) stream(c *fiber.Ctx) error {
 	}
 
 	release := keepKeySlot(c)
+	requestID := requestIDOf(c)
 	c.Status(fiber.StatusOK)
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
@@ -152,7 +153,7 @@ func (s *server) stream(c *fiber.Ctx) error {
 		defer release()
 		defer cancel()
 		defer stop()
-		s.writeStream(w, conn, ev, cancel)
+		s.writeStream(w, conn, ev, cancel, requestID)
 	})
 	return nil
 }
@@ -160,7 +161,7 @@ func (s *server) stream(c *fiber.Ctx) error {
 // writeStream writes the events as they come, and a heartbeat when
 // nothing was written for the heartbeat interval, until the terminal
 // event or a failed write. A failed write cancels the request.
-func (s *server) writeStream(w *bufio.Writer, conn net.Conn, ev *events, cancel context.CancelFunc) {
+func (s *server) writeStream(w *bufio.Writer, conn net.Conn, ev *events, cancel context.CancelFunc, requestID string) {
 	heartbeat := time.NewTicker(s.cfg.StreamHeartbeat())
 	defer heartbeat.Stop()
 	send := func(b []byte) bool {
@@ -198,13 +199,13 @@ func (s *server) writeStream(w *bufio.Writer, conn net.Conn, ev *events, cancel 
 			writeEvent(&out, string(p.Phase), progressData(p))
 		}
 		if done {
-			name, data := s.terminal(resp, err)
+			name, data := s.terminal(resp, err, requestID)
 			if name == eventResult {
 				// A result is held until the client has it: bound those
 				// bytes as execute does.
 				if !s.responses.Take(int64(len(data))) {
 					name, data = s.terminal(sandbox.Encoded{}, &sandbox.Error{Code: sandbox.CodeOverloaded, RetryAfter: time.Second,
-						Message: "the service is busy (too many bytes of results are being sent); retry shortly"})
+						Message: "the service is busy (too many bytes of results are being sent); retry shortly"}, requestID)
 				} else {
 					defer s.responses.Give(int64(len(data)))
 				}
@@ -249,7 +250,7 @@ func progressData(p sandbox.Progress) []byte {
 
 // terminal is the stream's last event: the result, as execute's body,
 // or the error, as execute's error body with its HTTP status.
-func (s *server) terminal(resp sandbox.Encoded, err error) (string, []byte) {
+func (s *server) terminal(resp sandbox.Encoded, err error, requestID string) (string, []byte) {
 	if err == nil {
 		if err = checkResult(resp); err == nil {
 			return eventResult, bytes.TrimSuffix(resp.Body, []byte("\n"))
@@ -258,8 +259,9 @@ func (s *server) terminal(resp sandbox.Encoded, err error) (string, []byte) {
 		err = s.serviceError(err)
 	}
 	code, p := ProblemOf(err)
+	p.RequestID = requestID
 	if code >= fiber.StatusInternalServerError && p.Status != StatusOverloaded && !errors.Is(err, context.Canceled) {
-		s.log.Error("stream failed", "code", code, "err", err)
+		s.log.Error("stream failed", "request_id", requestID, "code", code, "err", err)
 	}
 	b, encErr := json.Marshal(errorEvent{Problem: p, HTTPStatus: code})
 	if encErr != nil {

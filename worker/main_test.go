@@ -68,7 +68,7 @@ func newPool(t *testing.T, j *jail.Jail, n int, mutate ...func(*Config)) *Pool {
 	for _, f := range mutate {
 		f(&cfg)
 	}
-	p, err := New(cfg, testRuntime(), 16<<20, j, nil)
+	p, err := New(cfg, testRuntime(), 16<<20, InJail(j), nil)
 	require.NoError(t, err)
 	t.Cleanup(p.Close)
 	return p

@@ -20,9 +20,49 @@ import (
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 )
 
-// Starter starts jailed residents; *jail.Jail implements it.
+// Starter starts workers: jail residents, each with a connection of its
+// own. InJail starts them in this process's jail; across the privilege
+// separation the keeper does, and the front door gets the connection.
 type Starter interface {
-	Start(jail.Resident) (*jail.Process, error)
+	// Start starts r (whose Conn it makes: r.Conn is ignored) and
+	// returns the process and the pool's end of its connection, which
+	// is non-blocking so reads and writes can have deadlines.
+	Start(r jail.Resident) (Process, *os.File, error)
+}
+
+// Process is a started worker as the pool sees it; *jail.Process is one.
+type Process interface {
+	Pid() int
+	Kill()
+	Done() <-chan struct{}
+	Wait() jail.Exit
+}
+
+// InJail is the Starter that starts workers in j, from this process.
+func InJail(j *jail.Jail) Starter { return inJail{j} }
+
+type inJail struct{ j *jail.Jail }
+
+func (s inJail) Start(r jail.Resident) (Process, *os.File, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("socketpair: %w", err)
+	}
+	// The worker's end blocks (it has nothing else to do).
+	if err := unix.SetNonblock(fds[1], false); err != nil {
+		unix.Close(fds[0])
+		unix.Close(fds[1])
+		return nil, nil, fmt.Errorf("socketpair: %w", err)
+	}
+	conn := os.NewFile(uintptr(fds[0]), "worker")
+	r.Conn = os.NewFile(uintptr(fds[1]), "worker-conn")
+	proc, err := s.j.Start(r)
+	r.Conn.Close()
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return proc, conn, nil
 }
 
 // Pool runs jobs in run workers: it implements the engine seam of package
@@ -72,10 +112,7 @@ func New(cfg Config, rt wasmrt.Config, maxModuleBytes int64, s Starter, log *slo
 	// A result: stdout, the responses (sharing stdout's cap), the
 	// records (a budget of the same size), stderr, and the messages.
 	p.maxFromWorker = 3*rt.StdoutLimitBytes + rt.StderrLimitBytes + 4*maxTrapBytes
-	p.memoryBytes = cfg.MemoryBytes
-	if p.memoryBytes == 0 {
-		p.memoryBytes = defaultMemoryBytes(rt, maxModuleBytes)
-	}
+	p.memoryBytes = Resident(cfg, rt, maxModuleBytes).MemoryBytes
 	for range max(cfg.Count, 1) {
 		w, err := p.start()
 		if err != nil {
@@ -85,6 +122,19 @@ func New(cfg Config, rt wasmrt.Config, maxModuleBytes int64, s Starter, log *slo
 		p.idle = append(p.idle, w)
 	}
 	return p, nil
+}
+
+// Resident is how a run worker of cfg running rt is jailed: the run-worker
+// entry, its memory (cfg.MemoryBytes, or sized from rt's budgets), its
+// threads and descriptors. The pool starts its workers so, and so does
+// the keeper, which decides a worker's limits itself.
+func Resident(cfg Config, rt wasmrt.Config, maxModuleBytes int64) jail.Resident {
+	rt = check.WithDefaults(rt, wasmrt.DefaultConfig())
+	mem := cfg.MemoryBytes
+	if mem == 0 {
+		mem = defaultMemoryBytes(rt, maxModuleBytes)
+	}
+	return jail.Resident{Entry: entryName, MemoryBytes: mem, Pids: residentPids, OpenFiles: residentOpenFiles}
 }
 
 // defaultMemoryBytes sizes a worker's cgroup for what the engine's own
@@ -108,7 +158,7 @@ const runtimeOverheadBytes = 256 << 20
 
 // worker is one run worker as the server sees it.
 type worker struct {
-	proc    *jail.Process
+	proc    Process
 	conn    *os.File
 	results chan resultMsg
 	dead    chan struct{} // closed when the connection failed
@@ -126,23 +176,8 @@ type worker struct {
 
 // start starts one worker and waits for it to say it is ready.
 func (p *Pool) start() (*worker, error) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	proc, conn, err := p.starter.Start(p.resident(entryName))
 	if err != nil {
-		return nil, fmt.Errorf("worker: socketpair: %w", err)
-	}
-	// The worker's end blocks (it has nothing else to do); the server's
-	// is non-blocking, so its reads and writes can have deadlines.
-	if err := unix.SetNonblock(fds[1], false); err != nil {
-		unix.Close(fds[0])
-		unix.Close(fds[1])
-		return nil, fmt.Errorf("worker: socketpair: %w", err)
-	}
-	conn := os.NewFile(uintptr(fds[0]), "worker")
-	theirs := os.NewFile(uintptr(fds[1]), "worker-conn")
-	proc, err := p.starter.Start(p.resident(entryName, theirs))
-	theirs.Close()
-	if err != nil {
-		conn.Close()
 		return nil, fmt.Errorf("worker: start: %w", err)
 	}
 	w := &worker{proc: proc, conn: conn, results: make(chan resultMsg, 1), dead: make(chan struct{}),
@@ -184,9 +219,9 @@ func (p *Pool) watch(w *worker) {
 	}
 }
 
-// resident is how a worker is jailed: entry, running with conn.
-func (p *Pool) resident(entry string, conn *os.File) jail.Resident {
-	return jail.Resident{Entry: entry, Conn: conn, MemoryBytes: p.memoryBytes, Pids: residentPids, OpenFiles: residentOpenFiles}
+// resident is how a worker is jailed: entry, with its limits.
+func (p *Pool) resident(entry string) jail.Resident {
+	return jail.Resident{Entry: entry, MemoryBytes: p.memoryBytes, Pids: residentPids, OpenFiles: residentOpenFiles}
 }
 
 // Threads and descriptors a worker may have: the Go runtime's threads

@@ -193,7 +193,7 @@ func TestAWorkerOverItsMemoryIsAMemoryLimit(t *testing.T) {
 	rt := testRuntime()
 	rt.MemoryLimitBytes = 1 << 30 // the guest's own cap is far away
 	cfg := Config{Enabled: true, Count: 1, MemoryBytes: 160 << 20}
-	p, err := New(cfg, rt, 16<<20, j, nil)
+	p, err := New(cfg, rt, 16<<20, InJail(j), nil)
 	require.NoError(t, err)
 	defer p.Close()
 	runOK(t, p, guestJob("hello"))

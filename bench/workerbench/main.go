@@ -82,7 +82,7 @@ func run(n int, out, helloPath string) error {
 		return err
 	}
 	defer engine.Close(ctx)
-	pool, err := worker.New(worker.Config{Enabled: true, Count: 1}, rt, compiler.DefaultMaxModuleBytes, j, nil)
+	pool, err := worker.New(worker.Config{Enabled: true, Count: 1}, rt, compiler.DefaultMaxModuleBytes, worker.InJail(j), nil)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
+	"github.com/rocket-sandbox/rocket-sandbox/keeper"
 	"github.com/rocket-sandbox/rocket-sandbox/metrics"
 	"github.com/rocket-sandbox/rocket-sandbox/rediscache"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
@@ -48,26 +49,85 @@ type App struct {
 // engine, the caches and the harnesses, and then the service from all of
 // them at once.
 func New(ctx context.Context, cfg config.App) (*App, error) {
-	m, err := toolchain.Load(cfg.StateDir)
+	a := &App{}
+	m, fp, err := a.prepare(cfg)
 	if err != nil {
 		return nil, err
 	}
+	return a.build(ctx, cfg, m, fp, a.jail, worker.InJail(a.jail))
+}
+
+// prepare does what needs root and the state dir: the manifest, the
+// fingerprint, the compile jail.
+func (a *App) prepare(cfg config.App) (*toolchain.Manifest, string, error) {
+	m, err := toolchain.Load(cfg.StateDir)
+	if err != nil {
+		return nil, "", err
+	}
 	fp, err := fingerprint(cfg, m)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	// Leftovers of services that crashed (cgroups, job dirs); live ones,
 	// such as a test run next to `make run`, are left alone.
 	if err := jail.RecoverDead(cfg.Jail); err != nil {
-		return nil, fmt.Errorf("compile jail recovery: %w", err)
+		return nil, "", fmt.Errorf("compile jail recovery: %w", err)
 	}
 	policy := cfg.Jail.ForInstance(os.Getpid())
 	policy.ReadOnlyPaths = append(append([]string{}, policy.ReadOnlyPaths...), m.ReadOnlyPaths()...)
-	a := &App{}
 	if a.jail, err = jail.New(policy); err != nil {
-		return nil, fmt.Errorf("compile jail: %w", err)
+		return nil, "", fmt.Errorf("compile jail: %w", err)
 	}
 	a.jailState = policy.StateDir
+	return m, fp, nil
+}
+
+// Keeper is the privileged half of the split service (front_door.uid):
+// the compile jail and a keeper that acts only on the requests its
+// policy allows. Close releases the jail.
+type Keeper struct {
+	*keeper.Keeper
+	// Manifest and Fingerprint are sent to the front door, which
+	// reads neither the state dir nor the binary.
+	Manifest    *toolchain.Manifest
+	Fingerprint string
+	app         App
+}
+
+// NewKeeper prepares what the keeper needs from cfg: the manifest, the
+// fingerprint and the compile jail, and its policy: rustc only, input
+// files bounded by the request body's cap (keeper.NewPolicy), the jail's
+// max_limits, workers jailed as worker.Resident says.
+func NewKeeper(cfg config.App) (*Keeper, error) {
+	k := &Keeper{}
+	m, fp, err := k.app.prepare(cfg)
+	if err != nil {
+		return nil, err
+	}
+	res := worker.Resident(cfg.Workers, cfg.EngineConfig(), cfg.Compiler.MaxModuleBytes)
+	k.Keeper = &keeper.Keeper{
+		Policy:   keeper.NewPolicy([]string{m.Rustc, toolchain.Rustfmt, toolchain.ClippyDriver}, int64(cfg.Server.MaxBodyBytes), k.app.jail.Policy().MaxLimits, res.Entry),
+		Jail:     k.app.jail,
+		Starter:  worker.InJail(k.app.jail),
+		Resident: res,
+	}
+	k.Manifest, k.Fingerprint = m, fp
+	return k, nil
+}
+
+// Close releases the compile jail.
+func (k *Keeper) Close() { k.app.Close(context.Background()) }
+
+// NewFrontDoor builds the unprivileged half of the split service: the
+// same service as New, whose compiles and workers are the keeper's (c),
+// from the manifest and fingerprint the keeper sent.
+func NewFrontDoor(ctx context.Context, cfg config.App, m *toolchain.Manifest, fp string, c *keeper.Client) (*App, error) {
+	return (&App{}).build(ctx, cfg, m, fp, c, c)
+}
+
+// build builds the service on a compile runner and a worker starter.
+func (a *App) build(ctx context.Context, cfg config.App, m *toolchain.Manifest, fp string, runner compiler.Runner, starter worker.Starter) (*App, error) {
+	var err error
 	// The engine allows the most a request may ask for; every job says
 	// its own limits (the defaults unless the request asked).
 	var engine sandbox.Engine
@@ -79,7 +139,7 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 				wc.Count = sandbox.DefaultConfig().MaxConcurrent
 			}
 		}
-		if a.workers, err = worker.New(wc, cfg.EngineConfig(), cfg.Compiler.MaxModuleBytes, a.jail, nil); err != nil {
+		if a.workers, err = worker.New(wc, cfg.EngineConfig(), cfg.Compiler.MaxModuleBytes, starter, nil); err != nil {
 			a.Close(ctx)
 			return nil, fmt.Errorf("run workers: %w", err)
 		}
@@ -106,12 +166,12 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 	met := a.observe()
 	deps := sandbox.Deps{
 		Harnesses:   harnesses.Default(),
-		Compiler:    met.Compiler(compiler.New(m, m.Wasm(), met.Runner(a.jail), cfg.Compiler)),
+		Compiler:    met.Compiler(compiler.New(m, m.Wasm(), met.Runner(runner), cfg.Compiler)),
 		Engine:      met.Engine(engine),
 		Results:     met.Store("result", a.results),
 		Modules:     met.Store("module", a.modules),
 		Shares:      a.shares,
-		Formatter:   rustfmt.New(toolchain.Rustfmt, met.Runner(a.jail)),
+		Formatter:   rustfmt.New(toolchain.Rustfmt, met.Runner(runner)),
 		Fingerprint: fp,
 		Queue:       met,
 		Limits:      cfg.DefaultLimits(),

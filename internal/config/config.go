@@ -46,6 +46,20 @@ type App struct {
 	// Workers run the modules in jailed run workers instead of the
 	// service's process (docs/security.md, "Process model").
 	Workers worker.Config `json:"workers"`
+	// FrontDoor splits serve into a root keeper and an unprivileged
+	// front door (docs/security.md, "Process model").
+	FrontDoor FrontDoor `json:"front_door"`
+}
+
+// FrontDoor configures the privilege separation of serve.
+type FrontDoor struct {
+	// UID is the uid (and gid) the front door — HTTP, JSON, harnesses,
+	// caches, result parsing — runs as, with no capabilities and
+	// no_new_privs; the root process keeps only the keeper. Default 0:
+	// no split, one root process (while the split is being landed).
+	// It must be neither root's nor the jail's uid, and needs
+	// workers.enabled (the front door runs no guest itself).
+	UID int `json:"uid"`
 }
 
 // Caches configures the memoized responses, the compiled modules and the
@@ -123,6 +137,15 @@ func (c App) Validate() error {
 	}
 	l.Nest("jail", c.Jail.Validate())
 	l.Nest("workers", c.Workers.Validate())
+	if c.FrontDoor.UID != 0 {
+		check.Range(&l, "front_door.uid", c.FrontDoor.UID, 1, 1<<31-1)
+		if c.FrontDoor.UID == c.Jail.UID {
+			l.Add("front_door.uid", "%d is the jail's uid (jail.uid): the front door must not share it with untrusted jobs", c.FrontDoor.UID)
+		}
+		if !c.Workers.Enabled {
+			l.Add("front_door.uid", "needs workers.enabled: the front door runs no guest itself")
+		}
+	}
 	return l.Err()
 }
 

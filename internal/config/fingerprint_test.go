@@ -46,6 +46,9 @@ func changeValidly(cfg *App, path string) (any, bool) {
 	if path == "server.require_api_key" {
 		cfg.Server.APIKeys = []server.APIKey{{Name: "k", TokenSHA256: strings.Repeat("cd", 32)}}
 	}
+	if path == "front_door.uid" {
+		cfg.Workers.Enabled = true
+	}
 	for _, c := range candidates {
 		if reflect.DeepEqual(c.Interface(), old.Interface()) {
 			continue

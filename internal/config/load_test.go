@@ -59,6 +59,9 @@ func TestLoadRefuses(t *testing.T) {
 		// The top level.
 		{name: "listen", file: `{"listen": "localhost"}`, want: `listen: "localhost" is not host:port`},
 		{name: "state_dir", file: `{"state_dir": ""}`, want: "state_dir: must not be empty"},
+		{name: "front_door.uid negative", file: `{"workers": {"enabled": true}, "front_door": {"uid": -1}}`, want: "front_door.uid: -1 is out of range 1..2147483647"},
+		{name: "front_door.uid the jail's", file: `{"workers": {"enabled": true}, "front_door": {"uid": 65534}}`, want: "front_door.uid: 65534 is the jail's uid"},
+		{name: "front_door.uid without workers", file: `{"front_door": {"uid": 1000}}`, want: "front_door.uid: needs workers.enabled"},
 
 		// server
 		{name: "server.max_body_bytes zero", file: `{"server": {"max_body_bytes": 0}}`, want: "server.max_body_bytes: 0 is out of range 1..1073741824"},
