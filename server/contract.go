@@ -377,6 +377,28 @@ func contractRoutes() []openapi.Route {
 			Parameters: []openapi.Parameter{{Name: "name", In: "path", Required: true, Schema: openapi.Schema{"type": "string"}}},
 			Responses:  withProblems(map[string]openapi.Response{"200": page("The asset.", "*/*")}, append([]int{http.StatusNotFound}, guarded...)...),
 		}},
+		{Method: http.MethodGet, Path: "/s/:id", Operation: openapi.Operation{
+			OperationID: "sharePage", Tags: []string{"web"},
+			Summary:    "The playground opened on a share (the page loads it from /api/v1/shares/{id})",
+			Parameters: []openapi.Parameter{{Name: "id", In: "path", Required: true, Schema: openapi.Schema{"type": "string", "pattern": "^[A-Za-z0-9_-]{8,128}$"}}},
+			Responses:  withProblems(map[string]openapi.Response{"200": page("The page.", "text/html; charset=utf-8")}, append([]int{http.StatusNotFound}, guarded...)...),
+		}},
+		{Method: http.MethodGet, Path: "/embed.js", Operation: openapi.Operation{
+			OperationID: "embedScript", Tags: []string{"web"},
+			Summary:   "The script other pages include to get a Run button under every Rust block",
+			Responses: withProblems(map[string]openapi.Response{"200": page("The script.", "text/javascript; charset=utf-8")}, guarded...),
+		}},
+		{Method: http.MethodGet, Path: "/guide/", Operation: openapi.Operation{
+			OperationID: "guideIndex", Tags: []string{"web"},
+			Summary:   "The runnable guide's chapters (404, saying why, when no guide is configured)",
+			Responses: withProblems(map[string]openapi.Response{"200": page("The page.", "text/html; charset=utf-8"), "301": {Description: "To the URL with its slash."}}, append([]int{http.StatusNotFound}, guarded...)...),
+		}},
+		{Method: http.MethodGet, Path: "/guide/:slug/", Operation: openapi.Operation{
+			OperationID: "guideChapter", Tags: []string{"web"},
+			Summary:    "A chapter of the guide, every Rust block runnable",
+			Parameters: []openapi.Parameter{{Name: "slug", In: "path", Required: true, Schema: openapi.Schema{"type": "string"}}},
+			Responses:  withProblems(map[string]openapi.Response{"200": page("The page.", "text/html; charset=utf-8"), "301": {Description: "To the URL with its slash."}}, append([]int{http.StatusNotFound}, guarded...)...),
+		}},
 	}
 }
 

@@ -66,6 +66,12 @@ export class Editor {
     return this.view.state;
   }
 
+  /** Replaces the text as one change, which undo takes back. */
+  replace(doc: string): void {
+    if (doc === this.text) return;
+    this.view.dispatch({ changes: { from: 0, to: this.view.state.doc.length, insert: doc } });
+  }
+
   load(state: EditorState): void {
     this.view.setState(state);
   }
