@@ -121,11 +121,16 @@ func contractSchemas(harnesses []sandbox.HarnessInfo) *openapi.Schemas {
 	req := openapi.Schema{
 		"type":                 "object",
 		"additionalProperties": false,
-		"required":             []string{"harness", "stub"},
+		"required":             []string{"harness"},
+		// A stub, or a project's files, or both (the stub is then the
+		// crate root, src/main.rs).
+		"anyOf": []openapi.Schema{{"required": []string{"stub"}}, {"required": []string{"files"}}},
 		"properties": openapi.Schema{
 			"harness": openapi.Schema{"type": "string", "enum": ids, "description": "Which harness wraps the stub (GET /api/v1/harnesses)."},
 			"stub":    openapi.Schema{"type": "string", "minLength": 1, "description": "The Rust source; at most the stub limit (64 KiB by default) of UTF-8."},
-			"args":    openapi.Schema{"type": []string{"object", "null"}, "description": "The harness's arguments (Args.<harness>); absent or null means {}."},
+			"files": openapi.Schema{"type": []string{"object", "null"}, "additionalProperties": openapi.Schema{"type": "string"},
+				"description": "A project: relative path → UTF-8 content (src/main.rs or src/lib.rs, modules, Cargo.toml, Rocket.toml, templates/, static/, …); at most 64 files and 1 MiB by default. docs/api.md, \"Projects\"."},
+			"args": openapi.Schema{"type": []string{"object", "null"}, "description": "The harness's arguments (Args.<harness>); absent or null means {}."},
 			"seed": openapi.Schema{"type": []string{"integer", "null"}, "format": "uint64", "minimum": 0,
 				"maximum": uint64(1<<64 - 1), "description": "Seeds the program's random source; absent: derived from the request."},
 		},
