@@ -2,7 +2,7 @@
 // call takes the service's base URL: "" on the service's own pages, the
 // service's origin in the embed script on someone else's page.
 
-export type Harness = "program" | "example" | "mock" | "serve";
+export type Harness = "program" | "example" | "mock" | "serve" | "test";
 
 export interface ExecuteRequest {
   harness: Harness;
@@ -47,8 +47,25 @@ export interface HTTPResponse {
   error?: string;
 }
 
+/** One test of a `test` run, with its own output. */
+export interface TestReport {
+  name: string;
+  status: "ok" | "failed" | "ignored" | "not_run";
+  should_panic?: boolean;
+  limit?: string;
+  reason?: string;
+  stdout?: string;
+  stderr?: string;
+}
+
 export interface RunResult {
   responses?: HTTPResponse[];
+  tests?: TestReport[];
+  passed?: number;
+  failed?: number;
+  ignored?: number;
+  not_run?: number;
+  filtered_out?: number;
   log?: string;
   error?: string;
 }

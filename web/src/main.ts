@@ -40,6 +40,7 @@ const shareOut = byId<HTMLElement>("share-out");
 const shareURL = byId<HTMLInputElement>("share-url");
 const stdinInput = byId<HTMLTextAreaElement>("stdin");
 const attrsInput = byId<HTMLInputElement>("attrs");
+const filterInput = byId<HTMLInputElement>("filter");
 const results = byId<HTMLElement>("results");
 
 const nonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content ?? "";
@@ -77,6 +78,8 @@ function args(): Record<string, unknown> {
     case "mock":
     case "serve":
       return { requests: requests.requests() };
+    case "test":
+      return filterInput.value ? { filter: filterInput.value } : {};
   }
 }
 
@@ -217,7 +220,7 @@ document.addEventListener("keydown", (e) => {
 
 /** Puts a shared or handed-over state into the form. */
 function restore(s: ShareState): void {
-  const known: Harness[] = ["program", "example", "mock", "serve"];
+  const known: Harness[] = ["program", "example", "mock", "serve", "test"];
   const hs = known.includes(s.harness) ? s.harness : "program";
   show(hs);
   editor.load(editor.create(s.stub));
@@ -225,6 +228,7 @@ function restore(s: ShareState): void {
   const a = s.args;
   if (hs === "program") stdinInput.value = typeof a.stdin === "string" ? a.stdin : "";
   if (hs === "example") attrsInput.value = typeof a.attrs === "string" ? a.attrs : "rust";
+  if (hs === "test") filterInput.value = typeof a.filter === "string" ? a.filter : "";
   if ((hs === "mock" || hs === "serve") && Array.isArray(a.requests)) requests.set(rowsOf(a.requests));
 }
 

@@ -1,7 +1,7 @@
 // Rendering an answer of the API into the results region: status, verdict,
 // diagnostics (each a button that moves the editor's cursor there), the
 // program's output, each HTTP response, timings and the cache tier.
-import type { CompileReport, Diagnostic, ExecuteResponse, HTTPResponse, Phase, Refusal, RunReport } from "./api";
+import type { CompileReport, Diagnostic, ExecuteResponse, HTTPResponse, Phase, Refusal, RunReport, RunResult } from "./api";
 import { h } from "./dom";
 
 export interface ResultActions {
@@ -92,9 +92,30 @@ function runSection(run: RunReport): Node[] {
   if (run.stderr || run.stderr_truncated) out.push(stream("Standard error", run.stderr, run.stderr_truncated));
   const result = run.result;
   if (result?.error) out.push(h("p", { class: "error" }, result.error));
+  if (result?.tests) out.push(...testsSection(result));
   (result?.responses ?? []).forEach((resp, i) => out.push(response(resp, i)));
   if (result?.log) out.push(h("details", {}, h("summary", {}, "App log"), h("pre", {}, result.log)));
   return out;
+}
+
+/** A test run's tests, one row each with its status and its own output, and the counts. */
+function testsSection(r: RunResult): Node[] {
+  const tests = r.tests ?? [];
+  const counts = [`${r.passed ?? 0} passed`, `${r.failed ?? 0} failed`, `${r.ignored ?? 0} ignored`];
+  if (r.not_run) counts.push(`${r.not_run} not run`);
+  if (r.filtered_out) counts.push(`${r.filtered_out} filtered out`);
+  const list = h("ul", { class: "tests" });
+  for (const t of tests) {
+    const out = [t.stdout, t.stderr].filter((x) => x).join("\n");
+    list.append(h("li", { class: `test test-${t.status}` },
+      h("span", { class: `badge test-status outcome-${t.status === "ok" ? "passed" : t.status}` }, t.status), " ",
+      h("code", { class: "test-name" }, t.name),
+      t.should_panic ? " (should panic)" : "",
+      t.reason ? ` — ${t.reason}` : "",
+      t.limit ? ` (hit its ${t.limit} limit)` : "",
+      out ? h("details", t.status === "failed" ? { open: "" } : {}, h("summary", {}, "Output"), h("pre", {}, out)) : null));
+  }
+  return [h("h4", {}, `Tests (${tests.length})`), list, h("p", { class: "test-summary" }, `Test result: ${counts.join("; ")}.`)];
 }
 
 function stream(title: string, text: string, truncated: boolean): Node {
