@@ -6,7 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-.PHONY: all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-workers bench-redis bench-api parity api-doctests clean
+.PHONY: screenshots all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-workers bench-redis bench-api parity api-doctests clean
 
 all: build
 
@@ -47,6 +47,12 @@ test: setup-reference packages-test
 	@$(GO) vet ./...
 	@echo "[test] go test (real rustc, Rocket, jail, wazero, HTTP server)"
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+# The README's screenshots (docs/playground.png, docs/guide.png), taken by
+# the browser tests in Chromium against the real service; `make test`
+# takes them too but writes nothing.
+screenshots: setup packages-test
+	ROCKET_SANDBOX_SCREENSHOTS=1 $(GO) test -count=1 -run 'TestTypeAProgramAndRunIt|TestRunAGuideBlock' ./browser/
 
 # The fault and load suite on its own (make test runs it too): the real
 # binary loaded past admission, killed mid-compile and mid-run, and the

@@ -16,18 +16,23 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/internal/app"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
+	"github.com/rocket-sandbox/rocket-sandbox/web/guide"
 )
 
 func cmdServe(ctx context.Context, argv []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	configPath := fs.String("config", "", "JSON config file")
 	listen := fs.String("listen", "", "address to listen on (default 127.0.0.1:8080; $ROCKET_SANDBOX_LISTEN)")
+	guideDir := fs.String("guide", "", "directory of Markdown chapters served at /guide/ (default ../shared/rocket-guide; $ROCKET_SANDBOX_GUIDE_DIR)")
 	if err := fs.Parse(argv); err != nil {
 		return err
 	}
 	var flags []config.Flag
 	if *listen != "" {
 		flags = append(flags, config.Flag{Name: "--listen", Key: "listen", Value: *listen})
+	}
+	if *guideDir != "" {
+		flags = append(flags, config.Flag{Name: "--guide", Key: "server.guide_dir", Value: *guideDir})
 	}
 	cfg, err := config.Load(*configPath, flags...)
 	if err != nil {
@@ -54,6 +59,10 @@ func cmdServe(ctx context.Context, argv []string) error {
 		if err := servePprof(addr, log); err != nil {
 			return err
 		}
+	}
+	if err := guide.Check(cfg.Server.GuideDir); err != nil {
+		// The rest is served; /guide/ says the same to its readers.
+		log.Warn("no guide at /guide/ (server.guide_dir, serve --guide DIR)", "err", err)
 	}
 	srv := server.New(cfg.Server, a.Service(), log, server.WithMetrics(a.Metrics()))
 	errc := make(chan error, 1)

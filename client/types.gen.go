@@ -44,6 +44,7 @@ type CompileReport struct {
 // absent when it points into harness code.
 type Diagnostic struct {
 	Column  *int64 `json:"column,omitempty"`
+	File    string `json:"file,omitempty"`
 	Level   string `json:"level"`
 	Line    *int64 `json:"line,omitempty"`
 	Message string `json:"message"`
@@ -68,13 +69,17 @@ type EvaluateResponse struct {
 type ExecuteRequest struct {
 	// The harness's arguments (Args.<harness>); absent or null means {}.
 	Args json.RawMessage `json:"args,omitempty"`
+	// A project: relative path → UTF-8 content (src/main.rs or src/lib.rs,
+	// modules, Cargo.toml, Rocket.toml, templates/, static/, …); at most 64
+	// files and 1 MiB by default. docs/api.md, "Projects".
+	Files map[string]string `json:"files,omitempty"`
 	// Which harness wraps the stub (GET /api/v1/harnesses).
 	Harness string         `json:"harness"`
 	Limits  *RequestLimits `json:"limits,omitempty"`
 	// Seeds the program's random source; absent: derived from the request.
 	Seed *uint64 `json:"seed,omitempty"`
 	// The Rust source; at most the stub limit (64 KiB by default) of UTF-8.
-	Stub string `json:"stub"`
+	Stub string `json:"stub,omitempty"`
 }
 
 // ExecuteResponse: The answer to an accepted request, whatever became of the

@@ -202,7 +202,16 @@ func (c *Compiler) args(in Input) []string {
 	}
 	args = append(args, c.cfg.ExtraArgs...)
 	if in.Test {
-		args = append(args, "--test")
+		// Tests run one per instance, by name, in libtest's panic=abort
+		// mode (a panic aborts its instance only; should_panic is judged
+		// inside it), which -Zpanic-abort-tests builds. Its -Z needs
+		// RUSTC_BOOTSTRAP (testEnv); -Zallow-features= keeps the crate
+		// itself on stable Rust: a #![feature] is an error, as under
+		// cargo test.
+		args = append(args, "--test", "-Zpanic-abort-tests", "-Zallow-features=")
+		if c.build.Native {
+			args = append(args, "-C", "panic=abort")
+		}
 	}
 	if in.Lint {
 		// Type-checked and linted, not code-generated.
@@ -240,7 +249,7 @@ func (c *Compiler) Compile(ctx context.Context, in Input) (Output, error) {
 		// Cargo's variables, as it would set them for this crate (so
 		// env!("CARGO_MANIFEST_DIR") and relative!() compile), then the
 		// build's own.
-		Env:     append(in.Package.Env(in.Root != project.LibRoot), c.build.Env...),
+		Env:     append(append(in.Package.Env(in.Root != project.LibRoot), c.build.Env...), testEnv(in.Test)...),
 		Files:   files,
 		Collect: collect,
 		Limits:  in.Limits,
@@ -255,7 +264,7 @@ func (c *Compiler) Compile(ctx context.Context, in Input) (Output, error) {
 		Duration: time.Since(start),
 		Usage:    res.Usage,
 	}
-	out.Diagnostics, out.Stderr = parseDiagnostics(res.Stderr, c.cfg.MaxDiagnostics)
+	out.Diagnostics, out.Stderr = parseProjectDiagnostics(res.Stderr, c.cfg.MaxDiagnostics, in.rootPath(), in.moduleIn() == projectModule)
 	if res.StderrTruncated {
 		out.Stderr += "\n[diagnostics truncated]\n"
 	}
@@ -281,6 +290,15 @@ func (c *Compiler) Compile(ctx context.Context, in Input) (Output, error) {
 		}
 	}
 	return out, nil
+}
+
+// testEnv is what a test build adds to the compiler's environment:
+// RUSTC_BOOTSTRAP for -Zpanic-abort-tests (see args).
+func testEnv(test bool) []string {
+	if !test {
+		return nil
+	}
+	return []string{"RUSTC_BOOTSTRAP=1"}
 }
 
 // refuse makes a finished compile a compile error with msg, as rustc

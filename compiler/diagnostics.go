@@ -27,6 +27,13 @@ type rustcDiagnostic struct {
 // (an ICE, the linker). It returns at most max structured items and the
 // rendered text of all of them.
 func parseDiagnostics(stderr []byte, max int) ([]outcome.Diagnostic, string) {
+	return parseProjectDiagnostics(stderr, max, sourceName, false)
+}
+
+// parseProjectDiagnostics is parseDiagnostics for a crate whose root is
+// root; in a project (isProject), a position in any of the project's
+// files counts, and names its file.
+func parseProjectDiagnostics(stderr []byte, max int, root string, isProject bool) ([]outcome.Diagnostic, string) {
 	var diags []outcome.Diagnostic
 	var text strings.Builder
 	sc := bufio.NewScanner(bytes.NewReader(stderr))
@@ -45,8 +52,14 @@ func parseDiagnostics(stderr []byte, max int) ([]outcome.Diagnostic, string) {
 		}
 		item := outcome.Diagnostic{Level: d.Level, Message: d.Message}
 		for _, s := range d.Spans {
-			if s.IsPrimary && s.FileName == sourceName {
+			if !s.IsPrimary {
+				continue
+			}
+			if s.FileName == root || (isProject && !strings.HasPrefix(s.FileName, "/") && !strings.HasPrefix(s.FileName, "<")) {
 				item.Line, item.Column = s.LineStart, s.ColumnStart
+				if isProject {
+					item.File = s.FileName
+				}
 				break
 			}
 		}

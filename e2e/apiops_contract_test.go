@@ -97,6 +97,17 @@ func TestContractHoldsForRealAnswers(t *testing.T) {
 		{"wrong type", "POST", "/api/v1/execute", "text/plain", []byte(`{}`), 415},
 		{"stub too large", "POST", "/api/v1/run/program", "text/plain", bytes.Repeat([]byte("x"), 65<<10), 413},
 		{"bad query", "POST", "/api/v1/run/program?a[]=1", "text/plain", []byte(hello), 400},
+		{"stream", "POST", "/api/v1/execute/stream", js, mustJSON(map[string]any{"harness": "program", "stub": hello, "seed": 1}), 200},
+		{"stream refused", "POST", "/api/v1/execute/stream", js, []byte(`{"harness":"nope","stub":"x"}`), 404},
+		{"format", "POST", "/api/v1/format", js, mustJSON(map[string]any{"stub": "fn main(){println!(\"x\");}"}), 200},
+		{"format error", "POST", "/api/v1/format", js, mustJSON(map[string]any{"stub": "fn main( {"}), 200},
+		{"format refused", "POST", "/api/v1/format", js, []byte(`{"stub":""}`), 400},
+		{"clippy", "POST", "/api/v1/clippy", js, mustJSON(map[string]any{"harness": "program", "stub": hello}), 200},
+		{"share", "POST", "/api/v1/shares", js, mustJSON(map[string]any{"state": map[string]any{"harness": "program", "stub": hello}}), 201},
+		{"share refused", "POST", "/api/v1/shares", js, []byte(`{"state":{"harness":"nope","stub":"x"}}`), 404},
+		{"no such share", "GET", "/api/v1/shares/AAAAAAAAAAAAAAAAAAAAAAAA", "", nil, 404},
+		{"evaluate.json", "POST", "/evaluate.json", js, []byte(`{"version":"stable","optimize":"0","code":"fn main() { println!(\"hi\"); }","edition":"2021"}`), 200},
+		{"metrics", "GET", "/metrics", "", nil, 200},
 		{"health", "GET", "/healthz", "", nil, 200},
 		{"contract", "GET", "/openapi.json", "", nil, 200},
 		{"docs", "GET", "/docs", "", nil, 200},
@@ -107,6 +118,15 @@ func TestContractHoldsForRealAnswers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			code, raw := exchange(t, c, tc.method, tc.target, tc.ct, tc.body)
 			assert.Equal(t, tc.code, code, "%s", raw)
+			if tc.name == "share" {
+				// The share just made reads back as the contract says.
+				var made struct {
+					ID string `json:"id"`
+				}
+				require.NoError(t, json.Unmarshal(raw, &made))
+				code, raw := exchange(t, c, "GET", "/api/v1/shares/"+made.ID, "", nil)
+				assert.Equal(t, http.StatusOK, code, "%s", raw)
+			}
 		})
 	}
 }

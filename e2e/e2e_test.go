@@ -81,9 +81,7 @@ func runWithServer(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(cacheDir)
-	cfg.Cache.Results.Dir = filepath.Join(cacheDir, "results")
-	cfg.Cache.Modules.Dir = filepath.Join(cacheDir, "modules")
-	cfg.Runtime.CompilationCacheDir = filepath.Join(cacheDir, "wazero")
+	cfg.CachesIn(cacheDir)
 	// The whole suite can run with the modules in run workers.
 	cfg.Workers.Enabled = os.Getenv("ROCKET_SANDBOX_WORKERS") == "true"
 	// ROCKET_SANDBOX_FRONT_DOOR=true runs the whole suite split: the

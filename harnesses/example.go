@@ -85,7 +85,11 @@ func planExample(stub string, raw json.RawMessage) (Plan, error) {
 	if attrs.Edition != "" {
 		ed = attrs.Edition
 	}
-	source, lines := sourceAndLines(rustdoc.Doctest(stub).Lines)
+	prog := rustdoc.Doctest(stub)
+	if attrs.TestHarness {
+		prog = rustdoc.DoctestHarness(stub)
+	}
+	source, lines := sourceAndLines(prog.Lines)
 	p := Plan{
 		Source:  source,
 		Edition: ed,
@@ -99,6 +103,11 @@ func planExample(stub string, raw json.RawMessage) (Plan, error) {
 	}
 	if attrs.NoRun {
 		p.Steps = CompileOnly
+	}
+	if attrs.TestHarness {
+		// rustdoc compiles the block with --test and runs the test
+		// binary: it passes when every test does (exit status 0).
+		p.runTests(testSelection{})
 	}
 	return p, nil
 }
@@ -136,8 +145,6 @@ func skipReason(a rustdoc.Attrs) string {
 			return fmt.Sprintf("marked ignore-%s, which matches the target %s", strings.Join(a.IgnoreTargets, ", ignore-"), exampleTarget)
 		}
 		return "marked ignore: not compiled, not run"
-	case a.TestHarness:
-		return "test_harness blocks need rustdoc's test runner (rustc --test), which this service does not provide"
 	}
 	return ""
 }

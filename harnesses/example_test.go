@@ -38,7 +38,6 @@ func TestPlanExampleReadsTheFenceAttributes(t *testing.T) {
 		{"the attribute wins over the arg", `{"attrs": "edition2024", "edition": "2015"}`, CompileAndRun, "2024"},
 		{"ignore skips", `{"attrs": "rust,ignore"}`, Skip, ""},
 		{"another language skips", `{"attrs": "text"}`, Skip, ""},
-		{"test_harness skips", `{"attrs": "test_harness"}`, Skip, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -57,6 +56,12 @@ func TestPlanExampleReadsTheFenceAttributes(t *testing.T) {
 	}
 	v := verdictOf(t, mustPlanExample(t, `{"attrs": "text"}`), nil, nil)
 	assert.Contains(t, v.Reason, `"text"`, "the reason names the language")
+
+	p, err := planExample(block, json.RawMessage(`{"attrs": "test_harness"}`))
+	require.NoError(t, err)
+	assert.True(t, p.Test, "a test_harness block is compiled with --test")
+	assert.NotNil(t, p.Drive, "and its tests are run one by one")
+	assert.Equal(t, "#![allow(unused)]\nuse std::fmt;\nlet x = 1;\n", string(p.Source), "never wrapped in a main")
 }
 
 func mustPlanExample(t *testing.T, args string) Plan {

@@ -27,6 +27,9 @@ type Harness struct {
 	// Plan validates args and plans the request: what to compile, what
 	// the program gets, and how to read what became of it.
 	Plan func(stub string, args json.RawMessage) (Plan, error)
+	// Library: the harness can take a library crate (a project whose
+	// root is src/lib.rs); the others need a binary's main.
+	Library bool
 }
 
 // ArgError is a user's mistake in args. Field is a JSON path into args.
@@ -62,7 +65,7 @@ func NewRegistry(hs ...*Harness) (*Registry, error) {
 
 // Default is the registry of every built-in harness.
 func Default() *Registry {
-	r, err := NewRegistry(Program(), Serve(), Example(), Mock())
+	r, err := NewRegistry(Program(), Serve(), Example(), Mock(), Test())
 	if err != nil {
 		panic(err) // the built-in set is static; this is a programming error
 	}

@@ -68,7 +68,7 @@ func (m LineMap) StubPosition(line, col int) (int, int) {
 // snippet line's number in the gutter (`12 |`, and `12 +`, `12 -`,
 // `12 ~` in suggestions).
 var (
-	renderedLocation = regexp.MustCompile(`(?m)^(\s*(?:-->|:::) )main\.rs:(\d+):(\d+)$`)
+	renderedLocation = regexp.MustCompile(`(?m)^(\s*(?:-->|:::) )((?:src/)?main\.rs|src/lib\.rs):(\d+):(\d+)$`)
 	renderedGutter   = regexp.MustCompile(`(?m)^( *)(\d+)( [|+~-](?: |$))`)
 )
 
@@ -83,12 +83,12 @@ func (m LineMap) RenderedInStub(rendered string) string {
 	}
 	rendered = renderedLocation.ReplaceAllStringFunc(rendered, func(s string) string {
 		sub := renderedLocation.FindStringSubmatch(s)
-		line, _ := strconv.Atoi(sub[2])
-		col, _ := strconv.Atoi(sub[3])
+		line, _ := strconv.Atoi(sub[3])
+		col, _ := strconv.Atoi(sub[4])
 		if l, c := m.StubPosition(line, col); l > 0 {
-			return fmt.Sprintf("%smain.rs:%d:%d", sub[1], l, c)
+			return fmt.Sprintf("%s%s:%d:%d", sub[1], sub[2], l, c)
 		}
-		return sub[1] + "main.rs (harness code)"
+		return sub[1] + sub[2] + " (harness code)"
 	})
 	return renderedGutter.ReplaceAllStringFunc(rendered, func(s string) string {
 		sub := renderedGutter.FindStringSubmatch(s)
@@ -104,7 +104,7 @@ func (m LineMap) RenderedInStub(rendered string) string {
 }
 
 // panicLocation finds the location in a Rust panic message.
-var panicLocation = regexp.MustCompile(`panicked at main\.rs:(\d+):(\d+):`)
+var panicLocation = regexp.MustCompile(`panicked at ((?:src/)?main\.rs|src/lib\.rs):(\d+):(\d+):`)
 
 // PanicsInStub rewrites the locations of panic messages ("panicked at
 // main.rs:12:5:") in a run's stderr to the stub's numbering, so a panic
@@ -116,11 +116,11 @@ func (m LineMap) PanicsInStub(stderr string) string {
 	}
 	return panicLocation.ReplaceAllStringFunc(stderr, func(s string) string {
 		sub := panicLocation.FindStringSubmatch(s)
-		line, _ := strconv.Atoi(sub[1])
-		col, _ := strconv.Atoi(sub[2])
+		line, _ := strconv.Atoi(sub[2])
+		col, _ := strconv.Atoi(sub[3])
 		if l, c := m.StubPosition(line, col); l > 0 {
-			return fmt.Sprintf("panicked at main.rs:%d:%d:", l, c)
+			return fmt.Sprintf("panicked at %s:%d:%d:", sub[1], l, c)
 		}
-		return "panicked at main.rs (harness code):"
+		return "panicked at " + sub[1] + " (harness code):"
 	})
 }

@@ -83,7 +83,15 @@ func planMock(stub string, raw json.RawMessage) (Plan, error) {
 		return Plan{}, fmt.Errorf("encode the requests: %w", err)
 	}
 	source, lines := sourceAndLines(mockProgram(stub))
-	return Plan{Source: source, Lines: lines, Input: Input{Stdin: stdin}, read: interpretMock}, nil
+	var opts struct {
+		Env map[string]string `json:"env"`
+	}
+	_ = json.Unmarshal(raw, &opts) // decodeRequests has validated raw
+	env, err := envArg(opts.Env)
+	if err != nil {
+		return Plan{}, err
+	}
+	return Plan{Source: source, Lines: lines, Input: Input{Stdin: stdin, Env: env}, read: interpretMock}, nil
 }
 
 // mockUnbalanced is the harness's line after a stub whose delimiters do

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+	"github.com/rocket-sandbox/rocket-sandbox/project"
 )
 
 // Plan is a harness's plan for one request. The service compiles Source
@@ -22,6 +23,14 @@ type Plan struct {
 	Steps Steps
 	// Input is what the program gets when it runs.
 	Input Input
+	// Test compiles the crate's tests (rustc --test) rather than the
+	// crate: the test harness, and test_harness examples.
+	Test bool
+	// Drive, if set, replaces the plan's one run with Input: it runs
+	// the module as often as it needs (each call of run is a fresh
+	// instance) and returns the run the response reports. Its error is
+	// the machinery's (a run that could not be made), never a test's.
+	Drive func(run RunFunc) (*outcome.Run, error)
 
 	// read, if set, reads what the run wrote (stdout, virtual-socket
 	// responses, records) into the harness's structured result
@@ -46,8 +55,15 @@ const (
 	Skip
 )
 
+// RunFunc runs the plan's module once more, in a fresh instance, with in.
+type RunFunc func(in Input) (*outcome.Run, error)
+
 // Input is what a planned program receives when it runs.
 type Input struct {
+	// Args is argv after the program's name.
+	Args []string
+	// Env is the guest's environment ("KEY=value" each).
+	Env []string
 	// Stdin is what the guest reads on standard input.
 	Stdin []byte
 	// Connections are virtual-socket connections the host opens.
@@ -130,7 +146,11 @@ func (p Plan) Report(compile *outcome.Compile, run *outcome.Run) (Report, error)
 func (p Plan) StubDiagnostics(ds []outcome.Diagnostic) []outcome.Diagnostic {
 	out := make([]outcome.Diagnostic, 0, len(ds))
 	for _, d := range ds {
-		d.Line, d.Column = p.Lines.StubPosition(d.Line, d.Column)
+		// A project's other files are the project's as sent: only the
+		// crate root is the harness's Source.
+		if d.File == "" || d.File == project.BinRoot || d.File == project.LibRoot {
+			d.Line, d.Column = p.Lines.StubPosition(d.Line, d.Column)
+		}
 		out = append(out, d)
 	}
 	return out

@@ -63,6 +63,11 @@ type requestSchema struct {
 	raw bool
 }
 
+// envProperty is the env argument of the harnesses that run a program
+// of the stub's own (program, serve, test; mock too).
+var envProperty = property{"env", schema{Type: "object", AdditionalProperties: schema{Type: "string"},
+	Description: "the program's environment variables, such as ROCKET_* configuration (default none; names are letters, digits and _)"}}
+
 // requestArgsSchema is the JSON Schema of the args of a harness that sends
 // requests (serve, mock; see decodeRequests): a list of requests, or one
 // request's fields at the top level.
@@ -90,7 +95,7 @@ func requestArgsSchema(rs requestSchema) json.RawMessage {
 		top = append(top, rawField("bytes sent exactly as given instead of a built request (e.g. malformed HTTP)"),
 			property{"raw_responses", schema{Type: "boolean", Description: "also return each response's raw bytes (default false)"}})
 	}
-	top = append(top, property{"requests", schema{Type: "array", MaxItems: maxRequests, Items: &item}})
+	top = append(top, property{"requests", schema{Type: "array", MaxItems: maxRequests, Items: &item}}, envProperty)
 	b, err := json.MarshalIndent(schema{
 		Type:                 "object",
 		AdditionalProperties: false,

@@ -78,3 +78,9 @@ func TestRequestArgsSchemasMatchWhatTheHarnessesDecode(t *testing.T) {
 		})
 	}
 }
+
+func TestTestArgsSchemaMatchesWhatTheHarnessDecodes(t *testing.T) {
+	var s wireSchema
+	require.NoError(t, json.Unmarshal(Test().ArgsSchema, &s))
+	assert.Equal(t, jsonNames(reflect.TypeFor[testArgs]()), s.names())
+}

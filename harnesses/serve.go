@@ -41,6 +41,8 @@ type serveArgs struct {
 	request
 	// RawResponses (serve only) adds each response's bytes as received.
 	RawResponses bool `json:"raw_responses"`
+	// Env is the program's environment (ROCKET_* configuration).
+	Env map[string]string `json:"env"`
 }
 
 // maxRequests bounds the connections one run may open.
@@ -70,10 +72,15 @@ func planServe(stub string, raw json.RawMessage) (Plan, error) {
 		return Plan{}, err
 	}
 	var opts struct {
-		RawResponses bool `json:"raw_responses"`
+		RawResponses bool              `json:"raw_responses"`
+		Env          map[string]string `json:"env"`
 	}
 	_ = json.Unmarshal(raw, &opts) // decodeRequests has validated raw
-	p := Plan{Source: []byte(stub), Input: Input{TrackResponse: newResponseFramer}, read: interpretServe}
+	env, err := envArg(opts.Env)
+	if err != nil {
+		return Plan{}, err
+	}
+	p := Plan{Source: []byte(stub), Input: Input{Env: env, TrackResponse: newResponseFramer}, read: interpretServe}
 	if opts.RawResponses {
 		p.read = func(run *outcome.Run) (json.RawMessage, error) {
 			return interpretResponses(run.Responses, true)

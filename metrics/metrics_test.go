@@ -91,7 +91,9 @@ func (f fakeShared) Do(ctx context.Context, _ string, fn func(context.Context) (
 	v, err := fn(ctx)
 	return v, false, err
 }
-func (f fakeShared) Up() bool { return f.up }
+func (f fakeShared) Up() bool                                 { return f.up }
+func (fakeShared) Get(context.Context, string) ([]byte, bool) { return nil, false }
+func (fakeShared) Put(context.Context, string, []byte)        {}
 
 func TestSharedTierLookupsAndUp(t *testing.T) {
 	m := New()

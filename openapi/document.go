@@ -106,6 +106,13 @@ func New(info Info, tags []Tag, routes []Route, schemas *Schemas) (*Document, er
 		Paths:             map[string]map[string]Operation{},
 		Components:        Components{Schemas: schemas.Components()},
 	}
+	tagged := map[string]bool{}
+	for _, t := range tags {
+		if tagged[t.Name] {
+			return nil, fmt.Errorf("openapi: tag %q is listed twice", t.Name)
+		}
+		tagged[t.Name] = true
+	}
 	ids := map[string]bool{}
 	for _, r := range routes {
 		p := PathOf(r.Path)
@@ -115,6 +122,11 @@ func New(info Info, tags []Tag, routes []Route, schemas *Schemas) (*Document, er
 		}
 		if _, dup := d.Paths[p][m]; dup {
 			return nil, fmt.Errorf("openapi: %s %s is listed twice", r.Method, r.Path)
+		}
+		for _, t := range r.Tags {
+			if !tagged[t] {
+				return nil, fmt.Errorf("openapi: %s %s has tag %q, which is not listed", r.Method, r.Path, t)
+			}
 		}
 		if ids[r.OperationID] {
 			return nil, fmt.Errorf("openapi: operation id %q is used twice", r.OperationID)

@@ -232,7 +232,7 @@ func (c *Client) op(ctx context.Context) (context.Context, context.CancelFunc) {
 // a probe succeeds. A call that ended because its caller gave up says
 // nothing about Redis.
 func (c *Client) failed(ctx context.Context, err error) {
-	if ctx.Err() != nil {
+	if callerGone(ctx) != nil {
 		return
 	}
 	c.errs.Add(1)
@@ -242,6 +242,20 @@ func (c *Client) failed(ctx context.Context, err error) {
 	if c.probing.CompareAndSwap(false, true) {
 		go c.probe()
 	}
+}
+
+// callerGone is ctx's error, or DeadlineExceeded once its deadline has
+// passed: a network deadline taken from ctx can fire a moment before
+// ctx itself reports it, and that is the caller's deadline, not Redis
+// failing.
+func callerGone(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // probe pings Redis until it answers, then marks the tier up.
@@ -494,8 +508,8 @@ func (c *Client) wait(ctx context.Context, key string) (gone bool, err error) {
 		})
 		cancel()
 		if err != nil {
-			if ctx.Err() != nil {
-				return false, ctx.Err()
+			if gone := callerGone(ctx); gone != nil {
+				return false, gone
 			}
 			c.failed(ctx, err)
 			return false, nil

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	goruntime "runtime"
+	"strings"
 	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/experimental/sysfs"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
@@ -44,6 +46,11 @@ type Job struct {
 	// Connections queues virtual-socket connections; each element is the
 	// bytes the peer sends on it. See VsockModule.
 	Connections [][]byte
+	// Env is the guest's environment ("KEY=value" each); empty means none.
+	Env []string
+	// Files, if set, is the project's file tree the guest sees (see
+	// Files); without it the guest has no file system at all.
+	Files *Files
 	// TrackResponse, if set, makes a ResponseTracker for each accepted
 	// connection, which decides when the connection's response is whole,
 	// so that recv reports EOF rather than "would block" once the request
@@ -166,9 +173,10 @@ func (e *Engine) execute(ctx context.Context, b *backend, compiled wazero.Compil
 	runCtx = withRunState(runCtx, vs)
 	runCtx = withRunState(runCtx, recs)
 
-	// No WithEnv and no WithFS: the guest has an empty environment and no
-	// preopened directories. Every clock and the random source are set
-	// explicitly rather than left to wazero's defaults.
+	// The guest's environment is Job.Env only, and its file system
+	// Job.Files only (none without it): nothing of the host's. Every
+	// clock and the random source are set explicitly rather than left
+	// to wazero's defaults.
 	mc := wazero.NewModuleConfig().
 		WithName(""). // anonymous, so concurrent instances never clash
 		WithStartFunctions().
@@ -181,6 +189,20 @@ func (e *Engine) execute(ctx context.Context, b *backend, compiled wazero.Compil
 		WithNanosleep(clock.nanosleep).
 		WithOsyield(osyield).
 		WithRandSource(rand.NewChaCha8(job.Seed))
+	for _, kv := range job.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		mc = mc.WithEnv(k, v)
+	}
+	if job.Files != nil {
+		// One tree at two places: "/" (relative paths resolve against it)
+		// and the virtual root (absolute paths compiled in, relative!()).
+		tree := newMemFS(job.Files)
+		fsc := wazero.NewFSConfig().(sysfs.FSConfig).WithSysFSMount(tree, "/")
+		if job.Files.Root != "" && job.Files.Root != "/" {
+			fsc = fsc.(sysfs.FSConfig).WithSysFSMount(tree, job.Files.Root)
+		}
+		mc = mc.WithFSConfig(fsc)
+	}
 
 	// The guest runs on this goroutine; pinning it to its thread makes the
 	// thread's CPU time the run's.

@@ -43,6 +43,13 @@ type Config struct {
 	// lower it, not raise it). The defaults are the engine's and the
 	// compile's (runtime.*, compile_limits); see Limits.
 	MaxRequestLimits Limits `json:"max_request_limits"`
+	// MaxFiles caps a project's files (default 64; 1..4096), and
+	// MaxFilesBytes their contents together (default 1 MiB; 1 B..64 MiB).
+	MaxFiles      int   `json:"max_files"`
+	MaxFilesBytes int64 `json:"max_files_bytes"`
+	// ScratchBytes caps what a run of a project may write (new files in
+	// its in-memory tree; default 4 MiB; 0..256 MiB).
+	ScratchBytes int64 `json:"scratch_bytes"`
 	// MaxPreparing bounds the harness preparations that run at once,
 	// before a request waits for a slot (default: the number of CPUs;
 	// 1..1024).
@@ -59,6 +66,9 @@ const maxConcurrent = 1024
 func DefaultConfig() Config {
 	return Config{
 		MaxStubBytes:   DefaultMaxStubBytes,
+		MaxFiles:       64,
+		MaxFilesBytes:  1 << 20,
+		ScratchBytes:   4 << 20,
 		FormatLimits:   jail.Limits{WallTimeMS: 10_000, CPUTimeMS: 10_000, MemoryBytes: 512 << 20, OutputBytes: 1 << 20},
 		MaxConcurrent:  min(goruntime.NumCPU(), maxConcurrent),
 		QueueWaitMS:    30_000,
@@ -82,6 +92,9 @@ func (c Config) Validate() error {
 	check.Range(&l, "max_queued_bytes", c.MaxQueuedBytes, 64<<10, 1<<40)
 	check.Range(&l, "max_preparing", c.MaxPreparing, 1, maxConcurrent)
 	l.Nest("max_request_limits", c.MaxRequestLimits.validateMax())
+	check.Range(&l, "max_files", c.MaxFiles, 1, 4096)
+	check.Range(&l, "max_files_bytes", c.MaxFilesBytes, 1, 64<<20)
+	check.Range(&l, "scratch_bytes", c.ScratchBytes, 0, 256<<20)
 	return l.Err()
 }
 

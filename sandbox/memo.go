@@ -13,7 +13,6 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
-	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 )
@@ -51,7 +50,14 @@ func (s *Service) resultKey(req Request) string {
 	// The limits it runs under, resolved (idempotent: Execute resolved
 	// them already, and refused bad ones).
 	lim, _ := effective(req.Limits, s.defaultLimits, s.maxLimits)
-	return digestOf("result v1", s.fingerprint, req.Harness, req.Stub, string(req.Args), seed, lim.key())
+	parts := []string{"result v1", s.fingerprint, req.Harness, req.Stub, string(req.Args), seed, lim.key()}
+	if len(req.Files) > 0 {
+		// The whole file set, in one order (a request without files keeps
+		// the key it always had).
+		// The scratch cap decides what its writes do.
+		parts = append(append(parts, "files", fmt.Sprint(s.cfg.ScratchBytes)), canonicalFiles(req.Files)...)
+	}
+	return digestOf(parts...)
 }
 
 // memoizable says whether a status is a property of the request alone.
@@ -161,13 +167,12 @@ func (s *Service) engineHolds(key string) bool {
 // The compile limits are part of the key: a compile that fits a
 // request's raised limits must not answer a request whose lower limits
 // it would exceed.
-func (s *Service) compile(ctx context.Context, plan harnesses.Plan, lim Limits) (cachedCompile, error) {
-	in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: lim.compile(s.cfg.CompileLimits)}
+func (s *Service) compile(ctx context.Context, in compiler.Input, lim Limits) (cachedCompile, error) {
 	if s.modules == nil {
 		out, err := s.compiler.Compile(ctx, in)
 		return cachedCompile{out: out, tier: cache.Miss, moduleBytes: len(out.Module)}, err
 	}
-	key := digestOf("module v2", s.fingerprint, plan.Edition, string(plan.Source), fmt.Sprint(lim.CompileWallTimeMS, "/", lim.CompileMemoryBytes))
+	key := digestOf(append([]string{"module v2", s.fingerprint, in.Edition, string(in.Source), fmt.Sprint(lim.CompileWallTimeMS, "/", lim.CompileMemoryBytes)}, compileKeyParts(in)...)...)
 	// Shared like results (flights): the compile runs until its last
 	// waiter leaves, not until its first caller does — another request
 	// sharing this compile must not inherit that caller's cancellation.

@@ -15,6 +15,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/budget"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+	"github.com/rocket-sandbox/rocket-sandbox/project"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 )
 
@@ -49,6 +50,7 @@ type Service struct {
 	shares      Store
 	formatter   Formatter
 	shared      Shared
+	profile     project.Profile
 	// The limits a request gets without asking, and the most it may ask.
 	defaultLimits, maxLimits Limits
 	flight                   flights[Response]
@@ -92,6 +94,9 @@ type Deps struct {
 	// Shared, when set, is the tier replicas share, below Results and
 	// Modules (both required with it).
 	Shared Shared
+	// Profile is what a project's Cargo.toml may ask for (the prepared
+	// dependency profile); nil offers nothing.
+	Profile project.Profile
 }
 
 // QueueObserver is told how jobs wait for a compile-and-run slot.
@@ -136,7 +141,7 @@ func NewService(cfg Config, d Deps) (*Service, error) {
 		gate:    newGate(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait(), cfg.JobEstimate(), nil),
 		prepare: newPreparations(cfg.MaxPreparing, cfg.QueueWait()),
 		queued:  budget.New(cfg.MaxQueuedBytes),
-		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, shared: d.Shared,
+		results: d.Results, modules: d.Modules, fingerprint: d.Fingerprint, shared: d.Shared, profile: d.Profile,
 		shares: d.Shares, formatter: d.Formatter, observe: queueObserver(d.Queue)}, nil
 }
 
@@ -185,14 +190,14 @@ func (s *Service) Execute(ctx context.Context, req Request) (Response, error) {
 // progress; a caller that joins an identical request in flight is first
 // told where that request is.
 func (s *Service) ExecuteObserved(ctx context.Context, req Request, obs Observer) (Response, error) {
-	h, req, key, err := s.keyOf(req)
+	h, req, proj, key, err := s.keyOf(req)
 	if err != nil {
 		return Response{}, err
 	}
 	if resp, ok := s.memoGet(key); ok {
 		return resp, nil
 	}
-	return s.compute(ctx, h, req, key, obs)
+	return s.compute(ctx, h, req, proj, key, obs)
 }
 
 // ExecuteEncoded is Execute with the response in its wire form
@@ -206,39 +211,45 @@ func (s *Service) ExecuteEncoded(ctx context.Context, req Request) (Encoded, err
 // the request's progress (ExecuteObserved): the streaming route's result
 // is execute's body, byte for byte.
 func (s *Service) ExecuteEncodedObserved(ctx context.Context, req Request, obs Observer) (Encoded, error) {
-	h, req, key, err := s.keyOf(req)
+	h, req, proj, key, err := s.keyOf(req)
 	if err != nil {
 		return Encoded{}, err
 	}
 	if enc, ok := s.memoGetEncoded(key); ok {
 		return enc, nil
 	}
-	resp, err := s.compute(ctx, h, req, key, obs)
+	resp, err := s.compute(ctx, h, req, proj, key, obs)
 	if err != nil {
 		return Encoded{}, err
 	}
 	return EncodeAnswer(resp)
 }
 
-// keyOf validates req, settles its limits, normalizes it and names its
-// result.
-func (s *Service) keyOf(req Request) (*harnesses.Harness, Request, string, error) {
+// keyOf validates req (its files too: the project), settles its limits,
+// normalizes it and names its result.
+func (s *Service) keyOf(req Request) (*harnesses.Harness, Request, *projectOf, string, error) {
 	h, err := s.validate(req)
 	if err != nil {
-		return nil, req, "", err
+		return nil, req, nil, "", err
 	}
 	if req.Limits, err = effective(req.Limits, s.defaultLimits, s.maxLimits); err != nil {
-		return nil, req, "", err
+		return nil, req, nil, "", err
 	}
-	req.Stub = normalizeStub(req.Stub)
+	if req.Stub != "" {
+		req.Stub = normalizeStub(req.Stub)
+	}
+	proj, err := s.checkProject(req, h)
+	if err != nil {
+		return nil, req, nil, "", err
+	}
 	if req.Args, err = canonicalArgs(req.Args); err != nil {
-		return nil, req, "", fmt.Errorf("canonical args (validated as JSON): %w", err)
+		return nil, req, nil, "", fmt.Errorf("canonical args (validated as JSON): %w", err)
 	}
-	return h, req, s.resultKey(req), nil
+	return h, req, proj, s.resultKey(req), nil
 }
 
 // compute answers a request the memo did not have.
-func (s *Service) compute(ctx context.Context, h *harnesses.Harness, req Request, key string, obs Observer) (Response, error) {
+func (s *Service) compute(ctx context.Context, h *harnesses.Harness, req Request, proj *projectOf, key string, obs Observer) (Response, error) {
 	// The shared call runs on a context of its own, canceled only when
 	// every request waiting for it has gone (flights).
 	return s.flight.watch(ctx, key, obs, func(ctx context.Context, report Observer) (Response, error) {
@@ -249,13 +260,20 @@ func (s *Service) compute(ctx context.Context, h *harnesses.Harness, req Request
 		// Then the shared tier, if any, which also runs the work once
 		// across replicas.
 		return s.executeShared(ctx, key, func(ctx context.Context) (Response, error) {
-			return s.execute(ctx, h, req, report)
+			return s.execute(ctx, h, req, proj, report)
 		})
 	})
 }
 
-// queuedBytes is what a request holds while it waits: its stub and args.
-func queuedBytes(req Request) int64 { return int64(len(req.Stub) + len(req.Args)) }
+// queuedBytes is what a request holds while it waits: its stub, args
+// and files.
+func queuedBytes(req Request) int64 {
+	n := int64(len(req.Stub) + len(req.Args))
+	for path, content := range req.Files {
+		n += int64(len(path) + len(content))
+	}
+	return n
+}
 
 // holdQueued counts req's bytes as waiting (for a preparation or a slot)
 // until the returned func is called (once; later calls do nothing), or
@@ -270,10 +288,15 @@ func (s *Service) holdQueued(req Request) (func(), error) {
 }
 
 // plan has the harness prepare req, in a preparation slot and under ctx.
-func (s *Service) plan(ctx context.Context, h *harnesses.Harness, req Request) (harnesses.Plan, error) {
-	plan, err := prepareIn(ctx, s.prepare, func() (harnesses.Plan, error) { return h.Plan(req.Stub, req.Args) })
+func (s *Service) plan(ctx context.Context, h *harnesses.Harness, req Request, proj *projectOf) (harnesses.Plan, error) {
+	stub := req.Stub
+	if proj != nil {
+		stub = proj.source // the crate root
+	}
+	plan, err := prepareIn(ctx, s.prepare, func() (harnesses.Plan, error) { return h.Plan(stub, req.Args) })
 	if err == nil {
-		return plan, nil
+		plan.Edition, err = proj.editionFor(plan)
+		return plan, err
 	}
 	var argErr *harnesses.ArgError
 	if errors.As(err, &argErr) {
@@ -292,13 +315,13 @@ func (s *Service) plan(ctx context.Context, h *harnesses.Harness, req Request) (
 // execute prepares the request, carries out its plan inside the
 // admission gate, and has the harness report on it: service → harness
 // plan → compile → run → harness report. report is told each step.
-func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request, report Observer) (Response, error) {
+func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request, proj *projectOf, report Observer) (Response, error) {
 	stopWaiting, err := s.holdQueued(req)
 	if err != nil {
 		return Response{}, err
 	}
 	defer stopWaiting()
-	plan, err := s.plan(ctx, h, req)
+	plan, err := s.plan(ctx, h, req, proj)
 	if err != nil {
 		return Response{}, err
 	}
@@ -330,7 +353,8 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 		stopWaiting()
 
 		report(Progress{Phase: PhaseCompiling})
-		c, err := s.compile(ctx, plan, req.Limits)
+		in := s.compileInput(plan, proj, req.Limits)
+		c, err := s.compile(ctx, in, req.Limits)
 		if err != nil {
 			return Response{}, fmt.Errorf("compile: %w", err)
 		}
@@ -342,14 +366,7 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 
 		if out.Success && plan.Steps == harnesses.CompileAndRun {
 			report(Progress{Phase: PhaseRunning})
-			in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: req.Limits.compile(s.cfg.CompileLimits)}
-			res, err = s.run(ctx, c, in, wasmrt.Job{
-				Seed:          runtimeSeed(seed),
-				Limits:        req.Limits.run(),
-				Stdin:         plan.Input.Stdin,
-				Connections:   plan.Input.Connections,
-				TrackResponse: trackResponse(plan.Input.TrackResponse),
-			})
+			res, err = s.runPlan(ctx, c, in, plan, runtimeSeed(seed), req.Limits.run(), s.runFiles(req, proj))
 			if err != nil {
 				return Response{}, fmt.Errorf("run: %w", err)
 			}
@@ -432,7 +449,11 @@ func seedOf(req Request) uint64 {
 	}
 	h := sha256.New()
 	// Execute has normalized the stub and canonicalized the args.
-	for _, part := range []string{"rocket-sandbox seed v1", req.Harness, req.Stub, string(req.Args)} {
+	parts := []string{"rocket-sandbox seed v1", req.Harness, req.Stub, string(req.Args)}
+	if len(req.Files) > 0 {
+		parts = append(append(parts, "files"), canonicalFiles(req.Files)...)
+	}
+	for _, part := range parts {
 		fmt.Fprintf(h, "%d:%s", len(part), part)
 	}
 	return binary.BigEndian.Uint64(h.Sum(nil))

@@ -51,7 +51,7 @@ func TestRequestsAreValidatedOnceByTheDomain(t *testing.T) {
 		field, message            string
 	}{
 		{"no harness", "", "fn main() {}", "", CodeInvalid, "harness", "required"},
-		{"unknown harness", "nope", "fn main() {}", "", CodeNotFound, "harness", `unknown harness "nope" (one of: example, mock, program, serve)`},
+		{"unknown harness", "nope", "fn main() {}", "", CodeNotFound, "harness", `unknown harness "nope" (one of: example, mock, program, serve, test)`},
 		{"no stub", "program", "", "", CodeInvalid, "stub", "required"},
 		{"stub over the limit", "program", strings.Repeat("x", 33), "", CodeTooLarge, "stub", "33 bytes; the limit is 32"},
 		{"stub not UTF-8", "program", "fn \xc3\x28", "", CodeInvalid, "stub", "offset 3"},

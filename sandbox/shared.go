@@ -21,6 +21,10 @@ type Shared interface {
 	// the value fn returns (nil: nothing to share). It fails only with
 	// fn's error or ctx's; a shared tier that does not answer runs fn.
 	Do(ctx context.Context, key string, fn func(context.Context) ([]byte, error)) (value []byte, hit bool, err error)
+	// Get and Put read and store one value (a share's state), without a
+	// lease; a tier that does not answer is a miss and stores nothing.
+	Get(ctx context.Context, key string) ([]byte, bool)
+	Put(ctx context.Context, key string, value []byte)
 	// Up says whether the tier answers (false: the service runs on its
 	// local tiers).
 	Up() bool

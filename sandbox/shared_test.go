@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"sync"
 	"testing"
 	"time"
@@ -23,7 +25,7 @@ func replicas(t *testing.T, srv *testredis.Server, c Compiler, e Engine) ([2]*Se
 	var out [2]*Service
 	var clients [2]*rediscache.Client
 	for i := range out {
-		var stores [2]*cache.Store
+		var stores [3]*cache.Store
 		for j := range stores {
 			s, err := cache.New(cache.Config{Dir: t.TempDir()})
 			require.NoError(t, err)
@@ -34,7 +36,7 @@ func replicas(t *testing.T, srv *testredis.Server, c Compiler, e Engine) ([2]*Se
 		require.NoError(t, err)
 		t.Cleanup(func() { shared.Close() })
 		svc, err := NewService(Config{}, Deps{Harnesses: harnesses.Default(), Compiler: c, Engine: e,
-			Results: stores[0], Modules: stores[1], Fingerprint: "fingerprint-for-tests", Shared: shared})
+			Results: stores[0], Modules: stores[1], Shares: stores[2], Fingerprint: "fingerprint-for-tests", Shared: shared})
 		require.NoError(t, err)
 		out[i], clients[i] = svc, shared
 	}
@@ -126,4 +128,32 @@ func TestRedisDownDegradesToTheLocalTiers(t *testing.T) {
 func TestNoSharedTierIsHealthyAsToday(t *testing.T) {
 	svc := newCachedService(t, &countingCompiler{}, &countingEngine{})
 	assert.Equal(t, Health{Status: "ok"}, svc.Health())
+}
+
+// A share link made on one replica opens on the other; a state in Redis
+// that does not hash to its id is not served.
+func TestSharesOpenOnEveryReplica(t *testing.T) {
+	srv := testredis.Start(t)
+	r, _ := replicas(t, srv, &countingCompiler{}, &countingEngine{})
+	id, err := r[0].Share(programReq("fn main() {}\n", "shared"))
+	require.NoError(t, err)
+	state, err := r[1].Shared(id)
+	require.NoError(t, err, "stored by the other replica")
+	mine, err := r[0].Shared(id)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(mine), string(state))
+
+	// A forged state under another id's key: refused.
+	other, err := r[0].Share(programReq("fn main() {}\n", "other"))
+	require.NoError(t, err)
+	raw, _ := base64.RawURLEncoding.DecodeString(other)
+	shared, err := rediscache.New(rediscache.Config{URL: srv.URL})
+	require.NoError(t, err)
+	defer shared.Close()
+	shared.Put(context.Background(), hex.EncodeToString(raw), []byte(`{"harness":"program","stub":"forged"}`))
+	fresh, _ := replicas(t, srv, &countingCompiler{}, &countingEngine{})
+	_, err = fresh[0].Shared(other)
+	e, ok := AsError(err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, CodeMissing, e.Code)
 }

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -56,6 +57,10 @@ func (s *Service) Share(st Request) (string, error) {
 		return "", err
 	}
 	id := shareHash(canon)
+	if s.shared != nil {
+		// Every replica answers the link, whichever stored it.
+		s.shared.Put(context.Background(), hex.EncodeToString(id), canon)
+	}
 	if err := s.shares.Put(hex.EncodeToString(id), canon); err != nil {
 		if errors.Is(err, cache.ErrTooLarge) {
 			return "", Errorf(CodeTooLarge, "state", "the state is %d bytes as JSON; shares keep at most the store's max_value_bytes", len(canon))
@@ -77,6 +82,14 @@ func (s *Service) Shared(id string) (json.RawMessage, error) {
 		return nil, Invalid("id", "%q is not a share id (%d characters of base64url)", id, shareIDLen)
 	}
 	b, tier := s.shares.Get(hex.EncodeToString(raw))
+	if tier == cache.Miss && s.shared != nil {
+		// Stored by another replica: from the shared tier, checked
+		// against the id below like any stored state, then kept here.
+		if v, ok := s.shared.Get(context.Background(), hex.EncodeToString(raw)); ok && bytes.Equal(shareHash(v), raw) {
+			b, tier = v, cache.Redis
+			_ = s.shares.Put(hex.EncodeToString(raw), v)
+		}
+	}
 	if tier == cache.Miss {
 		return nil, Errorf(CodeMissing, "id", "no share %s is stored (shares are kept within a byte budget, least recently used first out)", id)
 	}

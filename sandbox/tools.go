@@ -90,6 +90,9 @@ func (s *Service) Clippy(ctx context.Context, req Request) (ClippyResponse, erro
 	if err != nil {
 		return ClippyResponse{}, err
 	}
+	if len(req.Files) > 0 {
+		return ClippyResponse{}, Invalid("files", "Clippy checks a single stub; a project's files are not linted")
+	}
 	if req.Limits, err = effective(req.Limits, s.defaultLimits, s.maxLimits); err != nil {
 		return ClippyResponse{}, err
 	}
@@ -102,7 +105,7 @@ func (s *Service) Clippy(ctx context.Context, req Request) (ClippyResponse, erro
 		return ClippyResponse{}, err
 	}
 	defer stopWaiting()
-	plan, err := s.plan(ctx, h, req)
+	plan, err := s.plan(ctx, h, req, nil)
 	if err != nil {
 		return ClippyResponse{}, err
 	}

@@ -21,6 +21,10 @@ type Request struct {
 	// Args is the harness's argument object (absent or null means {}).
 	// The harness validates its contents.
 	Args json.RawMessage
+	// Files are a project's files by path below its root (package
+	// project checks them); a stub beside them is the crate root,
+	// src/main.rs.
+	Files map[string]string
 	// Seed, when set, replaces the content-derived seed of the guest's
 	// random source.
 	Seed *uint64
@@ -34,16 +38,18 @@ type Request struct {
 }
 
 // Validate checks what the domain asks of every request, whoever sends
-// it: a harness is named, the stub is there, within maxStubBytes and
-// valid UTF-8, and args is a JSON object or absent. Whether the harness
+// it: a harness is named, the stub is there (or files are), within
+// maxStubBytes and valid UTF-8, and args is a JSON object or absent. The
+// files themselves are the Service's to check (their limits, the
+// profile). Whether the harness
 // exists, and what its args may hold, is the Service's and the harness's
 // to say.
 func (r Request) Validate(maxStubBytes int) error {
 	if r.Harness == "" {
 		return Invalid("harness", "harness is required")
 	}
-	if r.Stub == "" {
-		return Invalid("stub", "stub is required: it is missing or empty")
+	if r.Stub == "" && len(r.Files) == 0 {
+		return Invalid("stub", "stub is required (or files, a project): it is missing or empty")
 	}
 	if len(r.Stub) > maxStubBytes {
 		return Errorf(CodeTooLarge, "stub", "stub is %d bytes; the limit is %d", len(r.Stub), maxStubBytes)

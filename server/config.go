@@ -72,6 +72,14 @@ type Config struct {
 	// APIKeys are the clients known by a bearer token, each with its
 	// own limits.
 	APIKeys []APIKey `json:"api_keys"`
+
+	// GuideDir is the directory of Markdown chapters served, runnable,
+	// at /guide/ (an mdBook-style book: SUMMARY.md's order, else every
+	// .md but README.md by name). Relative to the working directory.
+	// Default ../shared/rocket-guide, the four chapters of Rocket's guide
+	// next to a clone (`make run` starts in the clone). A directory that
+	// cannot be read leaves /guide/ saying so; the rest is served.
+	GuideDir string `json:"guide_dir"`
 }
 
 // APIKey is one client known by a bearer token (Authorization: Bearer
@@ -105,8 +113,15 @@ func DefaultConfig() Config {
 		StreamHeartbeatMS: 5_000,
 
 		MaxResponseBytesInFlight: 256 << 20,
+
+		GuideDir: DefaultGuideDir,
 	}
 }
+
+// DefaultGuideDir is where the guide is read from unless guide_dir says
+// otherwise: Rocket's guide chapters beside the project's clone
+// (docs/design.md, "The guide", says why it is not copied in).
+const DefaultGuideDir = "../shared/rocket-guide"
 
 // maxTimeoutMS bounds every timeout: an hour.
 const maxTimeoutMS = 3_600_000

@@ -121,11 +121,16 @@ func contractSchemas(harnesses []sandbox.HarnessInfo) *openapi.Schemas {
 	req := openapi.Schema{
 		"type":                 "object",
 		"additionalProperties": false,
-		"required":             []string{"harness", "stub"},
+		"required":             []string{"harness"},
+		// A stub, or a project's files, or both (the stub is then the
+		// crate root, src/main.rs).
+		"anyOf": []openapi.Schema{{"required": []string{"stub"}}, {"required": []string{"files"}}},
 		"properties": openapi.Schema{
 			"harness": openapi.Schema{"type": "string", "enum": ids, "description": "Which harness wraps the stub (GET /api/v1/harnesses)."},
 			"stub":    openapi.Schema{"type": "string", "minLength": 1, "description": "The Rust source; at most the stub limit (64 KiB by default) of UTF-8."},
-			"args":    openapi.Schema{"type": []string{"object", "null"}, "description": "The harness's arguments (Args.<harness>); absent or null means {}."},
+			"files": openapi.Schema{"type": []string{"object", "null"}, "additionalProperties": openapi.Schema{"type": "string"},
+				"description": "A project: relative path → UTF-8 content (src/main.rs or src/lib.rs, modules, Cargo.toml, Rocket.toml, templates/, static/, …); at most 64 files and 1 MiB by default. docs/api.md, \"Projects\"."},
+			"args": openapi.Schema{"type": []string{"object", "null"}, "description": "The harness's arguments (Args.<harness>); absent or null means {}."},
 			"seed": openapi.Schema{"type": []string{"integer", "null"}, "format": "uint64", "minimum": 0,
 				"maximum": uint64(1<<64 - 1), "description": "Seeds the program's random source; absent: derived from the request."},
 		},
@@ -376,6 +381,28 @@ func contractRoutes() []openapi.Route {
 			Summary:    "The playground's hashed, immutable assets",
 			Parameters: []openapi.Parameter{{Name: "name", In: "path", Required: true, Schema: openapi.Schema{"type": "string"}}},
 			Responses:  withProblems(map[string]openapi.Response{"200": page("The asset.", "*/*")}, append([]int{http.StatusNotFound}, guarded...)...),
+		}},
+		{Method: http.MethodGet, Path: "/s/:id", Operation: openapi.Operation{
+			OperationID: "sharePage", Tags: []string{"web"},
+			Summary:    "The playground opened on a share (the page loads it from /api/v1/shares/{id})",
+			Parameters: []openapi.Parameter{{Name: "id", In: "path", Required: true, Schema: openapi.Schema{"type": "string", "pattern": "^[A-Za-z0-9_-]{8,128}$"}}},
+			Responses:  withProblems(map[string]openapi.Response{"200": page("The page.", "text/html; charset=utf-8")}, append([]int{http.StatusNotFound}, guarded...)...),
+		}},
+		{Method: http.MethodGet, Path: "/embed.js", Operation: openapi.Operation{
+			OperationID: "embedScript", Tags: []string{"web"},
+			Summary:   "The script other pages include to get a Run button under every Rust block",
+			Responses: withProblems(map[string]openapi.Response{"200": page("The script.", "text/javascript; charset=utf-8")}, guarded...),
+		}},
+		{Method: http.MethodGet, Path: "/guide/", Operation: openapi.Operation{
+			OperationID: "guideIndex", Tags: []string{"web"},
+			Summary:   "The runnable guide's chapters (404, saying why, when no guide is configured)",
+			Responses: withProblems(map[string]openapi.Response{"200": page("The page.", "text/html; charset=utf-8"), "301": {Description: "To the URL with its slash."}}, append([]int{http.StatusNotFound}, guarded...)...),
+		}},
+		{Method: http.MethodGet, Path: "/guide/:slug/", Operation: openapi.Operation{
+			OperationID: "guideChapter", Tags: []string{"web"},
+			Summary:    "A chapter of the guide, every Rust block runnable",
+			Parameters: []openapi.Parameter{{Name: "slug", In: "path", Required: true, Schema: openapi.Schema{"type": "string"}}},
+			Responses:  withProblems(map[string]openapi.Response{"200": page("The page.", "text/html; charset=utf-8"), "301": {Description: "To the URL with its slash."}}, append([]int{http.StatusNotFound}, guarded...)...),
 		}},
 	}
 }

@@ -18,11 +18,12 @@ import (
 // only the wire: one JSON object, known fields, each of its JSON type;
 // the service checks the request itself.
 type executeWire struct {
-	Harness string          `json:"harness"`
-	Stub    string          `json:"stub"`
-	Args    json.RawMessage `json:"args,omitempty"`
-	Seed    *uint64         `json:"seed,omitempty"`
-	Limits  sandbox.Limits  `json:"limits,omitempty"`
+	Harness string            `json:"harness"`
+	Stub    string            `json:"stub"`
+	Files   map[string]string `json:"files,omitempty"`
+	Args    json.RawMessage   `json:"args,omitempty"`
+	Seed    *uint64           `json:"seed,omitempty"`
+	Limits  sandbox.Limits    `json:"limits,omitempty"`
 }
 
 // emptyArgs is what absent or null args mean.
@@ -92,7 +93,7 @@ func parseExecute(body []byte) (sandbox.Request, error) {
 	if args == nil {
 		args = emptyArgs
 	}
-	return sandbox.Request{Harness: w.Harness, Stub: w.Stub, Args: args, Seed: w.Seed, Limits: w.Limits}, nil
+	return sandbox.Request{Harness: w.Harness, Stub: w.Stub, Files: w.Files, Args: args, Seed: w.Seed, Limits: w.Limits}, nil
 }
 
 // member is one name/value pair of a JSON object, value still raw.
@@ -262,6 +263,8 @@ func (w *executeWire) set(name string, raw json.RawMessage) error {
 		return decodeString(raw, name, &w.Harness)
 	case "stub":
 		return decodeString(raw, name, &w.Stub)
+	case "files":
+		return decodeFiles(raw, name, &w.Files)
 	case "args":
 		switch kind(raw) {
 		case "null":
@@ -286,7 +289,7 @@ func (w *executeWire) set(name string, raw json.RawMessage) error {
 		w.Seed = &seed
 		return nil
 	default:
-		return sandbox.Invalid(name, "unknown field %q; the fields are harness, stub, args, seed and limits", name)
+		return sandbox.Invalid(name, "unknown field %q; the fields are harness, stub, files, args, seed and limits", name)
 	}
 }
 
@@ -322,6 +325,33 @@ func decodeLimits(raw json.RawMessage, dst *sandbox.Limits) error {
 			return sandbox.Invalid(field, "%s must be a whole number, not %s", field, describe(m.value))
 		}
 	}
+	return nil
+}
+
+// decodeFiles reads files: an object of strings (path → content), or
+// null. Duplicate paths are refused like duplicate fields.
+func decodeFiles(raw json.RawMessage, name string, dst *map[string]string) error {
+	switch kind(raw) {
+	case "null":
+		*dst = nil
+		return nil
+	case "an object":
+	default:
+		return sandbox.Invalid(name, "files must be an object of path → content (strings), not %s", kind(raw))
+	}
+	members, err := readObject(raw)
+	if err != nil {
+		return err
+	}
+	files := make(map[string]string, len(members))
+	for _, m := range members {
+		var content string
+		if err := decodeString(m.value, fmt.Sprintf("files[%q]", m.name), &content); err != nil {
+			return err
+		}
+		files[m.name] = content
+	}
+	*dst = files
 	return nil
 }
 

@@ -125,7 +125,8 @@ func build(cfg Config, svc Service, log *slog.Logger, opts ...Option) (*server, 
 	if err := s.serveContract(app); err != nil {
 		panic(err) // the contract is built from static tables: a programming error
 	}
-	web.Register(app) // the playground page and its assets
+	// The playground, the guide, the embed script and their assets.
+	web.Register(app, web.Options{GuideDir: s.cfg.GuideDir})
 	return s, app
 }
 

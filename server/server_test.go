@@ -413,7 +413,7 @@ func TestDefaultConfig(t *testing.T) {
 	assert.EqualValues(t, 256<<20, d.MaxResponseBytesInFlight)
 	assert.Empty(t, d.AllowedHosts, "loopback names, or what the loader derives from listen")
 	assert.Empty(t, d.AllowedOrigins, "no web page may call the API")
-	custom := Config{MaxBodyBytes: 10, MaxHeaderBytes: 6, ReadTimeoutMS: 1, WriteTimeoutMS: 2, IdleTimeoutMS: 3, RequestTimeoutMS: 4, MaxResponseBytesInFlight: 5, StreamHeartbeatMS: 7}
+	custom := Config{MaxBodyBytes: 10, MaxHeaderBytes: 6, ReadTimeoutMS: 1, WriteTimeoutMS: 2, IdleTimeoutMS: 3, RequestTimeoutMS: 4, MaxResponseBytesInFlight: 5, StreamHeartbeatMS: 7, GuideDir: "book"}
 	assert.Equal(t, custom, custom.withDefaults(), "set fields are kept")
 }
 

@@ -34,7 +34,7 @@ func (m *Manifest) Wasm() Build {
 		Externs:  m.Externs,
 		Deps:     m.TargetDeps,
 		HostDeps: m.HostDeps,
-		Flags:    append(flags, m.LinkArgs...),
+		Flags:    append(append(flags, m.LinkArgs...), linkObjectArgs(m.LinkObjects)...),
 		Env:      []string{},
 	}
 }
@@ -55,4 +55,13 @@ func (m *Manifest) Native() (Build, error) {
 		Env:      []string{"PATH=/usr/bin:/bin"},
 		Native:   true,
 	}, nil
+}
+
+// linkObjectArgs links each object into a module.
+func linkObjectArgs(objs []string) []string {
+	var args []string
+	for _, o := range objs {
+		args = append(args, "-C", "link-arg="+o)
+	}
+	return args
 }

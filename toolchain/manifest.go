@@ -33,6 +33,11 @@ type Manifest struct {
 	ReferenceDigest string `json:"reference_digest,omitempty"`
 	// LinkArgs are the rustc flags that link a wasm32-wasip1 command.
 	LinkArgs []string `json:"link_args"`
+	// LinkObjects are objects linked into every user module but not into
+	// the profile (realpath for the old wasi-libc): they are not in
+	// LinkArgs, which the profile's RUSTFLAGS repeat, so adding one
+	// rebuilds nothing.
+	LinkObjects []string `json:"link_objects,omitempty"`
 	// Digest identifies the prepared inputs (toolchain, lock file,
 	// patches, shims); caches key on it.
 	Digest string `json:"digest"`
@@ -108,6 +113,11 @@ func (m *Manifest) ReadOnlyPaths() []string {
 	}
 	for _, a := range m.LinkArgs {
 		if p, ok := linkArgPath(a); ok && !under(p, paths) {
+			paths = append(paths, p)
+		}
+	}
+	for _, p := range m.LinkObjects {
+		if !under(p, paths) {
 			paths = append(paths, p)
 		}
 	}

@@ -55,6 +55,7 @@ func Setup(ctx context.Context, cfg Config) (*Manifest, error) {
 		// network, the other the CPUs.
 		{"wasm32-wasip1 std sysroot (and download the profile's crates)", s.buildSysrootAndFetch},
 		{"link support (pthread stubs)", s.buildStubs},
+		{"link support for user modules (realpath)", s.buildLinkShims},
 		{"build the dependency profile", s.buildDeps},
 	}
 	if cfg.Reference {
@@ -244,9 +245,17 @@ func (s *setup) buildSysroot(ctx context.Context) error {
 	libDir := filepath.Join(s.sysrootDir(), "lib", "rustlib", Target, "lib")
 	stamp := filepath.Join(s.sysrootDir(), ".stamp")
 	s.manifest.Sysroot = s.sysrootDir()
+	// A sysroot of this compiler is kept; one from before the test crate
+	// (the test harness's --test needs libtest) gets it added: std,
+	// panic_abort and test build to the same std rlibs, byte for byte,
+	// so nothing compiled against the sysroot goes stale.
+	upToDate := false
 	if b, err := os.ReadFile(stamp); err == nil && string(b) == s.manifest.RustcVersion {
-		s.note = "up to date"
-		return nil
+		if hasRlib(libDir, "test") {
+			s.note = "up to date"
+			return nil
+		}
+		upToDate = true
 	}
 	work := filepath.Join(s.cfg.StateDir, "build", "std")
 	if err := os.MkdirAll(filepath.Join(work, "src"), 0o755); err != nil {
@@ -271,19 +280,36 @@ func (s *setup) buildSysroot(ctx context.Context) error {
 	env := s.env("RUSTC_BOOTSTRAP=1", "CARGO_TARGET_DIR="+target,
 		"RUSTFLAGS=-C linker="+Linker+" -C link-self-contained=no -L "+WasiLibDir+" -C link-arg="+WasiLibDir+"/crt1-command.o")
 	if _, err := s.cargoBuild(ctx, "  std for "+Target, work, env, "build", "--release", "--offline",
-		"-Zbuild-std=std,panic_abort", "--target", Target, "--message-format=json-render-diagnostics"); err != nil {
-		return err
-	}
-	if err := os.RemoveAll(s.sysrootDir()); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(libDir, 0o755); err != nil {
+		"-Zbuild-std=std,panic_abort,test", "--target", Target, "--message-format=json-render-diagnostics"); err != nil {
 		return err
 	}
 	deps := filepath.Join(target, Target, "release", "deps")
 	rlibs, err := filepath.Glob(filepath.Join(deps, "*.rlib"))
 	if err != nil || len(rlibs) == 0 {
 		return fmt.Errorf("no std rlibs in %s", deps)
+	}
+	if upToDate {
+		// Only the crates the sysroot lacks; an rlib's file name carries
+		// its crate hash, so one of the same name is the same crate.
+		added := 0
+		for _, r := range rlibs {
+			dst := filepath.Join(libDir, filepath.Base(r))
+			if _, err := os.Stat(dst); err == nil {
+				continue
+			}
+			if err := copyFile(r, dst); err != nil {
+				return err
+			}
+			added++
+		}
+		s.note = fmt.Sprintf("added %d crates (test)", added)
+		return nil
+	}
+	if err := os.RemoveAll(s.sysrootDir()); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(libDir, 0o755); err != nil {
+		return err
 	}
 	for _, r := range rlibs {
 		if err := copyFile(r, filepath.Join(libDir, filepath.Base(r))); err != nil {
@@ -294,13 +320,22 @@ func (s *setup) buildSysroot(ctx context.Context) error {
 	return os.WriteFile(stamp, []byte(s.manifest.RustcVersion), 0o644)
 }
 
+// hasRlib says whether dir holds an rlib of crate name.
+func hasRlib(dir, name string) bool {
+	m, _ := filepath.Glob(filepath.Join(dir, "lib"+name+"-*.rlib"))
+	return len(m) > 0
+}
+
+// buildLinkShims builds the objects linked into user modules only
+// (Manifest.LinkObjects): toolchain/linkshims.
+func (s *setup) buildLinkShims(ctx context.Context) error {
+	obj, err := s.linkObject(ctx, filepath.Join("toolchain", "linkshims", "realpath.rs"), "realpath")
+	s.manifest.LinkObjects = []string{obj}
+	return err
+}
+
 func (s *setup) buildStubs(ctx context.Context) error {
-	src := filepath.Join(s.cfg.SourceDir, "wasi-shims", "pthread-stubs", "stubs.rs")
-	body, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	obj := filepath.Join(s.cfg.StateDir, "link", "pthread_stubs-"+digest([]byte(s.manifest.RustcVersion), body)[:16]+".o")
+	obj, err := s.linkObject(ctx, filepath.Join("wasi-shims", "pthread-stubs", "stubs.rs"), "pthread_stubs")
 	s.manifest.LinkArgs = []string{
 		"-C", "linker=" + Linker,
 		"-C", "link-self-contained=no",
@@ -308,17 +343,30 @@ func (s *setup) buildStubs(ctx context.Context) error {
 		"-C", "link-arg=" + WasiLibDir + "/crt1-command.o",
 		"-C", "link-arg=" + obj,
 	}
+	return err
+}
+
+// linkObject builds the no_std Rust source rel (below the source dir)
+// into a wasm object named for the crate, the compiler and the source,
+// unless it is there already, and returns its path.
+func (s *setup) linkObject(ctx context.Context, rel, crate string) (string, error) {
+	src := filepath.Join(s.cfg.SourceDir, rel)
+	body, err := os.ReadFile(src)
+	if err != nil {
+		return "", err
+	}
+	obj := filepath.Join(s.cfg.StateDir, "link", crate+"-"+digest([]byte(s.manifest.RustcVersion), body)[:16]+".o")
 	if _, err := os.Stat(obj); err == nil {
 		s.note = "up to date"
-		return nil
+		return obj, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(obj), 0o755); err != nil {
-		return err
+		return obj, err
 	}
 	_, err = s.run(ctx, s.cfg.SourceDir, s.env(), s.cfg.Rustc, "--edition", "2021", "--crate-type", "lib",
-		"--crate-name", "pthread_stubs", "--emit", "obj", "--target", Target, "--sysroot", s.sysrootDir(),
+		"--crate-name", crate, "--emit", "obj", "--target", Target, "--sysroot", s.sysrootDir(),
 		"-C", "panic=abort", "-C", "opt-level=2", src, "-o", obj)
-	return err
+	return obj, err
 }
 
 func copyFile(src, dst string) error {

@@ -8,10 +8,12 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"mime"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -25,8 +27,12 @@ var dist embed.FS
 
 // Routes of the browser face.
 const (
-	routePage   = "/"
-	routeAssets = "/assets/:name"
+	routePage    = "/"
+	routeShare   = "/s/:id"
+	routeAssets  = "/assets/:name"
+	routeEmbed   = "/embed.js"
+	routeGuide   = "/guide/"
+	routeChapter = "/guide/:slug/"
 )
 
 // policy is the Content-Security-Policy of every response of this package.
@@ -52,6 +58,11 @@ func policy(nonce string) string {
 // meta tag the script reads to hand the nonce to CodeMirror).
 const noncePlaceholder = "{{nonce}}"
 
+// cacheEmbed is the embed script's cache policy: other sites include it
+// by its stable name, so a copy is kept a short while and then
+// revalidated (its ETag), and a new release reaches them within minutes.
+const cacheEmbed = "public, max-age=300"
+
 // Cache policies: the page is never stored, because each response has its
 // own nonce (a revalidated copy would keep the old nonce under a new
 // policy); the assets it names change name when their content changes,
@@ -70,9 +81,18 @@ type file struct {
 }
 
 var (
-	page   []byte          // index.html, with noncePlaceholder
-	assets map[string]file // by name under assets/
+	page    []byte          // index.html, with noncePlaceholder
+	assets  map[string]file // by name under assets/
+	embedJS file            // embed.js
+	pages   map[string]bundle
 )
+
+// bundle is what a page built in Go (the guide) loads: its script and
+// stylesheet, as URL paths (dist/pages.json, written by build.mjs).
+type bundle struct {
+	JS  string `json:"js"`
+	CSS string `json:"css"`
+}
 
 func init() {
 	var err error
@@ -80,6 +100,34 @@ func init() {
 		// The embed is part of the binary: a broken one is a build bug.
 		panic(fmt.Sprintf("web: %v", err))
 	}
+	if embedJS, pages, err = loadExtras(dist); err != nil {
+		panic(fmt.Sprintf("web: %v", err))
+	}
+}
+
+// loadExtras reads the embed script and the bundles of the pages built
+// in Go.
+func loadExtras(fsys fs.FS) (file, map[string]bundle, error) {
+	body, err := fs.ReadFile(fsys, "dist/embed.js")
+	if err != nil {
+		return file{}, nil, fmt.Errorf("the build has no embed.js: %w", err)
+	}
+	e, err := newFile(body, "embed.js", cacheEmbed)
+	if err != nil {
+		return file{}, nil, err
+	}
+	raw, err := fs.ReadFile(fsys, "dist/pages.json")
+	if err != nil {
+		return file{}, nil, fmt.Errorf("the build has no pages.json: %w", err)
+	}
+	var ps map[string]bundle
+	if err := json.Unmarshal(raw, &ps); err != nil {
+		return file{}, nil, fmt.Errorf("pages.json: %w", err)
+	}
+	if g := ps["guide"]; g.JS == "" || g.CSS == "" {
+		return file{}, nil, fmt.Errorf("pages.json names no guide bundle")
+	}
+	return e, ps, nil
 }
 
 // load reads the page and the assets out of fsys (the embed, or a test's).
@@ -149,11 +197,26 @@ func newFile(body []byte, name, cacheControl string) (file, error) {
 	return f, nil
 }
 
-// Register adds the browser face to app: GET (and HEAD) / for the
-// playground, /assets/{name} for what it loads. Other pages (the guide,
-// shares, the embed script) will be registered here too.
-func Register(app fiber.Router) {
+// Options are what the browser face is built from.
+type Options struct {
+	// GuideDir is the directory of Markdown chapters served at /guide/
+	// (server.guide_dir); "" serves none. One that cannot be read makes
+	// /guide/ say so (serve logs it at start: guide.Check).
+	GuideDir string
+}
+
+// Register adds the browser face to app: GET (and HEAD) / and /s/{id}
+// for the playground (a share opens in it), /assets/{name} for what the
+// pages load, /embed.js for other sites, and /guide/ for the runnable
+// guide.
+func Register(app fiber.Router, opts Options) {
 	app.Get(routePage, servePage)
+	app.Get(routeShare, func(c *fiber.Ctx) error {
+		if !shareID.MatchString(c.Params("id")) {
+			return fiber.ErrNotFound
+		}
+		return servePage(c)
+	})
 	app.Get(routeAssets, func(c *fiber.Ctx) error {
 		f, ok := assets[c.Params("name")]
 		if !ok {
@@ -161,7 +224,15 @@ func Register(app fiber.Router) {
 		}
 		return serve(c, f)
 	})
+	app.Get(routeEmbed, func(c *fiber.Ctx) error { return serve(c, embedJS) })
+	g := newGuidePages(opts.GuideDir)
+	app.Get(routeGuide, g.index)
+	app.Get(routeChapter, g.chapter)
 }
+
+// shareID is what a share's id looks like (a url-safe hash); anything
+// else is not a share.
+var shareID = regexp.MustCompile(`^[A-Za-z0-9_-]{8,128}$`)
 
 // servePage answers with the playground under a fresh nonce. The page is
 // small (3 KiB) and sent as it is.

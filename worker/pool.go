@@ -398,7 +398,7 @@ func (p *Pool) runOn(ctx context.Context, w *worker, id moduleID, job wasmrt.Job
 		timeout = job.Limits.Timeout
 	}
 	m := runMsg{Module: id, Seed: job.Seed, Stdin: job.Stdin, Args: job.Args, Limits: job.Limits,
-		Connections: job.Connections, Track: job.TrackResponse != nil}
+		Connections: job.Connections, Track: job.TrackResponse != nil, Env: job.Env, Files: job.Files}
 	for range 2 {
 		w.seq++
 		m.Seq = w.seq

@@ -174,7 +174,7 @@ func (s *workerState) run(ctx context.Context, m runMsg) resultMsg {
 	// The identity names the module for the engine's own cache too, so
 	// a run does not hash the module's bytes.
 	job := wasmrt.Job{Module: module, ModuleKey: hex.EncodeToString(m.Module[:]), Seed: m.Seed, Stdin: m.Stdin,
-		Args: m.Args, Limits: m.Limits, Connections: m.Connections}
+		Args: m.Args, Limits: m.Limits, Connections: m.Connections, Env: m.Env, Files: m.Files}
 	if m.Track {
 		job.TrackResponse = func() wasmrt.ResponseTracker { return harnesses.HTTPResponseTracker() }
 	}

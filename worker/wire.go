@@ -3,6 +3,7 @@ package worker
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/internal/frame"
@@ -17,7 +18,7 @@ import (
 
 // protocolVersion is sent in msgReady; a worker of another build is
 // refused.
-const protocolVersion = 1
+const protocolVersion = 2
 
 // Message types.
 const (
@@ -47,6 +48,10 @@ type runMsg struct {
 	// response tracker (the serve harness's HTTP/1.1 framer, the only
 	// kind there is): the protocol carries data, never code.
 	Track bool
+	// Env is the guest's environment; Files, if set, the project's tree
+	// (runtime.Files), carried as data like everything else.
+	Env   []string
+	Files *wasmrt.Files
 }
 
 func (m runMsg) encode() []byte {
@@ -69,7 +74,44 @@ func (m runMsg) encode() []byte {
 	e.Varint(m.Limits.StderrLimitBytes)
 	e.List(m.Connections)
 	e.Bool(m.Track)
+	e.List(stringsToBytes(m.Env))
+	e.Bool(m.Files != nil)
+	if m.Files != nil {
+		e.Bytes([]byte(m.Files.Root))
+		e.Varint(m.Files.ScratchBytes)
+		paths := make([][]byte, 0, len(m.Files.Files))
+		contents := make([][]byte, 0, len(m.Files.Files))
+		for _, p := range sortedPaths(m.Files.Files) {
+			paths, contents = append(paths, []byte(p)), append(contents, m.Files.Files[p])
+		}
+		e.List(paths)
+		e.List(contents)
+	}
 	return e.B
+}
+
+// stringsToBytes is a list of strings as the frame's list of bytes (nil
+// stays nil).
+func stringsToBytes(ss []string) [][]byte {
+	if ss == nil {
+		return nil
+	}
+	out := make([][]byte, len(ss))
+	for i, s := range ss {
+		out[i] = []byte(s)
+	}
+	return out
+}
+
+// sortedPaths is a file map's paths in byte order, so an encoding is one
+// set of bytes.
+func sortedPaths(files map[string][]byte) []string {
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	return paths
 }
 
 func decodeRun(p []byte) (runMsg, error) {
@@ -91,6 +133,23 @@ func decodeRun(p []byte) (runMsg, error) {
 	m.Limits.StderrLimitBytes = d.Varint()
 	m.Connections = d.List()
 	m.Track = d.Bool()
+	if env := d.List(); env != nil {
+		m.Env = make([]string, len(env))
+		for i, kv := range env {
+			m.Env[i] = string(kv)
+		}
+	}
+	if d.Bool() {
+		m.Files = &wasmrt.Files{Root: string(d.Bytes()), ScratchBytes: d.Varint()}
+		paths, contents := d.List(), d.List()
+		if len(paths) != len(contents) {
+			return m, fmt.Errorf("worker: %d file paths for %d contents", len(paths), len(contents))
+		}
+		m.Files.Files = make(map[string][]byte, len(paths))
+		for i, p := range paths {
+			m.Files.Files[string(p)] = contents[i]
+		}
+	}
 	return m, d.End()
 }
 

@@ -26,7 +26,9 @@ func sampleResult() resultMsg {
 func sampleRun() runMsg {
 	return runMsg{Seq: 3, Module: moduleID{1, 2}, Seed: [32]byte{9}, Stdin: []byte{}, Args: []string{"main", ""},
 		Limits:      wasmrt.Limits{MemoryLimitBytes: 1 << 20, Timeout: time.Second, StdoutLimitBytes: 5, StderrLimitBytes: 6},
-		Connections: [][]byte{[]byte("GET / HTTP/1.1\r\n\r\n")}, Track: true}
+		Connections: [][]byte{[]byte("GET / HTTP/1.1\r\n\r\n")}, Track: true,
+		Env: []string{"ROCKET_PORT=9000"}, Files: &wasmrt.Files{Root: "/work", ScratchBytes: 7,
+			Files: map[string][]byte{"src/main.rs": []byte("fn main() {}"), "empty": {}}}}
 }
 
 // Every field survives the wire, nil and empty apart.

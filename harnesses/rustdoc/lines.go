@@ -69,25 +69,41 @@ func Join(lines []Line) string {
 	return b.String()
 }
 
-// hiddenLines applies rustdoc's hidden-line rules to each line of a code
-// block: `# text` (after any indentation) is compiled as `text` but hidden
-// from readers, a lone `#` is an empty hidden line, and a line whose first
-// non-blank characters are `##` is shown with one `#` fewer. Everything is
-// compiled; hiding only concerns the rendered page.
+// MapLine is rustdoc's hidden-line rule for one line of a code block
+// (map_line): `# text` (after any indentation) is compiled as `text` but
+// hidden from readers, a lone `#` is an empty hidden line, and a line
+// whose first non-blank characters are `##` is shown with one `#` fewer.
+// The line shown and compiled is line with the n bytes at cut removed.
+// Everything is compiled; hiding only concerns the rendered page.
+func MapLine(line string) (hidden bool, cut, n int) {
+	trimmed := strings.TrimSpace(line)
+	switch {
+	case strings.HasPrefix(trimmed, "##"):
+		return false, strings.Index(line, "##"), 1
+	case strings.HasPrefix(trimmed, "# "):
+		// Everything up to the text: the indentation, "# ", and the
+		// blanks TrimSpace took from the line's end stay (they are after
+		// the cut).
+		return true, 0, strings.Index(line, "#") + 2
+	case trimmed == "#":
+		return true, 0, len(line)
+	}
+	return false, 0, 0
+}
+
+// hiddenLines applies MapLine to each line of a code block.
 func hiddenLines(block string) []Line {
 	texts := SplitLines(block)
 	out := make([]Line, 0, len(texts))
 	for i, line := range texts {
 		l := Line{Block: i + 1}
 		trimmed := strings.TrimSpace(line)
-		switch {
+		switch _, cut, n := MapLine(line); {
 		case strings.HasPrefix(trimmed, "##"):
-			at := strings.Index(line, "##")
-			l.From, l.Shift = utf8.RuneCountInString(line[:at])+2, 1
-			line = line[:at] + line[at+1:]
+			l.From, l.Shift = utf8.RuneCountInString(line[:cut])+2, 1
+			line = line[:cut] + line[cut+n:]
 		case strings.HasPrefix(trimmed, "# "):
-			lead := strings.Index(line, "#")
-			l.From, l.Shift = 1, utf8.RuneCountInString(line[:lead])+2
+			l.From, l.Shift = 1, utf8.RuneCountInString(line[:n])
 			line = trimmed[2:]
 		case trimmed == "#":
 			line = ""

@@ -47,6 +47,19 @@ func HoistCrateItems(src string) (top, rest []Line) {
 	return p.top(), p.rest
 }
 
+// DoctestHarness is the program rustdoc compiles for a test_harness
+// block, which it compiles with --test: as Doctest, but never wrapped in
+// a main (the test runner is the main).
+func DoctestHarness(block string) Program {
+	lines := hiddenLines(block)
+	p, ok := partitionSource(lines, false)
+	if !ok {
+		return Program{Lines: lines, Unchanged: true}
+	}
+	prog := append([]Line{{Text: "#![allow(unused)]"}}, p.top()...)
+	return Program{Lines: append(prog, p.rest...)}
+}
+
 func makeDoctest(lines []Line) Program {
 	p, ok := partitionSource(lines, false)
 	if !ok {

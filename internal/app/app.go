@@ -159,6 +159,11 @@ func (a *App) build(ctx context.Context, cfg config.App, m *toolchain.Manifest, 
 		a.Close(ctx)
 		return nil, err
 	}
+	profile, err := harnesses.Profile(m.Externs)
+	if err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
 	if a.shares, err = cache.New(cfg.Cache.Shares); err != nil {
 		a.Close(ctx)
 		return nil, err
@@ -166,6 +171,7 @@ func (a *App) build(ctx context.Context, cfg config.App, m *toolchain.Manifest, 
 	met := a.observe()
 	deps := sandbox.Deps{
 		Harnesses:   harnesses.Default(),
+		Profile:     profile,
 		Compiler:    met.Compiler(compiler.New(m, m.Wasm(), met.Runner(runner), cfg.Compiler)),
 		Engine:      met.Engine(engine),
 		Results:     met.Store("result", a.results),
@@ -296,8 +302,13 @@ func Reference(cfg config.App) (*sandbox.Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	profile, err := harnesses.Profile(m.NativeExterns)
+	if err != nil {
+		return nil, err
+	}
 	return sandbox.NewService(cfg.Service, sandbox.Deps{
 		Harnesses: harnesses.Default(),
+		Profile:   profile,
 		Compiler:  compiler.New(m, b, &jail.Host{}, cfg.Compiler),
 		Engine:    &native.Engine{Timeout: cfg.Runtime.Timeout()},
 	})

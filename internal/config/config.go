@@ -197,6 +197,17 @@ func (c App) EngineConfig() wasmrt.Config {
 	return rt
 }
 
+// CachesIn places every store the service writes (results, modules,
+// shares, wazero's compiled code) under dir, leaving the prepared
+// toolchain where it is: what a test wants to start from nothing and
+// leave nothing.
+func (c *App) CachesIn(dir string) {
+	c.Cache.Results.Dir = filepath.Join(dir, "results")
+	c.Cache.Modules.Dir = filepath.Join(dir, "modules")
+	c.Cache.Shares.Dir = filepath.Join(dir, "shares")
+	c.Runtime.CompilationCacheDir = filepath.Join(dir, "wazero")
+}
+
 // resolve fills in what follows from other keys: the directories under
 // StateDir left empty, and the hosts served, from the listen address.
 func (c *App) resolve() {

@@ -19,8 +19,9 @@ import (
 
 // setters set one key from a string, for the environment and flags.
 var setters = map[string]func(c *App, v string) error{
-	"listen":    func(c *App, v string) error { c.Listen = v; return nil },
-	"state_dir": func(c *App, v string) error { c.StateDir = v; return nil },
+	"listen":           func(c *App, v string) error { c.Listen = v; return nil },
+	"state_dir":        func(c *App, v string) error { c.StateDir = v; return nil },
+	"server.guide_dir": func(c *App, v string) error { c.Server.GuideDir = v; return nil },
 	// A duration such as 5s, as it always was; kept in milliseconds.
 	"runtime.timeout_ms": func(c *App, v string) error {
 		d, err := time.ParseDuration(v)
@@ -71,6 +72,7 @@ var envVars = []struct {
 	{"ROCKET_SANDBOX_RUN_TIMEOUT", "runtime.timeout_ms", nil},
 	{"ROCKET_SANDBOX_RUN_MEMORY_BYTES", "runtime.memory_limit_bytes", nil},
 	{"ROCKET_SANDBOX_MAX_STUB_BYTES", "service.max_stub_bytes", nil},
+	{"ROCKET_SANDBOX_GUIDE_DIR", "server.guide_dir", nil},
 	{"ROCKET_SANDBOX_WORKERS", "workers.enabled", nil},
 	{"ROCKET_SANDBOX_REDIS_URL", "cache.redis.url", nil},
 }

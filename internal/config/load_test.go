@@ -299,3 +299,14 @@ func TestAllowedHostsFollowListen(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"sandbox.example.org"}, cfg.Server.AllowedHosts, "named hosts are kept as they are")
 }
+
+func TestCachesIn(t *testing.T) {
+	cfg := Default()
+	state := cfg.StateDir
+	cfg.CachesIn("/tmp/x")
+	assert.Equal(t, "/tmp/x/results", cfg.Cache.Results.Dir)
+	assert.Equal(t, "/tmp/x/modules", cfg.Cache.Modules.Dir)
+	assert.Equal(t, "/tmp/x/shares", cfg.Cache.Shares.Dir)
+	assert.Equal(t, "/tmp/x/wazero", cfg.Runtime.CompilationCacheDir)
+	assert.Equal(t, state, cfg.StateDir, "the toolchain stays where it is")
+}

@@ -86,8 +86,11 @@ func (s Status) Valid() bool {
 type Diagnostic struct {
 	Level   string `json:"level"`
 	Message string `json:"message"`
-	Line    int    `json:"line,omitempty"`
-	Column  int    `json:"column,omitempty"`
+	// File is the project file the position is in, for a project (a
+	// single stub's diagnostics are all in the stub, and name no file).
+	File   string `json:"file,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
 }
 
 // Compile is how a compile ended.

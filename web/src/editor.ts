@@ -1,7 +1,7 @@
 // The code editor: CodeMirror 6 with Rust highlighting, compile
 // diagnostics marked where the API says (the stub's own line and column),
 // and Ctrl/Cmd+Enter to run.
-import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
+import { defaultKeymap, history, historyKeymap, indentWithTab, isolateHistory } from "@codemirror/commands";
 import { rust } from "@codemirror/lang-rust";
 import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from "@codemirror/language";
 import { type Diagnostic as CMDiagnostic, lintGutter, setDiagnostics } from "@codemirror/lint";
@@ -64,6 +64,15 @@ export class Editor {
   /** The whole editor state, to put back later with load (one per harness). */
   get state(): EditorState {
     return this.view.state;
+  }
+
+  /** Replaces the text as one change of its own, which one undo takes back. */
+  replace(doc: string): void {
+    if (doc === this.text) return;
+    this.view.dispatch({
+      changes: { from: 0, to: this.view.state.doc.length, insert: doc },
+      annotations: isolateHistory.of("full"),
+    });
   }
 
   load(state: EditorState): void {

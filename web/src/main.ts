@@ -1,12 +1,26 @@
 // The playground page: wires the editor, the harness picker and its
-// arguments, the seed and the Run button to the API and the results.
+// arguments, the seed and the Run, Format, Clippy and Share buttons to the
+// API and the results. It opens with the state of a share (/s/{id}), of
+// an Edit link from the guide (#edit=…), or the harness's starter code.
 import "./style.css";
 import type { EditorState } from "@codemirror/state";
-import { execute, type ExecuteRequest, type Harness, Refusal, validSeed } from "./api";
+import {
+  clippy,
+  createShare,
+  type ExecuteRequest,
+  executeStream,
+  format,
+  getShare,
+  type Harness,
+  Refusal,
+  type ShareState,
+  validSeed,
+} from "./api";
 import { h } from "./dom";
 import { Editor } from "./editor";
-import { RequestList, type RequestRow, RowError } from "./requests";
-import { renderRefusal, renderResponse } from "./results";
+import { decodeHandoff } from "./handoff";
+import { RequestList, type RequestRow, RowError, rowsOf } from "./requests";
+import { compileSection, phaseText, renderRefusal, renderResponse } from "./results";
 import { starterRequests, starters } from "./starters";
 
 function byId<T extends HTMLElement>(id: string): T {
@@ -19,6 +33,11 @@ const form = byId<HTMLFormElement>("playground");
 const harnessSelect = byId<HTMLSelectElement>("harness");
 const seedInput = byId<HTMLInputElement>("seed");
 const runButton = byId<HTMLButtonElement>("run");
+const formatButton = byId<HTMLButtonElement>("format");
+const clippyButton = byId<HTMLButtonElement>("clippy");
+const shareButton = byId<HTMLButtonElement>("share");
+const shareOut = byId<HTMLElement>("share-out");
+const shareURL = byId<HTMLInputElement>("share-url");
 const stdinInput = byId<HTMLTextAreaElement>("stdin");
 const attrsInput = byId<HTMLInputElement>("attrs");
 const results = byId<HTMLElement>("results");
@@ -40,6 +59,7 @@ function show(h: Harness): void {
     el.hidden = !(el.dataset.harness ?? "").split(" ").includes(h);
   }
   harness = h;
+  harnessSelect.value = h;
 }
 
 harnessSelect.addEventListener("change", () => {
@@ -60,54 +80,123 @@ function args(): Record<string, unknown> {
   }
 }
 
-let inFlight: AbortController | null = null;
-
-async function run(): Promise<void> {
-  if (inFlight) return;
+/** The request the form describes, or null after saying what is wrong with it. */
+function currentRequest(): ExecuteRequest | null {
   const seed = seedInput.value.trim();
   if (seed !== "" && !validSeed(seed)) {
     seedInput.setAttribute("aria-invalid", "true");
     showNodes([h("p", { class: "error" }, "The seed must be an integer from 0 to 18446744073709551615, or empty.")]);
     seedInput.focus();
-    return;
+    return null;
   }
   seedInput.removeAttribute("aria-invalid");
-  let req: ExecuteRequest;
   try {
-    req = { harness, stub: editor.text, args: args(), seed };
+    return { harness, stub: editor.text, args: args(), seed };
   } catch (e) {
     if (!(e instanceof RowError)) throw e;
     showNodes([h("p", { class: "error" }, e.message)]);
     e.control.focus();
-    return;
+    return null;
   }
+}
 
-  inFlight = new AbortController();
-  // aria-disabled, not disabled: a disabled button would drop the focus.
-  runButton.setAttribute("aria-disabled", "true");
-  runButton.textContent = "Running…";
+/** The button whose work is in flight; one thing at a time. */
+let busy: HTMLButtonElement | null = null;
+
+/**
+ * Runs work with button marked busy (aria-disabled, not disabled: a
+ * disabled button would drop the focus), and any refusal or network
+ * failure shown in the results.
+ */
+async function withBusy(button: HTMLButtonElement, label: string, work: () => Promise<void>): Promise<void> {
+  if (busy) return;
+  busy = button;
+  const text = button.textContent;
+  button.setAttribute("aria-disabled", "true");
+  button.textContent = label;
   results.setAttribute("aria-busy", "true");
-  editor.mark([]);
   try {
-    const resp = await execute(req, inFlight.signal);
-    editor.mark(resp.compile?.diagnostics ?? []);
-    showNodes(renderResponse(resp, {
-      jump: (line, column) => editor.jump(line, column),
-      useSeed: (s) => {
-        seedInput.value = s;
-        seedInput.focus();
-      },
-    }));
+    await work();
   } catch (e) {
     if (e instanceof Refusal) showNodes(renderRefusal(e));
     else showNodes([h("p", { class: "error" }, `The service could not be reached: ${String(e)}`)]);
   } finally {
-    inFlight = null;
-    runButton.removeAttribute("aria-disabled");
-    runButton.textContent = "Run";
+    busy = null;
+    button.removeAttribute("aria-disabled");
+    button.textContent = text;
     results.setAttribute("aria-busy", "false");
   }
 }
+
+const actions = {
+  jump: (line: number, column: number) => editor.jump(line, column),
+  useSeed: (s: string) => {
+    seedInput.value = s;
+    seedInput.focus();
+  },
+};
+
+function run(): Promise<void> {
+  const req = currentRequest();
+  if (!req) return Promise.resolve();
+  return withBusy(runButton, "Running…", async () => {
+    editor.mark([]);
+    const phase = h("p", { class: "phase", id: "phase" }, "Sending…");
+    showNodes([phase]);
+    const resp = await executeStream(req, (p) => {
+      phase.textContent = phaseText(p);
+      if (p.phase === "compiled") editor.mark(p.diagnostics);
+    });
+    editor.mark(resp.compile?.diagnostics ?? []);
+    showNodes(renderResponse(resp, actions));
+  });
+}
+
+formatButton.addEventListener("click", () => {
+  // rustfmt's edition: the block's, for an example with editionNNNN.
+  const edition = harness === "example" ? /\bedition(\d{4})\b/.exec(attrsInput.value)?.[1] : undefined;
+  void withBusy(formatButton, "Formatting…", async () => {
+    const before = editor.text;
+    const r = await format(before, edition);
+    if (r.status === "ok" && typeof r.stub === "string") {
+      editor.replace(r.stub);
+      showNodes([h("p", {}, r.stub === before ? "Already formatted." : "Formatted with rustfmt.")]);
+    } else {
+      showNodes([h("p", {}, h("span", { class: "badge status-compile_error" }, r.status), " rustfmt could not format this:"),
+        h("pre", {}, r.stderr ?? "")]);
+    }
+  });
+});
+
+clippyButton.addEventListener("click", () => {
+  const req = currentRequest();
+  if (!req) return;
+  void withBusy(clippyButton, "Linting…", async () => {
+    editor.mark([]);
+    const r = await clippy(req);
+    const diags = r.compile?.diagnostics ?? [];
+    editor.mark(diags);
+    showNodes([
+      h("p", { class: "status-line" }, "Clippy: ", h("span", { class: `badge status-${r.status}` }, r.status),
+        diags.length ? "" : " — no lints."),
+      ...(r.compile ? compileSection(r.compile, actions) : []),
+    ]);
+  });
+});
+
+shareButton.addEventListener("click", () => {
+  const req = currentRequest();
+  if (!req) return;
+  void withBusy(shareButton, "Sharing…", async () => {
+    const r = await createShare(req);
+    const url = new URL(r.url, location.href).href;
+    shareURL.value = url;
+    shareOut.hidden = false;
+    history.replaceState(null, "", r.url);
+    shareURL.focus();
+    shareURL.select();
+  });
+});
 
 function showNodes(nodes: Node[]): void {
   results.replaceChildren(h("h2", { id: "results-heading" }, "Result"), ...nodes);
@@ -126,4 +215,38 @@ document.addEventListener("keydown", (e) => {
   }
 });
 
-show(harness);
+/** Puts a shared or handed-over state into the form. */
+function restore(s: ShareState): void {
+  const known: Harness[] = ["program", "example", "mock", "serve"];
+  const hs = known.includes(s.harness) ? s.harness : "program";
+  show(hs);
+  editor.load(editor.create(s.stub));
+  seedInput.value = s.seed;
+  const a = s.args;
+  if (hs === "program") stdinInput.value = typeof a.stdin === "string" ? a.stdin : "";
+  if (hs === "example") attrsInput.value = typeof a.attrs === "string" ? a.attrs : "rust";
+  if ((hs === "mock" || hs === "serve") && Array.isArray(a.requests)) requests.set(rowsOf(a.requests));
+}
+
+async function start(): Promise<void> {
+  const m = /^\/s\/([A-Za-z0-9_-]+)$/.exec(location.pathname);
+  const handoff = decodeHandoff(location.hash.slice(1));
+  if (m) {
+    show(harness);
+    try {
+      restore(await getShare(m[1]));
+      shareURL.value = location.href;
+      shareOut.hidden = false;
+    } catch (e) {
+      showNodes(e instanceof Refusal ? renderRefusal(e) : [h("p", { class: "error" }, `The share could not be loaded: ${String(e)}`)]);
+    }
+  } else if (handoff) {
+    restore({ ...handoff, seed: "" });
+    // The page's URL stays the playground's own.
+    history.replaceState(null, "", location.pathname);
+  } else {
+    show(harness);
+  }
+}
+
+void start();

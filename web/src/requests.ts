@@ -190,3 +190,20 @@ export function parsePairs(items: string[], sep: string): Record<string, string>
   }
   return out;
 }
+
+/** Rows for requests as the API takes them (a share's args.requests). */
+export function rowsOf(reqs: unknown[]): RequestRow[] {
+  const rows = reqs.map((raw) => {
+    const r = (raw ?? {}) as Partial<APIRequest>;
+    const pairs = (o: Record<string, string> | undefined, sep: string, join: string) =>
+      Object.entries(o ?? {}).map(([k, v]) => `${k}${sep}${v}`).join(join);
+    return {
+      method: typeof r.method === "string" ? r.method : "GET",
+      uri: typeof r.uri === "string" ? r.uri : "/",
+      headers: pairs(r.headers, ": ", "\n"),
+      cookies: pairs(r.cookies, "=", "; "),
+      body: typeof r.body === "string" ? r.body : "",
+    };
+  });
+  return rows.length ? rows : [{ method: "GET", uri: "/", headers: "", cookies: "", body: "" }];
+}

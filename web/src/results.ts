@@ -1,26 +1,18 @@
 // Rendering an answer of the API into the results region: status, verdict,
 // diagnostics (each a button that moves the editor's cursor there), the
 // program's output, each HTTP response, timings and the cache tier.
-import type { CompileReport, Diagnostic, ExecuteResponse, HTTPResponse, Refusal, RunReport } from "./api";
+import type { CompileReport, Diagnostic, ExecuteResponse, HTTPResponse, Phase, Refusal, RunReport } from "./api";
 import { h } from "./dom";
 
 export interface ResultActions {
-  /** Move the editor's cursor to a diagnostic. */
-  jump(line: number, column: number): void;
-  /** Put this seed in the seed field. */
-  useSeed(seed: string): void;
+  /** Move the editor's cursor to a diagnostic; without it, diagnostics are text. */
+  jump?(line: number, column: number): void;
+  /** Put this seed in the seed field; without it, the seed is only shown. */
+  useSeed?(seed: string): void;
 }
 
 export function renderResponse(r: ExecuteResponse, act: ResultActions): Node[] {
   const out: Node[] = [summary(r, act)];
-  if (r.result) {
-    out.push(
-      h("p", { class: "verdict" },
-        h("strong", {}, "Verdict: "),
-        h("span", { class: `badge outcome-${r.result.outcome}` }, r.result.outcome),
-        r.result.reason ? ` — ${r.result.reason}` : ""),
-    );
-  }
   if (r.compile) out.push(...compileSection(r.compile, act));
   if (r.run) out.push(...runSection(r.run));
   return out;
@@ -36,21 +28,32 @@ export function renderRefusal(e: Refusal): Node[] {
 }
 
 function summary(r: ExecuteResponse, act: ResultActions): HTMLElement {
-  const seedButton = h("button", { type: "button", class: "link" }, "use this seed");
-  seedButton.addEventListener("click", () => act.useSeed(r.seed));
+  let seedButton: HTMLElement | null = null;
+  if (act.useSeed) {
+    const use = act.useSeed;
+    seedButton = h("button", { type: "button", class: "link" }, "use this seed");
+    seedButton.addEventListener("click", () => use(r.seed));
+  }
   const facts = h("dl", { class: "facts" });
-  const fact = (k: string, ...v: (Node | string)[]) => facts.append(h("dt", {}, k), h("dd", {}, ...v));
+  const fact = (k: string, ...v: (Node | string | null)[]) => facts.append(h("dt", {}, k), h("dd", {}, ...v));
   fact("Harness", r.harness);
-  fact("Seed", h("code", {}, r.seed), " ", seedButton);
+  fact("Seed", h("code", {}, r.seed), seedButton ? " " : "", seedButton);
   if (r.compile) fact("Compile", `${r.compile.duration_ms} ms${r.compile.cached ? " (module cached)" : ""}`);
   if (r.run) fact("Run", `${r.run.duration_ms} ms`);
   if (r.cache) fact("Cache", `result: ${r.cache.result}${r.cache.module ? `, module: ${r.cache.module}` : ""}`);
+  // The verdict of an example right under the status: it is the answer
+  // a reader of a doctest wants first.
+  const verdict = r.result && h("p", { class: "verdict" },
+    h("strong", {}, "Verdict: "),
+    h("span", { class: `badge outcome-${r.result.outcome}` }, r.result.outcome),
+    r.result.reason ? ` — ${r.result.reason}` : "");
   return h("div", { class: "summary" },
     h("p", { class: "status-line" }, "Status: ", h("span", { class: `badge status-${r.status}` }, r.status)),
+    verdict,
     facts);
 }
 
-function compileSection(c: CompileReport, act: ResultActions): Node[] {
+export function compileSection(c: CompileReport, act: ResultActions): Node[] {
   const out: Node[] = [];
   const diags = c.diagnostics ?? [];
   if (diags.length) {
@@ -70,9 +73,11 @@ function diagnostic(d: Diagnostic, act: ResultActions): Node {
   const text = `${d.level}: ${d.message}`;
   if (!d.line) return h("span", { class: `diag diag-${d.level}` }, text, h("span", { class: "help" }, " (in harness code)"));
   const col = d.column ?? 1;
-  const b = h("button", { type: "button", class: `diag diag-${d.level}` },
-    h("span", { class: "pos" }, `${d.line}:${col}`), " ", text);
-  b.addEventListener("click", () => act.jump(d.line!, col));
+  const pos = h("span", { class: "pos" }, `${d.line}:${col}`);
+  if (!act.jump) return h("span", { class: `diag diag-${d.level}` }, pos, " ", text);
+  const jump = act.jump;
+  const b = h("button", { type: "button", class: `diag diag-${d.level}` }, pos, " ", text);
+  b.addEventListener("click", () => jump(d.line!, col));
   return b;
 }
 
@@ -134,4 +139,18 @@ function body(r: HTTPResponse): Node[] {
       h("iframe", { sandbox: "", srcdoc: text, title: "HTML preview of the response body", class: "preview" })));
   }
   return out;
+}
+
+/** What a run is doing while its result is on its way. */
+export function phaseText(p: Phase): string {
+  switch (p.phase) {
+    case "queued":
+      return p.position > 0 ? `Queued: ${p.position} ahead…` : "Queued…";
+    case "compiling":
+      return "Compiling…";
+    case "compiled":
+      return p.status === "ok" ? "Compiled." : "Compile failed.";
+    case "running":
+      return "Running…";
+  }
 }
