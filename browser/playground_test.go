@@ -113,7 +113,14 @@ func TestFirstLoadTransfersLittle(t *testing.T) {
 		assert.Positive(t, n, "%s came over the network", u)
 		total += n
 	}
-	assert.Len(t, sizes, 3, "the page, its script, its stylesheet: %v", sizes)
+	// Chromium asks for /favicon.ico on its own, after the page loaded,
+	// so whether it is in the timeline yet is a race: counted in the
+	// total when it is, but not one of the page's own loads.
+	page := len(sizes)
+	if _, ok := sizes[baseURL+"/favicon.ico"]; ok {
+		page--
+	}
+	assert.Equal(t, 3, page, "the page, its script, its stylesheet: %v", sizes)
 	t.Logf("first load of /: %d bytes transferred (%.1f KiB), compressed: %v", total, float64(total)/1024, sizes)
 	assert.Less(t, total, 300<<10, "the issue's budget: under 300 KiB")
 }
