@@ -6,7 +6,10 @@ export type Harness = "program" | "example" | "mock" | "serve" | "test";
 
 export interface ExecuteRequest {
   harness: Harness;
+  /** src/main.rs. */
   stub: string;
+  /** The project's other files, by relative path; absent for a single file. */
+  files?: Record<string, string>;
   args: Record<string, unknown>;
   /** Decimal digits, 0 … 2⁶⁴−1; empty lets the service derive one. */
   seed: string;
@@ -15,6 +18,8 @@ export interface ExecuteRequest {
 export interface Diagnostic {
   level: string;
   message: string;
+  /** The project file it is in; absent for a single stub's (and src/main.rs's in some answers). */
+  file?: string;
   /** In the stub's own numbering; absent when it points into harness code. */
   line?: number;
   column?: number;
@@ -121,7 +126,8 @@ export function validSeed(s: string): boolean {
  * it is 64-bit, and a JavaScript number would round it.
  */
 export function encodeRequest(req: ExecuteRequest): string {
-  return withSeed(JSON.stringify({ harness: req.harness, stub: req.stub, args: req.args }), req.seed);
+  const files = req.files && Object.keys(req.files).length ? { files: req.files } : {};
+  return withSeed(JSON.stringify({ harness: req.harness, stub: req.stub, ...files, args: req.args }), req.seed);
 }
 
 function withSeed(body: string, seed: string): string {

@@ -5,8 +5,8 @@ import type { CompileReport, Diagnostic, ExecuteResponse, HTTPResponse, Phase, R
 import { h } from "./dom";
 
 export interface ResultActions {
-  /** Move the editor's cursor to a diagnostic; without it, diagnostics are text. */
-  jump?(line: number, column: number): void;
+  /** Move the editor's cursor to a diagnostic (in file, when it names one); without it, diagnostics are text. */
+  jump?(line: number, column: number, file?: string): void;
   /** Put this seed in the seed field; without it, the seed is only shown. */
   useSeed?(seed: string): void;
 }
@@ -73,11 +73,12 @@ function diagnostic(d: Diagnostic, act: ResultActions): Node {
   const text = `${d.level}: ${d.message}`;
   if (!d.line) return h("span", { class: `diag diag-${d.level}` }, text, h("span", { class: "help" }, " (in harness code)"));
   const col = d.column ?? 1;
-  const pos = h("span", { class: "pos" }, `${d.line}:${col}`);
+  const inFile = d.file && d.file !== "src/main.rs" ? `${d.file}:` : "";
+  const pos = h("span", { class: "pos" }, `${inFile}${d.line}:${col}`);
   if (!act.jump) return h("span", { class: `diag diag-${d.level}` }, pos, " ", text);
   const jump = act.jump;
   const b = h("button", { type: "button", class: `diag diag-${d.level}` }, pos, " ", text);
-  b.addEventListener("click", () => jump(d.line!, col));
+  b.addEventListener("click", () => jump(d.line!, col, d.file));
   return b;
 }
 
