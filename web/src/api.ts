@@ -2,11 +2,14 @@
 // call takes the service's base URL: "" on the service's own pages, the
 // service's origin in the embed script on someone else's page.
 
-export type Harness = "program" | "example" | "mock" | "serve";
+export type Harness = "program" | "example" | "mock" | "serve" | "test";
 
 export interface ExecuteRequest {
   harness: Harness;
+  /** src/main.rs. */
   stub: string;
+  /** The project's other files, by relative path; absent for a single file. */
+  files?: Record<string, string>;
   args: Record<string, unknown>;
   /** Decimal digits, 0 … 2⁶⁴−1; empty lets the service derive one. */
   seed: string;
@@ -15,6 +18,8 @@ export interface ExecuteRequest {
 export interface Diagnostic {
   level: string;
   message: string;
+  /** The project file it is in; absent for a single stub's (and src/main.rs's in some answers). */
+  file?: string;
   /** In the stub's own numbering; absent when it points into harness code. */
   line?: number;
   column?: number;
@@ -47,8 +52,25 @@ export interface HTTPResponse {
   error?: string;
 }
 
+/** One test of a `test` run, with its own output. */
+export interface TestReport {
+  name: string;
+  status: "ok" | "failed" | "ignored" | "not_run";
+  should_panic?: boolean;
+  limit?: string;
+  reason?: string;
+  stdout?: string;
+  stderr?: string;
+}
+
 export interface RunResult {
   responses?: HTTPResponse[];
+  tests?: TestReport[];
+  passed?: number;
+  failed?: number;
+  ignored?: number;
+  not_run?: number;
+  filtered_out?: number;
   log?: string;
   error?: string;
 }
@@ -104,7 +126,8 @@ export function validSeed(s: string): boolean {
  * it is 64-bit, and a JavaScript number would round it.
  */
 export function encodeRequest(req: ExecuteRequest): string {
-  return withSeed(JSON.stringify({ harness: req.harness, stub: req.stub, args: req.args }), req.seed);
+  const files = req.files && Object.keys(req.files).length ? { files: req.files } : {};
+  return withSeed(JSON.stringify({ harness: req.harness, stub: req.stub, ...files, args: req.args }), req.seed);
 }
 
 function withSeed(body: string, seed: string): string {

@@ -16,7 +16,9 @@ import {
   type ShareState,
   validSeed,
 } from "./api";
+import type { Diagnostic } from "./api";
 import { h } from "./dom";
+import { badFileName, FileTabs, mainFile } from "./files";
 import { Editor } from "./editor";
 import { decodeHandoff } from "./handoff";
 import { RequestList, type RequestRow, RowError, rowsOf } from "./requests";
@@ -40,11 +42,14 @@ const shareOut = byId<HTMLElement>("share-out");
 const shareURL = byId<HTMLInputElement>("share-url");
 const stdinInput = byId<HTMLTextAreaElement>("stdin");
 const attrsInput = byId<HTMLInputElement>("attrs");
+const filterInput = byId<HTMLInputElement>("filter");
 const results = byId<HTMLElement>("results");
 
 const nonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content ?? "";
 const editor = new Editor(byId("editor"), "editor-label", "editor-help", nonce, () => form.requestSubmit());
 const requests = new RequestList(byId("request-list"), byId("add-request"));
+const fileName = byId<HTMLInputElement>("file-name");
+const fileMsg = byId<HTMLElement>("file-msg");
 
 // Each harness keeps its own code (and undo history) and, for mock and
 // serve, its own requests, so switching back and forth loses nothing.
@@ -52,7 +57,81 @@ const saved = new Map<Harness, EditorState>();
 const savedRequests = new Map<Harness, RequestRow[]>();
 let harness = harnessSelect.value as Harness;
 
+// The project's files other than src/main.rs (which is the harness's
+// own, above), kept across harness switches; the tab the editor shows;
+// the last answer's diagnostics, marked in whichever file is shown.
+const extra = new Map<string, EditorState>();
+let shown = mainFile;
+let lastDiags: Diagnostic[] = [];
+
+/** Puts the editor's state back where the shown file keeps it. */
+function stash(): void {
+  if (shown === mainFile) saved.set(harness, editor.state);
+  else extra.set(shown, editor.state);
+}
+
+function inFile(diags: Diagnostic[], file: string): Diagnostic[] {
+  return diags.filter((d) => (d.file ?? mainFile) === file);
+}
+
+const tabs = new FileTabs(byId("file-tabs"), (name) => {
+  if (name === shown) return;
+  stash();
+  shown = name;
+  editor.load(name === mainFile ? (saved.get(harness) ?? editor.create(starters[harness])) : extra.get(name)!);
+  editor.mark(inFile(lastDiags, name));
+});
+
+byId("add-file").addEventListener("click", () => {
+  const name = fileName.value.trim();
+  const bad = badFileName(name, tabs.files);
+  fileMsg.textContent = bad ?? `Added ${name}.`;
+  if (bad) return fileName.focus();
+  extra.set(name, editor.create(""));
+  fileName.value = "";
+  tabs.add(name);
+  editor.view.focus();
+});
+
+byId("rename-file").addEventListener("click", () => {
+  const name = fileName.value.trim();
+  const from = tabs.current;
+  const bad = from === mainFile ? "src/main.rs keeps its name: choose another file's tab first." : badFileName(name, tabs.files);
+  fileMsg.textContent = bad ?? `Renamed ${from} to ${name}.`;
+  if (bad) return fileName.focus();
+  stash();
+  extra.set(name, extra.get(from)!);
+  extra.delete(from);
+  shown = name;
+  fileName.value = "";
+  tabs.rename(from, name);
+});
+
+byId("remove-file").addEventListener("click", () => {
+  const name = tabs.current;
+  if (name === mainFile) {
+    fileMsg.textContent = "src/main.rs cannot be removed: choose another file's tab first.";
+    return;
+  }
+  tabs.remove(name);
+  extra.delete(name);
+  fileMsg.textContent = `Removed ${name}.`;
+});
+
+/** The harness's src/main.rs, whichever tab is shown. */
+function mainText(): string {
+  stash();
+  return (saved.get(harness) ?? editor.create(starters[harness])).doc.toString();
+}
+
+function projectFiles(): Record<string, string> | undefined {
+  stash();
+  if (extra.size === 0) return undefined;
+  return Object.fromEntries([...extra].map(([n, st]) => [n, st.doc.toString()]));
+}
+
 function show(h: Harness): void {
+  tabs.choose(mainFile);
   editor.load(saved.get(h) ?? editor.create(starters[h]));
   if (h === "mock" || h === "serve") requests.set(savedRequests.get(h) ?? starterRequests[h]);
   for (const el of document.querySelectorAll<HTMLElement>(".opts")) {
@@ -63,6 +142,7 @@ function show(h: Harness): void {
 }
 
 harnessSelect.addEventListener("change", () => {
+  tabs.choose(mainFile);
   saved.set(harness, editor.state);
   if (harness === "mock" || harness === "serve") savedRequests.set(harness, requests.values());
   show(harnessSelect.value as Harness);
@@ -77,6 +157,8 @@ function args(): Record<string, unknown> {
     case "mock":
     case "serve":
       return { requests: requests.requests() };
+    case "test":
+      return filterInput.value ? { filter: filterInput.value } : {};
   }
 }
 
@@ -91,7 +173,7 @@ function currentRequest(): ExecuteRequest | null {
   }
   seedInput.removeAttribute("aria-invalid");
   try {
-    return { harness, stub: editor.text, args: args(), seed };
+    return { harness, stub: mainText(), files: projectFiles(), args: args(), seed };
   } catch (e) {
     if (!(e instanceof RowError)) throw e;
     showNodes([h("p", { class: "error" }, e.message)]);
@@ -129,7 +211,10 @@ async function withBusy(button: HTMLButtonElement, label: string, work: () => Pr
 }
 
 const actions = {
-  jump: (line: number, column: number) => editor.jump(line, column),
+  jump: (line: number, column: number, file?: string) => {
+    tabs.choose(file && tabs.files.includes(file) ? file : mainFile);
+    editor.jump(line, column);
+  },
   useSeed: (s: string) => {
     seedInput.value = s;
     seedInput.focus();
@@ -140,14 +225,16 @@ function run(): Promise<void> {
   const req = currentRequest();
   if (!req) return Promise.resolve();
   return withBusy(runButton, "Running…", async () => {
+    lastDiags = [];
     editor.mark([]);
     const phase = h("p", { class: "phase", id: "phase" }, "Sending…");
     showNodes([phase]);
     const resp = await executeStream(req, (p) => {
       phase.textContent = phaseText(p);
-      if (p.phase === "compiled") editor.mark(p.diagnostics);
+      if (p.phase === "compiled") editor.mark(inFile(p.diagnostics, shown));
     });
-    editor.mark(resp.compile?.diagnostics ?? []);
+    lastDiags = resp.compile?.diagnostics ?? [];
+    editor.mark(inFile(lastDiags, shown));
     showNodes(renderResponse(resp, actions));
   });
 }
@@ -155,6 +242,10 @@ function run(): Promise<void> {
 formatButton.addEventListener("click", () => {
   // rustfmt's edition: the block's, for an example with editionNNNN.
   const edition = harness === "example" ? /\bedition(\d{4})\b/.exec(attrsInput.value)?.[1] : undefined;
+  if (!shown.endsWith(".rs")) {
+    showNodes([h("p", { class: "error" }, `Format formats Rust: ${shown} is not a .rs file.`)]);
+    return;
+  }
   void withBusy(formatButton, "Formatting…", async () => {
     const before = editor.text;
     const r = await format(before, edition);
@@ -175,7 +266,8 @@ clippyButton.addEventListener("click", () => {
     editor.mark([]);
     const r = await clippy(req);
     const diags = r.compile?.diagnostics ?? [];
-    editor.mark(diags);
+    lastDiags = diags;
+    editor.mark(inFile(diags, shown));
     showNodes([
       h("p", { class: "status-line" }, "Clippy: ", h("span", { class: `badge status-${r.status}` }, r.status),
         diags.length ? "" : " — no lints."),
@@ -187,6 +279,11 @@ clippyButton.addEventListener("click", () => {
 shareButton.addEventListener("click", () => {
   const req = currentRequest();
   if (!req) return;
+  if (req.files) {
+    // The shares API keeps a stub, not a project's files.
+    showNodes([h("p", { class: "error" }, "Shares keep a single file: remove the other files to share src/main.rs.")]);
+    return;
+  }
   void withBusy(shareButton, "Sharing…", async () => {
     const r = await createShare(req);
     const url = new URL(r.url, location.href).href;
@@ -217,7 +314,7 @@ document.addEventListener("keydown", (e) => {
 
 /** Puts a shared or handed-over state into the form. */
 function restore(s: ShareState): void {
-  const known: Harness[] = ["program", "example", "mock", "serve"];
+  const known: Harness[] = ["program", "example", "mock", "serve", "test"];
   const hs = known.includes(s.harness) ? s.harness : "program";
   show(hs);
   editor.load(editor.create(s.stub));
@@ -225,6 +322,7 @@ function restore(s: ShareState): void {
   const a = s.args;
   if (hs === "program") stdinInput.value = typeof a.stdin === "string" ? a.stdin : "";
   if (hs === "example") attrsInput.value = typeof a.attrs === "string" ? a.attrs : "rust";
+  if (hs === "test") filterInput.value = typeof a.filter === "string" ? a.filter : "";
   if ((hs === "mock" || hs === "serve") && Array.isArray(a.requests)) requests.set(rowsOf(a.requests));
 }
 

@@ -1,12 +1,12 @@
 // Rendering an answer of the API into the results region: status, verdict,
 // diagnostics (each a button that moves the editor's cursor there), the
 // program's output, each HTTP response, timings and the cache tier.
-import type { CompileReport, Diagnostic, ExecuteResponse, HTTPResponse, Phase, Refusal, RunReport } from "./api";
+import type { CompileReport, Diagnostic, ExecuteResponse, HTTPResponse, Phase, Refusal, RunReport, RunResult } from "./api";
 import { h } from "./dom";
 
 export interface ResultActions {
-  /** Move the editor's cursor to a diagnostic; without it, diagnostics are text. */
-  jump?(line: number, column: number): void;
+  /** Move the editor's cursor to a diagnostic (in file, when it names one); without it, diagnostics are text. */
+  jump?(line: number, column: number, file?: string): void;
   /** Put this seed in the seed field; without it, the seed is only shown. */
   useSeed?(seed: string): void;
 }
@@ -73,11 +73,12 @@ function diagnostic(d: Diagnostic, act: ResultActions): Node {
   const text = `${d.level}: ${d.message}`;
   if (!d.line) return h("span", { class: `diag diag-${d.level}` }, text, h("span", { class: "help" }, " (in harness code)"));
   const col = d.column ?? 1;
-  const pos = h("span", { class: "pos" }, `${d.line}:${col}`);
+  const inFile = d.file && d.file !== "src/main.rs" ? `${d.file}:` : "";
+  const pos = h("span", { class: "pos" }, `${inFile}${d.line}:${col}`);
   if (!act.jump) return h("span", { class: `diag diag-${d.level}` }, pos, " ", text);
   const jump = act.jump;
   const b = h("button", { type: "button", class: `diag diag-${d.level}` }, pos, " ", text);
-  b.addEventListener("click", () => jump(d.line!, col));
+  b.addEventListener("click", () => jump(d.line!, col, d.file));
   return b;
 }
 
@@ -92,9 +93,30 @@ function runSection(run: RunReport): Node[] {
   if (run.stderr || run.stderr_truncated) out.push(stream("Standard error", run.stderr, run.stderr_truncated));
   const result = run.result;
   if (result?.error) out.push(h("p", { class: "error" }, result.error));
+  if (result?.tests) out.push(...testsSection(result));
   (result?.responses ?? []).forEach((resp, i) => out.push(response(resp, i)));
   if (result?.log) out.push(h("details", {}, h("summary", {}, "App log"), h("pre", {}, result.log)));
   return out;
+}
+
+/** A test run's tests, one row each with its status and its own output, and the counts. */
+function testsSection(r: RunResult): Node[] {
+  const tests = r.tests ?? [];
+  const counts = [`${r.passed ?? 0} passed`, `${r.failed ?? 0} failed`, `${r.ignored ?? 0} ignored`];
+  if (r.not_run) counts.push(`${r.not_run} not run`);
+  if (r.filtered_out) counts.push(`${r.filtered_out} filtered out`);
+  const list = h("ul", { class: "tests" });
+  for (const t of tests) {
+    const out = [t.stdout, t.stderr].filter((x) => x).join("\n");
+    list.append(h("li", { class: `test test-${t.status}` },
+      h("span", { class: `badge test-status outcome-${t.status === "ok" ? "passed" : t.status}` }, t.status), " ",
+      h("code", { class: "test-name" }, t.name),
+      t.should_panic ? " (should panic)" : "",
+      t.reason ? ` — ${t.reason}` : "",
+      t.limit ? ` (hit its ${t.limit} limit)` : "",
+      out ? h("details", t.status === "failed" ? { open: "" } : {}, h("summary", {}, "Output"), h("pre", {}, out)) : null));
+  }
+  return [h("h4", {}, `Tests (${tests.length})`), list, h("p", { class: "test-summary" }, `Test result: ${counts.join("; ")}.`)];
 }
 
 function stream(title: string, text: string, truncated: boolean): Node {

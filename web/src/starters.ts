@@ -71,6 +71,41 @@ fn rocket() -> _ {
     rocket::build().mount("/", routes![index, echo])
 }
 `,
+  test: `#[macro_use] extern crate rocket;
+use rocket::{Build, Rocket};
+
+#[get("/hello/<name>")]
+fn hello(name: &str) -> String {
+    format!("Hello, {name}!")
+}
+
+fn rocket() -> Rocket<Build> {
+    rocket::build().mount("/", routes![hello])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rocket;
+    use rocket::http::Status;
+    use rocket::local::blocking::Client;
+
+    #[test]
+    fn hello_greets_by_name() {
+        let client = Client::tracked(rocket()).expect("a valid Rocket app");
+        let response = client.get("/hello/tester").dispatch();
+        assert_eq!(response.status(), Status::Ok);
+        assert_eq!(response.into_string().unwrap(), "Hello, tester!");
+    }
+
+    #[test]
+    fn unknown_path_is_404() {
+        let client = Client::tracked(rocket()).expect("a valid Rocket app");
+        let response = client.get("/nowhere").dispatch();
+        println!("status: {}", response.status());
+        assert_eq!(response.status(), Status::NotFound);
+    }
+}
+`,
 };
 
 export const starterRequests: Record<"mock" | "serve", RequestRow[]> = {
