@@ -56,8 +56,8 @@ func RocketCauses() []Cause {
 		{
 			Name: "temporary files in the guest (`std::env::temp_dir()`, `TempFile::persist_to`)",
 			Why: "The blocks persist a `TempFile` into `std::env::temp_dir()`, which std's WASI port does not implement: it panics \"not supported by WASI yet\" " +
-				"(library/std/src/sys/paths/wasi.rs); the one at line 326 copies into a directory through tokio::fs, which fails in the guest (no writable directory; " +
-				"tokio reports its runtime shutting down). It would take a writable scratch directory in the guest (issue 10 item 3 gives projects one) and a temp_dir std can find.",
+				"(library/std/src/sys/paths/wasi.rs). Blocks that write into a directory of their own pass since the guest has a scratch directory (issue 10 item 3); " +
+				"these would take a temp_dir std's WASI port can find.",
 			Match: judged(func(r Row) bool {
 				return strings.HasSuffix(r.File, "fs/temp_file.rs") && (strings.Contains(r.Sandbox.Detail, "WASI") || strings.Contains(r.Sandbox.Detail, "Tokio"))
 			}),
