@@ -221,7 +221,7 @@ func TestProjectsScratchWritesAreCapped(t *testing.T) {
 	assert.Contains(t, r.Run.Stdout, "refused: ", "a write past the 4 MiB scratch cap fails")
 	assert.NotContains(t, r.Run.Stdout, "written")
 	assert.Contains(t, r.Run.Stdout, "fits\n")
-	assert.Contains(t, r.Run.Stdout, `["big.bin", "data.txt", "small.txt", "src"]`, "the project's files and the run's own, in name order")
+	assert.Contains(t, r.Run.Stdout, `["big.bin", "data.txt", "small.txt", "src", "tmp"]`, "the project's files, the run's own and /tmp, in name order")
 }
 
 // testSummary is the test harness's run.result.
@@ -381,4 +381,39 @@ func TestProjectsDocumentedExample(t *testing.T) {
 	s := servedOf(t, r)
 	require.Len(t, s.Responses, 1)
 	assert.Equal(t, "<h1>Hello, Ferris!</h1>\n", s.Responses[0].Body)
+}
+
+// tokio's blocking pool runs its tasks in place on the thread-less guest,
+// so what Rocket does through tokio::fs works: FileServer, NamedFile, an
+// uploaded TempFile persisted into the project, spawn_blocking.
+func TestProjectsFileServerNamedFileTempFile(t *testing.T) {
+	req := map[string]any{"harness": "serve", "files": loadProject(t, "fileserver"), "args": map[string]any{
+		"requests": []map[string]any{
+			{"uri": "/files/index.txt"},
+			{"uri": "/named"},
+			{"method": "POST", "uri": "/upload/note.txt", "body": "persisted"},
+			{"uri": "/blocking"},
+			{"uri": "/files/missing.txt"},
+		},
+	}}
+	r, raw := execute(t, req)
+	require.Equal(t, outcome.StatusOK, r.Status, "%s", raw)
+	s := servedOf(t, r)
+	require.Len(t, s.Responses, 5, "%s", r.Run.Result)
+	want := []struct {
+		status int
+		body   string
+	}{
+		{200, "served by FileServer\n"},
+		{200, "a named file\n"},
+		{200, "persisted"},
+		{200, "42"},
+		{404, ""},
+	}
+	for i, w := range want {
+		assert.Equal(t, w.status, s.Responses[i].Status, "response %d: %+v (Rocket's log: %s)", i, s.Responses[i], r.Run.Stdout)
+		if w.body != "" {
+			assert.Equal(t, w.body, s.Responses[i].Body, "response %d", i)
+		}
+	}
 }

@@ -83,6 +83,12 @@ func newMemFS(f *Files) *memFS {
 		file.data = f.Files[p] // never written: the node is read-only
 		dir.dir[parts[len(parts)-1]] = file
 	}
+	// std::env::temp_dir() is "/tmp" on wasip1, where Rocket's TempFile
+	// (through the tempfile crate) creates an upload's file: the tree has
+	// one, empty and the guest's own, unless the project brings its own.
+	if _, ok := m.root.dir["tmp"]; !ok {
+		m.root.dir["tmp"] = m.newNode(true, false)
+	}
 	return m
 }
 

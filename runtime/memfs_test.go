@@ -43,7 +43,7 @@ func TestMemFSIsReadOnlyBelowAScratchLayer(t *testing.T) {
 	for _, e := range ents {
 		names = append(names, e.Name)
 	}
-	assert.Equal(t, []string{"other", "static", "upload"}, names, "in name order")
+	assert.Equal(t, []string{"other", "static", "tmp", "upload"}, names, "in name order")
 
 	_, errno = m.Stat("missing/x")
 	assert.Equal(t, experimentalsys.ENOENT, errno)

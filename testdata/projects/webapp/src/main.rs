@@ -1,8 +1,8 @@
 // A Rocket app that reads its own files at run time: templates through
 // the Template fairing, static files at relative!("static") and at a
 // relative path, its configuration from Rocket.toml through figment, and
-// uploads it writes to upload/. (FileServer and NamedFile need tokio::fs,
-// whose blocking pool needs a thread: see docs/api.md, "Projects".)
+// uploads it writes to upload/ (FileServer, NamedFile and TempFile: the
+// fileserver project).
 #[macro_use]
 extern crate rocket;
 
