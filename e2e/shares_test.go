@@ -77,3 +77,38 @@ func TestShareUnknownAndBadIDs(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, code)
 	assert.Equal(t, "state.color", decodeProblem(t, raw).Field)
 }
+
+// A project's files are part of its share: stored, answered back, and
+// part of the id.
+func TestShareKeepsAProjectsFiles(t *testing.T) {
+	files := loadProject(t, "webapp")
+	share := func(files map[string]string) (string, []byte) {
+		body, err := json.Marshal(map[string]any{"state": map[string]any{"harness": "serve", "files": files, "args": map[string]any{"uri": "/"}}})
+		require.NoError(t, err)
+		code, raw := post(t, "/api/v1/shares", "application/json", body)
+		require.Equal(t, http.StatusCreated, code, "%s", raw)
+		var created struct {
+			ID string `json:"id"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &created))
+		return created.ID, raw
+	}
+	id, _ := share(files)
+	code, raw := get(t, "/api/v1/shares/"+id)
+	require.Equal(t, http.StatusOK, code, "%s", raw)
+	var back struct {
+		State struct {
+			Files map[string]string `json:"files"`
+		} `json:"state"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &back))
+	assert.Equal(t, files, back.State.Files, "every file comes back as sent")
+
+	changed := map[string]string{}
+	for p, c := range files {
+		changed[p] = c
+	}
+	changed["templates/index.html.tera"] += "<!-- edited -->\n"
+	other, _ := share(changed)
+	assert.NotEqual(t, id, other, "another file set is another share")
+}

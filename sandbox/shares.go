@@ -31,11 +31,12 @@ var shareIDLen = base64.RawURLEncoding.EncodedLen(shareIDBytes)
 // sharedState is the canonical form of a share: keys in sorted order,
 // args canonical, the stub normalized as for a run.
 type sharedState struct {
-	Args    json.RawMessage  `json:"args"`
-	Harness string           `json:"harness"`
-	Limits  map[string]int64 `json:"limits,omitempty"`
-	Seed    *uint64          `json:"seed,omitempty"`
-	Stub    string           `json:"stub"`
+	Args    json.RawMessage   `json:"args"`
+	Files   map[string]string `json:"files,omitempty"` // a project's (encoded in path order)
+	Harness string            `json:"harness"`
+	Limits  map[string]int64  `json:"limits,omitempty"`
+	Seed    *uint64           `json:"seed,omitempty"`
+	Stub    string            `json:"stub"`
 }
 
 // Share stores the state st (a request that is not run) and returns its
@@ -117,7 +118,7 @@ func canonicalState(st Request) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	state := sharedState{Args: args, Harness: st.Harness, Seed: st.Seed, Stub: normalizeStub(st.Stub)}
+	state := sharedState{Args: args, Files: st.Files, Harness: st.Harness, Seed: st.Seed, Stub: normalizeStub(st.Stub)}
 	// The limits the state asks for, not the defaults it leaves.
 	for _, f := range st.Limits.Fields() {
 		if *f.Value != 0 {
