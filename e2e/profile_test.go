@@ -181,12 +181,13 @@ func runNative(t *testing.T, bin, dir string) string {
 }
 
 // TestProfileExternsCoverTheDocsDependencies checks the manifest gives a
-// stub every crate the guide's examples name, for both builds.
+// stub every crate the guide's examples name, and those Rocket's API
+// examples import, for both builds.
 func TestProfileExternsCoverTheDocsDependencies(t *testing.T) {
 	m, err := toolchain.Load(config.Default().StateDir)
 	require.NoError(t, err)
 	for _, name := range []string{"rocket", "rocket_dyn_templates", "rocket_db_pools", "rocket_ws",
-		"rocket_docs_tests", "figment", "tokio", "rand", "serde", "serde_json"} {
+		"rocket_docs_tests", "figment", "tokio", "rand", "serde", "serde_json", "either", "memchr", "time"} {
 		for build, externs := range map[string]map[string]string{"wasm": m.Externs, "native": m.NativeExterns} {
 			rlib, ok := externs[name]
 			if assert.True(t, ok, "%s extern %s", build, name) {
