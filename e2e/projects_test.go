@@ -122,7 +122,7 @@ func TestProjectsBadFilesAreRefusedNamingTheFile(t *testing.T) {
 		{"too many", many, "", 413, "files", "the limit is 64"},
 		{"not a string", map[string]any{"src/main.rs": 42}, "", 400, `files["src/main.rs"]`, "string"},
 		{"unknown crate", map[string]any{"src/main.rs": main, "Cargo.toml": "[dependencies]\ndiesel = \"2\"\n"}, "", 400,
-			`files["Cargo.toml"]`, "no crate \"diesel\"; available: figment"},
+			`files["Cargo.toml"]`, "no crate \"diesel\"; available: either"},
 		{"feature not built", map[string]any{"src/main.rs": main, "Cargo.toml": "[dependencies]\nrocket_dyn_templates = { version = \"0.2\", features = [\"handlebars\"] }\n"}, "", 400,
 			`files["Cargo.toml"]`, "rocket_dyn_templates has: default, tera"},
 		{"version not in the lock", map[string]any{"src/main.rs": main, "Cargo.toml": "[dependencies]\nrocket = \"0.4\"\n"}, "", 400,
