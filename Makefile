@@ -17,7 +17,7 @@ packages:
 # Debian packages only the tests start (redis-server, chromium): never
 # needed by `make run`.
 packages-test:
-	@./scripts/install-packages.sh toolchain/debian-packages-test.txt
+	@./scripts/install-packages.sh --tests
 
 build: packages
 	@echo "[build] $(BIN)"

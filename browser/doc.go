@@ -4,7 +4,7 @@
 // a user meets it: the playground, the runnable guide, the embed script
 // on a page of another origin, the API docs page, by mouse and by
 // keyboard alone. Chromium comes from `make packages-test`
-// (toolchain/debian-packages-test.txt); the tests fail without it.
+// (the tests part of toolchain/debian-packages.txt); the tests fail without it.
 //
 // With ROCKET_SANDBOX_SCREENSHOTS=1 the run also writes the README's
 // screenshots into docs/ (`make screenshots`); otherwise it only checks

@@ -23,7 +23,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/server"
 )
 
-// chromium is Debian's package's binary (toolchain/debian-packages-test.txt).
+// chromium is Debian's package's binary (the tests part of toolchain/debian-packages.txt).
 const chromium = "/usr/bin/chromium"
 
 // guideDir is Rocket's guide beside the clone, as `make run` serves it.

@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# Installs the Debian packages listed in a list file that are missing:
-# toolchain/debian-packages.txt (the service; the default) or
-# toolchain/debian-packages-test.txt (only what the tests start: Redis,
-# Chromium). Idempotent: with everything present it only reads dpkg.
+# Installs the Debian packages of toolchain/debian-packages.txt that are
+# missing: the service's (above its `# @tests` line; the default), or with
+# --tests only what the tests start (below it: Redis, Chromium).
+# Idempotent: with everything present it only reads dpkg.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-list="${1:-toolchain/debian-packages.txt}"
-mapfile -t pkgs < <(grep -vE '^\s*(#|$)' "$list")
+list=toolchain/debian-packages.txt
+section=service
+if [ "${1:-}" = "--tests" ]; then section=tests; fi
+mapfile -t pkgs < <(awk -v want="$section" '
+  /^# @tests[[:space:]]*$/ { part = "tests"; next }
+  /^[[:space:]]*(#|$)/ { next }
+  { if ((part == "" ? "service" : part) == want) print $1 }' "$list")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "[packages] all ${#pkgs[@]} Debian packages of $list present"
+  echo "[packages] all ${#pkgs[@]} Debian packages ($section) of $list present"
   exit 0
 fi
 echo "[packages] installing: ${missing[*]}"

@@ -20,12 +20,21 @@ import (
 //go:embed debian-packages.txt
 var debianPackages string
 
-// Packages lists the Debian packages set-up needs.
+// testsMarker starts the list's part that only the tests need (Redis,
+// Chromium): never the service's, never verified by set-up.
+const testsMarker = "# @tests"
+
+// Packages lists the Debian packages set-up needs: the list above its
+// tests part.
 func Packages() []string {
 	var out []string
 	sc := bufio.NewScanner(strings.NewReader(debianPackages))
 	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
+		l := strings.TrimSpace(sc.Text())
+		if l == testsMarker {
+			break
+		}
+		if l != "" && !strings.HasPrefix(l, "#") {
 			out = append(out, l)
 		}
 	}

@@ -1,7 +1,7 @@
 // Package testredis starts a real redis-server for tests (and the
 // Redis benchmark), as etcd's and
 // CockroachDB's integration tests start their servers: the Debian binary
-// (toolchain/debian-packages-test.txt) on a free loopback port, in a
+// (the tests part of toolchain/debian-packages.txt) on a free loopback port, in a
 // temporary directory, without persistence, stopped by its PID when the
 // test ends. Where the binary is missing the test is skipped on a
 // developer's machine and fails in CI.
