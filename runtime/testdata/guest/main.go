@@ -49,7 +49,13 @@ func main() {
 		var keep [][]byte
 		for i := 0; i < mib; i++ {
 			b := make([]byte, 1<<20)
-			b[0], b[len(b)-1] = 1, 1
+			// Touch every page: the host maps guest memory without
+			// reserving it, so only written pages cost the host memory
+			// (and count against a worker's cgroup).
+			for k := 0; k < len(b); k += 4096 {
+				b[k] = 1
+			}
+			b[len(b)-1] = 1
 			keep = append(keep, b)
 		}
 		fmt.Println("allocated", len(keep), "MiB")
