@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/digest"
 )
 
 // patchedDir is where [patch.crates-io] in harnesses/Cargo.toml points.
@@ -38,7 +40,7 @@ func (s *setup) patchCrates(ctx context.Context) error {
 		}
 		parts = append(parts, []byte(filepath.Base(p)), b)
 	}
-	want := digest(parts...)
+	want := digest.Parts(parts...)
 	stamp := filepath.Join(s.patchedDir(), ".stamp")
 	if b, err := os.ReadFile(stamp); err == nil && string(b) == want {
 		s.note = "up to date"
@@ -214,7 +216,7 @@ func (s *setup) buildDeps(ctx context.Context) error {
 	}
 	parts = append(parts, []byte(s.manifest.RustcVersion), []byte(shims), []byte(strings.Join(s.depsRustflags(), " ")),
 		[]byte(strings.Join(wasmCEnv(), " ")), []byte(rustcWrapper))
-	s.manifest.Digest = digest(parts...)
+	s.manifest.Digest = digest.Parts(parts...)
 	s.note = fmt.Sprintf("%d crates built, %d fresh, %d externs", built, fresh, len(externs))
 	return nil
 }

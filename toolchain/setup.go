@@ -3,9 +3,7 @@ package toolchain
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/internal/cargoref"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/digest"
 )
 
 //go:embed debian-packages.txt
@@ -364,7 +363,7 @@ func (s *setup) linkObject(ctx context.Context, rel, crate string) (string, erro
 	if err != nil {
 		return "", err
 	}
-	obj := filepath.Join(s.cfg.StateDir, "link", crate+"-"+digest([]byte(s.manifest.RustcVersion), body)[:16]+".o")
+	obj := filepath.Join(s.cfg.StateDir, "link", crate+"-"+digest.Parts([]byte(s.manifest.RustcVersion), body)[:16]+".o")
 	if _, err := os.Stat(obj); err == nil {
 		s.note = "up to date"
 		return obj, nil
@@ -384,15 +383,6 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return os.WriteFile(dst, b, 0o644)
-}
-
-func digest(parts ...[]byte) string {
-	h := sha256.New()
-	for _, p := range parts {
-		fmt.Fprintf(h, "%d:", len(p))
-		h.Write(p)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // treeDigest hashes the regular files under dir, by relative path.
@@ -426,5 +416,5 @@ func treeDigest(dir string, skip func(rel string) bool) (string, error) {
 		}
 		parts = append(parts, []byte(f), b)
 	}
-	return digest(parts...), nil
+	return digest.Parts(parts...), nil
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/digest"
 )
 
 func TestCrateOfPatchNames(t *testing.T) {
@@ -31,7 +33,7 @@ func TestReadOnlyPathsIncludeLinkObjectsOutsideTheListedDirs(t *testing.T) {
 }
 
 func TestDigestSeparatesParts(t *testing.T) {
-	assert.NotEqual(t, digest([]byte("ab"), []byte("c")), digest([]byte("a"), []byte("bc")))
+	assert.NotEqual(t, digest.Parts([]byte("ab"), []byte("c")), digest.Parts([]byte("a"), []byte("bc")))
 }
 
 func TestDepsRustflagsLinkWithoutAnEntryPoint(t *testing.T) {

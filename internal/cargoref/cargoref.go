@@ -33,22 +33,23 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/digest"
 )
 
 // Config says where the reference lives and which tools it runs.
@@ -233,7 +234,7 @@ func writeCrate(dir string, manifest, lock []byte, files map[string][]byte) (fet
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return false, "", err
 	}
-	stamp = digest(manifest, lock)
+	stamp = digest.Parts(manifest, lock)
 	stampFile := filepath.Join(dir, ".fetched")
 	old, _ := os.ReadFile(stampFile)
 	fetch = string(old) != stamp
@@ -335,15 +336,6 @@ func tail(s string, n int) string {
 		return "..." + s[len(s)-n:]
 	}
 	return s
-}
-
-func digest(parts ...[]byte) string {
-	h := sha256.New()
-	for _, p := range parts {
-		fmt.Fprintf(h, "%d:", len(p))
-		h.Write(p)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Test is one doctest libtest reported: where rustdoc found it (the file
@@ -479,11 +471,5 @@ func (c cache) put(key string, v any) error {
 	return os.Rename(tmp, filepath.Join(c.dir, key+".json"))
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+// sortedKeys returns m's keys in byte order.
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

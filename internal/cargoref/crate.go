@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/digest"
 )
 
 // CrateRun is what `cargo test --doc` made of a crate's own doctests.
@@ -59,7 +61,7 @@ func (c Config) CrateDoctests(ctx context.Context, src string, features []string
 	for _, name := range sortedKeys(files) {
 		parts = append(parts, []byte(name), files[name])
 	}
-	key := digest(parts...)
+	key := digest.Parts(parts...)
 	store := cache{dir: filepath.Join(c.Dir, "crate-runs")}
 	var run CrateRun
 	if store.get(key, &run) {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rocket-sandbox/rocket-sandbox/internal/digest"
+
 	"github.com/rocket-sandbox/rocket-sandbox/compiler/edition"
 )
 
@@ -68,7 +70,7 @@ path = "src/lib.rs"
 		return nil, err
 	}
 	g := &guideCrate{dir: filepath.Join(c.Dir, "guide"), manifest: []byte(manifest), lock: lock, lib: lib}
-	g.key = digest([]byte("cargoref guide v1"), g.manifest, g.lock, g.lib, []byte(tools))
+	g.key = digest.Parts([]byte("cargoref guide v1"), g.manifest, g.lock, g.lib, []byte(tools))
 	return g, nil
 }
 
@@ -96,7 +98,7 @@ func dependencies(manifest string) (string, error) {
 // blockKey identifies one block's verdict: the block and everything the
 // crate is made of.
 func (g *guideCrate) blockKey(b Block) string {
-	return digest([]byte(g.key), []byte(b.Attrs), []byte(b.Code))
+	return digest.Parts([]byte(g.key), []byte(b.Attrs), []byte(b.Code))
 }
 
 func moduleName(key string) string { return modulePrefix + key[:20] }
