@@ -61,5 +61,6 @@ func TestNativeBuildNeedsABuiltReference(t *testing.T) {
 	assert.NotContains(t, joined, "--target", "the host's own target and std")
 	assert.NotContains(t, joined, "panic=abort", "panics unwind, as under cargo")
 	assert.Contains(t, joined, "-L dependency=/n -L dependency=/h --extern rocket=/n/librocket.rlib")
-	assert.Equal(t, []string{"PATH=/usr/bin:/bin"}, b.Env)
+	assert.Equal(t, []string{"PATH=/usr/bin:/bin", "SQLX_OFFLINE=true"}, b.Env)
+	assert.Equal(t, []string{"SQLX_OFFLINE=true"}, m.Wasm().Env, "nothing of the host; sqlx's macros offline")
 }

@@ -3,7 +3,8 @@ package harnesses
 import (
 	_ "embed"
 	"fmt"
-	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 
@@ -52,12 +53,11 @@ func Profile(externs map[string]string) (project.Profile, error) {
 		if _, built := externs[name]; !built || internalCrates[name] {
 			continue
 		}
-		vs := versions[name]
-		if len(vs) == 0 {
-			return nil, fmt.Errorf("profile: %s is not in the lock file", name)
+		version, err := lockedVersion(name, spec, versions[name])
+		if err != nil {
+			return nil, err
 		}
-		sort.Strings(vs)
-		crate := project.ProfileCrate{Version: vs[len(vs)-1]}
+		crate := project.ProfileCrate{Version: version}
 		if table, ok := spec.(map[string]any); ok {
 			if list, ok := table["features"].([]any); ok {
 				for _, f := range list {
@@ -70,4 +70,47 @@ func Profile(externs map[string]string) (project.Profile, error) {
 		out[name] = crate
 	}
 	return out, nil
+}
+
+// lockedVersion is the version of name the profile built as its direct
+// dependency: of the lock's versions of that crate (a graph may hold
+// several, e.g. flume 0.10 for the examples beside 0.11 under sqlx), the
+// highest the manifest's requirement admits.
+func lockedVersion(name string, spec any, locked []string) (string, error) {
+	req := "*"
+	switch s := spec.(type) {
+	case string:
+		req = s
+	case map[string]any:
+		if v, ok := s["version"].(string); ok {
+			req = v
+		}
+	}
+	var best string
+	for _, v := range locked {
+		ok, err := project.VersionMatches(req, v)
+		if err != nil {
+			return "", fmt.Errorf("profile: %s %s: %w", name, v, err)
+		}
+		if ok && (best == "" || versionLess(best, v)) {
+			best = v
+		}
+	}
+	if best == "" {
+		return "", fmt.Errorf("profile: no version of %s in the lock file matches %q", name, req)
+	}
+	return best, nil
+}
+
+// versionLess orders two plain x.y.z versions numerically.
+func versionLess(a, b string) bool {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		x, _ := strconv.Atoi(strings.SplitN(pa[i], "-", 2)[0])
+		y, _ := strconv.Atoi(strings.SplitN(pb[i], "-", 2)[0])
+		if x != y {
+			return x < y
+		}
+	}
+	return len(pa) < len(pb)
 }

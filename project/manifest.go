@@ -198,7 +198,7 @@ func checkDependency(section, name string, spec any, profile Profile) error {
 		return bad("must be a version string or a table")
 	}
 	if req != "" {
-		matches, err := versionMatches(req, crate.Version)
+		matches, err := VersionMatches(req, crate.Version)
 		if err != nil {
 			return bad("version %q: %s", req, err)
 		}
@@ -255,10 +255,10 @@ func (v version) less(w version) bool {
 	return v.pre != "" && (w.pre == "" || v.pre < w.pre)
 }
 
-// versionMatches says whether cargo's version requirement req (a
+// VersionMatches says whether cargo's version requirement req (a
 // comma-separated list of comparators: bare or ^ caret, ~, =, <, <=, >,
 // >=, wildcards) admits the locked version have.
-func versionMatches(req, have string) (bool, error) {
+func VersionMatches(req, have string) (bool, error) {
 	v, ok := parseVersion(have)
 	if !ok {
 		return false, fmt.Errorf("the profile's version %q does not parse", have)

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"io"
 	"io/fs"
 	"path"
@@ -11,7 +12,8 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 )
 
-// Files is a project's file tree as a guest sees it: the files, read-only,
+// Files is a project's file tree as a guest sees it: the files, read-only
+// (but for SQLite databases, which the run changes in a copy of its own),
 // from memory, at Root and at "/" (the guest's working directory: WASI
 // has no working directory, and wasi-libc resolves relative paths against
 // "/"), with a per-run scratch layer for what the guest writes.
@@ -59,6 +61,16 @@ type memFS struct {
 	capBytes int64
 }
 
+// sqliteHeader starts every SQLite 3 database file (its file format).
+const sqliteHeader = "SQLite format 3\x00"
+
+// IsSQLiteDatabase says whether a project file is a SQLite database: the
+// one kind of project file a run may change (in its own copy), since a
+// program opens its database read-write even to read it.
+func IsSQLiteDatabase(data []byte) bool {
+	return bytes.HasPrefix(data, []byte(sqliteHeader))
+}
+
 // newMemFS builds a run's tree from f, with inode numbers in path order.
 func newMemFS(f *Files) *memFS {
 	m := &memFS{capBytes: f.ScratchBytes}
@@ -79,8 +91,18 @@ func newMemFS(f *Files) *memFS {
 			}
 			dir = next
 		}
-		file := m.newNode(false, true)
-		file.data = f.Files[p] // never written: the node is read-only
+		data := f.Files[p]
+		file := m.newNode(false, !IsSQLiteDatabase(data))
+		file.data = data // never written: the node is read-only
+		if !file.readOnly {
+			// A database the request brought: the run works on a copy in
+			// the scratch layer, and the next run starts from the same
+			// bytes again. Its own size is not charged; what it grows by
+			// is (the cap is raised by, and the count starts at, its size).
+			file.data = bytes.Clone(data)
+			m.capBytes += int64(len(data))
+			m.scratch += int64(len(data))
+		}
 		dir.dir[parts[len(parts)-1]] = file
 	}
 	// std::env::temp_dir() is "/tmp" on wasip1, where Rocket's TempFile

@@ -48,3 +48,33 @@ func TestMemFSIsReadOnlyBelowAScratchLayer(t *testing.T) {
 	_, errno = m.Stat("missing/x")
 	assert.Equal(t, experimentalsys.ENOENT, errno)
 }
+
+func TestMemFSGivesEachRunItsOwnCopyOfASQLiteDatabase(t *testing.T) {
+	db := []byte(sqliteHeader + "pages")
+	files := &Files{Root: "/work", Files: map[string][]byte{"db/app.sqlite": db, "db/notes.txt": []byte("SQLite format 2")}, ScratchBytes: 4}
+	m := newMemFS(files)
+
+	w, errno := m.OpenFile("db/app.sqlite", experimentalsys.O_RDWR, 0)
+	require.Zero(t, errno, "a database the request brought opens read-write")
+	_, errno = w.Pwrite([]byte("PAGES"), int64(len(sqliteHeader)))
+	require.Zero(t, errno)
+	_, errno = w.Pwrite([]byte("more"), int64(len(db)))
+	require.Zero(t, errno, "its growth fits the scratch cap")
+	_, errno = w.Pwrite([]byte("x"), int64(len(db))+4)
+	assert.Equal(t, errScratchFull, errno, "growth past the cap fails")
+	j, errno := m.OpenFile("db/app.sqlite-journal", experimentalsys.O_RDWR|experimentalsys.O_CREAT, 0o644)
+	require.Zero(t, errno, "SQLite's journal goes beside it")
+	require.Zero(t, j.Close())
+	require.Zero(t, m.Mkdir("db/app.sqlite.lock", 0o777), "and so does the dot-file lock")
+	require.Zero(t, m.Rmdir("db/app.sqlite.lock"))
+
+	_, errno = m.OpenFile("db/notes.txt", experimentalsys.O_RDWR, 0)
+	assert.Equal(t, experimentalsys.EROFS, errno, "other project files stay read-only")
+
+	assert.Equal(t, string(db), string(files.Files["db/app.sqlite"]), "the request's bytes are unchanged")
+	r, errno := newMemFS(files).OpenFile("db/app.sqlite", experimentalsys.O_RDONLY, 0)
+	require.Zero(t, errno)
+	buf := make([]byte, 64)
+	n, _ := r.Read(buf)
+	assert.Equal(t, string(db), string(buf[:n]), "the next run starts from the request's database again")
+}

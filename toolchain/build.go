@@ -25,8 +25,8 @@ type Build struct {
 
 // Wasm is the guest target: wasm32-wasip1 against the private sysroot,
 // panics abort (wazero has no unwinding), the link flags set-up recorded.
-// The compiler's environment is empty, so env!() and option_env!() in a
-// stub see nothing of the host.
+// The compiler's environment is empty but for SQLX_OFFLINE (sqlxOffline),
+// so env!() and option_env!() in a stub see nothing of the host.
 func (m *Manifest) Wasm() Build {
 	flags := []string{"--target", Target, "--sysroot", m.Sysroot, "-C", "panic=abort"}
 	return Build{
@@ -35,9 +35,17 @@ func (m *Manifest) Wasm() Build {
 		Deps:     m.TargetDeps,
 		HostDeps: m.HostDeps,
 		Flags:    append(append(flags, m.LinkArgs...), linkObjectArgs(m.LinkObjects)...),
-		Env:      []string{},
+		Env:      []string{sqlxOffline},
 	}
 }
+
+// sqlxOffline makes sqlx's query macros (query!, query_as!) read the
+// project's .sqlx/ data (`cargo sqlx prepare`) and never connect to a
+// database at compile time: without DATABASE_URL they would anyway, but a
+// project's .env file, which sqlx loads into the compiler's environment,
+// could otherwise name one. The macros find .sqlx/ through
+// CARGO_MANIFEST_DIR, the project's virtual root.
+const sqlxOffline = "SQLX_OFFLINE=true"
 
 // Native is the native reference: the same profile built for the host,
 // the host's own std and linker, panics unwind as under cargo. Its
@@ -52,7 +60,7 @@ func (m *Manifest) Native() (Build, error) {
 		Externs:  m.NativeExterns,
 		Deps:     m.NativeDeps,
 		HostDeps: m.HostDeps,
-		Env:      []string{"PATH=/usr/bin:/bin"},
+		Env:      []string{"PATH=/usr/bin:/bin", sqlxOffline},
 		Native:   true,
 	}, nil
 }

@@ -157,31 +157,31 @@ func (s *setup) depsRustflags() []string {
 }
 
 // C compiler settings for build scripts that compile C for the guest (ring
-// for rustls, libsqlite3-sys for sqlx): cc reads CC_<target> and friends.
-// clang's default include path for wasm32 ends in the host's /usr/include
-// (glibc headers), so the system dirs are dropped (-nostdlibinc) and only
-// Debian's wasi-libc headers are named; clang's own builtin headers stay.
+// for rustls, libsqlite3-sys for sqlx, diesel and rusqlite): cc reads
+// CC_<target> and friends. clang's default include path for wasm32 ends in
+// the host's /usr/include (glibc headers), so the system dirs are dropped
+// (-nostdlibinc) and only Debian's wasi-libc headers are named; clang's own
+// builtin headers stay.
 const (
 	wasmCC     = "/usr/bin/clang-22"
 	wasmAR     = "/usr/bin/llvm-ar-22"
 	wasmCFlags = "-nostdlibinc -isystem /usr/include/wasm32-wasi"
-	// The bundled SQLite (3.44) supports WASI itself, but libsqlite3-sys
-	// asks for SQLITE_THREADSAFE=1, which needs pthread.h (bookworm's
-	// wasi-libc has none; the guest has one thread anyway), and enables
-	// extension loading (no dlopen). Its wasm special case matches only the
-	// old target name "wasm32-wasi", so the same settings come from here:
-	// later -D flags win. LONGDOUBLE_TYPE=double as libsqlite3-sys does for
-	// wasm (rust-lang/rust#74393). Only the guest build sees this variable.
-	wasmSQLiteFlags = "-DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DLONGDOUBLE_TYPE=double"
+	// sqliteHeader is force-included into the guest's C: SQLite's
+	// settings for the guest (SQLITE_THREADSAFE=0: bookworm's wasi-libc has
+	// no pthread.h). It is read after the command line's -D flags, so it
+	// wins over libsqlite3-sys's own, and only the guest target sees it:
+	// LIBSQLITE3_FLAGS, which has no per-target form, would reach the
+	// host's SQLite too, which the sqlx macros link into the compiler.
+	sqliteHeader = "wasi-shims/sqlite-wasi.h"
 )
 
-func wasmCEnv() []string {
+// wasmCEnv is the C environment of the guest build; source is the checkout.
+func wasmCEnv(source string) []string {
 	t := strings.ReplaceAll(Target, "-", "_")
 	return []string{
 		"CC_" + t + "=" + wasmCC,
 		"AR_" + t + "=" + wasmAR,
-		"CFLAGS_" + t + "=" + wasmCFlags,
-		"LIBSQLITE3_FLAGS=" + wasmSQLiteFlags,
+		"CFLAGS_" + t + "=" + wasmCFlags + " -include " + filepath.Join(source, sqliteHeader),
 	}
 }
 
@@ -193,7 +193,7 @@ func (s *setup) buildDeps(ctx context.Context) error {
 		return err
 	}
 	env := s.env(append([]string{"RUSTC_WRAPPER=" + wrapper, "CARGO_TARGET_DIR=" + target,
-		"RUSTFLAGS=" + strings.Join(s.depsRustflags(), " ")}, wasmCEnv()...)...)
+		"RUSTFLAGS=" + strings.Join(s.depsRustflags(), " ")}, wasmCEnv(s.cfg.SourceDir)...)...)
 	externs, built, fresh, err := s.buildProfile(ctx, env, Target)
 	if err != nil {
 		return err
@@ -215,7 +215,7 @@ func (s *setup) buildDeps(ctx context.Context) error {
 		return err
 	}
 	parts = append(parts, []byte(s.manifest.RustcVersion), []byte(shims), []byte(strings.Join(s.depsRustflags(), " ")),
-		[]byte(strings.Join(wasmCEnv(), " ")), []byte(rustcWrapper))
+		[]byte(strings.Join(wasmCEnv(s.cfg.SourceDir), " ")), []byte(rustcWrapper))
 	s.manifest.Digest = digest.Parts(parts...)
 	s.note = fmt.Sprintf("%d crates built, %d fresh, %d externs", built, fresh, len(externs))
 	return nil

@@ -51,9 +51,9 @@ func TestDepsRustflagsLinkWithoutAnEntryPoint(t *testing.T) {
 }
 
 func TestWasmCEnvNamesTheGuestTarget(t *testing.T) {
-	env := strings.Join(wasmCEnv(), "\n")
+	env := strings.Join(wasmCEnv("/src"), "\n")
 	assert.Contains(t, env, "CC_wasm32_wasip1=/usr/bin/clang-22")
 	assert.Contains(t, env, "AR_wasm32_wasip1=/usr/bin/llvm-ar-22")
-	assert.Contains(t, env, "CFLAGS_wasm32_wasip1=-nostdlibinc -isystem /usr/include/wasm32-wasi")
-	assert.Contains(t, env, "LIBSQLITE3_FLAGS=-DSQLITE_THREADSAFE=0")
+	assert.Contains(t, env, "CFLAGS_wasm32_wasip1=-nostdlibinc -isystem /usr/include/wasm32-wasi -include /src/wasi-shims/sqlite-wasi.h")
+	assert.NotContains(t, env, "LIBSQLITE3_FLAGS", "it would reach the host's SQLite (the sqlx macros) too")
 }
