@@ -15,6 +15,7 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
+	"github.com/rocket-sandbox/rocket-sandbox/incremental"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/rediscache"
@@ -57,6 +58,11 @@ type App struct {
 	// FrontDoor splits serve into a root keeper and an unprivileged
 	// front door (docs/security.md, "Process model").
 	FrontDoor FrontDoor `json:"front_door"`
+	// Incremental keeps each client's incremental compile directories
+	// (requests with a session; docs/api.md, "Sessions"). Its directory
+	// defaults to <state_dir>/incremental. It cannot change a result,
+	// so it is not part of the fingerprint.
+	Incremental incremental.Config `json:"incremental"`
 }
 
 // FrontDoor configures the privilege separation of serve.
@@ -114,6 +120,8 @@ func Default() App {
 		Cache:           Caches{Results: cache.DefaultConfig(), Modules: modules, Redis: rediscache.DefaultConfig(), Shares: shares},
 		Jail:            jail.DefaultPolicy(),
 		Workers:         worker.DefaultConfig(),
+
+		Incremental: incremental.DefaultConfig(),
 	}
 }
 
@@ -160,6 +168,7 @@ func (c App) Validate() error {
 	}
 	l.Nest("jail", c.Jail.Validate())
 	l.Nest("workers", c.Workers.Validate())
+	l.Nest("incremental", c.Incremental.Validate())
 	if c.FrontDoor.UID != 0 {
 		check.Range(&l, "front_door.uid", c.FrontDoor.UID, 1, 1<<31-1)
 		if c.FrontDoor.UID == c.Jail.UID {
@@ -229,6 +238,7 @@ func (c *App) CachesIn(dir string) {
 	c.Cache.Modules.Dir = filepath.Join(dir, "modules")
 	c.Cache.Shares.Dir = filepath.Join(dir, "shares")
 	c.Runtime.CompilationCacheDir = filepath.Join(dir, "wazero")
+	c.Incremental.Dir = filepath.Join(dir, "incremental")
 }
 
 // resolve fills in what follows from other keys: the directories under
@@ -252,5 +262,8 @@ func (c *App) resolve() {
 	}
 	if c.Cache.Shares.Dir == "" {
 		c.Cache.Shares.Dir = filepath.Join(c.StateDir, "shares")
+	}
+	if c.Incremental.Dir == "" {
+		c.Incremental.Dir = filepath.Join(c.StateDir, "incremental")
 	}
 }
