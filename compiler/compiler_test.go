@@ -44,7 +44,9 @@ func TestArgsComeOnlyFromTheManifest(t *testing.T) {
 	assert.Contains(t, joined, "--edition 2018")
 	assert.Contains(t, joined, "--extern rocket=/t/librocket.rlib --extern serde=/t/libserde.rlib", "sorted, so the argv is stable")
 	assert.Equal(t, []string{"main.rs", "-o", "main.wasm"}, args[len(args)-3:])
-	assert.Contains(t, joined, "-C opt-level=0 -C codegen-units=1")
+	assert.Contains(t, joined, "-C opt-level=0 -C codegen-units=16")
+	assert.Equal(t, []string{"-C", "incremental=target/incremental"}, args[len(args)-5:len(args)-3],
+		"every build is incremental, in the work directory (its bytes then do not depend on the directory it starts from)")
 	assert.Contains(t, joined, "--target wasm32-wasip1 --sysroot /s -C panic=abort -C linker=/usr/bin/wasm-ld-22")
 	assert.Contains(t, joined, "-L dependency=/t -L dependency=/h")
 }
@@ -63,4 +65,22 @@ func TestNativeBuildNeedsABuiltReference(t *testing.T) {
 	assert.Contains(t, joined, "-L dependency=/n -L dependency=/h --extern rocket=/n/librocket.rlib")
 	assert.Equal(t, []string{"PATH=/usr/bin:/bin", "SQLX_OFFLINE=true"}, b.Env)
 	assert.Equal(t, []string{"SQLX_OFFLINE=true"}, m.Wasm().Env, "nothing of the host; sqlx's macros offline")
+}
+
+func TestRenamedDependenciesAreExternsUnderTheirName(t *testing.T) {
+	m := &toolchain.Manifest{
+		Rustc: "/usr/bin/rustc", Sysroot: "/s", TargetDeps: "/t", HostDeps: "/h",
+		Externs: map[string]string{"rocket": "/t/librocket.rlib", "rocket_ws": "/t/librocket_ws.rlib", "tokio": "/t/libtokio.rlib"},
+	}
+	c := New(m, m.Wasm(), nil, Config{})
+	joined := strings.Join(c.args(Input{Edition: "2021", Renames: map[string]string{"ws": "rocket_ws"}}), " ")
+	assert.Contains(t, joined, "--extern rocket=/t/librocket.rlib --extern rocket_ws=/t/librocket_ws.rlib --extern tokio=/t/libtokio.rlib --extern ws=/t/librocket_ws.rlib",
+		"the renamed crate under its own name, beside the profile's, sorted")
+
+	joined = strings.Join(c.args(Input{Edition: "2021", Renames: map[string]string{"rocket": "tokio"}}), " ")
+	assert.Contains(t, joined, "--extern rocket=/t/libtokio.rlib", "a rename over a profile crate's name means the renamed crate")
+	assert.NotContains(t, joined, "/t/librocket.rlib")
+
+	joined = strings.Join(c.args(Input{Edition: "2021", Renames: map[string]string{"ws": "rocket-ws"}}), " ")
+	assert.Contains(t, joined, "--extern ws=/t/librocket_ws.rlib", "a package name with '-' is its crate name with '_'")
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,8 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/bench"
@@ -59,6 +56,9 @@ func startService(bin, stateDir, profileDir string) (*service, error) {
 }
 
 func (s *service) stop() { s.Stop() }
+
+// addr is the service's host:port.
+func (s *service) addr() string { return strings.TrimPrefix(s.url, "http://") }
 
 type answer struct {
 	Status string `json:"status"`
@@ -112,43 +112,36 @@ func (s *service) harnesses() (map[string]bool, error) {
 	return out, nil
 }
 
-// hammer sends req from clients goroutines for d; requests per second.
-func (s *service) hammer(clients int, d time.Duration, req func() (*http.Response, error)) (float64, int, error) {
-	var n atomic.Int64
-	var firstErr atomic.Value
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	var wg sync.WaitGroup
-	start := time.Now()
-	for c := 0; c < clients; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				resp, err := req()
-				if err != nil {
-					firstErr.CompareAndSwap(nil, err)
-					return
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					firstErr.CompareAndSwap(nil, fmt.Errorf("HTTP %d", resp.StatusCode))
-					return
-				}
-				n.Add(1)
-			}
-		}()
+// rss is the resident set (VmRSS) and its peak (VmHWM), bytes, of a
+// process and all its descendants (with front_door.uid or workers, the
+// service is several processes; the peak is the sum of each one's).
+func rss(pid int) (cur, peak int64) {
+	for _, p := range append([]int{pid}, descendants(pid)...) {
+		c, h := rssOf(p)
+		cur, peak = cur+c, peak+h
 	}
-	wg.Wait()
-	if err, _ := firstErr.Load().(error); err != nil {
-		return 0, 0, err
-	}
-	return float64(n.Load()) / time.Since(start).Seconds(), int(n.Load()), nil
+	return cur, peak
 }
 
-// rss reads a process's resident set (VmRSS) and its peak (VmHWM), bytes.
-func rss(pid int) (cur, peak int64) {
+// descendants lists pid's children, theirs, and so on.
+func descendants(pid int) []int {
+	var out []int
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, t := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, t.Name()))
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if child, err := strconv.Atoi(f); err == nil {
+				out = append(append(out, child), descendants(child)...)
+			}
+		}
+	}
+	return out
+}
+
+func rssOf(pid int) (cur, peak int64) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, 0
@@ -166,4 +159,38 @@ func rss(pid int) (cur, peak int64) {
 		}
 	}
 	return cur, peak
+}
+
+// cacheBytes reads what each cache's memory tier holds from the
+// service's /metrics (rocket_sandbox_cache_bytes{cache,tier="memory"}),
+// by cache name.
+func (s *service) cacheBytes() (map[string]int64, error) {
+	r, err := s.client.Get(s.url + "/metrics")
+	if err != nil {
+		return nil, err
+	}
+	defer r.Body.Close()
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		rest, ok := strings.CutPrefix(line, "rocket_sandbox_cache_bytes{")
+		if !ok {
+			continue
+		}
+		labels, value, ok := strings.Cut(rest, "} ")
+		if !ok || !strings.Contains(labels, `tier="memory"`) {
+			continue
+		}
+		_, name, _ := strings.Cut(labels, `cache="`)
+		name, _, _ = strings.Cut(name, `"`)
+		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil {
+			return nil, fmt.Errorf("/metrics: %q", line)
+		}
+		out[name] = int64(v)
+	}
+	return out, nil
 }
