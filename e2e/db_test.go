@@ -7,16 +7,14 @@ package e2e
 
 import (
 	"encoding/json"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"unicode/utf8"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocket-sandbox/rocket-sandbox/internal/examples"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
 
@@ -28,7 +26,7 @@ import (
 func TestDatabaseBackedAppStoresAndReadsBack(t *testing.T) {
 	files := loadProject(t, "notes")
 	serve := func(text string) (string, []byte) {
-		req := map[string]any{"harness": "serve", "files": files, "args": map[string]any{
+		req := map[string]any{"harness": "serve", "files": files, "limits": dbLimits, "args": map[string]any{
 			"requests": []map[string]any{
 				{"method": "POST", "uri": "/notes", "body": text},
 				{"uri": "/notes"},
@@ -51,39 +49,24 @@ func TestDatabaseBackedAppStoresAndReadsBack(t *testing.T) {
 	assert.Equal(t, string(result), string(again), "same request, same bytes")
 }
 
-// examplesDir is Rocket v0.5.1's examples/, beside the project checkout
-// (../shared/rocket-examples, see its README).
-func examplesDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("ROCKET_EXAMPLES_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "rocket-examples")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "todo", "Cargo.toml")); err != nil {
-		t.Skipf("Rocket's examples are not at %s (set ROCKET_EXAMPLES_DIR): %v", dir, err)
-	}
-	return dir
-}
+// The limits a database test asks for: the service's maxima in the e2e
+// configuration (TestMain). Generous, as wall time on a loaded machine.
+const (
+	dbRunTimeout     = 60 * time.Second
+	dbCompileTimeout = 120 * time.Second
+)
 
-// loadExample reads an example's files as a project. Files that are not
-// UTF-8 text (todo's favicon) are left out: the API carries text files
-// only, and no test of theirs reads them.
+var dbLimits = map[string]any{"run_timeout_ms": dbRunTimeout.Milliseconds(), "compile_wall_time_ms": dbCompileTimeout.Milliseconds()}
+
+// loadExample reads one of Rocket's examples as a project (examplesDir,
+// examples_test.go). Files that are not UTF-8 text (todo's favicon) are
+// not sent: the API carries text files only, and no test of theirs reads
+// them.
 func loadExample(t *testing.T, name string) map[string]string {
 	t.Helper()
-	root := filepath.Join(examplesDir(t), name)
-	files := map[string]string{}
-	require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil || !utf8.Valid(b) {
-			return err
-		}
-		rel, err := filepath.Rel(root, p)
-		files[filepath.ToSlash(rel)] = string(b)
-		return err
-	}))
+	exs, err := examples.Load(examplesDir(), name)
+	require.NoError(t, err, "Rocket's examples beside the clone (ROCKET_SANDBOX_EXAMPLES_DIR)")
+	files, _ := exs[0].Project()
 	return files
 }
 
@@ -91,7 +74,7 @@ func loadExample(t *testing.T, name string) map[string]string {
 // test named in want to pass, and nothing else to run.
 func runExampleTests(t *testing.T, files map[string]string, want ...string) {
 	t.Helper()
-	r, raw := execute(t, map[string]any{"harness": "test", "files": files})
+	r, raw := execute(t, map[string]any{"harness": "test", "files": files, "limits": dbLimits})
 	require.NotNil(t, r.Compile, "%s", raw)
 	require.True(t, r.Compile.Success, "%s", r.Compile.Stderr)
 	var s testSummary

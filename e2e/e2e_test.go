@@ -73,6 +73,11 @@ func runWithServer(m *testing.M) int {
 	// A request may raise its stdout cap to four times the default, and
 	// lower any limit (e2e/replicas_limits_test.go).
 	cfg.Service.MaxRequestLimits.StdoutBytes = 4 * testStdoutCap
+	// Rocket's database examples ask for more time (e2e/db_test.go): a
+	// test run of twenty requests, each a database round trip, and a
+	// compile against the whole profile on a loaded machine.
+	cfg.Service.MaxRequestLimits.RunTimeoutMS = dbRunTimeout.Milliseconds()
+	cfg.Service.MaxRequestLimits.CompileWallTimeMS = dbCompileTimeout.Milliseconds()
 	// Fresh caches per run, so every test exercises the real pipeline the
 	// first time it asks.
 	cacheDir, err := os.MkdirTemp("", "rocket-sandbox-e2e-cache-")

@@ -27,26 +27,85 @@ func crateOf(patch string) (name, version string, ok bool) {
 	return base[:i], base[i+1:], true
 }
 
+// patchStamp, in each patched crate's directory, is the digest of the
+// patch it was made with.
+const patchStamp = ".rocket-sandbox-patch"
+
+// patchCrates makes harnesses/.patched/<crate>-<version> for each patch:
+// the pristine crates.io source with the patch applied. Only a crate
+// whose patch changed is made again: cargo judges a path dependency by
+// its files' times, so re-copying an unchanged crate (tokio, under
+// everything) would rebuild most of the profile for nothing.
 func (s *setup) patchCrates(ctx context.Context) error {
 	patches, err := filepath.Glob(filepath.Join(s.cfg.SourceDir, "wasi-shims", "patches", "*.patch"))
 	if err != nil || len(patches) == 0 {
 		return fmt.Errorf("no patches in wasi-shims/patches")
 	}
 	var parts [][]byte
+	want := map[string]string{} // crate dir name -> its patch's digest
+	var stale []string          // patches whose crate must be made again
 	for _, p := range patches {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
 		parts = append(parts, []byte(filepath.Base(p)), b)
+		name, version, ok := crateOf(p)
+		if !ok {
+			return fmt.Errorf("patch %s is not named <crate>-<version>.patch", p)
+		}
+		dir := name + "-" + version
+		want[dir] = digest.Parts(b)
+		if !s.patchedWith(ctx, filepath.Join(s.patchedDir(), dir), p, want[dir]) {
+			stale = append(stale, p)
+		}
 	}
-	want := digest.Parts(parts...)
+	all := digest.Parts(parts...)
 	stamp := filepath.Join(s.patchedDir(), ".stamp")
-	if b, err := os.ReadFile(stamp); err == nil && string(b) == want {
+	if b, err := os.ReadFile(stamp); err == nil && string(b) == all && len(stale) == 0 {
 		s.note = "up to date"
 		return nil
 	}
+	// Crates no patch names any more (an older version) go.
+	entries, _ := os.ReadDir(s.patchedDir())
+	for _, e := range entries {
+		if _, ok := want[e.Name()]; e.IsDir() && !ok {
+			if err := os.RemoveAll(filepath.Join(s.patchedDir(), e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	if len(stale) > 0 {
+		if err := s.applyPatches(ctx, stale); err != nil {
+			return err
+		}
+	}
+	s.note = fmt.Sprintf("applied %d of %d patches", len(stale), len(patches))
+	if err := os.MkdirAll(s.patchedDir(), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(stamp, []byte(all), 0o644)
+}
 
+// patchedWith says whether dir was made with the patch at p (digest d):
+// its stamp says so, or — a crate made before stamps existed — the patch
+// is applied there (it reverses cleanly), which then stamps it.
+func (s *setup) patchedWith(ctx context.Context, dir, p, d string) bool {
+	if have, err := os.ReadFile(filepath.Join(dir, patchStamp)); err == nil {
+		return string(have) == d
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return false
+	}
+	if _, err := s.run(ctx, dir, s.env(), "patch", "-p1", "-R", "--dry-run", "-s", "-f", "-i", p); err != nil {
+		return false
+	}
+	return os.WriteFile(filepath.Join(dir, patchStamp), []byte(d), 0o644) == nil
+}
+
+// applyPatches copies the pristine source of each patch's crate into
+// .patched and applies the patch, then stamps the crate.
+func (s *setup) applyPatches(ctx context.Context, patches []string) error {
 	// Fetch the pristine crates.io sources through a throwaway project
 	// that depends on exactly the patched versions.
 	fetch := filepath.Join(s.cfg.StateDir, "build", "fetch")
@@ -56,10 +115,7 @@ func (s *setup) patchCrates(ctx context.Context) error {
 	var manifest bytes.Buffer
 	manifest.WriteString("[package]\nname = \"fetch-pristine\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\n")
 	for _, p := range patches {
-		name, version, ok := crateOf(p)
-		if !ok {
-			return fmt.Errorf("patch %s is not named <crate>-<version>.patch", p)
-		}
+		name, version, _ := crateOf(p)
 		fmt.Fprintf(&manifest, "%s = \"=%s\"\n", name, version)
 	}
 	if err := os.WriteFile(filepath.Join(fetch, "Cargo.toml"), manifest.Bytes(), 0o644); err != nil {
@@ -86,10 +142,6 @@ func (s *setup) patchCrates(ctx context.Context) error {
 	for _, p := range meta.Packages {
 		sources[p.Name+"-"+p.Version] = filepath.Dir(p.ManifestPath)
 	}
-
-	if err := os.RemoveAll(s.patchedDir()); err != nil {
-		return err
-	}
 	for _, p := range patches {
 		name, version, _ := crateOf(p)
 		src, ok := sources[name+"-"+version]
@@ -97,15 +149,24 @@ func (s *setup) patchCrates(ctx context.Context) error {
 			return fmt.Errorf("crates.io source of %s %s not found", name, version)
 		}
 		dst := filepath.Join(s.patchedDir(), name+"-"+version)
+		if err := os.RemoveAll(dst); err != nil {
+			return err
+		}
 		if err := copyTree(src, dst); err != nil {
 			return fmt.Errorf("copy %s: %w", src, err)
 		}
 		if _, err := s.run(ctx, dst, s.env(), "patch", "-p1", "-s", "--no-backup-if-mismatch", "-i", p); err != nil {
 			return fmt.Errorf("apply %s: %w", filepath.Base(p), err)
 		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, patchStamp), []byte(digest.Parts(b)), 0o644); err != nil {
+			return err
+		}
 	}
-	s.note = fmt.Sprintf("applied %d patches", len(patches))
-	return os.WriteFile(stamp, []byte(want), 0o644)
+	return nil
 }
 
 func copyTree(src, dst string) error {

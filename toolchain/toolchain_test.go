@@ -1,10 +1,14 @@
 package toolchain
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/rocket-sandbox/rocket-sandbox/internal/digest"
 )
@@ -56,4 +60,40 @@ func TestWasmCEnvNamesTheGuestTarget(t *testing.T) {
 	assert.Contains(t, env, "AR_wasm32_wasip1=/usr/bin/llvm-ar-22")
 	assert.Contains(t, env, "CFLAGS_wasm32_wasip1=-nostdlibinc -isystem /usr/include/wasm32-wasi -include /src/wasi-shims/sqlite-wasi.h")
 	assert.NotContains(t, env, "LIBSQLITE3_FLAGS", "it would reach the host's SQLite (the sqlx macros) too")
+}
+
+// A crate whose patch did not change is left as it is (cargo would
+// rebuild everything above it for new file times); one whose patch is
+// already applied but unstamped (made before stamps) is kept and stamped;
+// a crate no patch names any more goes. No crate needs fetching here, so
+// cargo is never run.
+func TestPatchCratesKeepsCratesWhosePatchDidNotChange(t *testing.T) {
+	src := t.TempDir()
+	patches := filepath.Join(src, "wasi-shims", "patches")
+	require.NoError(t, os.MkdirAll(patches, 0o755))
+	patch := "--- a/lib.rs\n+++ b/lib.rs\n@@ -1 +1 @@\n-old\n+new\n"
+	for _, c := range []string{"kept-1.0.0", "unstamped-2.0.0"} {
+		require.NoError(t, os.WriteFile(filepath.Join(patches, c+".patch"), []byte(patch), 0o644))
+	}
+	s := &setup{cfg: Config{SourceDir: src, StateDir: t.TempDir(), Cargo: "/nonexistent/cargo"}}
+	kept := filepath.Join(s.patchedDir(), "kept-1.0.0")
+	unstamped := filepath.Join(s.patchedDir(), "unstamped-2.0.0")
+	old := filepath.Join(s.patchedDir(), "kept-0.9.0")
+	for _, d := range []string{kept, unstamped, old} {
+		require.NoError(t, os.MkdirAll(d, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(d, "lib.rs"), []byte("new\n"), 0o644))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(kept, patchStamp), []byte(digest.Parts([]byte(patch))), 0o644))
+	before, err := os.Stat(filepath.Join(kept, "lib.rs"))
+	require.NoError(t, err)
+
+	require.NoError(t, s.patchCrates(context.Background()))
+	after, err := os.Stat(filepath.Join(kept, "lib.rs"))
+	require.NoError(t, err)
+	assert.Equal(t, before.ModTime(), after.ModTime(), "not copied again")
+	stamp, err := os.ReadFile(filepath.Join(unstamped, patchStamp))
+	require.NoError(t, err, "an applied, unstamped crate is stamped")
+	assert.Equal(t, digest.Parts([]byte(patch)), string(stamp))
+	assert.NoDirExists(t, old)
+	assert.Equal(t, "applied 0 of 2 patches", s.note)
 }

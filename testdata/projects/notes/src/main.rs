@@ -35,7 +35,7 @@ async fn list(mut db: Connection<Notes>) -> Result<Json<Vec<(i64, String)>>, Str
 
 async fn migrate(rocket: Rocket<Build>) -> fairing::Result {
     match Notes::fetch(&rocket) {
-        Some(db) => match sqlx::migrate!("migrations").run(&**db).await {
+        Some(db) => match sqlx::migrate!("./migrations").run(&**db).await {
             Ok(()) => Ok(rocket),
             Err(e) => {
                 error!("migrations: {e}");
