@@ -46,6 +46,7 @@ func report(o options, suites []*suiteResult, floors []floor) error {
 	fmt.Fprintf(&b, "# Service benchmark\n\nProduced by `make bench` (`go run ./bench/servicebench`) on %s, %d CPUs, %s.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), m.RustcVersion)
 	b.WriteString("Latencies are measured by an HTTP client on loopback (on the same 2 cores) against the service binary; they include the HTTP round trip. ")
+	fmt.Fprintf(&b, "Throughputs are measured by a minimal keep-alive HTTP/1.1 load generator in the manner of wrk (`load.go`: the same prebuilt request bytes again and again, %d connections); a case's memo hits and `/healthz` run in alternating %s rounds, and its ratio is of those two rates. RSS is the sum over the service's processes. ", o.throughputClients, o.throughputRound/2)
 	b.WriteString("**Cache state**: each binary starts with an empty state directory — no memoized results, no stored modules, an empty wazero compilation cache. ")
 	b.WriteString("*Cold* cases use a stub never seen (memo, module store and wazero caches miss). *Warm* cases say what is warm. ")
 	if before != nil {
