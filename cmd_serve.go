@@ -2,19 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/http/pprof"
 	"os"
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/doctor"
+	"github.com/rocket-sandbox/rocket-sandbox/frontdoor"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/app"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/profiles"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
 	"github.com/rocket-sandbox/rocket-sandbox/web/guide"
 )
@@ -55,8 +53,8 @@ func cmdServe(ctx context.Context, argv []string) error {
 	}
 	defer a.Close(context.Background())
 
-	if addr := os.Getenv("ROCKET_SANDBOX_PPROF_LISTEN"); addr != "" {
-		if err := servePprof(addr, log); err != nil {
+	if addr := os.Getenv(profiles.Env); addr != "" {
+		if err := profiles.Serve(addr, log); err != nil {
 			return err
 		}
 	}
@@ -77,30 +75,30 @@ func cmdServe(ctx context.Context, argv []string) error {
 	}
 }
 
-// servePprof serves Go's profiles (net/http/pprof) on addr, a loopback
-// address only: profiles show the service's memory, not for the network.
-// It is how bench/servicebench profiles each case (docs/performance.md).
-func servePprof(addr string, log *slog.Logger) error {
-	host, _, err := net.SplitHostPort(addr)
+// serveSplit is serve with front_door.uid set (the default): this root
+// process does what needs root or the state dir (the doctor's checks,
+// the manifest, jail recovery, the compile jail, the fingerprint, the
+// stores' directories, the listening socket, so a port below 1024 needs
+// no capability in the front door) and then only keeps the keeper; the
+// front door, under front_door.uid, serves HTTP (docs/security.md).
+func serveSplit(ctx context.Context, cfg config.App, log *slog.Logger) error {
+	k, err := app.NewKeeper(cfg)
 	if err != nil {
-		return fmt.Errorf("ROCKET_SANDBOX_PPROF_LISTEN=%q: %w", addr, err)
+		return err
 	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("ROCKET_SANDBOX_PPROF_LISTEN=%q: profiles are served on a loopback IP address only", addr)
-	}
-	ln, err := net.Listen("tcp", addr)
+	defer k.Close()
+	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("ROCKET_SANDBOX_PPROF_LISTEN: %w", err)
+		return err
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	go func() {
-		if err := http.Serve(ln, mux); err != nil && !errors.Is(err, net.ErrClosed) {
-			log.Error("pprof server stopped", "err", err)
-		}
-	}()
-	log.Info("pprof listening", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
-	return nil
+	defer ln.Close()
+	s, err := frontdoor.Start(ctx, k, cfg, ln.(*net.TCPListener), os.Getenv(profiles.Env), os.Stderr)
+	if err != nil {
+		return err
+	}
+	ln.Close() // only the front door holds it now
+	log.Info("keeper: front door started", "pid", s.Pid(), "uid", cfg.FrontDoor.UID)
+	// However it ends, the front door is gone before the keeper stops
+	// (which kills the workers), and the keeper before the jail closes.
+	return s.Wait(ctx, 35*time.Second)
 }

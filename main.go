@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/rocket-sandbox/rocket-sandbox/frontdoor"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
 )
 
@@ -23,6 +24,9 @@ func main() {
 	// The compile jail re-executes this binary as its init; in that role
 	// it never returns from here.
 	jail.MaybeInit()
+	// serve re-executes it as the front door (front_door.uid); in that
+	// role too it never returns from here.
+	frontdoor.MaybeMain()
 	if len(os.Args) < 2 {
 		usage()
 		os.Exit(2)
@@ -42,8 +46,6 @@ func main() {
 		err = cmdDoctor(ctx, os.Args[2:])
 	case "parity":
 		err = cmdParity(ctx, os.Args[2:])
-	case "front-door": // started by serve with front_door.uid set, only
-		err = cmdFrontDoor(ctx, os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 		return

@@ -29,22 +29,32 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/server"
 )
 
-// startWorkersService starts the suite's configuration with run workers
-// on a port of its own. It shares the module store's disk tier with the
-// suite's service, so nothing is compiled twice, but not the memo: every
-// request is run again, in a worker.
-func startWorkersService(t *testing.T) (string, *app.App) {
+// startInProcessService starts the suite's configuration in this
+// process, with or without run workers, on a port of its own. It shares
+// the module store's disk tier with the suite's service, so nothing is
+// compiled twice, but not the memo: every request is run again. This
+// process is root: what it writes into the store, which is the front
+// door's with the split, is given back to the front door's uid after the
+// test, so the suite's service can still read and replace it.
+func startInProcessService(t *testing.T, workers bool) (string, *app.App) {
 	t.Helper()
 	cfg := mainConfig
-	cfg.Workers.Enabled = true
+	cfg.Workers.Enabled = workers
+	cfg.FrontDoor.UID = 0 // in process: app.New has no front door
 	cfg.Cache.Results.Disabled = true
+	cfg.Cache.Shares.Dir = t.TempDir()
 	cfg.Runtime.CompilationCacheDir = t.TempDir()
 	// A jail of its own: the suite's service holds this process's.
 	cfg.Jail.CgroupParent = "rocket-sandbox-jail-e2e-workers"
 	cfg.Jail.StateDir = "/run/rocket-sandbox/jail-e2e-workers"
 	a, err := app.New(context.Background(), cfg)
 	require.NoError(t, err)
-	t.Cleanup(func() { a.Close(context.Background()) })
+	t.Cleanup(func() {
+		a.Close(context.Background())
+		if uid := mainConfig.FrontDoor.UID; uid != 0 {
+			require.NoError(t, chownTree(mainConfig.Cache.Modules.Dir, uid))
+		}
+	})
 	srv := server.New(cfg.Server, a.Service(), nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -65,13 +75,23 @@ func postTo(t *testing.T, url string, req map[string]any) (int, []byte) {
 	return resp.StatusCode, raw
 }
 
-func TestPrivsepWorkers(t *testing.T) {
-	url, a := startWorkersService(t)
-	require.NotEmpty(t, a.Workers().Pids())
+// chownTree gives dir and everything below it to uid (and gid).
+func chownTree(dir string, uid int) error {
+	return filepath.WalkDir(dir, func(p string, _ os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, uid, uid)
+	})
+}
 
+func TestPrivsepWorkers(t *testing.T) {
 	// Every block of the guide gives the same answer, apart from
-	// timings, in a worker as in process.
+	// timings, in a worker as in process: the suite's service (workers,
+	// unless ROCKET_SANDBOX_WORKERS=false) against one in this process
+	// without workers.
 	t.Run("the guide's results are the same bytes in workers", func(t *testing.T) {
+		url, _ := startInProcessService(t, !mainConfig.Workers.Enabled)
 		blocks, err := parity.Extract(guideDir)
 		require.NoError(t, err)
 		require.GreaterOrEqual(t, len(blocks), 104)
@@ -79,13 +99,13 @@ func TestPrivsepWorkers(t *testing.T) {
 		for _, b := range blocks {
 			attrs, _ := json.Marshal(map[string]string{"attrs": b.Attrs})
 			req := map[string]any{"harness": "example", "stub": b.Code, "args": json.RawMessage(attrs)}
-			code, inProcess := postTo(t, baseURL, req)
-			require.Equal(t, http.StatusOK, code, "%s:%d: %s", b.File, b.Line, inProcess)
-			code, inWorker := postTo(t, url, req)
-			require.Equal(t, http.StatusOK, code, "%s:%d: %s", b.File, b.Line, inWorker)
-			want, err := sandbox.WithoutVolatile(inProcess)
+			code, suites := postTo(t, baseURL, req)
+			require.Equal(t, http.StatusOK, code, "%s:%d: %s", b.File, b.Line, suites)
+			code, other := postTo(t, url, req)
+			require.Equal(t, http.StatusOK, code, "%s:%d: %s", b.File, b.Line, other)
+			want, err := sandbox.WithoutVolatile(suites)
 			require.NoError(t, err)
-			got, err := sandbox.WithoutVolatile(inWorker)
+			got, err := sandbox.WithoutVolatile(other)
 			require.NoError(t, err)
 			assert.Equal(t, want, got, "%s:%d", b.File, b.Line)
 			if _, ok := got["run"]; ok {
@@ -99,6 +119,8 @@ func TestPrivsepWorkers(t *testing.T) {
 	// for that request (500 internal_error); the next request is served
 	// by its replacement.
 	t.Run("a worker killed mid-run is internal_error and the next run succeeds", func(t *testing.T) {
+		url, a := startInProcessService(t, true)
+		require.NotEmpty(t, a.Workers().Pids())
 		loop := map[string]any{"harness": "program", "stub": "fn main() { println!(\"spinning\"); let mut i: u64 = 0; loop { i = i.wrapping_add(1); std::hint::black_box(i); } }"}
 		code, raw := postTo(t, url, loop) // compiled, and a timeout
 		require.Equal(t, http.StatusOK, code, "%s", raw)
