@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -169,7 +170,7 @@ func (s *Split) Stop(grace time.Duration) {
 }
 
 // Dirs makes the stores' directories the front door's: created, owned by
-// front_door.uid, and reachable by it (every directory above searchable
+// front_door.uid with everything in them, and reachable by it (every directory above searchable
 // by others). The state dir under /root is not: that is why the stores
 // default to front_door.data_dir with the split.
 func Dirs(cfg config.App) error {
@@ -198,7 +199,23 @@ func ownDir(key, dir string, uid int) error {
 	if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
 		return fmt.Errorf("%s: %w", key, err)
 	}
-	if err := os.Chown(dir, uid, uid); err != nil {
+	// Everything in it is the front door's too: `run` and `parity`, as
+	// root in one process, use the same stores and leave root's files
+	// (and shard directories the front door could not write into).
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Uid == uint32(uid) && st.Gid == uint32(uid) {
+			return nil
+		}
+		return os.Lchown(p, uid, uid)
+	})
+	if err != nil {
 		return fmt.Errorf("%s: %w", key, err)
 	}
 	for d := filepath.Dir(filepath.Clean(dir)); ; d = filepath.Dir(d) {
