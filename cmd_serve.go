@@ -13,8 +13,6 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/internal/app"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/profiles"
-	"github.com/rocket-sandbox/rocket-sandbox/server"
-	"github.com/rocket-sandbox/rocket-sandbox/web/guide"
 )
 
 func cmdServe(ctx context.Context, argv []string) error {
@@ -58,21 +56,11 @@ func cmdServe(ctx context.Context, argv []string) error {
 			return err
 		}
 	}
-	if err := guide.Check(cfg.Server.GuideDir); err != nil {
-		// The rest is served; /guide/ says the same to its readers.
-		log.Warn("no guide at /guide/ (server.guide_dir, serve --guide DIR)", "err", err)
-	}
-	srv := server.New(cfg.Server, a.Service(), log, server.WithMetrics(a.Metrics()))
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Listen(cfg.Listen) }()
-	log.Info("rocket-sandbox listening", "addr", "http://"+cfg.Listen)
-	select {
-	case err := <-errc:
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
 		return err
-	case <-ctx.Done():
-		log.Info("shutting down")
-		return srv.ShutdownWithTimeout(30 * time.Second)
 	}
+	return frontdoor.ServeHTTP(ctx, cfg, a, ln, log)
 }
 
 // serveSplit is serve with front_door.uid set (the default): this root

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rocket-sandbox/rocket-sandbox/internal/app"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/profiles"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/jail/seccomp"
@@ -193,14 +194,21 @@ func serve(ctx context.Context) error {
 		return err
 	}
 	defer a.Close(context.Background())
-	if err := guide.Check(h.Config.Server.GuideDir); err != nil {
+	return ServeHTTP(ctx, h.Config, a, ln, log)
+}
+
+// ServeHTTP serves a's service on ln with cfg's server section until ctx
+// ends, then shuts down within 30 s: serve's HTTP, in the front door or,
+// without the split, in its one process.
+func ServeHTTP(ctx context.Context, cfg config.App, a *app.App, ln net.Listener, log *slog.Logger) error {
+	if err := guide.Check(cfg.Server.GuideDir); err != nil {
 		// The rest is served; /guide/ says the same to its readers.
 		log.Warn("no guide at /guide/ (server.guide_dir, serve --guide DIR)", "err", err)
 	}
-	srv := server.New(h.Config.Server, a.Service(), log, server.WithMetrics(a.Metrics()))
+	srv := server.New(cfg.Server, a.Service(), log, server.WithMetrics(a.Metrics()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listener(ln) }()
-	log.Info("rocket-sandbox listening", "addr", "http://"+ln.Addr().String(), "front_door_uid", os.Getuid())
+	log.Info("rocket-sandbox listening", "addr", "http://"+ln.Addr().String(), "uid", os.Getuid())
 	select {
 	case err := <-errc:
 		return err
