@@ -117,6 +117,11 @@ type Input struct {
 	// Package is cargo's identity of the crate (its environment, its
 	// crate name); the zero value is project's defaults.
 	Package project.Package
+	// Renames are dependencies a project's Cargo.toml names under
+	// another crate name (package project's Manifest.Renames: crate
+	// name → profile package): each is one more --extern, the crate's
+	// rlib under that name, as cargo passes a renamed dependency.
+	Renames map[string]string
 	// Test compiles the crate's tests (--test) instead of the crate.
 	Test bool
 	// Lint checks the crate with clippy-driver instead: the same command
@@ -192,13 +197,25 @@ func (c *Compiler) args(in Input) []string {
 	}
 	args = append(args, c.build.Flags...)
 	args = append(args, "-L", "dependency="+c.build.Deps, "-L", "dependency="+c.build.HostDeps)
-	names := make([]string, 0, len(c.build.Externs))
-	for n := range c.build.Externs {
+	externs := make(map[string]string, len(c.build.Externs)+len(in.Renames))
+	for n, path := range c.build.Externs {
+		externs[n] = path
+	}
+	// A renamed dependency is the profile crate's rlib under the name the
+	// code uses; a name that is also a profile crate's (`rocket = {
+	// package = "tokio" }`) means the renamed crate, as under cargo.
+	for alias, pkg := range in.Renames {
+		if path, ok := c.build.Externs[strings.ReplaceAll(pkg, "-", "_")]; ok {
+			externs[alias] = path
+		}
+	}
+	names := make([]string, 0, len(externs))
+	for n := range externs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		args = append(args, "--extern", n+"="+c.build.Externs[n])
+		args = append(args, "--extern", n+"="+externs[n])
 	}
 	args = append(args, c.cfg.ExtraArgs...)
 	if in.Test {

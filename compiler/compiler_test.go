@@ -63,3 +63,21 @@ func TestNativeBuildNeedsABuiltReference(t *testing.T) {
 	assert.Contains(t, joined, "-L dependency=/n -L dependency=/h --extern rocket=/n/librocket.rlib")
 	assert.Equal(t, []string{"PATH=/usr/bin:/bin"}, b.Env)
 }
+
+func TestRenamedDependenciesAreExternsUnderTheirName(t *testing.T) {
+	m := &toolchain.Manifest{
+		Rustc: "/usr/bin/rustc", Sysroot: "/s", TargetDeps: "/t", HostDeps: "/h",
+		Externs: map[string]string{"rocket": "/t/librocket.rlib", "rocket_ws": "/t/librocket_ws.rlib", "tokio": "/t/libtokio.rlib"},
+	}
+	c := New(m, m.Wasm(), nil, Config{})
+	joined := strings.Join(c.args(Input{Edition: "2021", Renames: map[string]string{"ws": "rocket_ws"}}), " ")
+	assert.Contains(t, joined, "--extern rocket=/t/librocket.rlib --extern rocket_ws=/t/librocket_ws.rlib --extern tokio=/t/libtokio.rlib --extern ws=/t/librocket_ws.rlib",
+		"the renamed crate under its own name, beside the profile's, sorted")
+
+	joined = strings.Join(c.args(Input{Edition: "2021", Renames: map[string]string{"rocket": "tokio"}}), " ")
+	assert.Contains(t, joined, "--extern rocket=/t/libtokio.rlib", "a rename over a profile crate's name means the renamed crate")
+	assert.NotContains(t, joined, "/t/librocket.rlib")
+
+	joined = strings.Join(c.args(Input{Edition: "2021", Renames: map[string]string{"ws": "rocket-ws"}}), " ")
+	assert.Contains(t, joined, "--extern ws=/t/librocket_ws.rlib", "a package name with '-' is its crate name with '_'")
+}

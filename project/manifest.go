@@ -46,6 +46,11 @@ type Manifest struct {
 	Package Package
 	// Edition is [package] edition, "" when not given.
 	Edition string
+	// Renames are the dependencies that name a profile crate under
+	// another name (`ws = { package = "rocket_ws" }`): the crate name
+	// the code uses ('-' as '_', as cargo derives it) → the profile
+	// crate's package name. The compile gives each its own --extern.
+	Renames map[string]string
 }
 
 // The parts of Cargo.toml the sandbox understands. Metadata it has no
@@ -62,7 +67,7 @@ var (
 		"metadata": true, "build": true,
 	}
 	dependencyKeys = map[string]bool{"version": true, "features": true, "default-features": true, "default_features": true,
-		"path": true, "workspace": true}
+		"path": true, "workspace": true, "package": true}
 	packageName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,63}$`)
 )
 
@@ -137,6 +142,7 @@ func ParseManifest(text string, profile Profile, validEdition func(string) bool)
 			return Manifest{}, bad("package.edition %q is not an edition this compiler has", m.Edition)
 		}
 	}
+	names := map[string]string{}
 	for _, section := range []string{"dependencies", "dev-dependencies"} {
 		deps, ok := doc[section]
 		if !ok {
@@ -147,7 +153,11 @@ func ParseManifest(text string, profile Profile, validEdition func(string) bool)
 			return Manifest{}, bad("%s must be a table", section)
 		}
 		for _, name := range sortedKeys(table) {
-			if err := checkDependency(section, name, table[name], profile); err != nil {
+			pkg, err := checkDependency(section, name, table[name], profile)
+			if err != nil {
+				return Manifest{}, err
+			}
+			if err := m.addRename(names, section, name, pkg); err != nil {
 				return Manifest{}, err
 			}
 		}
@@ -155,15 +165,48 @@ func ParseManifest(text string, profile Profile, validEdition func(string) bool)
 	return m, nil
 }
 
-// checkDependency checks one dependency against the profile.
-func checkDependency(section, name string, spec any, profile Profile) error {
+// addRename records that the dependency name stands for the profile
+// crate pkg (in names: every crate name given so far → its package),
+// and in Renames when the two differ as crate names. The same crate
+// name for two different crates (in [dependencies] and
+// [dev-dependencies]) is refused, as cargo refuses it.
+func (m *Manifest) addRename(names map[string]string, section, name, pkg string) error {
+	alias := strings.ReplaceAll(name, "-", "_")
+	if prev, ok := names[alias]; ok && prev != pkg {
+		return fileErr(ManifestPath, "%s.%s: the crate name %q already stands for %s", section, name, alias, prev)
+	}
+	names[alias] = pkg
+	if alias == strings.ReplaceAll(pkg, "-", "_") {
+		return nil
+	}
+	if m.Renames == nil {
+		m.Renames = map[string]string{}
+	}
+	m.Renames[alias] = pkg
+	return nil
+}
+
+// checkDependency checks one dependency against the profile and returns
+// the profile crate it names: its package key if it has one, else its
+// name.
+func checkDependency(section, name string, spec any, profile Profile) (string, error) {
 	where := section + "." + name
 	bad := func(format string, args ...any) error {
 		return fileErr(ManifestPath, "%s: %s", where, fmt.Sprintf(format, args...))
 	}
-	crate, ok := profile[name]
+	pkg := name
+	if table, ok := spec.(map[string]any); ok {
+		if v, ok := table["package"]; ok {
+			s, ok := v.(string)
+			if !ok || !packageName.MatchString(s) {
+				return "", bad("package must be a crate's name")
+			}
+			pkg = s
+		}
+	}
+	crate, ok := profile[pkg]
 	if !ok {
-		return bad("the prepared profile has no crate %q; available: %s", name, profile.Available())
+		return "", bad("the prepared profile has no crate %q; available: %s", pkg, profile.Available())
 	}
 	var req string
 	var features []string
@@ -173,37 +216,37 @@ func checkDependency(section, name string, spec any, profile Profile) error {
 	case map[string]any:
 		for _, k := range sortedKeys(s) {
 			if !dependencyKeys[k] {
-				return bad("%q is not supported (only version, features, default-features, and path or workspace for the profile's own copy)", k)
+				return "", bad("%q is not supported (only version, features, default-features, package, and path or workspace for the profile's own copy)", k)
 			}
 		}
 		if v, ok := s["version"]; ok {
 			if req, ok = v.(string); !ok {
-				return bad("version must be a string")
+				return "", bad("version must be a string")
 			}
 		}
 		if f, ok := s["features"]; ok {
 			list, ok := f.([]any)
 			if !ok {
-				return bad("features must be a list of strings")
+				return "", bad("features must be a list of strings")
 			}
 			for _, x := range list {
 				str, ok := x.(string)
 				if !ok {
-					return bad("features must be a list of strings")
+					return "", bad("features must be a list of strings")
 				}
 				features = append(features, str)
 			}
 		}
 	default:
-		return bad("must be a version string or a table")
+		return "", bad("must be a version string or a table")
 	}
 	if req != "" {
 		matches, err := versionMatches(req, crate.Version)
 		if err != nil {
-			return bad("version %q: %s", req, err)
+			return "", bad("version %q: %s", req, err)
 		}
 		if !matches {
-			return bad("version %q does not match the profile's %s %s", req, name, crate.Version)
+			return "", bad("version %q does not match the profile's %s %s", req, pkg, crate.Version)
 		}
 	}
 	have := map[string]bool{"default": true}
@@ -212,10 +255,10 @@ func checkDependency(section, name string, spec any, profile Profile) error {
 	}
 	for _, f := range features {
 		if !have[f] {
-			return bad("feature %q is not built in the prepared profile; %s has: %s", f, name, strings.Join(append([]string{"default"}, crate.Features...), ", "))
+			return "", bad("feature %q is not built in the prepared profile; %s has: %s", f, pkg, strings.Join(append([]string{"default"}, crate.Features...), ", "))
 		}
 	}
-	return nil
+	return pkg, nil
 }
 
 // version is a parsed semantic version (pre-release kept as text).

@@ -24,6 +24,7 @@ type projectOf struct {
 	others  map[string][]byte // every file but the root
 	pkg     project.Package
 	edition string
+	renames map[string]string // Cargo.toml's renamed dependencies
 }
 
 // checkProject checks req's files (before anything is prepared, so a bad
@@ -57,7 +58,7 @@ func (s *Service) checkProject(req Request, h *harnesses.Harness) (*projectOf, e
 		if err != nil {
 			return nil, fileError(err)
 		}
-		p.pkg, p.edition = m.Package, m.Edition
+		p.pkg, p.edition, p.renames = m.Package, m.Edition, m.Renames
 	}
 	return p, nil
 }
@@ -97,7 +98,7 @@ func (p *projectOf) editionFor(plan harnesses.Plan) (string, error) {
 func (s *Service) compileInput(plan harnesses.Plan, p *projectOf, lim Limits) compiler.Input {
 	in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: lim.compile(s.cfg.CompileLimits), Test: plan.Test}
 	if p != nil {
-		in.Root, in.Files, in.Package = p.root, p.others, p.pkg
+		in.Root, in.Files, in.Package, in.Renames = p.root, p.others, p.pkg, p.renames
 	}
 	return in
 }

@@ -1,0 +1,99 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
+)
+
+// A Cargo.toml as Rocket's examples write theirs is taken as it is: a
+// workspace member (workspace = "../"), path dependencies into Rocket's
+// tree (the profile's build is used), a renamed dependency (`ws = {
+// package = "rocket_ws" }` is rocket_ws under the name ws) and
+// dev-dependencies, which the tests use.
+func TestExamplesCargoTomlIsTakenUnmodified(t *testing.T) {
+	files := map[string]any{
+		"Cargo.toml": `[package]
+name = "echo-app"
+version = "0.0.0"
+workspace = "../"
+edition = "2021"
+publish = false
+
+[dependencies]
+rocket = { path = "../../core/lib", features = ["json"] }
+ws = { package = "rocket_ws", path = "../../contrib/ws" }
+
+[dev-dependencies]
+rand = "0.8"
+`,
+		"src/main.rs": `#[macro_use] extern crate rocket;
+
+#[get("/echo")]
+fn echo(ws: ws::WebSocket) -> ws::Channel<'static> {
+    use rocket::futures::{SinkExt, StreamExt};
+    ws.channel(move |mut stream| Box::pin(async move {
+        while let Some(message) = stream.next().await {
+            let _ = stream.send(message?).await;
+        }
+        Ok(())
+    }))
+}
+
+#[launch]
+fn rocket() -> _ {
+    rocket::build().mount("/", routes![echo])
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::Rng;
+
+    #[test]
+    fn renamed_dependency_is_rocket_ws() {
+        let m = ws::Message::text("hi");
+        assert_eq!(m.to_text().unwrap(), "hi");
+    }
+
+    #[test]
+    fn dev_dependency_is_there() {
+        let n: u8 = rand::thread_rng().gen_range(1..2);
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn the_app_ignites_with_the_renamed_crate() {
+        let client = rocket::local::blocking::Client::tracked(super::rocket()).unwrap();
+        assert_eq!(client.get("/nowhere").dispatch().status(), rocket::http::Status::NotFound);
+    }
+}
+`,
+	}
+	r, raw := execute(t, map[string]any{"harness": "test", "files": files})
+	require.NotNil(t, r.Compile, "%s", raw)
+	require.True(t, r.Compile.Success, "%s", r.Compile.Stderr)
+	require.Equal(t, outcome.StatusOK, r.Status, "%s", raw)
+	var s testSummary
+	require.NoError(t, json.Unmarshal(r.Run.Result, &s), "%s", r.Run.Result)
+	status := map[string]string{}
+	for _, tc := range s.Tests {
+		status[tc.Name] = tc.Status
+	}
+	assert.Equal(t, map[string]string{"tests::renamed_dependency_is_rocket_ws": "ok", "tests::dev_dependency_is_there": "ok",
+		"tests::the_app_ignites_with_the_renamed_crate": "ok"}, status)
+
+	// A renamed dependency is checked as the crate it names.
+	files["Cargo.toml"] = "[dependencies]\nws = { package = \"tungstenite\", version = \"0.20\" }\n"
+	body, err := json.Marshal(map[string]any{"harness": "test", "files": files})
+	require.NoError(t, err)
+	code, raw := post(t, "/api/v1/execute", "application/json", body)
+	require.Equal(t, http.StatusBadRequest, code, "%s", raw)
+	p := decodeProblem(t, raw)
+	assert.Equal(t, `files["Cargo.toml"]`, p.Field)
+	assert.Contains(t, p.Message, `dependencies.ws: the prepared profile has no crate "tungstenite"`)
+}
