@@ -58,6 +58,7 @@ func TestRequestsRoundTripAndTheServicesCompileIsAllowed(t *testing.T) {
 	cmd := serviceCompile(t)
 	for _, r := range []Request{
 		{Type: MsgCompile, Seq: 7, Compile: cmd},
+		{Type: MsgCompile, Seq: 10, Compile: jail.Command{Path: rustc, Stdin: []byte("fn main() {}")}}, // rustfmt reads the stub on stdin
 		{Type: MsgStartWorker, Seq: 8, Entry: "run-worker"},
 		{Type: MsgKillWorker, Seq: 9, Worker: 3},
 		{Type: MsgCancel, Target: 7},
@@ -99,6 +100,7 @@ func TestOutOfPolicyRequestsAreRefused(t *testing.T) {
 		{"an absolute file", `compile.files["/etc/passwd"]`, func(r *Request) { r.Compile.Files["/etc/passwd"] = nil }},
 		{"an unclean file name", `compile.files["a//b"]`, func(r *Request) { r.Compile.Files["a//b"] = nil }},
 		{"too many input bytes", "compile.file_bytes", func(r *Request) { r.Compile.Files["big"] = make([]byte, 1<<20+harnessBytes+1) }},
+		{"too much on stdin", "compile.stdin_bytes", func(r *Request) { r.Compile.Stdin = make([]byte, 1<<20+harnessBytes+1) }},
 		{"too many files", "compile.files", func(r *Request) {
 			for i := range 1<<20 + harnessFiles {
 				r.Compile.Files[fmt.Sprint("f", i)] = nil
@@ -159,6 +161,7 @@ func TestMalformedRequestsAreRefused(t *testing.T) {
 			e.Str(n)
 			e.Bytes(nil)
 		}
+		e.Bytes(nil) // stdin
 		e.Strs(nil)
 		for range 8 {
 			e.Varint(0)

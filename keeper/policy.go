@@ -104,6 +104,8 @@ func (p Policy) checkCompile(l *check.List, c jail.Command) {
 		total += int64(len(c.Files[name]))
 	}
 	check.Range(l, "compile.file_bytes", total, 0, p.MaxFileBytes)
+	// rustfmt's input: the stub, bounded as the files are.
+	check.Range(l, "compile.stdin_bytes", int64(len(c.Stdin)), 0, p.MaxFileBytes)
 	check.Range(l, "compile.collect", len(c.Collect), 0, p.MaxCollect)
 	for i, name := range c.Collect {
 		key := fmt.Sprintf("compile.collect[%d]", i)

@@ -71,6 +71,10 @@ func TestCompilesAndWorkersGoThroughTheKeeper(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "A=1\n", string(res.Stdout))
 	assert.Equal(t, []byte("x"), res.Files["in"])
+	// Standard input crosses too (rustfmt reads the stub there).
+	res, err = c.Run(ctx, jail.Command{Path: "/usr/bin/env", Args: []string{"cat"}, Env: []string{"PATH=/usr/bin:/bin"}, Stdin: []byte("from stdin")})
+	require.NoError(t, err)
+	assert.Equal(t, "from stdin", string(res.Stdout))
 	_, err = c.Run(ctx, jail.Command{Path: "/bin/sh", Args: []string{"-c", "id"}})
 	assert.ErrorContains(t, err, "compile.path")
 	_, err = c.Run(ctx, jail.Command{Path: "/usr/bin/env", Limits: jail.Limits{MemoryBytes: jail.MaxLimits().MemoryBytes + 1}})

@@ -47,6 +47,7 @@ func (r Request) Encode() []byte {
 		e.Strs(c.Args)
 		e.Strs(c.Env)
 		encodeFiles(&e, c.Files)
+		e.Bytes(c.Stdin)
 		e.Strs(c.Collect)
 		for _, v := range limitValues(&c.Limits) {
 			e.Varint(*v)
@@ -75,6 +76,7 @@ func DecodeRequest(typ byte, p []byte) (Request, error) {
 		c.Args = d.Strs()
 		c.Env = d.Strs()
 		c.Files = decodeFiles(&d)
+		c.Stdin = d.Bytes()
 		c.Collect = d.Strs()
 		for _, v := range limitValues(&c.Limits) {
 			*v = d.Varint()
