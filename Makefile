@@ -6,7 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-.PHONY: screenshots all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-workers bench-redis bench-api parity api-doctests clean
+.PHONY: screenshots all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-native bench-workers bench-redis bench-api parity api-doctests examples clean
 
 all: build
 
@@ -129,6 +129,17 @@ parity: setup-reference
 ROCKET_FEATURES ?= json,secrets,mtls
 api-doctests: setup-reference
 	./$(BIN) parity --crate rocket-0.5.1 --features $(ROCKET_FEATURES) --out bench/results/rocket-api-doctests.md
+
+# Rocket's example apps (../shared/rocket-examples, Rocket's examples/ at
+# v0.5.1, read where they are): each one's own tests sent unmodified as a
+# project through the test harness, and run natively by real `cargo test`
+# on a workspace of copies with the path dependencies mapped to crates.io;
+# one row per example with parity yes/no and the cause of each difference.
+# The native build is long the first time (its target dir is kept in the
+# state dir). Not part of `make test`; e2e runs a subset.
+EXAMPLES ?= ../shared/rocket-examples
+examples: setup-reference
+	./$(BIN) examples --dir $(EXAMPLES) --out bench/results/rocket-examples.md
 
 # Everything: about 10 minutes on 2 cores.
 bench: bench-jail bench-flags bench-service bench-native bench-workers bench-redis bench-api

@@ -7,6 +7,7 @@
 //	rocket-sandbox run FILE --harness ID [--arg k=v ...]
 //	                                          compile and run one file, print JSON
 //	rocket-sandbox parity [--guide DIR]       guide blocks: sandbox vs native outcome
+//	rocket-sandbox examples [--dir DIR]       Rocket's example apps: sandbox vs native cargo test
 package main
 
 import (
@@ -46,6 +47,8 @@ func main() {
 		err = cmdDoctor(ctx, os.Args[2:])
 	case "parity":
 		err = cmdParity(ctx, os.Args[2:])
+	case "examples":
+		err = cmdExamples(ctx, os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 		return
@@ -66,5 +69,6 @@ func usage() {
   rocket-sandbox serve [--listen 127.0.0.1:8080] [--config FILE]
   rocket-sandbox run FILE --harness ID [--arg key=value ...] [--seed N]
   rocket-sandbox parity [--guide DIR] [--out FILE] [--every N]
+  rocket-sandbox examples [--dir DIR] [--only a,b] [--native=false] [--url URL] [--out FILE]
 `)
 }

@@ -55,6 +55,8 @@ func (e echoService) ExecuteEncoded(ctx context.Context, req sandbox.Request) (s
 	return sandbox.EncodeAnswer(resp)
 }
 
+func (echoService) Recall(string) (sandbox.Encoded, bool) { return sandbox.Encoded{}, false }
+
 func (echoService) Health() sandbox.Health { return sandbox.Health{Status: "ok"} }
 
 func (echoService) Harnesses() []sandbox.HarnessInfo {

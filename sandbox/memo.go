@@ -19,6 +19,8 @@ import (
 
 // Store is a content-addressed store; *cache.Store implements it.
 type Store interface {
+	// Get's bytes are the caller's own copy: a memo hit splices its
+	// cache report into them (answerInPlace).
 	Get(key string) ([]byte, cache.Tier)
 	Put(key string, value []byte) error
 }
@@ -82,8 +84,9 @@ func (s *Service) memoGetEncoded(key string) (Encoded, bool) {
 	if tier == cache.Miss {
 		return Encoded{}, false
 	}
-	// A value from another version or damaged: recompute.
-	return answerForm(b, tier)
+	// A value from another version or damaged: recompute. b is this
+	// lookup's own copy.
+	return answerInPlace(b, tier)
 }
 
 // memoGet answers from the memo, decoded.

@@ -216,13 +216,31 @@ func (s *Service) ExecuteEncodedObserved(ctx context.Context, req Request, obs O
 		return Encoded{}, err
 	}
 	if enc, ok := s.memoGetEncoded(key); ok {
+		enc.Key = key
 		return enc, nil
 	}
 	resp, err := s.compute(ctx, h, req, proj, key, obs)
 	if err != nil {
 		return Encoded{}, err
 	}
-	return EncodeAnswer(resp)
+	enc, err := EncodeAnswer(resp)
+	if err == nil && s.results != nil && memoizable(resp.Status) && !resp.volatile {
+		enc.Key = key
+	}
+	return enc, err
+}
+
+// Recall answers from the memo by a result key an earlier
+// ExecuteEncoded named (Encoded.Key): the bytes ExecuteEncoded would
+// answer that request with now, if the memo holds them. The server's
+// recall index uses it to skip reading a request it has seen byte for
+// byte (server/recall.go).
+func (s *Service) Recall(key string) (Encoded, bool) {
+	enc, ok := s.memoGetEncoded(key)
+	if ok {
+		enc.Key = key
+	}
+	return enc, ok
 }
 
 // keyOf validates req (its files too: the project), settles its limits,

@@ -37,6 +37,10 @@ type Encoded struct {
 	// its compile and run times (-1: that step did not happen).
 	Cache            CacheReport
 	CompileMS, RunMS int64
+	// Key is the request's result key when the answer is memoized (it
+	// came from the memo, or was stored there), for Service.Recall;
+	// empty otherwise. It is not sent.
+	Key string
 }
 
 // EncodeAnswer is resp's wire form with its summary, as ExecuteEncoded
@@ -61,8 +65,12 @@ func EncodeAnswer(resp Response) (Encoded, error) {
 // so that a hit is answered by splicing the report in, with no decoding
 // and no encoding. The format: storedMagic, the offset in the body where
 // the report goes (uint32, big endian), the status's length (one byte)
-// and the status, then the body.
-const storedMagic = "RSP2"
+// and the status, room for the longest report (reportRoom bytes), then
+// the body. The room lets a hit splice the report into the bytes it read
+// (answerInPlace): the body before the offset (the status, harness, seed
+// and limits, a few hundred bytes) moves into the room, and the body
+// after it, the bulk, stays where it is.
+const storedMagic = "RSP3"
 
 // storeForm encodes resp as it is memoized.
 func storeForm(resp Response) ([]byte, error) {
@@ -80,11 +88,12 @@ func storeForm(resp Response) ([]byte, error) {
 	if off < 0 || len(resp.Status) > 255 {
 		return nil, fmt.Errorf("memo: cannot place the cache report in the response")
 	}
-	out := make([]byte, 0, len(storedMagic)+5+len(resp.Status)+len(full)-len(marker))
+	out := make([]byte, 0, len(storedMagic)+5+len(resp.Status)+reportRoom+len(full)-len(marker))
 	out = append(out, storedMagic...)
 	out = binary.BigEndian.AppendUint32(out, uint32(off))
 	out = append(out, byte(len(resp.Status)))
 	out = append(out, resp.Status...)
+	out = append(out, make([]byte, reportRoom)...)
 	out = append(out, full[:off]...)
 	return append(out, full[off+len(marker):]...), nil
 }
@@ -95,6 +104,9 @@ const markerTier cache.Tier = "\x00memo"
 // member and its comma: a report is never the last member).
 var cacheReports = map[cache.Tier]string{}
 
+// reportRoom is the length of the longest report a hit splices in.
+var reportRoom int
+
 func init() {
 	for _, t := range []cache.Tier{cache.Memory, cache.Disk, cache.Redis, markerTier} {
 		b, err := json.Marshal(&CacheReport{Result: t})
@@ -102,26 +114,42 @@ func init() {
 			panic(err)
 		}
 		cacheReports[t] = `"cache":` + string(b) + ","
+		if t != markerTier {
+			reportRoom = max(reportRoom, len(cacheReports[t]))
+		}
 	}
 }
 
-// answerForm is a stored response as answered from tier: the stored
-// body with the cache report spliced in. ok is false for bytes that are
-// not a stored response (damaged, or another version's).
-func answerForm(stored []byte, tier cache.Tier) (Encoded, bool) {
+// storedParts splits a stored response: its status, the room before its
+// body (where the body starts in stored), the body, the report's offset
+// in it, and the report of tier. ok is false for bytes that are not a
+// stored response (damaged, or another version's).
+func storedParts(stored []byte, tier cache.Tier) (status outcome.Status, start int, body []byte, off int, report string, ok bool) {
 	if len(stored) < len(storedMagic)+5 || string(stored[:len(storedMagic)]) != storedMagic {
-		return Encoded{}, false
+		return "", 0, nil, 0, "", false
 	}
 	rest := stored[len(storedMagic):]
-	off := int(binary.BigEndian.Uint32(rest))
+	off = int(binary.BigEndian.Uint32(rest))
 	n := int(rest[4])
 	rest = rest[5:]
-	if len(rest) < n {
-		return Encoded{}, false
+	if len(rest) < n+reportRoom {
+		return "", 0, nil, 0, "", false
 	}
-	status, body := outcome.Status(rest[:n]), rest[n:]
-	report, ok := cacheReports[tier]
+	status, body = outcome.Status(rest[:n]), rest[n+reportRoom:]
+	start = len(storedMagic) + 5 + n + reportRoom
+	report, ok = cacheReports[tier]
 	if !ok || tier == markerTier || !status.Valid() || off < 1 || off >= len(body) || body[off-1] != ',' || body[off] != '"' {
+		return "", 0, nil, 0, "", false
+	}
+	return status, start, body, off, report, true
+}
+
+// answerForm is a stored response as answered from tier: the stored
+// body with the cache report spliced in, in new bytes (stored is left
+// as it is). ok is false for bytes that are not a stored response.
+func answerForm(stored []byte, tier cache.Tier) (Encoded, bool) {
+	status, _, body, off, report, ok := storedParts(stored, tier)
+	if !ok {
 		return Encoded{}, false
 	}
 	out := make([]byte, 0, len(body)+len(report))
@@ -129,4 +157,20 @@ func answerForm(stored []byte, tier cache.Tier) (Encoded, bool) {
 	out = append(out, report...)
 	out = append(out, body[off:]...)
 	return Encoded{Status: status, Body: out, Cache: CacheReport{Result: tier}, CompileMS: -1, RunMS: -1}, true
+}
+
+// answerInPlace is answerForm in stored's own bytes, which it overwrites
+// (the caller's copy, read from a tier, and used for nothing else): the
+// body's head moves back into the room before it and the report goes
+// between, so nothing is allocated and the bulk of the body is not
+// copied.
+func answerInPlace(stored []byte, tier cache.Tier) (Encoded, bool) {
+	status, start, body, off, report, ok := storedParts(stored, tier)
+	if !ok {
+		return Encoded{}, false
+	}
+	from := start - len(report)
+	copy(stored[from:], body[:off]) // overlapping: copy moves
+	copy(stored[from+off:], report)
+	return Encoded{Status: status, Body: stored[from:], Cache: CacheReport{Result: tier}, CompileMS: -1, RunMS: -1}, true
 }

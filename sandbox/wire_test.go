@@ -33,6 +33,13 @@ func TestStoredResponsesAnswerTheirExactEncoding(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, string(wantBody), string(got.Body), tier)
 		assert.Equal(t, resp.Status, got.Status)
+
+		mine := append([]byte{}, stored...)
+		inPlace, ok := answerInPlace(mine, tier)
+		require.True(t, ok)
+		assert.Equal(t, string(wantBody), string(inPlace.Body), "in place, %s", tier)
+		assert.Equal(t, got.Status, inPlace.Status)
+		assert.Equal(t, got.Cache, inPlace.Cache)
 	}
 }
 
@@ -52,6 +59,8 @@ func TestDamagedStoredResponsesAreMisses(t *testing.T) {
 		"truncated": stored[:len(storedMagic)+3], "empty": {},
 	} {
 		_, ok := answerForm(b, cache.Memory)
+		assert.False(t, ok, name)
+		_, ok = answerInPlace(append([]byte{}, b...), cache.Memory)
 		assert.False(t, ok, name)
 	}
 }

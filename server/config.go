@@ -48,6 +48,17 @@ type Config struct {
 	// read it or the write timeout passes, and a result beyond the bound
 	// is answered 503 instead of held. Default 256 MiB; 1 MiB..1 TiB.
 	MaxResponseBytesInFlight int64 `json:"max_response_bytes_in_flight"`
+	// RecallBytes bounds the recall index: the exact bytes of requests
+	// answered from or into the memo, each with its result key, so that
+	// an exact repeat is answered from the memo without being parsed
+	// again (recall.go); the oldest entries make room, and a request
+	// over a 64th of it is not indexed. Each entry is charged its
+	// request's bytes and 256 more. Default 8 MiB; 64 KiB..1 GiB.
+	RecallBytes int `json:"recall_bytes"`
+	// LogMemoHits logs a memo hit's request line at info level like every
+	// other request's; by default it is at debug (a hit did no work, and
+	// the metrics count it). Default false.
+	LogMemoHits bool `json:"log_memo_hits"`
 
 	// AllowedHosts are the Host header values served, each "host:port",
 	// or "host" for any port; anything else is refused with 421, which
@@ -113,6 +124,7 @@ func DefaultConfig() Config {
 		StreamHeartbeatMS: 5_000,
 
 		MaxResponseBytesInFlight: 256 << 20,
+		RecallBytes:              8 << 20,
 
 		GuideDir: DefaultGuideDir,
 	}
@@ -138,6 +150,7 @@ func (c Config) Validate() error {
 	check.Range(&l, "request_timeout_ms", c.RequestTimeoutMS, 1, maxTimeoutMS)
 	check.Range(&l, "stream_heartbeat_ms", c.StreamHeartbeatMS, 10, 600_000)
 	check.Range(&l, "max_response_bytes_in_flight", c.MaxResponseBytesInFlight, 1<<20, 1<<40)
+	check.Range(&l, "recall_bytes", c.RecallBytes, 64<<10, 1<<30)
 	for i, h := range c.AllowedHosts {
 		if _, err := parseHostPattern(h); err != nil {
 			l.Add(fmt.Sprintf("allowed_hosts[%d]", i), "%v", err)

@@ -30,11 +30,22 @@ type executeWire struct {
 var emptyArgs = json.RawMessage(`{}`)
 
 func (s *server) execute(c *fiber.Ctx) error {
-	req, err := readExecute(c)
+	if err := requireJSON(c); err != nil {
+		return err
+	}
+	body, err := rawBody(c)
 	if err != nil {
 		return err
 	}
-	return s.dispatch(c, req)
+	key := wireOf(routeExecute, body)
+	if done, err := s.recalled(c, key); done {
+		return err
+	}
+	req, err := parseExecute(body)
+	if err != nil {
+		return err
+	}
+	return s.dispatch(c, key, req)
 }
 
 // readExecute reads an execute body (execute, the streaming route,

@@ -53,6 +53,12 @@ type resultSummary struct {
 	compiled, ran    bool
 }
 
+// memoHit says whether the answer came whole from a memo tier (memory,
+// disk, Redis).
+func (r resultSummary) memoHit() bool {
+	return r.resultTier != "" && r.resultTier != string(cache.Miss)
+}
+
 // summarize is the log's view of an answer to a request for harness
 // (an id the service accepted: it answered). Compile and run times are
 // this request's work only: a memo hit did none.
@@ -84,6 +90,24 @@ func (s *server) observe(c *fiber.Ctx) error {
 	d := time.Since(start)
 	code := c.Response().StatusCode()
 	route := routeOf(c)
+	r, isResult := c.Locals(localResult).(resultSummary)
+	if s.metrics != nil {
+		s.metrics.Request(route, c.Method(), code, d)
+		if isResult {
+			s.metrics.Result(r.status, r.harness)
+		}
+	}
+	// A memo hit did no work, and the metrics count it: its line is at
+	// debug unless log_memo_hits asks for it (formatting and writing the
+	// line was a quarter of a hit's CPU; docs/performance.md).
+	level := slog.LevelInfo
+	if isResult && r.memoHit() && !s.cfg.LogMemoHits {
+		level = slog.LevelDebug
+	}
+	ctx := c.UserContext()
+	if !s.log.Enabled(ctx, level) {
+		return nil
+	}
 	attrs := []slog.Attr{
 		slog.String("request_id", id),
 		slog.String("method", c.Method()),
@@ -91,7 +115,6 @@ func (s *server) observe(c *fiber.Ctx) error {
 		slog.Int("code", code),
 		slog.Float64("ms", float64(d.Microseconds())/1000),
 	}
-	r, isResult := c.Locals(localResult).(resultSummary)
 	if isResult {
 		attrs = append(attrs, slog.String("status", r.status), slog.String("harness", r.harness),
 			slog.String("cache", r.resultTier))
@@ -107,13 +130,7 @@ func (s *server) observe(c *fiber.Ctx) error {
 	} else if p, ok := c.Locals(localProblem).(string); ok {
 		attrs = append(attrs, slog.String("status", p))
 	}
-	s.log.LogAttrs(c.UserContext(), slog.LevelInfo, "request", attrs...)
-	if s.metrics != nil {
-		s.metrics.Request(route, c.Method(), code, d)
-		if isResult {
-			s.metrics.Result(r.status, r.harness)
-		}
-	}
+	s.log.LogAttrs(ctx, level, "request", attrs...)
 	return nil
 }
 

@@ -30,6 +30,12 @@ func (s *server) run(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The harness as sent (escaped), the query and the body are all
+	// the route reads.
+	key := wireOf(routeRun, []byte(c.Params("harness")), c.Request().URI().QueryString(), body)
+	if done, err := s.recalled(c, key); done {
+		return err
+	}
 	var pairs []queryPair
 	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
 		pairs = append(pairs, queryPair{Key: string(k), Value: string(v)})
@@ -38,5 +44,5 @@ func (s *server) run(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.dispatch(c, sandbox.Request{Harness: harness, Stub: string(body), Args: args, Seed: seed})
+	return s.dispatch(c, key, sandbox.Request{Harness: harness, Stub: string(body), Args: args, Seed: seed})
 }

@@ -39,6 +39,10 @@ type Service interface {
 	// ExecuteEncoded is Execute with the response as the bytes to send
 	// (sandbox.EncodeResponse): a memoized one is sent as stored.
 	ExecuteEncoded(ctx context.Context, req sandbox.Request) (sandbox.Encoded, error)
+	// Recall is the memoized answer under a result key that
+	// ExecuteEncoded named (Encoded.Key), as ExecuteEncoded would answer
+	// the request again; false when the memo no longer holds it.
+	Recall(resultKey string) (sandbox.Encoded, bool)
 	Harnesses() []sandbox.HarnessInfo
 	// Health says how the service is; "degraded" is still serving.
 	Health() sandbox.Health
@@ -68,6 +72,7 @@ type server struct {
 	clients   *clients
 	responses *budget.Bytes // of results being written
 	metrics   Metrics       // nil: none recorded, no /metrics
+	recall    *recallIndex  // exact request bytes → result key
 
 	harnessOnce sync.Once
 	harnessIDs  map[string]bool // the service's, for labels (harnessLabel)
@@ -93,6 +98,7 @@ func build(cfg Config, svc Service, log *slog.Logger, opts ...Option) (*server, 
 	s.origins = newOrigins(s.cfg.AllowedOrigins)
 	s.clients = newClients(s.cfg, nil)
 	s.responses = budget.New(s.cfg.MaxResponseBytesInFlight)
+	s.recall = newRecallIndex(s.cfg.RecallBytes)
 	app := fiber.New(fiber.Config{
 		BodyLimit:             s.cfg.MaxBodyBytes,
 		ReadBufferSize:        s.cfg.MaxHeaderBytes,
@@ -148,8 +154,9 @@ func (s *server) handle(app *fiber.App, method, path string, h fiber.Handler) {
 
 // dispatch runs req through the service (call) and writes the result:
 // any Response is a 200, whatever became of the program; a refusal is an
-// error, which the error handler answers.
-func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
+// error, which the error handler answers. The request's exact bytes
+// (key) are indexed to the answer's result key (recall.go).
+func (s *server) dispatch(c *fiber.Ctx, key wire, req sandbox.Request) error {
 	req.Client = clientOf(c)
 	resp, err := callService(s, c, func(ctx context.Context) (sandbox.Encoded, error) { return s.svc.ExecuteEncoded(ctx, req) })
 	if errors.Is(err, errClientGone) {
@@ -161,7 +168,35 @@ func (s *server) dispatch(c *fiber.Ctx, req sandbox.Request) error {
 	if err := checkResult(resp); err != nil {
 		return err
 	}
-	c.Locals(localResult, summarize(s.harnessLabel(req.Harness), resp))
+	harness := s.harnessLabel(req.Harness)
+	if resp.Key != "" {
+		s.recall.put(key, recalled{resultKey: resp.Key, harness: harness})
+	}
+	return s.answer(c, harness, resp)
+}
+
+// recalled answers a request from the memo by its exact bytes, if the
+// recall index knows them and the memo still holds their answer; false:
+// the request takes the full path.
+func (s *server) recalled(c *fiber.Ctx, key wire) (bool, error) {
+	r, ok := s.recall.get(key)
+	if !ok {
+		return false, nil
+	}
+	resp, ok := s.svc.Recall(r.resultKey)
+	if !ok {
+		return false, nil
+	}
+	if err := checkResult(resp); err != nil {
+		return true, err
+	}
+	return true, s.answer(c, r.harness, resp)
+}
+
+// answer writes a result of the service for harness (a label: an id the
+// service accepted, or "other") as a 200.
+func (s *server) answer(c *fiber.Ctx, harness string, resp sandbox.Encoded) error {
+	c.Locals(localResult, summarize(harness, resp))
 	body := resp.Body
 	// A result is held until the client has read it: bound those bytes,
 	// and refuse (the result is memoized, a retry is cheap) rather than

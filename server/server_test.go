@@ -68,6 +68,9 @@ func (f *fakeService) ExecuteEncoded(ctx context.Context, req sandbox.Request) (
 	return encoded(f.Execute(ctx, req))
 }
 
+// Recall finds nothing: the fake memoizes nothing (memoService does).
+func (f *fakeService) Recall(string) (sandbox.Encoded, bool) { return sandbox.Encoded{}, false }
+
 // encoded is what ExecuteEncoded answers for what Execute did.
 func encoded(resp sandbox.Response, err error) (sandbox.Encoded, error) {
 	if err != nil {
@@ -411,9 +414,10 @@ func TestDefaultConfig(t *testing.T) {
 	assert.Equal(t, d, Config{}.withDefaults(), "zero fields take the defaults")
 	assert.NoError(t, d.Validate())
 	assert.EqualValues(t, 256<<20, d.MaxResponseBytesInFlight)
+	assert.Equal(t, 8<<20, d.RecallBytes)
 	assert.Empty(t, d.AllowedHosts, "loopback names, or what the loader derives from listen")
 	assert.Empty(t, d.AllowedOrigins, "no web page may call the API")
-	custom := Config{MaxBodyBytes: 10, MaxHeaderBytes: 6, ReadTimeoutMS: 1, WriteTimeoutMS: 2, IdleTimeoutMS: 3, RequestTimeoutMS: 4, MaxResponseBytesInFlight: 5, StreamHeartbeatMS: 7, GuideDir: "book"}
+	custom := Config{MaxBodyBytes: 10, MaxHeaderBytes: 6, ReadTimeoutMS: 1, WriteTimeoutMS: 2, IdleTimeoutMS: 3, RequestTimeoutMS: 4, MaxResponseBytesInFlight: 5, StreamHeartbeatMS: 7, RecallBytes: 8, GuideDir: "book"}
 	assert.Equal(t, custom, custom.withDefaults(), "set fields are kept")
 }
 
@@ -432,6 +436,8 @@ func TestConfigValidation(t *testing.T) {
 		{"request_timeout_ms", func(c *Config) { c.RequestTimeoutMS = -5 }},
 		{"stream_heartbeat_ms", func(c *Config) { c.StreamHeartbeatMS = 9 }},
 		{"max_response_bytes_in_flight", func(c *Config) { c.MaxResponseBytesInFlight = 1000 }},
+		{"recall_bytes", func(c *Config) { c.RecallBytes = 1000 }},
+		{"recall_bytes", func(c *Config) { c.RecallBytes = 1<<30 + 1 }},
 		{"allowed_hosts[1]", func(c *Config) { c.AllowedHosts = []string{"localhost", "http://localhost"} }},
 		{"allowed_hosts[0]", func(c *Config) { c.AllowedHosts = []string{"localhost:99999"} }},
 		{"allowed_hosts[0]", func(c *Config) { c.AllowedHosts = []string{"::1"} }},

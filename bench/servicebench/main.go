@@ -18,12 +18,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,9 +38,11 @@ import (
 
 type options struct {
 	bin, baselineBin, baselineName, outDir, programs string
-	profile                                          bool
+	profile, hitsOnly                                bool
+	cases                                            string
 	worst, average, ideal                            int
 	warmFor, throughputFor, profileFor               time.Duration
+	throughputRound                                  time.Duration
 	throughputClients, densityReqs                   int
 	densityLevels                                    string
 }
@@ -61,10 +61,13 @@ func main() {
 	flag.IntVar(&o.ideal, "ideal", 1000, "memoized hits per program (sequential)")
 	flag.DurationVar(&o.warmFor, "warm-for", 8*time.Second, "new-args runs before the warm average, so wazero's compiler has finished")
 	flag.DurationVar(&o.throughputFor, "throughput-for", 5*time.Second, "duration of each throughput run")
+	flag.DurationVar(&o.throughputRound, "throughput-round", 500*time.Millisecond, "a pair of alternating throughput rounds (memo hits, /healthz)")
 	flag.DurationVar(&o.profileFor, "profile-for", 5*time.Second, "duration of each profiled run")
 	flag.IntVar(&o.throughputClients, "clients", 16, "concurrent clients for throughput")
 	flag.IntVar(&o.densityReqs, "density-requests", 3, "requests per client at each density level")
 	flag.StringVar(&o.densityLevels, "density", "1,8,16,32,50,64", "concurrency levels")
+	flag.BoolVar(&o.hitsOnly, "hits-only", false, "measure /healthz and memoized hits only (no floors, cold, warm or density cases): for profiling the hit path")
+	flag.StringVar(&o.cases, "cases", "", "comma-separated workloads to measure (hello, serve, mock, example, serve-20k); empty: all")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "servicebench:", err)
@@ -123,7 +126,8 @@ func workloads(dir string) ([]workload, error) {
 		{name: "mid-size app (serve, a ~20 KiB response)", short: "serve-20k", harness: "serve", stub: mid, hitsOnly: true, args: func(int) any {
 			var reqs []any
 			for i := 0; i < 25; i++ {
-				reqs = append(reqs, map[string]any{"uri": fmt.Sprintf("/hello/visitor%d?lang=fr", i)})
+				// A long name, so the answer is about 20 KiB (25 of them).
+				reqs = append(reqs, map[string]any{"uri": fmt.Sprintf("/hello/visitor%d-%s?lang=fr", i, strings.Repeat("x", 420))})
 			}
 			return map[string]any{"requests": reqs}
 		}},
@@ -139,6 +143,7 @@ type caseResult struct {
 	guest             bench.Sample // run.duration_ms of the warm average
 	ideal             bench.Sample
 	hitRate           float64
+	healthzRate       float64 // in the rounds alternating with hitRate's
 	hitBytes          int
 	cpu               *phaseBreakdown // profiled new-args runs
 	hitCPU            *phaseBreakdown // profiled memo hits
@@ -149,6 +154,7 @@ type caseResult struct {
 type suiteResult struct {
 	label                   string
 	healthz                 float64
+	healthzCPU              *phaseBreakdown // profiled /healthz requests
 	cases                   []*caseResult
 	density                 []densityLevel
 	idleRSS, endRSS, endHWM int64
@@ -168,10 +174,15 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(os.Stderr, "[bench] floor: bare compile+link outside the jail and the service")
-	floors, err := bareCompiles(ws, o.worst)
-	if err != nil {
+	if ws, err = selectCases(ws, o.cases); err != nil {
 		return err
+	}
+	var floors []floor
+	if !o.hitsOnly {
+		fmt.Fprintln(os.Stderr, "[bench] floor: bare compile+link outside the jail and the service")
+		if floors, err = bareCompiles(ws, o.worst); err != nil {
+			return err
+		}
 	}
 	var suites []*suiteResult
 	if o.baselineBin != "" {
@@ -214,10 +225,16 @@ func suite(o options, bin, label string, ws []workload, profile bool) (*suiteRes
 	if err != nil {
 		return nil, err
 	}
-	if res.healthz, _, err = svc.hammer(o.throughputClients, o.throughputFor, func() (*http.Response, error) {
-		return svc.client.Get(svc.url + "/healthz")
-	}); err != nil {
+	if res.healthz, _, err = load(svc.addr(), rawGet(svc.addr(), "/healthz"), o.throughputClients, o.throughputFor); err != nil {
 		return nil, err
+	}
+	if svc.prof != nil {
+		if res.healthzCPU, err = svc.prof.cpu("healthz", o.profileFor, func() (int, error) {
+			_, n, err := load(svc.addr(), rawGet(svc.addr(), "/healthz"), o.throughputClients, o.profileFor)
+			return n, err
+		}); err != nil {
+			return nil, err
+		}
 	}
 	nonce := time.Now().UnixNano()
 	for _, w := range ws {
@@ -237,11 +254,34 @@ func suite(o options, bin, label string, ws []workload, profile bool) (*suiteRes
 			serve = w
 		}
 	}
-	if res.density, err = densityLevels(svc, serve, levels(o.densityLevels), o.densityReqs); err != nil {
-		return nil, err
+	if serve.stub != "" && !o.hitsOnly {
+		if res.density, err = densityLevels(svc, serve, levels(o.densityLevels), o.densityReqs); err != nil {
+			return nil, err
+		}
 	}
 	res.endRSS, res.endHWM = rss(pid)
 	return res, nil
+}
+
+// selectCases keeps the workloads named in list (comma-separated short
+// names); an empty list keeps all.
+func selectCases(ws []workload, list string) ([]workload, error) {
+	if list == "" {
+		return ws, nil
+	}
+	var out []workload
+	for _, name := range strings.Split(list, ",") {
+		found := false
+		for _, w := range ws {
+			if w.short == strings.TrimSpace(name) {
+				out, found = append(out, w), true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("-cases: no workload %q", name)
+		}
+	}
+	return out, nil
 }
 
 func levels(s string) []int {
@@ -258,7 +298,7 @@ func levels(s string) []int {
 
 func measureCase(o options, svc *service, w workload, nonce int64) (*caseResult, error) {
 	c := &caseResult{w: w}
-	if !w.hitsOnly {
+	if !w.hitsOnly && !o.hitsOnly {
 		// worst: a stub the service has never seen (cold: memo, module
 		// store and wazero's caches all miss for it).
 		for i := 0; i < o.worst; i++ {
@@ -277,7 +317,7 @@ func measureCase(o options, svc *service, w workload, nonce int64) (*caseResult,
 	if _, _, err := svc.execute(w, w.stub, w.argsFor(-1)); err != nil {
 		return nil, err
 	}
-	if w.args != nil && !w.hitsOnly {
+	if w.args != nil && !w.hitsOnly && !o.hitsOnly {
 		// first runs: new args right after the compile (module stored;
 		// wazero's optimizing compile may still be running: `auto`
 		// interprets meanwhile).
@@ -338,17 +378,17 @@ func measureCase(o options, svc *service, w workload, nonce int64) (*caseResult,
 		c.ideal.Durations = append(c.ideal.Durations, d)
 		c.hitBytes = a.bytes
 	}
+	// Throughput: memo hits against /healthz in alternating rounds, the
+	// same bytes every time (what a client resending a request sends).
 	body, _ := json.Marshal(map[string]any{"harness": w.harness, "stub": w.stub, "args": w.argsFor(-1)})
-	hit := func() (*http.Response, error) {
-		return svc.client.Post(svc.url+"/api/v1/execute", "application/json", bytes.NewReader(body))
-	}
+	hit := rawPost(svc.addr(), "/api/v1/execute", body)
 	var err error
-	if c.hitRate, _, err = svc.hammer(o.throughputClients, o.throughputFor, hit); err != nil {
+	if c.healthzRate, c.hitRate, err = pairedRates(svc.addr(), rawGet(svc.addr(), "/healthz"), hit, o.throughputClients, o.throughputFor, o.throughputRound); err != nil {
 		return nil, err
 	}
 	if svc.prof != nil {
 		c.hitCPU, err = svc.prof.cpu(w.short+"-memo-hit", o.profileFor, func() (int, error) {
-			_, n, err := svc.hammer(o.throughputClients, o.profileFor, hit)
+			_, n, err := load(svc.addr(), hit, o.throughputClients, o.profileFor)
 			return n, err
 		})
 		if err != nil {

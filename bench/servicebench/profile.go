@@ -129,12 +129,14 @@ var phases = []struct {
 	{"instantiate + close instance", []string{"wazero.(*runtime).InstantiateModule", "wasm.(*ModuleInstance).Close", "wasm.(*ModuleInstance).CloseWithExitCode"}},
 	{"guest (wasm code, WASI and vsock host calls)", []string{"api.Function.Call", "wazevo.(*callEngine).Call", "interpreter.(*callEngine).Call", "wazevo.(*callEngine).call", "interpreter.(*callEngine).call", "runtime._ExternalCode"}},
 	{"harness (plan, response tracking, result parse)", []string{"rocket-sandbox/harnesses."}},
-	{"memo lookup", []string{"sandbox.(*Service).memoGet", "sandbox.(*Service).memoGetRaw"}},
+	{"recall index (hash and compare the request's bytes)", []string{"server.wire.", "server.(*recallIndex)"}},
+	{"memo lookup", []string{"sandbox.(*Service).memoGet", "sandbox.(*Service).memoGetRaw", "sandbox.(*Service).Recall", "sandbox.answerInPlace", "sandbox.answerForm", "cache.(*Store).Get"}},
 	{"memo store", []string{"sandbox.(*Service).memoPut"}},
 	{"module lookup (compile record, engine's module cache)", []string{"sandbox.(*Service).compile", "runtime.(*moduleCache)", "runtime.(*Engine).backendFor", "runtime.(*Engine).Holds", "runtime.moduleKeyOf", "runtime.bytesKey"}},
 	{"key (normalize, canonical args, digests)", []string{"sandbox.normalizeStub", "sandbox.canonicalArgs", "sandbox.(*Service).resultKey", "sandbox.seedOf", "sandbox.runtimeSeed", "sandbox.digestOf"}},
 	{"encode response", []string{"server.encodeJSON", "sandbox.EncodeResponse", "sandbox.encodeResponse", "sandbox.(*Service).ExecuteJSON"}},
-	{"decode request", []string{"server.parseExecute", "server.rawBody", "server.(*server).execute"}},
+	{"decode request", []string{"server.parseExecute", "server.rawBody", "server.requireJSON", "server.(*server).execute"}},
+	{"request log line, metrics", []string{"log/slog.", "rocket-sandbox/metrics."}},
 	{"admission", []string{"sandbox.(*gate)", "sandbox.(*preparations)"}},
 	{"HTTP read, route, write (fasthttp, fiber, syscalls)", []string{"valyala/fasthttp.", "gofiber/fiber", "net.(*conn)", "internal/poll.", "server.(*server)"}},
 	{"GC (background)", []string{"runtime.gcBgMarkWorker", "runtime.bgsweep", "runtime.bgscavenge"}},
@@ -200,12 +202,13 @@ func trimPkg(f string) string {
 	return f
 }
 
-// perRequest is d spread over the profiled requests, in ms.
+// perRequest is d spread over the profiled requests, in ms (three
+// decimals: a memo hit is tens of µs).
 func (b *phaseBreakdown) perRequest(d time.Duration) string {
 	if b.requests == 0 {
 		return "—"
 	}
-	return fmt.Sprintf("%.2f", float64(d)/float64(b.requests)/1e6)
+	return fmt.Sprintf("%.3f", float64(d)/float64(b.requests)/1e6)
 }
 
 // top returns m's largest entries.

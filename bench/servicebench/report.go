@@ -75,10 +75,10 @@ func report(o options, suites []*suiteResult, floors []floor) error {
 		fmt.Fprintf(&b, "| memo-hit ÷ `/healthz` throughput (%s, %d clients) | warm: response memoized in memory | ≥ 0.6 | %s |\n", short, o.throughputClients,
 			col(func(s *suiteResult) string {
 				c := s.find(short)
-				if c == nil || s.healthz == 0 {
+				if c == nil || c.healthzRate == 0 {
 					return "—"
 				}
-				return fmt.Sprintf("%.2f (%.0f ÷ %.0f req/s; %.1f KiB)", c.hitRate/s.healthz, c.hitRate, s.healthz, float64(c.hitBytes)/1024)
+				return fmt.Sprintf("%.2f (%.0f ÷ %.0f req/s; %.1f KiB)", c.hitRate/c.healthzRate, c.hitRate, c.healthzRate, float64(c.hitBytes)/1024)
 			}))
 	}
 	fmt.Fprintf(&b, "| service RSS idle after start, MiB | empty caches | ≤ 120 | %s |\n", col(func(s *suiteResult) string { return mib(s.idleRSS) }))
@@ -115,7 +115,7 @@ func report(o options, suites []*suiteResult, floors []floor) error {
 				fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %s | %s |\n", c.w.name, scenario, state, len(sm.Durations),
 					bench.Ms(sm.Quantile(0.5)), bench.Ms(sm.Quantile(0.95)), bench.Ms(sm.Quantile(0.99)), tput)
 			}
-			row("ideal: memoized hit", "warm: memo (memory)", c.ideal, fmt.Sprintf("%.0f (%d clients; %d B)", c.hitRate, o.throughputClients, c.hitBytes))
+			row("ideal: memoized hit", "warm: memo (memory)", c.ideal, fmt.Sprintf("%.0f (%d clients; %d B; `/healthz` %.0f in the alternating rounds)", c.hitRate, o.throughputClients, c.hitBytes, c.healthzRate))
 			row("first runs after the compile, new args", "module stored; wazero compiling it", c.firstRuns, "")
 			row("average: cached module, new args", "warm: module stored and compiled", c.average, "")
 			row("… of which the guest's run.duration_ms", "", c.guest, "")
@@ -168,8 +168,11 @@ func report(o options, suites []*suiteResult, floors []floor) error {
 // where one request's CPU goes, by step, per case; the flat top; the heap.
 func writeProfiles(b *strings.Builder, s *suiteResult) {
 	b.WriteString("\n## Profiles (now): CPU of one request by step\n\n")
-	b.WriteString("pprof CPU profiles of the service (all goroutines, background compiles included) while one client sent requests of a case for the profiled time; each sample is attributed to the innermost step on its stack; ms are CPU ms per request (samples ÷ requests). Raw profiles: `bench/results/profiles/*.pb.gz` (`go tool pprof -top FILE`).\n\n")
+	b.WriteString("pprof CPU profiles of the service (all goroutines, background compiles included) while one client sent requests of a case for the profiled time (memo hits and `/healthz`: 16 clients, as in the throughput rounds); each sample is attributed to the innermost step on its stack; ms are CPU ms per request (samples ÷ requests). Raw profiles: `bench/results/profiles/*.pb.gz` (`go tool pprof -top FILE`).\n\n")
 	var bds []*phaseBreakdown
+	if s.healthzCPU != nil {
+		bds = append(bds, s.healthzCPU)
+	}
 	for _, c := range s.cases {
 		if c.cpu != nil {
 			bds = append(bds, c.cpu)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,8 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/bench"
@@ -59,6 +56,9 @@ func startService(bin, stateDir, profileDir string) (*service, error) {
 }
 
 func (s *service) stop() { s.Stop() }
+
+// addr is the service's host:port.
+func (s *service) addr() string { return strings.TrimPrefix(s.url, "http://") }
 
 type answer struct {
 	Status string `json:"status"`
@@ -110,41 +110,6 @@ func (s *service) harnesses() (map[string]bool, error) {
 		out[h.ID] = true
 	}
 	return out, nil
-}
-
-// hammer sends req from clients goroutines for d; requests per second.
-func (s *service) hammer(clients int, d time.Duration, req func() (*http.Response, error)) (float64, int, error) {
-	var n atomic.Int64
-	var firstErr atomic.Value
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	var wg sync.WaitGroup
-	start := time.Now()
-	for c := 0; c < clients; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				resp, err := req()
-				if err != nil {
-					firstErr.CompareAndSwap(nil, err)
-					return
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					firstErr.CompareAndSwap(nil, fmt.Errorf("HTTP %d", resp.StatusCode))
-					return
-				}
-				n.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	if err, _ := firstErr.Load().(error); err != nil {
-		return 0, 0, err
-	}
-	return float64(n.Load()) / time.Since(start).Seconds(), int(n.Load()), nil
 }
 
 // rss reads a process's resident set (VmRSS) and its peak (VmHWM), bytes.
