@@ -7,15 +7,11 @@ package e2e
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -63,9 +59,14 @@ func suiteWorkers(t *testing.T) []int {
 	t.Helper()
 	var out []int
 	for _, pid := range childrenOf(t, os.Getpid()) {
-		st := procStatus(t, pid)
-		if f := strings.Fields(st["Uid"]); len(f) > 0 && f[0] == strconv.Itoa(mainConfig.Jail.UID) {
-			out = append(out, pid)
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			continue // it ended meanwhile
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "Uid:"); ok && strings.Fields(v)[0] == strconv.Itoa(mainConfig.Jail.UID) {
+				out = append(out, pid)
+			}
 		}
 	}
 	return out
@@ -79,38 +80,5 @@ func TestKillingTheSuitesWorkerMidRun(t *testing.T) {
 	if frontDoorPid == 0 {
 		t.Skip("the suite runs without the split (ROCKET_SANDBOX_FRONT_DOOR_UID=0)")
 	}
-	loop := map[string]any{"harness": "program", "stub": "fn main() { println!(\"spinning in the split\"); let mut i: u64 = 0; loop { i = i.wrapping_add(1); std::hint::black_box(i); } }"}
-	code, raw := postTo(t, baseURL, loop) // compiled, and a timeout
-	require.Equal(t, http.StatusOK, code, "%s", raw)
-	require.Equal(t, "timeout", string(decodeResponse(t, raw).Status))
-
-	before := suiteWorkers(t)
-	require.NotEmpty(t, before)
-	done := make(chan []byte, 1)
-	go func() {
-		code, raw := postTo(t, baseURL, map[string]any{"harness": "program", "stub": loop["stub"], "seed": 7})
-		assert.Equal(t, http.StatusInternalServerError, code)
-		done <- raw
-	}()
-	require.Eventually(t, func() bool { return busyWorker(before) }, 10*time.Second, 5*time.Millisecond)
-	for _, pid := range before {
-		require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
-	}
-	raw = <-done
-	assert.Equal(t, "internal_error", decodeProblem(t, raw).Status)
-
-	code, raw = postTo(t, baseURL, map[string]any{"harness": "program", "stub": "fn main() { println!(\"after the kill\"); }"})
-	require.Equal(t, http.StatusOK, code, "%s", raw)
-	r := decodeResponse(t, raw)
-	assert.Equal(t, "ok", string(r.Status))
-	assert.Equal(t, "after the kill\n", r.Run.Stdout)
-	assert.Eventually(t, func() bool {
-		now := suiteWorkers(t)
-		for _, pid := range now {
-			if slices.Contains(before, pid) {
-				return false
-			}
-		}
-		return len(now) == len(before)
-	}, time.Minute, 10*time.Millisecond, "every killed worker is replaced")
+	killWorkersMidRun(t, baseURL, func() []int { return suiteWorkers(t) })
 }

@@ -121,41 +121,50 @@ func TestPrivsepWorkers(t *testing.T) {
 	t.Run("a worker killed mid-run is internal_error and the next run succeeds", func(t *testing.T) {
 		url, a := startInProcessService(t, true)
 		require.NotEmpty(t, a.Workers().Pids())
-		loop := map[string]any{"harness": "program", "stub": "fn main() { println!(\"spinning\"); let mut i: u64 = 0; loop { i = i.wrapping_add(1); std::hint::black_box(i); } }"}
-		code, raw := postTo(t, url, loop) // compiled, and a timeout
-		require.Equal(t, http.StatusOK, code, "%s", raw)
-		require.Equal(t, "timeout", string(decodeResponse(t, raw).Status))
-
-		before := a.Workers().Pids()
-		done := make(chan []byte, 1)
-		go func() {
-			code, raw := postTo(t, url, loop)
-			assert.Equal(t, http.StatusInternalServerError, code)
-			done <- raw
-		}()
-		// Kill every worker once one is running the program.
-		require.Eventually(t, func() bool { return busyWorker(before) }, 10*time.Second, 5*time.Millisecond)
-		for _, pid := range before {
-			require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
-		}
-		raw = <-done
-		assert.Equal(t, "internal_error", decodeProblem(t, raw).Status)
-
-		code, raw = postTo(t, url, map[string]any{"harness": "program", "stub": "fn main() { println!(\"after\"); }"})
-		require.Equal(t, http.StatusOK, code, "%s", raw)
-		r := decodeResponse(t, raw)
-		assert.Equal(t, "ok", string(r.Status))
-		assert.Equal(t, "after\n", r.Run.Stdout)
-		assert.Eventually(t, func() bool {
-			now := a.Workers().Pids()
-			for _, pid := range now {
-				if slices.Contains(before, pid) {
-					return false
-				}
-			}
-			return len(now) == len(before)
-		}, time.Minute, 10*time.Millisecond, "every killed worker is replaced")
+		killWorkersMidRun(t, url, a.Workers().Pids)
 	})
+}
+
+// killWorkersMidRun SIGKILLs every worker (workers lists them) while one
+// runs a program sent to url: that request gets 500 internal_error, the
+// next is served, and every killed worker is replaced.
+func killWorkersMidRun(t *testing.T, url string, workers func() []int) {
+	t.Helper()
+	loop := map[string]any{"harness": "program", "stub": "fn main() { println!(\"spinning\"); let mut i: u64 = 0; loop { i = i.wrapping_add(1); std::hint::black_box(i); } }"}
+	code, raw := postTo(t, url, loop) // compiled, and a timeout
+	require.Equal(t, http.StatusOK, code, "%s", raw)
+	require.Equal(t, "timeout", string(decodeResponse(t, raw).Status))
+
+	before := workers()
+	require.NotEmpty(t, before)
+	done := make(chan []byte, 1)
+	go func() {
+		code, raw := postTo(t, url, loop) // timeouts are not memoized: it runs again
+		assert.Equal(t, http.StatusInternalServerError, code)
+		done <- raw
+	}()
+	// Kill every worker once one is running the program.
+	require.Eventually(t, func() bool { return busyWorker(before) }, 10*time.Second, 5*time.Millisecond)
+	for _, pid := range before {
+		require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+	}
+	raw = <-done
+	assert.Equal(t, "internal_error", decodeProblem(t, raw).Status)
+
+	code, raw = postTo(t, url, map[string]any{"harness": "program", "stub": "fn main() { println!(\"after\"); }"})
+	require.Equal(t, http.StatusOK, code, "%s", raw)
+	r := decodeResponse(t, raw)
+	assert.Equal(t, "ok", string(r.Status))
+	assert.Equal(t, "after\n", r.Run.Stdout)
+	assert.Eventually(t, func() bool {
+		now := workers()
+		for _, pid := range now {
+			if slices.Contains(before, pid) {
+				return false
+			}
+		}
+		return len(now) == len(before)
+	}, time.Minute, 10*time.Millisecond, "every killed worker is replaced")
 }
 
 // busyWorker reports whether one of the workers is running (state R).

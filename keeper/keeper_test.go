@@ -46,7 +46,7 @@ func serviceCompile(t *testing.T) jail.Command {
 // compiles it names are alive.
 type state struct{ workers, compiles []uint64 }
 
-func (s state) LiveWorker(id uint64) bool       { return slices.Contains(s.workers, id) }
+func (s state) LiveWorker(id uint64) bool      { return slices.Contains(s.workers, id) }
 func (s state) RunningCompile(seq uint64) bool { return slices.Contains(s.compiles, seq) }
 
 // noWorkers is a keeper with nothing going.
