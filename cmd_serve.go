@@ -37,6 +37,7 @@ func cmdServe(ctx context.Context, argv []string) error {
 	// One JSON object per line: each request's line (server/observe.go)
 	// is read by machines first.
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	frontdoor.SetGoMemoryLimit(cfg, log)
 	// Refuse to start, saying what to fix, rather than fail on the first
 	// request.
 	if err := doctor.Error(doctor.Run(ctx, doctorChecks(cfg))); err != nil {

@@ -1,15 +1,29 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocket-sandbox/rocket-sandbox/internal/examples"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
 )
+
+// examplesDir is Rocket's examples/ at v0.5.1, beside the clone
+// (ROCKET_SANDBOX_EXAMPLES_DIR overrides it).
+func examplesDir() string {
+	if d := os.Getenv("ROCKET_SANDBOX_EXAMPLES_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "..", "shared", "rocket-examples")
+}
 
 // A Cargo.toml as Rocket's examples write theirs is taken as it is: a
 // workspace member (workspace = "../"), path dependencies into Rocket's
@@ -96,4 +110,50 @@ mod tests {
 	p := decodeProblem(t, raw)
 	assert.Equal(t, `files["Cargo.toml"]`, p.Field)
 	assert.Contains(t, p.Message, `dependencies.ws: the prepared profile has no crate "tungstenite"`)
+}
+
+// examplesSubset is what CI runs of Rocket's examples (make examples runs
+// all 19, with the native side): each example's tests and their outcomes
+// as native `cargo test` gives them (bench/results/rocket-examples.md,
+// and the native run's log in the state dir,
+// reference/examples-native/cargo-test.log).
+var examplesSubset = map[string]map[string]string{
+	"hello":          passed("tests::hello", "tests::hello_mir", "tests::hello_world", "tests::wave"),
+	"manual-routing": passed("tests::test_echo", "tests::test_forward", "tests::test_name", "tests::test_not_found", "tests::test_upload"),
+	"error-handling": passed("tests::forced_error", "tests::test_hello", "tests::test_hello_invalid_age", "tests::test_hello_sergio"),
+	"fairings":       passed("tests::counts", "tests::rewrite_get_put", "tests::token"),
+	"config":         passed("tests::test_debug_config", "tests::test_release_config"),
+	"pastebin":       passed("tests::check_index", "tests::pasting"),
+	"testing":        passed("async_required::test::test_rendezvous", "test::test_hello"),
+	"chat":           passed("tests::bad_messages", "tests::messages"),
+}
+
+func passed(names ...string) map[string]string {
+	m := map[string]string{}
+	for _, n := range names {
+		m[n] = "passed"
+	}
+	return m
+}
+
+// A handful of Rocket's examples, sent unmodified through the runner's
+// sandbox side (the test harness over HTTP), must give every test the
+// outcome it has natively.
+func TestExamplesSubsetHasNativeParity(t *testing.T) {
+	var names []string
+	for n := range examplesSubset {
+		names = append(names, n)
+	}
+	exs, err := examples.Load(examplesDir(), names...)
+	require.NoError(t, err, "Rocket's examples belong beside the clone, in ../shared/rocket-examples (or ROCKET_SANDBOX_EXAMPLES_DIR)")
+	hc := &http.Client{Timeout: 10 * time.Minute}
+	for _, e := range exs {
+		t.Run(e.Name, func(t *testing.T) {
+			side, err := examples.Sandbox(context.Background(), hc, baseURL, e, nil)
+			require.NoError(t, err)
+			row := examples.Compare(e.Name, side, examples.Side{Tests: examplesSubset[e.Name]})
+			assert.True(t, row.Parity, "%s differs from cargo test: %v", e.Name, row.Differences)
+			assert.NotEmpty(t, side.Tests, "the example has tests")
+		})
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -189,12 +190,24 @@ func serve(ctx context.Context) error {
 			return err
 		}
 	}
+	SetGoMemoryLimit(h.Config, log) // the caches are the front door's
 	a, err := app.NewFrontDoor(ctx, h.Config, h.Manifest, h.Fingerprint, client)
 	if err != nil {
 		return err
 	}
 	defer a.Close(context.Background())
 	return ServeHTTP(ctx, h.Config, a, ln, log)
+}
+
+// SetGoMemoryLimit applies go_memory_limit_mb unless GOMEMLIMIT, the Go
+// runtime's own variable, is set (then the runtime has applied it; Start
+// passes it on to the front door).
+func SetGoMemoryLimit(cfg config.App, log *slog.Logger) {
+	if os.Getenv("GOMEMLIMIT") != "" || cfg.GoMemoryLimitMB == 0 {
+		return
+	}
+	debug.SetMemoryLimit(int64(cfg.GoMemoryLimitMB) << 20)
+	log.Debug("Go memory limit", "mb", cfg.GoMemoryLimitMB)
 }
 
 // ServeHTTP serves a's service on ln with cfg's server section until ctx

@@ -123,6 +123,9 @@ func Start(ctx context.Context, k *app.Keeper, cfg config.App, ln *net.TCPListen
 	s.cmd = exec.Command("/proc/self/exe", Arg, strconv.Itoa(uid))
 	s.cmd.Dir = "/"
 	s.cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	if v, ok := os.LookupEnv("GOMEMLIMIT"); ok { // the operator's, over go_memory_limit_mb
+		s.cmd.Env = append(s.cmd.Env, "GOMEMLIMIT="+v)
+	}
 	s.cmd.Stdin = bytes.NewReader(msg)
 	s.cmd.Stdout, s.cmd.Stderr = out, out
 	s.cmd.ExtraFiles = []*os.File{theirs, lf}

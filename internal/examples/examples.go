@@ -45,10 +45,10 @@ func Load(dir string, only ...string) ([]Example, error) {
 		if _, err := os.Stat(filepath.Join(dir, e.Name(), "Cargo.toml")); err != nil {
 			continue
 		}
-		if len(want) > 0 && !want[e.Name()] {
+		if len(only) > 0 && !want[e.Name()] {
 			continue
 		}
-		delete(want, e.Name())
+		delete(want, e.Name()) // found: what is left at the end is missing
 		files, err := readTree(filepath.Join(dir, e.Name()))
 		if err != nil {
 			return nil, err

@@ -102,6 +102,13 @@ func TestLoadReadsExamplesAndProjectLeavesBinaryFiles(t *testing.T) {
 	assert.Equal(t, map[string]string{"Cargo.toml": "[package]\nname = \"hello\"\n", "src/main.rs": "fn main() {}\n"}, files)
 	assert.Equal(t, []string{"static/icon.jpg"}, unsent)
 
+	write("world/Cargo.toml", "[package]\nname = \"world\"\n")
+	write("zzz/Cargo.toml", "[package]\nname = \"zzz\"\n")
+	exs, err = Load(dir, "world")
+	require.NoError(t, err)
+	require.Len(t, exs, 1, "only the examples asked for, also after the last of them")
+	assert.Equal(t, "world", exs[0].Name)
+
 	_, err = Load(dir, "hello", "nope")
 	assert.ErrorContains(t, err, "no example nope")
 	_, err = Load(filepath.Join(dir, "notes"))

@@ -76,7 +76,10 @@ func Sandbox(ctx context.Context, client *http.Client, baseURL string, e Example
 		if err := json.Unmarshal(raw, &p); err != nil || p.Status == "" {
 			return Side{}, fmt.Errorf("examples: %s: HTTP %d: %.300s", e.Name, resp.StatusCode, raw)
 		}
-		side.Error = fmt.Sprintf("refused (%d %s): %s %s", resp.StatusCode, p.Status, p.Field, p.Error)
+		// The list of what the profile has is the same in every refusal
+		// that names a missing crate: the table keeps the reason.
+		msg, _, _ := strings.Cut(p.Error, "; available: ")
+		side.Error = truncate(fmt.Sprintf("refused (%d %s): %s %s", resp.StatusCode, p.Status, p.Field, msg), 300)
 		return side, nil
 	}
 	var r struct {
