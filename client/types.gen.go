@@ -78,6 +78,11 @@ type ExecuteRequest struct {
 	Limits  *RequestLimits `json:"limits,omitempty"`
 	// Seeds the program's random source; absent: derived from the request.
 	Seed *uint64 `json:"seed,omitempty"`
+	// The client's editing-session token, chosen at random (22 characters are
+	// 128 bits): compiles of the same client, session and project start from the
+	// incremental directory the previous one left (docs/api.md, "Sessions"). It
+	// never changes a result.
+	Session *string `json:"session,omitempty"`
 	// The Rust source; at most the stub limit (64 KiB by default) of UTF-8.
 	Stub string `json:"stub,omitempty"`
 }

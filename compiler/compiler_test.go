@@ -44,7 +44,9 @@ func TestArgsComeOnlyFromTheManifest(t *testing.T) {
 	assert.Contains(t, joined, "--edition 2018")
 	assert.Contains(t, joined, "--extern rocket=/t/librocket.rlib --extern serde=/t/libserde.rlib", "sorted, so the argv is stable")
 	assert.Equal(t, []string{"main.rs", "-o", "main.wasm"}, args[len(args)-3:])
-	assert.Contains(t, joined, "-C opt-level=0 -C codegen-units=1")
+	assert.Contains(t, joined, "-C opt-level=0 -C codegen-units=16")
+	assert.Equal(t, []string{"-C", "incremental=target/incremental"}, args[len(args)-5:len(args)-3],
+		"every build is incremental, in the work directory (its bytes then do not depend on the directory it starts from)")
 	assert.Contains(t, joined, "--target wasm32-wasip1 --sysroot /s -C panic=abort -C linker=/usr/bin/wasm-ld-22")
 	assert.Contains(t, joined, "-L dependency=/t -L dependency=/h")
 }

@@ -11,7 +11,7 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 	require.NoError(t, d.Validate())
 	require.Equal(t, d, Config{}.withDefaults(), "zero fields take the defaults")
 	require.Equal(t, "0", d.OptLevel)
-	require.Equal(t, 1, d.CodegenUnits)
+	require.Equal(t, 16, d.CodegenUnits)
 	require.Equal(t, 100, d.MaxDiagnostics)
 	require.Equal(t, int64(16<<20), d.MaxModuleBytes)
 

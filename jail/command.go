@@ -66,7 +66,19 @@ type Command struct {
 	// Collect names files read back from the work directory after exit.
 	// A missing file is simply absent from Result.Files.
 	Collect []string
-	Limits  Limits
+	// CollectTrees names directories read back whole after exit: every
+	// regular file below each, at any depth, goes into Result.Files by
+	// its path (symlinks, devices and anything else are left out, as
+	// for Collect). It is for runners on the jail's side (package
+	// incremental), not a request field: the keeper protocol does not
+	// carry it.
+	CollectTrees []string
+	// Incremental names the client's incremental compile directory: an
+	// id (64 lowercase hex digits) that the runner owning the
+	// directories (package incremental) maps to one it keeps, never a
+	// path. "" is none. The jail itself ignores it.
+	Incremental string
+	Limits      Limits
 }
 
 // Usage is the resource report of one command.

@@ -139,7 +139,7 @@ func (h *Host) Run(ctx context.Context, cmd Command) (Result, error) {
 	if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
 		res.Usage.PeakMemoryBytes = ru.Maxrss * 1024
 	}
-	res.Files, err = collectFiles(workFD, cmd.Collect, DefaultMaxCollectFileBytes)
+	res.Files, err = collect(workFD, cmd, DefaultMaxCollectFileBytes, lim.WorkDirBytes)
 	if err != nil {
 		return Result{}, err
 	}

@@ -71,3 +71,20 @@ func BenchmarkHostTrue(b *testing.B) {
 		run(b, h, Command{Path: "/bin/true"})
 	}
 }
+
+// A collected tree is every regular file below the directory, at any
+// depth, by its path; symlinks (to a file or a directory), FIFOs and
+// what lies outside it are left out.
+func TestCollectTreesReadsRegularFilesOnly(t *testing.T) {
+	h := &Host{TempDir: t.TempDir()}
+	res := run(t, h, Command{
+		Path: "/bin/sh",
+		Args: []string{"-c", "mkdir -p t/a/b t/empty && echo one > t/a/f && echo two > t/a/b/g && : > t/lock && " +
+			"ln -s /etc/passwd t/link && ln -s /etc t/dirlink && mkfifo t/fifo && echo out > outside"},
+		Env:          []string{"PATH=/usr/bin:/bin"},
+		Collect:      []string{"outside"},
+		CollectTrees: []string{"t", "missing"},
+	})
+	require.Equal(t, 0, res.ExitCode, "%s", res.Stderr)
+	assert.Equal(t, map[string][]byte{"outside": []byte("out\n"), "t/a/f": []byte("one\n"), "t/a/b/g": []byte("two\n"), "t/lock": {}}, res.Files)
+}

@@ -150,6 +150,84 @@ func collectFiles(dirfd int, names []string, limit int64) (map[string][]byte, er
 	return out, nil
 }
 
+// collect reads back what cmd names: its Collect files, then its
+// CollectTrees, within total bytes for the trees.
+func collect(dirfd int, cmd Command, limit, total int64) (map[string][]byte, error) {
+	files, err := collectFiles(dirfd, cmd.Collect, limit)
+	if err != nil || len(cmd.CollectTrees) == 0 {
+		return files, err
+	}
+	if files == nil {
+		files = map[string][]byte{}
+	}
+	return files, collectTrees(dirfd, cmd.CollectTrees, limit, total, files)
+}
+
+// maxTreeFiles bounds the files collectTrees reads back (the work
+// directory's inode count bounds them too).
+const maxTreeFiles = 1 << 14
+
+// collectTrees adds every regular file below each of dirs (below dirfd)
+// to out, by its path: each at most limit bytes, at most total bytes
+// and maxTreeFiles files in all. Every directory is opened as
+// collectOne opens a file (beneath dirfd, no symlinks, no other mount),
+// so what the job left there cannot lead the reader elsewhere. What is
+// not a regular file or directory, or is over a bound, is left out.
+func collectTrees(dirfd int, dirs []string, limit, total int64, out map[string][]byte) error {
+	files := 0
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		fd, err := unix.Openat2(dirfd, dir, &unix.OpenHow{
+			Flags:   unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC,
+			Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_XDEV,
+		})
+		if err != nil {
+			return nil // missing or not a directory: absent
+		}
+		d := os.NewFile(uintptr(fd), dir)
+		entries, err := d.ReadDir(-1)
+		d.Close()
+		if err != nil {
+			return fmt.Errorf("jail: read output directory %q: %w", dir, err)
+		}
+		for _, e := range entries {
+			name := dir + "/" + e.Name()
+			if CheckName(name) != nil {
+				continue
+			}
+			switch {
+			case e.IsDir():
+				if err := walk(name); err != nil {
+					return err
+				}
+			case e.Type().IsRegular():
+				if files >= maxTreeFiles {
+					continue
+				}
+				data, ok, err := collectOne(dirfd, name, min(limit, total))
+				if err != nil {
+					return err
+				}
+				if ok {
+					out[name] = data
+					total -= int64(len(data))
+					files++
+				}
+			}
+		}
+		return nil
+	}
+	for _, dir := range dirs {
+		if err := CheckName(dir); err != nil {
+			return err
+		}
+		if err := walk(dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func collectOne(root int, name string, limit int64) ([]byte, bool, error) {
 	fd, err := unix.Openat2(root, name, &unix.OpenHow{
 		// O_NONBLOCK: a FIFO planted under the name must not hang us.

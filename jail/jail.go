@@ -119,7 +119,7 @@ func (j *Jail) Run(ctx context.Context, cmd Command) (res Result, err error) {
 	if cmd.Path == "" {
 		return Result{}, errors.New("jail: empty command path")
 	}
-	for _, name := range cmd.Collect {
+	for _, name := range append(cmd.Collect[:len(cmd.Collect):len(cmd.Collect)], cmd.CollectTrees...) {
 		if err := CheckName(name); err != nil {
 			return Result{}, err
 		}
@@ -154,7 +154,7 @@ func (j *Jail) Run(ctx context.Context, cmd Command) (res Result, err error) {
 	if err != nil {
 		return Result{}, err
 	}
-	res.Files, err = collectFiles(workFD, cmd.Collect, min(j.policy.MaxCollectFileBytes, lim.WorkDirBytes))
+	res.Files, err = collect(workFD, cmd, min(j.policy.MaxCollectFileBytes, lim.WorkDirBytes), lim.WorkDirBytes)
 	if err != nil {
 		return Result{}, err
 	}

@@ -99,12 +99,15 @@ func DefaultPolicy() Policy {
 // one rustc compile of a single file to wasm.
 func DefaultLimits() Limits {
 	return Limits{
-		WallTimeMS:    30_000,
-		CPUTimeMS:     30_000,
-		MemoryBytes:   1 << 30,
-		Pids:          128,
-		OutputBytes:   1 << 20,
-		WorkDirBytes:  64 << 20,
+		WallTimeMS:  30_000,
+		CPUTimeMS:   30_000,
+		MemoryBytes: 1 << 30,
+		Pids:        128,
+		OutputBytes: 1 << 20,
+		// A compile's work directory holds its incremental directory
+		// (rustc's object files and query cache, the size of a large
+		// static again) beside the module: 256 MiB, charged only as used.
+		WorkDirBytes:  256 << 20,
 		FileSizeBytes: 64 << 20,
 		OpenFiles:     256,
 	}

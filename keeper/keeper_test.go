@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
+	"github.com/rocket-sandbox/rocket-sandbox/incremental"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/frame"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
@@ -35,7 +36,7 @@ func serviceCompile(t *testing.T) jail.Command {
 		Externs: map[string]string{"rocket": "/t/librocket.rlib"}}
 	var c capture
 	_, err := compiler.New(m, m.Wasm(), &c, compiler.Config{}).Compile(context.Background(),
-		compiler.Input{Source: []byte("fn main() {}"), Limits: jail.Limits{WallTimeMS: 30_000}})
+		compiler.Input{Source: []byte("fn main() {}"), Limits: jail.Limits{WallTimeMS: 30_000}, Incremental: strings.Repeat("ab", 32)})
 	require.NoError(t, err)
 	require.Equal(t, rustc, c.cmd.Path)
 	return c.cmd
@@ -43,8 +44,8 @@ func serviceCompile(t *testing.T) jail.Command {
 
 func noWorkers(uint64) bool { return false }
 
-// Every request survives the wire, and the service's own compile command
-// passes the policy.
+// Every request survives the wire (the incremental id too), and the
+// service's own compile command passes the policy.
 func TestRequestsRoundTripAndTheServicesCompileIsAllowed(t *testing.T) {
 	cmd := serviceCompile(t)
 	for _, r := range []Request{
@@ -93,6 +94,9 @@ func TestOutOfPolicyRequestsAreRefused(t *testing.T) {
 				r.Compile.Files[fmt.Sprint("f", i)] = nil
 			}
 		}},
+		{"an incremental directory by path", "compile.incremental", func(r *Request) { r.Compile.Incremental = "/var/lib/x" }},
+		{"an incremental id of another form", "compile.incremental", func(r *Request) { r.Compile.Incremental = strings.Repeat("AB", 32) }},
+		{"a file in the incremental directory", `compile.files["target/incremental/x"]`, func(r *Request) { r.Compile.Files["target/incremental/x"] = nil }},
 		{"collecting outside the work dir", "compile.collect[0]", func(r *Request) { r.Compile.Collect[0] = "/proc/1/environ" }},
 		{"a negative limit", "compile.limits.pids", func(r *Request) { r.Compile.Limits.Pids = -1 }},
 		{"memory above the jail's maximum", "compile.limits.memory_bytes", func(r *Request) { r.Compile.Limits.MemoryBytes = jail.MaxLimits().MemoryBytes + 1 }},
@@ -163,7 +167,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	cmd := func() jail.Command {
 		return jail.Command{Path: rustc, Args: []string{"--edition", "2021", "main.rs"}, Env: []string{"A=b"},
 			Files: map[string][]byte{"main.rs": []byte("fn main(){}"), "src/x.rs": {}}, Collect: []string{"main.wasm"},
-			Limits: jail.Limits{WallTimeMS: 1000}}
+			Limits: jail.Limits{WallTimeMS: 1000}, Incremental: strings.Repeat("0f", 32)}
 	}
 	f.Add(MsgCompile, Request{Type: MsgCompile, Seq: 1, Compile: cmd()}.Encode())
 	f.Add(MsgStartWorker, Request{Type: MsgStartWorker, Seq: 2, Entry: "run-worker"}.Encode())
@@ -187,7 +191,9 @@ func FuzzDecodeRequest(f *testing.F) {
 			require.Equal(t, rustc, r.Compile.Path)
 			for name := range r.Compile.Files {
 				require.NoError(t, jail.CheckName(name))
+				require.False(t, strings.HasPrefix(name, "target/incremental"))
 			}
+			require.True(t, r.Compile.Incremental == "" || incremental.ValidID(r.Compile.Incremental))
 		}
 	})
 }

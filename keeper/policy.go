@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rocket-sandbox/rocket-sandbox/incremental"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
 )
@@ -81,6 +82,9 @@ func (p Policy) checkCompile(l *check.List, c jail.Command) {
 		if err := jail.CheckName(name); err != nil {
 			l.Add(key, "%v", err)
 		}
+		if name == incremental.WorkDir || strings.HasPrefix(name, incremental.WorkDir+"/") {
+			l.Add(key, "is in the incremental directory, which only the keeper writes")
+		}
 		total += int64(len(c.Files[name]))
 	}
 	check.Range(l, "compile.file_bytes", total, 0, p.MaxFileBytes)
@@ -91,6 +95,9 @@ func (p Policy) checkCompile(l *check.List, c jail.Command) {
 		if err := jail.CheckName(name); err != nil {
 			l.Add(key, "%v", err)
 		}
+	}
+	if c.Incremental != "" && !incremental.ValidID(c.Incremental) {
+		l.Add("compile.incremental", "want an id of 64 lowercase hex digits, or none")
 	}
 	l.Nest("compile.limits", c.Limits.Validate(p.MaxLimits))
 }

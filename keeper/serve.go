@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/rocket-sandbox/rocket-sandbox/incremental"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/frame"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/worker"
@@ -20,8 +21,12 @@ type Keeper struct {
 	Policy Policy
 	// Jail runs compiles; Starter starts workers (worker.InJail of the
 	// same jail).
-	Jail    *jail.Jail
-	Starter worker.Starter
+	Jail *jail.Jail
+	// Incremental, when set, keeps the clients' incremental compile
+	// directories: a compile request names one by id
+	// (jail.Command.Incremental), which the keeper maps to its own.
+	Incremental *incremental.Store
+	Starter     worker.Starter
 	// Resident is how a worker is jailed (memory, pids, descriptors):
 	// the keeper's own figures, never the front door's. Its Entry is
 	// the request's, once the policy allowed it.
@@ -61,7 +66,7 @@ func (k *Keeper) Serve(ctx context.Context, conn *net.UnixConn) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				res, err := k.Jail.Run(ctx, r.Compile)
+				res, err := (&incremental.Runner{Next: k.Jail, Store: k.Incremental}).Run(ctx, r.Compile)
 				if err != nil {
 					k.send(conn, answer{Type: MsgRefused, Seq: r.Seq, Message: err.Error()}, -1)
 					return

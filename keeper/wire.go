@@ -47,6 +47,7 @@ func (r Request) Encode() []byte {
 		for _, v := range limitValues(&c.Limits) {
 			e.Varint(*v)
 		}
+		e.Str(c.Incremental)
 	case MsgStartWorker:
 		e.Str(r.Entry)
 	case MsgKillWorker:
@@ -73,6 +74,7 @@ func DecodeRequest(typ byte, p []byte) (Request, error) {
 		for _, v := range limitValues(&c.Limits) {
 			*v = d.Varint()
 		}
+		c.Incremental = d.Str()
 	case MsgStartWorker:
 		r.Entry = d.Str()
 	case MsgKillWorker:

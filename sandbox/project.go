@@ -94,13 +94,32 @@ func (p *projectOf) editionFor(plan harnesses.Plan) (string, error) {
 	return p.edition, nil
 }
 
-// compileInput is what the compiler gets for plan (and the project).
-func (s *Service) compileInput(plan harnesses.Plan, p *projectOf, lim Limits) compiler.Input {
-	in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: lim.compile(s.cfg.CompileLimits), Test: plan.Test}
+// compileInput is what the compiler gets for req's plan (and the
+// project).
+func (s *Service) compileInput(req Request, plan harnesses.Plan, p *projectOf) compiler.Input {
+	in := compiler.Input{Source: plan.Source, Edition: plan.Edition, Limits: req.Limits.compile(s.cfg.CompileLimits), Test: plan.Test}
 	if p != nil {
 		in.Root, in.Files, in.Package, in.Renames = p.root, p.others, p.pkg, p.renames
 	}
+	in.Incremental = incrementalID(req, in)
 	return in
+}
+
+// incrementalID names the incremental directory of req's compile: one
+// per client (as the server knows it: an API key's name, else the remote
+// address), session token, harness and crate, so that a directory is
+// only ever read by the same client's later compiles of the same project
+// (docs/security.md, "Incremental compile directories"). Without a
+// session there is none: the compile starts from an empty directory.
+func incrementalID(req Request, in compiler.Input) string {
+	if req.Session == "" {
+		return ""
+	}
+	test := ""
+	if in.Test {
+		test = "test"
+	}
+	return digestOf("incremental v1", req.Client, req.Session, req.Harness, in.Root, in.Package.CrateName(), test)
 }
 
 // compileKeyParts are what a project and a test build add to a module's

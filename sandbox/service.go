@@ -371,7 +371,7 @@ func (s *Service) execute(ctx context.Context, h *harnesses.Harness, req Request
 		stopWaiting()
 
 		report(Progress{Phase: PhaseCompiling})
-		in := s.compileInput(plan, proj, req.Limits)
+		in := s.compileInput(req, plan, proj)
 		c, err := s.compile(ctx, in, req.Limits)
 		if err != nil {
 			return Response{}, fmt.Errorf("compile: %w", err)

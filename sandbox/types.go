@@ -35,6 +35,32 @@ type Request struct {
 	// remote address), for the fair sharing of slots. It is not part of
 	// the request's result, nor of its memo key.
 	Client string
+	// Session is the client's token for an editing session (see
+	// ValidSession): with it, a compile starts from the incremental
+	// directory of the client's earlier compiles of the same project,
+	// and leaves it for the next. It is not part of the result (a
+	// module's bytes do not depend on it), nor of the memo key.
+	Session string
+}
+
+// Session tokens: 16 to 128 characters of [A-Za-z0-9_-] (the base64url
+// alphabet: 22 characters are 128 random bits).
+const (
+	MinSessionBytes = 16
+	MaxSessionBytes = 128
+)
+
+// ValidSession reports whether s is a session token's form.
+func ValidSession(s string) bool {
+	if len(s) < MinSessionBytes || len(s) > MaxSessionBytes {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // Validate checks what the domain asks of every request, whoever sends
@@ -56,6 +82,9 @@ func (r Request) Validate(maxStubBytes int) error {
 	}
 	if err := CheckUTF8([]byte(r.Stub), "stub", "stub"); err != nil {
 		return err
+	}
+	if r.Session != "" && !ValidSession(r.Session) {
+		return Invalid("session", "session must be %d to %d characters of A-Z, a-z, 0-9, _ and - (choose it at random: 22 characters are 128 bits)", MinSessionBytes, MaxSessionBytes)
 	}
 	args := bytes.TrimSpace(r.Args)
 	if len(args) == 0 || string(args) == "null" {

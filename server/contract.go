@@ -133,6 +133,8 @@ func contractSchemas(harnesses []sandbox.HarnessInfo) *openapi.Schemas {
 			"args": openapi.Schema{"type": []string{"object", "null"}, "description": "The harness's arguments (Args.<harness>); absent or null means {}."},
 			"seed": openapi.Schema{"type": []string{"integer", "null"}, "format": "uint64", "minimum": 0,
 				"maximum": uint64(1<<64 - 1), "description": "Seeds the program's random source; absent: derived from the request."},
+			"session": openapi.Schema{"type": []string{"string", "null"}, "minLength": sandbox.MinSessionBytes, "maxLength": sandbox.MaxSessionBytes,
+				"pattern": "^[A-Za-z0-9_-]+$", "description": "The client's editing-session token, chosen at random (22 characters are 128 bits): compiles of the same client, session and project start from the incremental directory the previous one left (docs/api.md, \"Sessions\"). It never changes a result."},
 		},
 	}
 	if len(perHarness) > 0 {

@@ -24,6 +24,7 @@ type executeWire struct {
 	Args    json.RawMessage   `json:"args,omitempty"`
 	Seed    *uint64           `json:"seed,omitempty"`
 	Limits  sandbox.Limits    `json:"limits,omitempty"`
+	Session string            `json:"session,omitempty"`
 }
 
 // emptyArgs is what absent or null args mean.
@@ -104,7 +105,7 @@ func parseExecute(body []byte) (sandbox.Request, error) {
 	if args == nil {
 		args = emptyArgs
 	}
-	return sandbox.Request{Harness: w.Harness, Stub: w.Stub, Files: w.Files, Args: args, Seed: w.Seed, Limits: w.Limits}, nil
+	return sandbox.Request{Harness: w.Harness, Stub: w.Stub, Files: w.Files, Args: args, Seed: w.Seed, Limits: w.Limits, Session: w.Session}, nil
 }
 
 // member is one name/value pair of a JSON object, value still raw.
@@ -288,6 +289,12 @@ func (w *executeWire) set(name string, raw json.RawMessage) error {
 		return nil
 	case "limits":
 		return decodeLimits(raw, &w.Limits)
+	case "session":
+		if kind(raw) == "null" {
+			w.Session = ""
+			return nil
+		}
+		return decodeString(raw, name, &w.Session)
 	case "seed":
 		if kind(raw) == "null" {
 			w.Seed = nil
@@ -300,7 +307,7 @@ func (w *executeWire) set(name string, raw json.RawMessage) error {
 		w.Seed = &seed
 		return nil
 	default:
-		return sandbox.Invalid(name, "unknown field %q; the fields are harness, stub, files, args, seed and limits", name)
+		return sandbox.Invalid(name, "unknown field %q; the fields are harness, stub, files, args, seed, limits and session", name)
 	}
 }
 

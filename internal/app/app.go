@@ -12,10 +12,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
+	"github.com/rocket-sandbox/rocket-sandbox/incremental"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/keeper"
@@ -34,6 +36,9 @@ type App struct {
 	svc       *sandbox.Service
 	jail      *jail.Jail
 	jailState string
+	// incr keeps the clients' incremental compile directories, on the
+	// jail's side (nil: disabled).
+	incr *incremental.Store
 	// Modules run either in process (engine) or in run workers (workers).
 	engine  *wasmrt.Engine
 	workers *worker.Pool
@@ -54,7 +59,7 @@ func New(ctx context.Context, cfg config.App) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.build(ctx, cfg, m, fp, a.jail, worker.InJail(a.jail))
+	return a.build(ctx, cfg, m, fp, &incremental.Runner{Next: a.jail, Store: a.incr}, worker.InJail(a.jail))
 }
 
 // prepare does what needs root and the state dir: the manifest, the
@@ -79,6 +84,15 @@ func (a *App) prepare(cfg config.App) (*toolchain.Manifest, string, error) {
 		return nil, "", fmt.Errorf("compile jail: %w", err)
 	}
 	a.jailState = policy.StateDir
+	if !cfg.Incremental.Disabled {
+		ic := cfg.Incremental
+		if ic.Dir == "" {
+			ic.Dir = filepath.Join(cfg.StateDir, "incremental")
+		}
+		if a.incr, err = incremental.Open(ic); err != nil {
+			return nil, "", err
+		}
+	}
 	return m, fp, nil
 }
 
@@ -106,10 +120,11 @@ func NewKeeper(cfg config.App) (*Keeper, error) {
 	}
 	res := worker.Resident(cfg.Workers, cfg.EngineConfig(), cfg.Compiler.MaxModuleBytes)
 	k.Keeper = &keeper.Keeper{
-		Policy:   keeper.NewPolicy([]string{m.Rustc, toolchain.Rustfmt, toolchain.ClippyDriver}, int64(cfg.Server.MaxBodyBytes), k.app.jail.Policy().MaxLimits, res.Entry),
-		Jail:     k.app.jail,
-		Starter:  worker.InJail(k.app.jail),
-		Resident: res,
+		Policy:      keeper.NewPolicy([]string{m.Rustc, toolchain.Rustfmt, toolchain.ClippyDriver}, int64(cfg.Server.MaxBodyBytes), k.app.jail.Policy().MaxLimits, res.Entry),
+		Jail:        k.app.jail,
+		Incremental: k.app.incr,
+		Starter:     worker.InJail(k.app.jail),
+		Resident:    res,
 	}
 	k.Manifest, k.Fingerprint = m, fp
 	return k, nil

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
+	"github.com/rocket-sandbox/rocket-sandbox/incremental"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/check"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/rediscache"
@@ -34,12 +35,20 @@ type App struct {
 	Listen string `json:"listen"`
 	// StateDir holds the prepared toolchain (see toolchain.DefaultStateDir)
 	// and, unless their keys say otherwise, the caches.
-	StateDir string          `json:"state_dir"`
-	Server   server.Config   `json:"server"`
-	Service  sandbox.Config  `json:"service"`
-	Compiler compiler.Config `json:"compiler"`
-	Runtime  wasmrt.Config   `json:"runtime"`
-	Cache    Caches          `json:"cache"`
+	StateDir string `json:"state_dir"`
+	// GoMemoryLimitMB is the Go runtime's soft memory limit
+	// (runtime/debug.SetMemoryLimit), MiB: the heap collects harder as it
+	// nears it instead of growing to twice what is live, which bounds
+	// the process's memory at the caches' budgets (docs/performance.md,
+	// memory per node). wazero's compiled code is mapped outside the Go
+	// heap and is not counted. 0: no limit. The GOMEMLIMIT environment
+	// variable, if set, wins. Default 320.
+	GoMemoryLimitMB int             `json:"go_memory_limit_mb"`
+	Server          server.Config   `json:"server"`
+	Service         sandbox.Config  `json:"service"`
+	Compiler        compiler.Config `json:"compiler"`
+	Runtime         wasmrt.Config   `json:"runtime"`
+	Cache           Caches          `json:"cache"`
 	// Jail is the compile jail's policy; its ReadOnlyPaths are always
 	// extended with what the prepared toolchain needs.
 	Jail jail.Policy `json:"jail"`
@@ -49,6 +58,11 @@ type App struct {
 	// FrontDoor splits serve into a root keeper and an unprivileged
 	// front door (docs/security.md, "Process model").
 	FrontDoor FrontDoor `json:"front_door"`
+	// Incremental keeps each client's incremental compile directories
+	// (requests with a session; docs/api.md, "Sessions"). Its directory
+	// defaults to <state_dir>/incremental. It cannot change a result,
+	// so it is not part of the fingerprint.
+	Incremental incremental.Config `json:"incremental"`
 }
 
 // FrontDoor configures the privilege separation of serve.
@@ -95,13 +109,19 @@ func Default() App {
 	return App{
 		Listen:   "127.0.0.1:8080",
 		StateDir: toolchain.DefaultStateDir(),
-		Server:   server.DefaultConfig(),
-		Service:  sandbox.DefaultConfig(),
-		Compiler: compiler.DefaultConfig(),
-		Runtime:  wasmrt.DefaultConfig(),
-		Cache:    Caches{Results: cache.DefaultConfig(), Modules: modules, Redis: rediscache.DefaultConfig(), Shares: shares},
-		Jail:     jail.DefaultPolicy(),
-		Workers:  worker.DefaultConfig(),
+		// The memory tiers (64 + 64 + 16 MiB), the recall index (8), the
+		// engines' Go-side structures and the interpreter's transient
+		// copies, with room for the collector.
+		GoMemoryLimitMB: 320,
+		Server:          server.DefaultConfig(),
+		Service:         sandbox.DefaultConfig(),
+		Compiler:        compiler.DefaultConfig(),
+		Runtime:         wasmrt.DefaultConfig(),
+		Cache:           Caches{Results: cache.DefaultConfig(), Modules: modules, Redis: rediscache.DefaultConfig(), Shares: shares},
+		Jail:            jail.DefaultPolicy(),
+		Workers:         worker.DefaultConfig(),
+
+		Incremental: incremental.DefaultConfig(),
 	}
 }
 
@@ -114,6 +134,17 @@ func (c App) Validate() error {
 	}
 	if c.StateDir == "" {
 		l.Add("state_dir", "must not be empty")
+	}
+	if c.GoMemoryLimitMB != 0 {
+		// Below what the caches hold at their budgets, the collector
+		// would run without end.
+		floor := c.Cache.Results.MemoryMB + c.Cache.Modules.MemoryMB + c.Cache.Shares.MemoryMB + c.Server.RecallBytes>>20 + 64
+		switch {
+		case c.GoMemoryLimitMB < 0 || c.GoMemoryLimitMB > 1<<20:
+			l.Add("go_memory_limit_mb", "%d is out of range 0..%d", c.GoMemoryLimitMB, 1<<20)
+		case c.GoMemoryLimitMB < floor:
+			l.Add("go_memory_limit_mb", "%d is less than the memory tiers (cache.results, cache.modules, cache.shares), server.recall_bytes and 64 MiB together (%d): the collector would never stop", c.GoMemoryLimitMB, floor)
+		}
 	}
 	l.Nest("server", c.Server.Validate())
 	l.Nest("service", c.Service.Validate())
@@ -137,6 +168,7 @@ func (c App) Validate() error {
 	}
 	l.Nest("jail", c.Jail.Validate())
 	l.Nest("workers", c.Workers.Validate())
+	l.Nest("incremental", c.Incremental.Validate())
 	if c.FrontDoor.UID != 0 {
 		check.Range(&l, "front_door.uid", c.FrontDoor.UID, 1, 1<<31-1)
 		if c.FrontDoor.UID == c.Jail.UID {
@@ -206,6 +238,7 @@ func (c *App) CachesIn(dir string) {
 	c.Cache.Modules.Dir = filepath.Join(dir, "modules")
 	c.Cache.Shares.Dir = filepath.Join(dir, "shares")
 	c.Runtime.CompilationCacheDir = filepath.Join(dir, "wazero")
+	c.Incremental.Dir = filepath.Join(dir, "incremental")
 }
 
 // resolve fills in what follows from other keys: the directories under
@@ -229,5 +262,8 @@ func (c *App) resolve() {
 	}
 	if c.Cache.Shares.Dir == "" {
 		c.Cache.Shares.Dir = filepath.Join(c.StateDir, "shares")
+	}
+	if c.Incremental.Dir == "" {
+		c.Incremental.Dir = filepath.Join(c.StateDir, "incremental")
 	}
 }
