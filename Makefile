@@ -6,7 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-.PHONY: screenshots all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-edit bench-native bench-workers bench-redis bench-api parity api-doctests examples clean
+.PHONY: screenshots all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-edit bench-native bench-workers bench-redis bench-api bench-summary parity api-doctests examples clean
 
 all: build
 
@@ -148,5 +148,13 @@ EXAMPLES ?= ../shared/rocket-examples
 examples: setup-reference
 	./$(BIN) examples --dir $(EXAMPLES) --out bench/results/rocket-examples.md
 
-# Everything: about 10 minutes on 2 cores.
+# Issue 16's table from the files one `make bench` run wrote, beside the
+# previous round's figures as committed at PREVIOUS_REV:
+# bench/results/issue16.md.
+PREVIOUS_REV ?= 7c9352d
+bench-summary:
+	$(GO) run ./bench/summary -previous $(PREVIOUS_REV)
+
+# Everything, then issue 16's table: about 30 minutes on 2 cores.
 bench: bench-jail bench-flags bench-service bench-edit bench-native bench-workers bench-redis bench-api
+	@$(MAKE) --no-print-directory bench-summary

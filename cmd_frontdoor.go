@@ -218,6 +218,7 @@ func cmdFrontDoor(ctx context.Context, _ []string) error {
 	}
 	defer a.Close(context.Background())
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	setGoMemoryLimit(h.Config, log) // the caches are the front door's
 	srv := server.New(h.Config.Server, a.Service(), log, server.WithMetrics(a.Metrics()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listener(ln) }()

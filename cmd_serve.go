@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/doctor"
@@ -41,6 +42,7 @@ func cmdServe(ctx context.Context, argv []string) error {
 	// One JSON object per line: each request's line (server/observe.go)
 	// is read by machines first.
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	setGoMemoryLimit(cfg, log)
 	// Refuse to start, saying what to fix, rather than fail on the first
 	// request.
 	if err := doctor.Error(doctor.Run(ctx, doctorChecks(cfg))); err != nil {
@@ -103,4 +105,14 @@ func servePprof(addr string, log *slog.Logger) error {
 	}()
 	log.Info("pprof listening", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
 	return nil
+}
+
+// setGoMemoryLimit applies go_memory_limit_mb unless GOMEMLIMIT, the Go
+// runtime's own variable, is set (then the runtime has applied it).
+func setGoMemoryLimit(cfg config.App, log *slog.Logger) {
+	if os.Getenv("GOMEMLIMIT") != "" || cfg.GoMemoryLimitMB == 0 {
+		return
+	}
+	debug.SetMemoryLimit(int64(cfg.GoMemoryLimitMB) << 20)
+	log.Debug("Go memory limit", "mb", cfg.GoMemoryLimitMB)
 }

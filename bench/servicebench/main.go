@@ -158,6 +158,7 @@ type suiteResult struct {
 	cases                   []*caseResult
 	density                 []densityLevel
 	idleRSS, endRSS, endHWM int64
+	cacheBytes              map[string]int64 // memory tiers at the end, by cache
 }
 
 func (r *suiteResult) find(short string) *caseResult {
@@ -260,6 +261,11 @@ func suite(o options, bin, label string, ws []workload, profile bool) (*suiteRes
 		}
 	}
 	res.endRSS, res.endHWM = rss(pid)
+	// What the caches hold then, against their budgets (a baseline
+	// without the metric has none).
+	if res.cacheBytes, err = svc.cacheBytes(); err != nil {
+		fmt.Fprintln(os.Stderr, "[bench] no cache figures:", err)
+	}
 	return res, nil
 }
 

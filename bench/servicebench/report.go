@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/bench"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
@@ -84,6 +85,16 @@ func report(o options, suites []*suiteResult, floors []floor) error {
 	fmt.Fprintf(&b, "| service RSS idle after start, MiB | empty caches | ≤ 120 | %s |\n", col(func(s *suiteResult) string { return mib(s.idleRSS) }))
 	fmt.Fprintf(&b, "| service RSS after the benchmark (peak), MiB | every case above run | ≤ 400 | %s |\n",
 		col(func(s *suiteResult) string { return mib(s.endRSS) + " (" + mib(s.endHWM) + ")" }))
+	def := config.Default()
+	fmt.Fprintf(&b, "| what the caches' memory tiers hold after the benchmark, MiB (budget) | every case above run | — | %s |\n",
+		col(func(s *suiteResult) string {
+			if len(s.cacheBytes) == 0 {
+				return "—"
+			}
+			return fmt.Sprintf("results %s (%d), modules %s (%d), wasm compiled modules %s (%d per backend)",
+				mib(s.cacheBytes["result"]), def.Cache.Results.MemoryMB, mib(s.cacheBytes["module"]), def.Cache.Modules.MemoryMB,
+				mib(s.cacheBytes["wasm"]), def.Runtime.CompiledModulesBytes>>20)
+		}))
 	for _, fl := range floors {
 		fmt.Fprintf(&b, "| cold new %s end to end ÷ bare compile+link of the same main.rs (p50; floor %s ms) | cold | %s | %s |\n",
 			fl.w.name, p50(fl.sample), map[string]string{"serve": "≤ 1.15×, absolute halved (3.6 s)", "hello": "≤ 1.25× (issue 2)"}[fl.w.short],

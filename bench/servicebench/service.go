@@ -112,8 +112,36 @@ func (s *service) harnesses() (map[string]bool, error) {
 	return out, nil
 }
 
-// rss reads a process's resident set (VmRSS) and its peak (VmHWM), bytes.
+// rss is the resident set (VmRSS) and its peak (VmHWM), bytes, of a
+// process and all its descendants (with front_door.uid or workers, the
+// service is several processes; the peak is the sum of each one's).
 func rss(pid int) (cur, peak int64) {
+	for _, p := range append([]int{pid}, descendants(pid)...) {
+		c, h := rssOf(p)
+		cur, peak = cur+c, peak+h
+	}
+	return cur, peak
+}
+
+// descendants lists pid's children, theirs, and so on.
+func descendants(pid int) []int {
+	var out []int
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, t := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, t.Name()))
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if child, err := strconv.Atoi(f); err == nil {
+				out = append(append(out, child), descendants(child)...)
+			}
+		}
+	}
+	return out
+}
+
+func rssOf(pid int) (cur, peak int64) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, 0
@@ -131,4 +159,38 @@ func rss(pid int) (cur, peak int64) {
 		}
 	}
 	return cur, peak
+}
+
+// cacheBytes reads what each cache's memory tier holds from the
+// service's /metrics (rocket_sandbox_cache_bytes{cache,tier="memory"}),
+// by cache name.
+func (s *service) cacheBytes() (map[string]int64, error) {
+	r, err := s.client.Get(s.url + "/metrics")
+	if err != nil {
+		return nil, err
+	}
+	defer r.Body.Close()
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		rest, ok := strings.CutPrefix(line, "rocket_sandbox_cache_bytes{")
+		if !ok {
+			continue
+		}
+		labels, value, ok := strings.Cut(rest, "} ")
+		if !ok || !strings.Contains(labels, `tier="memory"`) {
+			continue
+		}
+		_, name, _ := strings.Cut(labels, `cache="`)
+		name, _, _ = strings.Cut(name, `"`)
+		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil {
+			return nil, fmt.Errorf("/metrics: %q", line)
+		}
+		out[name] = int64(v)
+	}
+	return out, nil
 }

@@ -35,12 +35,20 @@ type App struct {
 	Listen string `json:"listen"`
 	// StateDir holds the prepared toolchain (see toolchain.DefaultStateDir)
 	// and, unless their keys say otherwise, the caches.
-	StateDir string          `json:"state_dir"`
-	Server   server.Config   `json:"server"`
-	Service  sandbox.Config  `json:"service"`
-	Compiler compiler.Config `json:"compiler"`
-	Runtime  wasmrt.Config   `json:"runtime"`
-	Cache    Caches          `json:"cache"`
+	StateDir string `json:"state_dir"`
+	// GoMemoryLimitMB is the Go runtime's soft memory limit
+	// (runtime/debug.SetMemoryLimit), MiB: the heap collects harder as it
+	// nears it instead of growing to twice what is live, which bounds
+	// the process's memory at the caches' budgets (docs/performance.md,
+	// memory per node). wazero's compiled code is mapped outside the Go
+	// heap and is not counted. 0: no limit. The GOMEMLIMIT environment
+	// variable, if set, wins. Default 320.
+	GoMemoryLimitMB int             `json:"go_memory_limit_mb"`
+	Server          server.Config   `json:"server"`
+	Service         sandbox.Config  `json:"service"`
+	Compiler        compiler.Config `json:"compiler"`
+	Runtime         wasmrt.Config   `json:"runtime"`
+	Cache           Caches          `json:"cache"`
 	// Jail is the compile jail's policy; its ReadOnlyPaths are always
 	// extended with what the prepared toolchain needs.
 	Jail jail.Policy `json:"jail"`
@@ -101,13 +109,17 @@ func Default() App {
 	return App{
 		Listen:   "127.0.0.1:8080",
 		StateDir: toolchain.DefaultStateDir(),
-		Server:   server.DefaultConfig(),
-		Service:  sandbox.DefaultConfig(),
-		Compiler: compiler.DefaultConfig(),
-		Runtime:  wasmrt.DefaultConfig(),
-		Cache:    Caches{Results: cache.DefaultConfig(), Modules: modules, Redis: rediscache.DefaultConfig(), Shares: shares},
-		Jail:     jail.DefaultPolicy(),
-		Workers:  worker.DefaultConfig(),
+		// The memory tiers (64 + 64 + 16 MiB), the recall index (8), the
+		// engines' Go-side structures and the interpreter's transient
+		// copies, with room for the collector.
+		GoMemoryLimitMB: 320,
+		Server:          server.DefaultConfig(),
+		Service:         sandbox.DefaultConfig(),
+		Compiler:        compiler.DefaultConfig(),
+		Runtime:         wasmrt.DefaultConfig(),
+		Cache:           Caches{Results: cache.DefaultConfig(), Modules: modules, Redis: rediscache.DefaultConfig(), Shares: shares},
+		Jail:            jail.DefaultPolicy(),
+		Workers:         worker.DefaultConfig(),
 
 		Incremental: incremental.DefaultConfig(),
 	}
@@ -122,6 +134,17 @@ func (c App) Validate() error {
 	}
 	if c.StateDir == "" {
 		l.Add("state_dir", "must not be empty")
+	}
+	if c.GoMemoryLimitMB != 0 {
+		// Below what the caches hold at their budgets, the collector
+		// would run without end.
+		floor := c.Cache.Results.MemoryMB + c.Cache.Modules.MemoryMB + c.Cache.Shares.MemoryMB + c.Server.RecallBytes>>20 + 64
+		switch {
+		case c.GoMemoryLimitMB < 0 || c.GoMemoryLimitMB > 1<<20:
+			l.Add("go_memory_limit_mb", "%d is out of range 0..%d", c.GoMemoryLimitMB, 1<<20)
+		case c.GoMemoryLimitMB < floor:
+			l.Add("go_memory_limit_mb", "%d is less than the memory tiers (cache.results, cache.modules, cache.shares), server.recall_bytes and 64 MiB together (%d): the collector would never stop", c.GoMemoryLimitMB, floor)
+		}
 	}
 	l.Nest("server", c.Server.Validate())
 	l.Nest("service", c.Service.Validate())
