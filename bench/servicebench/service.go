@@ -189,7 +189,6 @@ func descendants(pid int) []int {
 	return out
 }
 
-
 // cacheBytes reads what each cache's memory tier holds from the
 // service's /metrics (rocket_sandbox_cache_bytes{cache,tier="memory"}),
 // by cache name.
