@@ -7,6 +7,7 @@ import "strings"
 // "Rocket's examples: the project yardstick", says more).
 var Causes = map[string]string{
 	"tls":          "no TLS listener on the virtual socket: the guest serves the plain HTTP/1.1 connections the host hands it ([wasi-shims/README.md, `sandbox-vsock/`](../../wasi-shims/README.md#sandbox-vsock--the-guest-side-of-the-virtual-socket)), so Rocket's TLS config has nothing to apply to; the profile builds `mtls` and the Cargo.toml check takes only the features it lists, so `tls` is refused before anything compiles",
+	"databases":    "its Cargo.toml asks `rocket_db_pools` for `diesel_mysql` (and `main.rs` attaches a MySQL pool beside the three SQLite ones): MySQL needs a socket to a server, the guest has none, and the MySQL client crates do not build for wasm32-wasip1, so the profile does not build that feature and the check refuses it ([wasi-shims/README.md](../../wasi-shims/README.md)); natively its three tests use SQLite only and the MySQL pool is never connected. The same example without the MySQL stage passes its own tests in the sandbox (e2e `TestDatabaseExampleSQLiteFlavoursPassTheirOwnTests`)",
 	"static-files": "binary files cannot be sent: a project's files are JSON strings (docs/api.md, \"What does not work yet\"), so `static/rocket-icon.jpg` is left out and `test_icon_file` gets a 404; it would take a binary form of a file in the API (e.g. base64 contents) carried through the memo key, shares and the contract",
 }
 
