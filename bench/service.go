@@ -39,6 +39,12 @@ func StartService(bin, dir string, cfg map[string]any, env ...string) (*Service,
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		return nil, err
 	}
+	// serve runs split by default: its front door, under a uid of its
+	// own, must reach the stores a caller puts below dir, and a
+	// MkdirTemp directory is 0700 (serve refuses to start otherwise).
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return nil, err
+	}
 	// The service's log (a line per request: hundreds of thousands in a
 	// throughput run) goes to a file beside its config, as a deployment's
 	// would, not to the benchmark's terminal.

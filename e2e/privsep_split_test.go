@@ -33,7 +33,8 @@ const frontDoorUID = 64123
 
 // The HTTP-serving process is the front door: it, and not the keeper,
 // holds the listening socket; its uid is front_door.uid in every slot, its
-// capability sets are empty and no_new_privs is set. A program compiled
+// capability sets are empty (the bounding set too), no_new_privs is set
+// and a seccomp filter is loaded, on every thread. A program compiled
 // through the keeper and run in a worker it started is answered as usual.
 func TestTheFrontDoorHoldsNoPrivilege(t *testing.T) {
 	testenv.RequireRoot(t, "start the split service")
@@ -110,10 +111,11 @@ func TestTheFrontDoorHoldsNoPrivilege(t *testing.T) {
 		assert.Equal(t, strings.Repeat(strconv.Itoa(frontDoorUID)+"\t", 3)+strconv.Itoa(frontDoorUID), st["Uid"])
 		assert.Equal(t, strings.Repeat(strconv.Itoa(frontDoorUID)+"\t", 3)+strconv.Itoa(frontDoorUID), st["Gid"])
 		assert.Equal(t, "", st["Groups"])
-		for _, set := range []string{"CapInh", "CapPrm", "CapEff", "CapAmb"} {
+		for _, set := range []string{"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"} {
 			assert.Equal(t, "0000000000000000", st[set], "%s of thread %s", set, task.Name())
 		}
 		assert.Equal(t, "1", st["NoNewPrivs"], "thread %s", task.Name())
+		assert.Equal(t, "2", st["Seccomp"], "thread %s: a seccomp filter", task.Name())
 	}
 	assert.Equal(t, "0", strings.Fields(procStatus(t, keeperPid)["Uid"])[0], "the keeper is root")
 

@@ -10,8 +10,8 @@ import (
 // DefaultConfig, checked by Validate.
 type Config struct {
 	// Enabled runs every module in run workers instead of in the
-	// service's process (default false while the privilege separation
-	// is being landed; docs/security.md).
+	// service's process (default true; false, for debugging, needs
+	// front_door.uid 0 too; docs/security.md).
 	Enabled bool `json:"enabled"`
 	// Count is how many workers run (default 0: one per compile-and-run
 	// slot, service.max_concurrent; 0..256). A worker runs one job at a
@@ -29,7 +29,7 @@ type Config struct {
 
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {
-	return Config{HangGraceMS: 60_000}
+	return Config{Enabled: true, HangGraceMS: 60_000}
 }
 
 // HangGrace is HangGraceMS as a duration.

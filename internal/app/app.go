@@ -251,7 +251,10 @@ func fingerprint(cfg config.App, m *toolchain.Manifest) (string, error) {
 // that are not decorated at the service's seams.
 func (a *App) observe() *metrics.Metrics {
 	a.metrics = metrics.New()
-	if a.engine != nil { // in process; run workers compile on their own
+	if a.workers != nil { // their results report their compiles
+		a.workers.ObserveCompiles(a.metrics)
+	}
+	if a.engine != nil {
 		a.engine.ObserveCompiles(a.metrics)
 		a.metrics.CacheBytes("wasm", func() map[string]int64 {
 			u := a.engine.CacheUsage()
