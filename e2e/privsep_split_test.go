@@ -34,7 +34,8 @@ const frontDoorUID = 64123
 // The HTTP-serving process is the front door: it, and not the keeper,
 // holds the listening socket; its uid is front_door.uid in every slot, its
 // capability sets are empty (the bounding set too), no_new_privs is set
-// and a seccomp filter is loaded, on every thread. A program compiled
+// and a seccomp filter is loaded, on every thread. Profiles
+// (ROCKET_SANDBOX_PPROF_LISTEN) are served by the front door. A program compiled
 // through the keeper and run in a worker it started is answered as usual.
 func TestTheFrontDoorHoldsNoPrivilege(t *testing.T) {
 	testenv.RequireRoot(t, "start the split service")
@@ -67,7 +68,9 @@ func TestTheFrontDoorHoldsNoPrivilege(t *testing.T) {
 	require.NoError(t, os.WriteFile(cfgPath, b, 0o644))
 
 	var logs bytes.Buffer
+	pprofPort := freePort(t)
 	serve := exec.Command(bin, "serve", "--config", cfgPath)
+	serve.Env = append(os.Environ(), fmt.Sprintf("ROCKET_SANDBOX_PPROF_LISTEN=127.0.0.1:%d", pprofPort))
 	serve.Stdout, serve.Stderr = &logs, &logs
 	require.NoError(t, serve.Start())
 	exited := make(chan struct{})
@@ -122,6 +125,13 @@ func TestTheFrontDoorHoldsNoPrivilege(t *testing.T) {
 	inode := listeningInode(t, port)
 	assert.True(t, holdsSocket(t, front[0], inode), "the front door holds the listener")
 	assert.False(t, holdsSocket(t, keeperPid, inode), "the keeper does not")
+
+	// Profiles, when asked for, are the front door's: it serves them.
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", pprofPort))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.True(t, holdsSocket(t, front[0], listeningInode(t, pprofPort)), "the front door serves the profiles")
 
 	code, raw := postTo(t, url, map[string]any{"harness": "program", "stub": readTestdata(t, "hello.rs")})
 	require.Equal(t, http.StatusOK, code, "%s", raw)

@@ -159,9 +159,31 @@ func run(o options) error {
 	}
 
 	// Cold mid-size apps, each against the bare compile+link of the same
-	// main.rs, interleaved.
+	// main.rs, interleaved; and through a second service whose jail gives
+	// a compile two CPUs instead of one (jail.cpu_quota_millicores 2000),
+	// so its 16 codegen units can compile in parallel as the bare
+	// compile's do.
+	state2, err := os.MkdirTemp("", "editbench-2cpu-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(state2)
+	cfg2 := map[string]any{
+		"cache": map[string]any{
+			"results": map[string]any{"dir": filepath.Join(state2, "results")},
+			"modules": map[string]any{"dir": filepath.Join(state2, "modules")},
+		},
+		"runtime":     map[string]any{"compilation_cache_dir": filepath.Join(state2, "wazero")},
+		"incremental": map[string]any{"dir": filepath.Join(state2, "incremental")},
+		"jail":        map[string]any{"cpu_quota_millicores": 2000},
+	}
+	svc2, err := bench.StartService(o.bin, state2, cfg2)
+	if err != nil {
+		return err
+	}
+	defer svc2.Stop()
 	c := compiler.New(m, m.Wasm(), &jail.Host{}, compiler.Config{})
-	var midE2E, midBare, midCPU, midBareCPU bench.Sample
+	var midE2E, midBare, midCPU, midBareCPU, mid2 bench.Sample
 	for i := 1; i <= o.mid; i++ {
 		fmt.Fprintf(os.Stderr, "[bench] cold mid-size app %d/%d\n", i, o.mid)
 		stub := string(mid) + fmt.Sprintf("\n// editbench %s mid %d\n", nonce, i)
@@ -182,6 +204,11 @@ func run(o options) error {
 		}
 		midBare.Durations = append(midBare.Durations, time.Since(start))
 		midBareCPU.Durations = append(midBareCPU.Durations, out.Usage.CPU)
+		r2, err := serveMid(svc2, stub+"// two CPUs\n")
+		if err != nil {
+			return err
+		}
+		mid2.Durations = append(mid2.Durations, r2.wall)
 	}
 
 	fmt.Fprintln(os.Stderr, "[bench] phases")
@@ -195,7 +222,7 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	return report(o, m, first, warm, warmCompile, nat, cold, midE2E, midBare, warmCPU, natCPU, coldCPU, midCPU, midBareCPU, midPhases, editPhases)
+	return report(o, m, first, warm, warmCompile, nat, cold, midE2E, midBare, warmCPU, natCPU, coldCPU, midCPU, midBareCPU, mid2, midPhases, editPhases)
 }
 
 func randomToken() string {
@@ -377,7 +404,7 @@ func phases(m *toolchain.Manifest, c *compiler.Compiler, sources [][]byte) ([]ph
 }
 
 func report(o options, m *toolchain.Manifest, first helloRun, warm, warmCompile, nat, cold, midE2E, midBare bench.Sample,
-	warmCPU, natCPU, coldCPU, midCPU, midBareCPU bench.Sample, midPhases, editPhases []phase) error {
+	warmCPU, natCPU, coldCPU, midCPU, midBareCPU, mid2 bench.Sample, midPhases, editPhases []phase) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Edit → Run and cold compiles\n\nProduced by `make bench-edit` (`go run ./bench/editbench`) on %s, %d CPUs (shared with other work), %s.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), m.RustcVersion)
@@ -411,7 +438,8 @@ func report(o options, m *toolchain.Manifest, first helloRun, warm, warmCompile,
 	for _, r := range []struct {
 		label string
 		s     bench.Sample
-	}{{"bare compile+link (baseline)", midBare}, {"**service, cold new app, end to end**", midE2E}} {
+	}{{"bare compile+link (baseline)", midBare}, {"**service, cold new app, end to end**", midE2E},
+		{"service whose jail gives a compile 2 CPUs (`jail.cpu_quota_millicores` 2000), cold new app, end to end", mid2}} {
 		fmt.Fprintf(&b, "| %s | %d | %s | %s | %.2f× |\n", r.label, len(r.s.Durations), bench.Ms(r.s.Quantile(0.5)), bench.Ms(r.s.Quantile(0.95)),
 			float64(r.s.Quantile(0.5))/float64(midBare.Quantile(0.5)))
 	}
