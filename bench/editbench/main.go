@@ -47,7 +47,7 @@ import (
 
 type options struct {
 	bin, out, example, programs, nativeDir string
-	edits, cold, mid                         int
+	edits, cold, mid                       int
 }
 
 func main() {
