@@ -78,12 +78,14 @@ func cmdExamples(ctx context.Context, argv []string) error {
 			return err
 		}
 		defer a.Close(context.Background())
-		quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-		srv := server.New(cfg.Server, a.Service(), quiet)
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
 		}
+		// The Host the runner sends is this listener's, not listen's.
+		cfg.Server.AllowedHosts = server.DefaultAllowedHosts(ln.Addr().String())
+		quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		srv := server.New(cfg.Server, a.Service(), quiet)
 		go srv.Listener(ln)
 		defer srv.Shutdown()
 		baseURL = "http://" + ln.Addr().String()
@@ -105,7 +107,9 @@ func cmdExamples(ctx context.Context, argv []string) error {
 		}
 		row := examples.Compare(e.Name, s, n)
 		if !row.Parity {
-			row.Cause = examples.Causes[e.Name]
+			row.Cause = examples.CauseOf(row)
+		} else if note := examples.Notes[e.Name]; note != "" {
+			row.Notes = append(row.Notes, note)
 		}
 		rows = append(rows, row)
 		fmt.Fprintf(os.Stderr, "[examples %d/%d] %s: sandbox %d passed, %d failed; parity %v (%.1fs)\n", i+1, len(exs), e.Name,

@@ -2,22 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/http/pprof"
 	"os"
-	"runtime/debug"
 	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/doctor"
+	"github.com/rocket-sandbox/rocket-sandbox/frontdoor"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/app"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
-	"github.com/rocket-sandbox/rocket-sandbox/server"
-	"github.com/rocket-sandbox/rocket-sandbox/web/guide"
+	"github.com/rocket-sandbox/rocket-sandbox/internal/profiles"
 )
 
 func cmdServe(ctx context.Context, argv []string) error {
@@ -42,7 +37,7 @@ func cmdServe(ctx context.Context, argv []string) error {
 	// One JSON object per line: each request's line (server/observe.go)
 	// is read by machines first.
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	setGoMemoryLimit(cfg, log)
+	frontdoor.SetGoMemoryLimit(cfg, log)
 	// Refuse to start, saying what to fix, rather than fail on the first
 	// request.
 	if err := doctor.Error(doctor.Run(ctx, doctorChecks(cfg))); err != nil {
@@ -57,62 +52,42 @@ func cmdServe(ctx context.Context, argv []string) error {
 	}
 	defer a.Close(context.Background())
 
-	if addr := os.Getenv("ROCKET_SANDBOX_PPROF_LISTEN"); addr != "" {
-		if err := servePprof(addr, log); err != nil {
+	if addr := os.Getenv(profiles.Env); addr != "" {
+		if err := profiles.Serve(addr, log); err != nil {
 			return err
 		}
 	}
-	if err := guide.Check(cfg.Server.GuideDir); err != nil {
-		// The rest is served; /guide/ says the same to its readers.
-		log.Warn("no guide at /guide/ (server.guide_dir, serve --guide DIR)", "err", err)
-	}
-	srv := server.New(cfg.Server, a.Service(), log, server.WithMetrics(a.Metrics()))
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Listen(cfg.Listen) }()
-	log.Info("rocket-sandbox listening", "addr", "http://"+cfg.Listen)
-	select {
-	case err := <-errc:
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
 		return err
-	case <-ctx.Done():
-		log.Info("shutting down")
-		return srv.ShutdownWithTimeout(30 * time.Second)
 	}
+	return frontdoor.ServeHTTP(ctx, cfg, a, ln, log)
 }
 
-// servePprof serves Go's profiles (net/http/pprof) on addr, a loopback
-// address only: profiles show the service's memory, not for the network.
-// It is how bench/servicebench profiles each case (docs/performance.md).
-func servePprof(addr string, log *slog.Logger) error {
-	host, _, err := net.SplitHostPort(addr)
+// serveSplit is serve with front_door.uid set (the default): this root
+// process does what needs root or the state dir (the doctor's checks,
+// the manifest, jail recovery, the compile jail, the fingerprint, the
+// stores' directories, the listening socket, so a port below 1024 needs
+// no capability in the front door) and then only keeps the keeper; the
+// front door, under front_door.uid, serves HTTP (docs/security.md).
+func serveSplit(ctx context.Context, cfg config.App, log *slog.Logger) error {
+	k, err := app.NewKeeper(cfg)
 	if err != nil {
-		return fmt.Errorf("ROCKET_SANDBOX_PPROF_LISTEN=%q: %w", addr, err)
+		return err
 	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("ROCKET_SANDBOX_PPROF_LISTEN=%q: profiles are served on a loopback IP address only", addr)
-	}
-	ln, err := net.Listen("tcp", addr)
+	defer k.Close()
+	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("ROCKET_SANDBOX_PPROF_LISTEN: %w", err)
+		return err
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	go func() {
-		if err := http.Serve(ln, mux); err != nil && !errors.Is(err, net.ErrClosed) {
-			log.Error("pprof server stopped", "err", err)
-		}
-	}()
-	log.Info("pprof listening", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
-	return nil
-}
-
-// setGoMemoryLimit applies go_memory_limit_mb unless GOMEMLIMIT, the Go
-// runtime's own variable, is set (then the runtime has applied it).
-func setGoMemoryLimit(cfg config.App, log *slog.Logger) {
-	if os.Getenv("GOMEMLIMIT") != "" || cfg.GoMemoryLimitMB == 0 {
-		return
+	defer ln.Close()
+	s, err := frontdoor.Start(ctx, k, cfg, ln.(*net.TCPListener), os.Getenv(profiles.Env), os.Stderr)
+	if err != nil {
+		return err
 	}
-	debug.SetMemoryLimit(int64(cfg.GoMemoryLimitMB) << 20)
-	log.Debug("Go memory limit", "mb", cfg.GoMemoryLimitMB)
+	ln.Close() // only the front door holds it now
+	log.Info("keeper: front door started", "pid", s.Pid(), "uid", cfg.FrontDoor.UID)
+	// However it ends, the front door is gone before the keeper stops
+	// (which kills the workers), and the keeper before the jail closes.
+	return s.Wait(ctx, 35*time.Second)
 }

@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/rocket-sandbox/rocket-sandbox/frontdoor"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
 )
 
@@ -24,6 +25,9 @@ func main() {
 	// The compile jail re-executes this binary as its init; in that role
 	// it never returns from here.
 	jail.MaybeInit()
+	// serve re-executes it as the front door (front_door.uid); in that
+	// role too it never returns from here.
+	frontdoor.MaybeMain()
 	if len(os.Args) < 2 {
 		usage()
 		os.Exit(2)
@@ -45,8 +49,6 @@ func main() {
 		err = cmdParity(ctx, os.Args[2:])
 	case "examples":
 		err = cmdExamples(ctx, os.Args[2:])
-	case "front-door": // started by serve with front_door.uid set, only
-		err = cmdFrontDoor(ctx, os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 		return

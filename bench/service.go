@@ -39,8 +39,22 @@ func StartService(bin, dir string, cfg map[string]any, env ...string) (*Service,
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		return nil, err
 	}
+	// serve runs split by default: its front door, under a uid of its
+	// own, must reach the stores a caller puts below dir, and a
+	// MkdirTemp directory is 0700 (serve refuses to start otherwise).
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return nil, err
+	}
+	// The service's log (a line per request: hundreds of thousands in a
+	// throughput run) goes to a file beside its config, as a deployment's
+	// would, not to the benchmark's terminal.
+	logFile, err := os.Create(filepath.Join(dir, "service.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close() // the child has its own descriptor
 	cmd := exec.Command(bin, "serve", "--config", path)
-	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	cmd.Stdout, cmd.Stderr = io.Discard, logFile
 	cmd.Env = append(os.Environ(), env...)
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -54,7 +68,11 @@ func StartService(bin, dir string, cfg map[string]any, env ...string) (*Service,
 		}
 	}
 	s.Stop()
-	return nil, fmt.Errorf("service did not become healthy")
+	tail, _ := os.ReadFile(logFile.Name())
+	if len(tail) > 2000 {
+		tail = tail[len(tail)-2000:]
+	}
+	return nil, fmt.Errorf("service did not become healthy; its log ends: %s", tail)
 }
 
 // Stop ends the service gracefully, or kills it after 30 s.

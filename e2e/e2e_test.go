@@ -6,6 +6,7 @@ package e2e
 // `make setup` to have run (make test does it first).
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -16,7 +17,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +29,7 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	apiclient "github.com/rocket-sandbox/rocket-sandbox/client"
+	"github.com/rocket-sandbox/rocket-sandbox/frontdoor"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/app"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/internal/outcome"
@@ -48,9 +52,9 @@ var baseURL string
 // mainConfig is the configuration of the service under test.
 var mainConfig config.App
 
-// service is the wired service behind baseURL, for tests that put a
-// server of their own configuration in front of it.
-var service *sandbox.Service
+// frontDoorPid is the process serving baseURL when the suite runs split
+// (the default), else 0.
+var frontDoorPid int
 
 // testdata is the project's test data, at its root: the benchmarks read it
 // too.
@@ -58,9 +62,19 @@ const testdata = "../testdata"
 
 func TestMain(m *testing.M) {
 	jail.MaybeInit() // the jail re-executes this test binary as its init
+	// With the split, the suite's service re-executes this test binary as
+	// its front door, as serve does with its own binary.
+	frontdoor.MaybeMain()
 	os.Exit(runWithServer(m))
 }
 
+// runWithServer starts the service as `serve` runs it by default: this
+// (root) process is the keeper, with the compile jail and the run
+// workers, and the front door is this binary re-executed under
+// front_door.uid with no privilege, serving baseURL. The off switches of
+// the service are the suite's: ROCKET_SANDBOX_FRONT_DOOR_UID=0 runs the
+// service in this process (as root), and ROCKET_SANDBOX_WORKERS=false as
+// well runs its modules in process too.
 func runWithServer(m *testing.M) int {
 	ctx := context.Background()
 	// A secret in the service's own environment: the attack corpus checks
@@ -78,42 +92,45 @@ func runWithServer(m *testing.M) int {
 	// compile against the whole profile on a loaded machine.
 	cfg.Service.MaxRequestLimits.RunTimeoutMS = dbRunTimeout.Milliseconds()
 	cfg.Service.MaxRequestLimits.CompileWallTimeMS = dbCompileTimeout.Milliseconds()
+	if v := os.Getenv("ROCKET_SANDBOX_FRONT_DOOR_UID"); v != "" {
+		uid, err := strconv.Atoi(v)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "e2e: ROCKET_SANDBOX_FRONT_DOOR_UID:", err)
+			return 1
+		}
+		cfg.FrontDoor.UID = uid
+	}
+	if os.Getenv("ROCKET_SANDBOX_WORKERS") == "false" {
+		cfg.Workers.Enabled = false
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
 	// Fresh caches per run, so every test exercises the real pipeline the
-	// first time it asks.
+	// first time it asks; searchable by others, so the front door's uid
+	// reaches its stores below it.
 	cacheDir, err := os.MkdirTemp("", "rocket-sandbox-e2e-cache-")
+	if err == nil {
+		err = os.Chmod(cacheDir, 0o755)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
 	defer os.RemoveAll(cacheDir)
 	cfg.CachesIn(cacheDir)
-	// The whole suite can run with the modules in run workers.
-	cfg.Workers.Enabled = os.Getenv("ROCKET_SANDBOX_WORKERS") == "true"
-	// ROCKET_SANDBOX_FRONT_DOOR=true runs the whole suite split: the
-	// service's compiles and workers go through a keeper over the keeper
-	// protocol, as with front_door.uid (in this process, so as root: the
-	// front door's own uid is TestTheFrontDoorHoldsNoPrivilege's).
-	split := os.Getenv("ROCKET_SANDBOX_FRONT_DOOR") == "true"
-	if split {
-		cfg.Workers.Enabled = true
-	}
 	mainConfig = cfg
-	var a *app.App
-	if split {
-		var closeKeeper func()
-		a, closeKeeper, err = startSplit(ctx, cfg)
-		if err == nil {
-			defer closeKeeper()
-		}
-	} else {
-		a, err = app.New(ctx, cfg)
+	if cfg.FrontDoor.UID != 0 {
+		return runSplit(ctx, m, cfg, cacheDir)
 	}
+	a, err := app.New(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: cannot start the service (did `make setup` run?):", err)
 		return 1
 	}
 	defer a.Close(ctx)
-	service = a.Service()
+	inProcess = func() (*sandbox.Service, error) { return a.Service(), nil }
 	// Request lines are not what these tests read.
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv := server.New(cfg.Server, a.Service(), quiet, server.WithMetrics(a.Metrics()))
@@ -126,6 +143,104 @@ func runWithServer(m *testing.M) int {
 	defer srv.Shutdown()
 	baseURL = "http://" + ln.Addr().String()
 	return m.Run()
+}
+
+// runSplit runs the suite against the split service: the keeper in this
+// process, the front door a child under cfg.FrontDoor.UID. Its log goes
+// to a file, shown (its last lines) when the suite fails.
+func runSplit(ctx context.Context, m *testing.M, cfg config.App, cacheDir string) int {
+	k, err := app.NewKeeper(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: cannot start the keeper (did `make setup` run?):", err)
+		return 1
+	}
+	defer k.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: listen:", err)
+		return 1
+	}
+	logPath := filepath.Join(cacheDir, "front-door.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer logFile.Close()
+	s, err := frontdoor.Start(ctx, k, cfg, ln.(*net.TCPListener), "", logFile)
+	ln.Close()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: cannot start the front door:", err)
+		return 1
+	}
+	defer s.Stop(time.Minute)
+	defer func() { closeInProcess() }() // set on first use
+	frontDoorPid = s.Pid()
+	baseURL = "http://" + ln.Addr().String()
+	up := false
+	for range 600 { // a minute
+		if resp, err := http.Get(baseURL + "/healthz"); err == nil {
+			resp.Body.Close()
+			up = true
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	code := 1
+	if up {
+		inProcess = func() (*sandbox.Service, error) { return startInProcessSplit(ctx, cfg, cacheDir) }
+		code = m.Run()
+	}
+	if code != 0 {
+		b, _ := os.ReadFile(logPath)
+		if len(b) > 16<<10 {
+			b = b[len(b)-16<<10:]
+		}
+		fmt.Fprintf(os.Stderr, "e2e: the front door's log ends:\n%s\n", b)
+	}
+	return code
+}
+
+// inProcess gives the tests that wrap the service or put a server of
+// their own configuration in front of it (server.Config, a spy) a
+// sandbox.Service in this process: the suite's own without the split;
+// with it, a second split service built in process (startInProcessSplit):
+// its compiles and workers still go through a keeper over the keeper
+// protocol.
+var inProcess func() (*sandbox.Service, error)
+
+// service returns the in-process service, starting it on first use.
+func service(t *testing.T) *sandbox.Service {
+	t.Helper()
+	svc, err := inProcess()
+	require.NoError(t, err)
+	return svc
+}
+
+var (
+	inProcessSvc   *sandbox.Service
+	inProcessErr   error
+	inProcessOnce  sync.Once
+	closeInProcess = func() {}
+)
+
+// startInProcessSplit builds, once, the split service in this process: a
+// keeper on one end of a socketpair, the front door's service on the
+// other, with a jail instance and stores of its own (this process's
+// keeper holds the suite's).
+func startInProcessSplit(ctx context.Context, cfg config.App, cacheDir string) (*sandbox.Service, error) {
+	inProcessOnce.Do(func() {
+		cfg.CachesIn(filepath.Join(cacheDir, "in-process"))
+		cfg.Jail.CgroupParent = "rocket-sandbox-jail-e2e-in-process"
+		cfg.Jail.StateDir = "/run/rocket-sandbox/jail-e2e-in-process"
+		var a *app.App
+		var stop func()
+		if a, stop, inProcessErr = startSplit(ctx, cfg); inProcessErr == nil {
+			inProcessSvc = a.Service()
+			closeInProcess = func() { a.Close(ctx); stop() }
+		}
+	})
+	return inProcessSvc, inProcessErr
 }
 
 // startSplit builds the service as the split binary does, in process: a
@@ -201,6 +316,9 @@ var client = &http.Client{Transport: &http.Transport{ExpectContinueTimeout: 5 * 
 
 func post(t *testing.T, path, contentType string, body []byte) (int, []byte) {
 	t.Helper()
+	if len(body) > mainConfig.Server.MaxBodyBytes {
+		return postOversized(t, path, contentType, len(body))
+	}
 	req, err := http.NewRequest(http.MethodPost, baseURL+path, bytes.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", contentType)
@@ -211,6 +329,36 @@ func post(t *testing.T, path, contentType string, body []byte) (int, []byte) {
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return resp.StatusCode, b
+}
+
+// postOversized announces a body of n bytes, over the server's limit
+// (Content-Length, Expect: 100-continue), sends none of it, and reads
+// the answer. fasthttp answers "100 Continue" and then refuses by the
+// length without reading the body and closes; a client that sends the
+// body after the 100 (Go's does) races that close, and a reset while it
+// writes hides the server's answer. Sending nothing shows the refusal,
+// and that it needs none of the body.
+func postOversized(t *testing.T, path, contentType string, n int) (int, []byte) {
+	t.Helper()
+	host := strings.TrimPrefix(baseURL, "http://")
+	conn, err := net.DialTimeout("tcp", host, 10*time.Second)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(time.Minute)))
+	_, err = fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", path, host, contentType, n)
+	require.NoError(t, err)
+	br := bufio.NewReader(conn)
+	for {
+		resp, err := http.ReadResponse(br, nil)
+		require.NoError(t, err)
+		if resp.StatusCode == http.StatusContinue {
+			continue
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, b
+	}
 }
 
 // api is the project's Go client, strict: an answer with a field its

@@ -77,7 +77,7 @@ func TestEvaluateRefusalsSayWhy(t *testing.T) {
 // A page of an allowed origin (a book on another host) may call it; a
 // page of any other origin may not.
 func TestEvaluateCORS(t *testing.T) {
-	base := startServer(t, server.Config{AllowedOrigins: []string{"http://book.example"}}, service)
+	base := startServer(t, server.Config{AllowedOrigins: []string{"http://book.example"}}, service(t))
 	preflight := func(origin string) *http.Response {
 		req, err := http.NewRequest(http.MethodOptions, base+"/evaluate.json", nil)
 		require.NoError(t, err)

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -28,12 +29,23 @@ fn rocket() -> _ { rocket::build().mount("/", routes![index, hello]) }
 
 // TestEditRunWithASession is the edit → Run loop through the API: each
 // edit of an app, sent with the client's session token, compiles (from
-// the incremental directory the previous compile left) and answers with
+// the incremental directory the previous compile left, kept on the
+// jail's side: in process, or by the keeper when split) and answers with
 // the edited app; a compile error in between does not break the loop;
 // and the answer to an edit is the answer a request without a session
 // gets (memoized by the request alone: the session is not part of it).
 func TestEditRunWithASession(t *testing.T) {
 	const session = "e2e-edit-run-session-0001"
+	dirs := func() []string {
+		entries, err := os.ReadDir(mainConfig.Incremental.Dir)
+		require.NoError(t, err)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	before := dirs()
 	send := func(greeting string, withSession bool) (int, []byte) {
 		req := map[string]any{"harness": "serve", "stub": strings.Replace(editApp, "GREETING", greeting, 1),
 			"args": map[string]any{"uri": "/"}}
@@ -53,6 +65,8 @@ func TestEditRunWithASession(t *testing.T) {
 		require.Len(t, s.Responses, 1)
 		assert.Equal(t, greeting, s.Responses[0].Body)
 	}
+	kept := dirs()
+	assert.Len(t, kept, len(before)+1, "one directory for the client's session and app, kept across its edits: %v", kept)
 
 	// A typo, then the fix: the loop goes on.
 	code, raw := send(`unterminated`+"\"", true)
@@ -73,6 +87,7 @@ func TestEditRunWithASession(t *testing.T) {
 	assert.Equal(t, "memory", string(hit.Cache.Result))
 	hit.Cache, r.Cache = nil, nil
 	assert.Equal(t, r, hit)
+	assert.Equal(t, kept, dirs(), "the same directory after the typo and the fix; none for the request without a session")
 }
 
 // A session token must have its one form: anything else is a 400 naming

@@ -33,7 +33,9 @@ const frontDoorUID = 64123
 
 // The HTTP-serving process is the front door: it, and not the keeper,
 // holds the listening socket; its uid is front_door.uid in every slot, its
-// capability sets are empty and no_new_privs is set. A program compiled
+// capability sets are empty (the bounding set too), no_new_privs is set
+// and a seccomp filter is loaded, on every thread. Profiles
+// (ROCKET_SANDBOX_PPROF_LISTEN) are served by the front door. A program compiled
 // through the keeper and run in a worker it started is answered as usual.
 func TestTheFrontDoorHoldsNoPrivilege(t *testing.T) {
 	testenv.RequireRoot(t, "start the split service")
@@ -66,7 +68,9 @@ func TestTheFrontDoorHoldsNoPrivilege(t *testing.T) {
 	require.NoError(t, os.WriteFile(cfgPath, b, 0o644))
 
 	var logs bytes.Buffer
+	pprofPort := freePort(t)
 	serve := exec.Command(bin, "serve", "--config", cfgPath)
+	serve.Env = append(os.Environ(), fmt.Sprintf("ROCKET_SANDBOX_PPROF_LISTEN=127.0.0.1:%d", pprofPort))
 	serve.Stdout, serve.Stderr = &logs, &logs
 	require.NoError(t, serve.Start())
 	exited := make(chan struct{})
@@ -110,16 +114,24 @@ func TestTheFrontDoorHoldsNoPrivilege(t *testing.T) {
 		assert.Equal(t, strings.Repeat(strconv.Itoa(frontDoorUID)+"\t", 3)+strconv.Itoa(frontDoorUID), st["Uid"])
 		assert.Equal(t, strings.Repeat(strconv.Itoa(frontDoorUID)+"\t", 3)+strconv.Itoa(frontDoorUID), st["Gid"])
 		assert.Equal(t, "", st["Groups"])
-		for _, set := range []string{"CapInh", "CapPrm", "CapEff", "CapAmb"} {
+		for _, set := range []string{"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"} {
 			assert.Equal(t, "0000000000000000", st[set], "%s of thread %s", set, task.Name())
 		}
 		assert.Equal(t, "1", st["NoNewPrivs"], "thread %s", task.Name())
+		assert.Equal(t, "2", st["Seccomp"], "thread %s: a seccomp filter", task.Name())
 	}
 	assert.Equal(t, "0", strings.Fields(procStatus(t, keeperPid)["Uid"])[0], "the keeper is root")
 
 	inode := listeningInode(t, port)
 	assert.True(t, holdsSocket(t, front[0], inode), "the front door holds the listener")
 	assert.False(t, holdsSocket(t, keeperPid, inode), "the keeper does not")
+
+	// Profiles, when asked for, are the front door's: it serves them.
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", pprofPort))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.True(t, holdsSocket(t, front[0], listeningInode(t, pprofPort)), "the front door serves the profiles")
 
 	code, raw := postTo(t, url, map[string]any{"harness": "program", "stub": readTestdata(t, "hello.rs")})
 	require.Equal(t, http.StatusOK, code, "%s", raw)

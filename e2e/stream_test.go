@@ -226,7 +226,7 @@ func startServer(t *testing.T, cfg server.Config, svc server.Service) string {
 // heartbeats keeping it alive meanwhile.
 func TestStreamOutlivesTheWriteTimeout(t *testing.T) {
 	const writeTimeout = 200 * time.Millisecond
-	base := startServer(t, server.Config{WriteTimeoutMS: writeTimeout.Milliseconds(), StreamHeartbeatMS: 50}, service)
+	base := startServer(t, server.Config{WriteTimeoutMS: writeTimeout.Milliseconds(), StreamHeartbeatMS: 50}, service(t))
 	start := time.Now()
 	st, _, _ := openStream(t, base, map[string]any{"harness": "program", "stub": loopForever + "// outlives the write timeout\n"})
 	evs := st.all(t)
@@ -256,7 +256,7 @@ const loopForever = "fn main() {\n    let mut n: u64 = 0;\n    loop {\n        n
 // the peek at its connection) and its share of the work is canceled: the
 // service's call ends with the cancellation, not with the run's result.
 func TestStreamClientLeavingCancelsItsShare(t *testing.T) {
-	spy := &spyService{Service: service, ended: make(chan error, 1)}
+	spy := &spyService{Service: service(t), ended: make(chan error, 1)}
 	base := startServer(t, server.Config{StreamHeartbeatMS: 50}, spy)
 	st, _, _ := openStream(t, base, map[string]any{"harness": "program", "stub": loopForever + "// leaves\n"})
 	st.until(t, "running")
@@ -291,7 +291,7 @@ func TestStreamAnotherWaiterKeepsTheWorkAlive(t *testing.T) {
 // body with the HTTP status execute would have answered (the request's
 // deadline passing during a run: timeout, 504).
 func TestStreamErrorEventCarriesTheStatus(t *testing.T) {
-	base := startServer(t, server.Config{RequestTimeoutMS: 1000}, service)
+	base := startServer(t, server.Config{RequestTimeoutMS: 1000}, service(t))
 	st, _, _ := openStream(t, base, map[string]any{"harness": "program", "stub": loopForever + "// past the request deadline\n"})
 	evs := st.all(t)
 	last := evs[len(evs)-1]

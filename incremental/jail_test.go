@@ -78,6 +78,15 @@ func TestIncrementalModulesAreTheColdOnes(t *testing.T) {
 	require.NotEmpty(t, kept)
 
 	warm := compileIn(t, r, m, edited, id('a'))
+	after, ok := store.Load(id('a'))
+	require.True(t, ok)
+	sessions := map[string]bool{}
+	for p := range after {
+		if parts := strings.Split(p, "/"); len(parts) > 4 {
+			sessions[parts[3]] = true
+		}
+	}
+	assert.Len(t, sessions, 1, "only rustc's newest session is kept: %v", sessions)
 	cold := compileIn(t, r, m, edited, id('b'))
 	none := compileIn(t, r, m, edited, "")
 	assert.True(t, bytes.Equal(warm.Module, cold.Module), "warm and cold directories give the same module (%d vs %d bytes)", len(warm.Module), len(cold.Module))

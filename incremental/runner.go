@@ -57,6 +57,7 @@ func (r *Runner) Run(ctx context.Context, cmd jail.Command) (jail.Result, error)
 		}
 	}
 	left := take(res.Files)
+	prune(left)
 	if clean(res) {
 		if err := r.Store.Save(id, left); err != nil {
 			slog.Info("incremental: directory not kept", "error", err)

@@ -156,7 +156,7 @@ func runInit() error {
 	// and the unprivileged gid and uid (real, effective and saved: no way
 	// back). Leaving uid 0 clears the permitted and effective sets; the
 	// inheritable and ambient sets are cleared explicitly.
-	if err := dropBoundingSet(); err != nil {
+	if err := DropBoundingSet(); err != nil {
 		return err
 	}
 	if err := syscall.Setgroups(nil); err != nil {
@@ -202,12 +202,12 @@ func runInit() error {
 	// exec, so its filter goes on every thread of the process at once
 	// (TSYNC, which also sets no_new_privs on each).
 	if isResident {
-		if err := loadSeccomp(cfg.Seccomp, unix.SECCOMP_FILTER_FLAG_TSYNC); err != nil {
+		if err := LoadSeccomp(cfg.Seccomp, unix.SECCOMP_FILTER_FLAG_TSYNC); err != nil {
 			return err
 		}
 		return runResident(entry)
 	}
-	if err := loadSeccomp(cfg.Seccomp, 0); err != nil {
+	if err := LoadSeccomp(cfg.Seccomp, 0); err != nil {
 		return err
 	}
 
@@ -381,7 +381,7 @@ func bindReadOnly(root, p string) error {
 }
 
 // dropBoundingSet removes every capability from this thread's bounding set.
-func dropBoundingSet() error {
+func DropBoundingSet() error {
 	for c := 0; ; c++ {
 		err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0)
 		if errors.Is(err, unix.EINVAL) {
@@ -397,9 +397,11 @@ func dropBoundingSet() error {
 	}
 }
 
-// loadSeccomp installs the compiled filter on this thread (with
-// SECCOMP_FILTER_FLAG_TSYNC in flags: on every thread of the process).
-func loadSeccomp(prog []byte, flags uintptr) error {
+// LoadSeccomp installs a compiled filter (jail/seccomp) on this thread
+// (with SECCOMP_FILTER_FLAG_TSYNC in flags: on every thread of the
+// process). no_new_privs must be set first, unless the caller has
+// CAP_SYS_ADMIN.
+func LoadSeccomp(prog []byte, flags uintptr) error {
 	if len(prog) == 0 || len(prog)%8 != 0 || len(prog)/8 > 0xffff {
 		return errors.New("seccomp: bad program")
 	}

@@ -156,8 +156,12 @@ func (c *Client) call(ctx context.Context, r Request) (answer, error) {
 		}
 		return a, nil
 	case <-ctx.Done():
-		// The keeper finishes the request (a compile runs to its end
-		// or its limits); a worker it started meanwhile is closed.
+		// A compile is stopped: the keeper kills its jail (and still
+		// answers, which nobody reads); a worker started meanwhile is
+		// closed.
+		if r.Type == MsgCompile {
+			c.send(Request{Type: MsgCancel, Target: r.Seq})
+		}
 		go func() {
 			if a, ok := <-ch; ok && a.Type == MsgStarted {
 				unix.Close(a.fd)
@@ -207,10 +211,15 @@ func (c *Client) Start(r jail.Resident) (worker.Process, *os.File, error) {
 }
 
 // kill asks the keeper to kill worker id; no answer comes but its end.
-func (c *Client) kill(id uint64) {
+func (c *Client) kill(id uint64) { c.send(Request{Type: MsgKillWorker, Worker: id}) }
+
+// send sends a request that has no answer of its own (number 0, which
+// no call has: a refusal of it, when what it names has just ended, is
+// dropped). A failure means the keeper is gone, which the reader finds.
+func (c *Client) send(r Request) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	frame.Write(c.conn, MsgKillWorker, Request{Type: MsgKillWorker, Worker: id}.Encode())
+	frame.Write(c.conn, r.Type, r.Encode())
 }
 
 // remoteProcess is a worker the keeper started (worker.Process).

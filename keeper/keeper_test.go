@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -42,7 +43,15 @@ func serviceCompile(t *testing.T) jail.Command {
 	return c.cmd
 }
 
-func noWorkers(uint64) bool { return false }
+// state is a keeper's State for the policy's tests: the workers and
+// compiles it names are alive.
+type state struct{ workers, compiles []uint64 }
+
+func (s state) LiveWorker(id uint64) bool      { return slices.Contains(s.workers, id) }
+func (s state) RunningCompile(seq uint64) bool { return slices.Contains(s.compiles, seq) }
+
+// noWorkers is a keeper with nothing going.
+var noWorkers = state{}
 
 // Every request survives the wire (the incremental id too), and the
 // service's own compile command passes the policy.
@@ -50,8 +59,10 @@ func TestRequestsRoundTripAndTheServicesCompileIsAllowed(t *testing.T) {
 	cmd := serviceCompile(t)
 	for _, r := range []Request{
 		{Type: MsgCompile, Seq: 7, Compile: cmd},
+		{Type: MsgCompile, Seq: 10, Compile: jail.Command{Path: rustc, Stdin: []byte("fn main() {}")}}, // rustfmt reads the stub on stdin
 		{Type: MsgStartWorker, Seq: 8, Entry: "run-worker"},
 		{Type: MsgKillWorker, Seq: 9, Worker: 3},
+		{Type: MsgCancel, Target: 7},
 	} {
 		var buf bytes.Buffer
 		require.NoError(t, frame.Write(&buf, r.Type, r.Encode()))
@@ -63,7 +74,8 @@ func TestRequestsRoundTripAndTheServicesCompileIsAllowed(t *testing.T) {
 	}
 	require.NoError(t, testPolicy().Check(Request{Type: MsgCompile, Compile: cmd}, noWorkers))
 	require.NoError(t, testPolicy().Check(Request{Type: MsgStartWorker, Entry: "run-worker"}, noWorkers))
-	require.NoError(t, testPolicy().Check(Request{Type: MsgKillWorker, Worker: 3}, func(w uint64) bool { return w == 3 }))
+	require.NoError(t, testPolicy().Check(Request{Type: MsgKillWorker, Worker: 3}, state{workers: []uint64{3}}))
+	require.NoError(t, testPolicy().Check(Request{Type: MsgCancel, Target: 7}, state{compiles: []uint64{7}}))
 }
 
 // Each field out of policy is refused by its key path, never clamped or
@@ -89,6 +101,7 @@ func TestOutOfPolicyRequestsAreRefused(t *testing.T) {
 		{"an absolute file", `compile.files["/etc/passwd"]`, func(r *Request) { r.Compile.Files["/etc/passwd"] = nil }},
 		{"an unclean file name", `compile.files["a//b"]`, func(r *Request) { r.Compile.Files["a//b"] = nil }},
 		{"too many input bytes", "compile.file_bytes", func(r *Request) { r.Compile.Files["big"] = make([]byte, 1<<20+harnessBytes+1) }},
+		{"too much on stdin", "compile.stdin_bytes", func(r *Request) { r.Compile.Stdin = make([]byte, 1<<20+harnessBytes+1) }},
 		{"too many files", "compile.files", func(r *Request) {
 			for i := range 1<<20 + harnessFiles {
 				r.Compile.Files[fmt.Sprint("f", i)] = nil
@@ -103,12 +116,14 @@ func TestOutOfPolicyRequestsAreRefused(t *testing.T) {
 		{"time above the jail's maximum", "compile.limits.wall_time_ms", func(r *Request) { r.Compile.Limits.WallTimeMS = jail.MaxLimits().WallTimeMS + 1 }},
 		{"another entry", "entry", func(r *Request) { *r = Request{Type: MsgStartWorker, Entry: "shell"} }},
 		{"a worker the keeper did not start", "worker", func(r *Request) { *r = Request{Type: MsgKillWorker, Worker: 1} }},
+		{"a cancel of a compile the keeper is not running", "target", func(r *Request) { *r = Request{Type: MsgCancel, Target: 2} }},
+		{"a compile numbered as one still running", "seq", func(r *Request) { r.Seq = 5 }},
 		{"an unknown type", "type", func(r *Request) { *r = Request{Type: 99} }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := Request{Type: MsgCompile, Compile: serviceCompile(t)}
 			tc.edit(&r)
-			err := p.Check(r, noWorkers)
+			err := p.Check(r, state{compiles: []uint64{5}})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.key)
 		})
@@ -150,6 +165,7 @@ func TestMalformedRequestsAreRefused(t *testing.T) {
 			e.Str(n)
 			e.Bytes(nil)
 		}
+		e.Bytes(nil) // stdin
 		e.Strs(nil)
 		for range 8 {
 			e.Varint(0)
@@ -162,7 +178,8 @@ func TestMalformedRequestsAreRefused(t *testing.T) {
 // FuzzDecodeRequest: no frame makes the keeper's decoder or its policy
 // check panic or allocate beyond the input; what the decoder accepts
 // encodes back to a frame that decodes to the same request, and a
-// request the policy accepts names rustc and only work-dir files.
+// request the policy accepts names rustc and only work-dir files, a live
+// worker, or a running compile.
 func FuzzDecodeRequest(f *testing.F) {
 	cmd := func() jail.Command {
 		return jail.Command{Path: rustc, Args: []string{"--edition", "2021", "main.rs"}, Env: []string{"A=b"},
@@ -172,6 +189,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add(MsgCompile, Request{Type: MsgCompile, Seq: 1, Compile: cmd()}.Encode())
 	f.Add(MsgStartWorker, Request{Type: MsgStartWorker, Seq: 2, Entry: "run-worker"}.Encode())
 	f.Add(MsgKillWorker, Request{Type: MsgKillWorker, Seq: 3, Worker: 3}.Encode())
+	f.Add(MsgCancel, Request{Type: MsgCancel, Target: 1}.Encode())
 	f.Add(byte(0), []byte{})
 	p := testPolicy()
 	f.Fuzz(func(t *testing.T, typ byte, b []byte) {
@@ -187,13 +205,22 @@ func FuzzDecodeRequest(f *testing.F) {
 			require.NoError(t, err)
 			require.Equal(t, r, r2)
 		}
-		if p.Check(r, noWorkers) == nil && typ == MsgCompile {
-			require.Equal(t, rustc, r.Compile.Path)
-			for name := range r.Compile.Files {
-				require.NoError(t, jail.CheckName(name))
-				require.False(t, strings.HasPrefix(name, "target/incremental"))
+		st := state{workers: []uint64{3}, compiles: []uint64{1}}
+		if p.Check(r, st) == nil {
+			switch typ {
+			case MsgCompile:
+				require.Equal(t, rustc, r.Compile.Path)
+				require.NotEqual(t, uint64(1), r.Seq, "a number still running")
+				for name := range r.Compile.Files {
+					require.NoError(t, jail.CheckName(name))
+					require.False(t, strings.HasPrefix(name, "target/incremental"))
+				}
+				require.True(t, r.Compile.Incremental == "" || incremental.ValidID(r.Compile.Incremental))
+			case MsgKillWorker:
+				require.Equal(t, uint64(3), r.Worker)
+			case MsgCancel:
+				require.Equal(t, uint64(1), r.Target)
 			}
-			require.True(t, r.Compile.Incremental == "" || incremental.ValidID(r.Compile.Incremental))
 		}
 	})
 }

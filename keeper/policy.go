@@ -33,21 +33,41 @@ type Policy struct {
 	Entries []string
 }
 
+// State is what the keeper has going, for the checks that depend on it:
+// a request may name only a worker or a compile of this keeper's that is
+// still alive.
+type State interface {
+	// LiveWorker says whether id names a worker the keeper started and
+	// that has not ended.
+	LiveWorker(id uint64) bool
+	// RunningCompile says whether seq is the number of a compile the
+	// keeper is running.
+	RunningCompile(seq uint64) bool
+}
+
 // Check refuses a request the keeper must not act on, naming every
-// offending field by key path; live says whether a worker number names a
-// worker the keeper started and that is still alive.
-func (p Policy) Check(r Request, live func(worker uint64) bool) error {
+// offending field by key path; st says which workers and compiles are
+// alive.
+func (p Policy) Check(r Request, st State) error {
 	var l check.List
 	switch r.Type {
 	case MsgCompile:
+		// A number names one compile, so a cancel stops that one.
+		if st.RunningCompile(r.Seq) {
+			l.Add("seq", "%d is the number of a compile still running", r.Seq)
+		}
 		p.checkCompile(&l, r.Compile)
 	case MsgStartWorker:
 		if !slices.Contains(p.Entries, r.Entry) {
 			l.Add("entry", "%q is not an entry the keeper starts", r.Entry)
 		}
 	case MsgKillWorker:
-		if !live(r.Worker) {
+		if !st.LiveWorker(r.Worker) {
 			l.Add("worker", "%d is not a live worker of this keeper", r.Worker)
+		}
+	case MsgCancel:
+		if !st.RunningCompile(r.Target) {
+			l.Add("target", "%d is not a compile this keeper is running", r.Target)
 		}
 	default:
 		l.Add("type", "unknown request type %d", r.Type)
@@ -88,6 +108,8 @@ func (p Policy) checkCompile(l *check.List, c jail.Command) {
 		total += int64(len(c.Files[name]))
 	}
 	check.Range(l, "compile.file_bytes", total, 0, p.MaxFileBytes)
+	// rustfmt's input: the stub, bounded as the files are.
+	check.Range(l, "compile.stdin_bytes", int64(len(c.Stdin)), 0, p.MaxFileBytes)
 	check.Range(l, "compile.collect", len(c.Collect), 0, p.MaxCollect)
 	for i, name := range c.Collect {
 		key := fmt.Sprintf("compile.collect[%d]", i)

@@ -36,17 +36,25 @@ type Keeper struct {
 	mu      sync.Mutex
 	workers map[uint64]worker.Process
 	next    uint64
+	// compiles are the running compiles, by the front door's number,
+	// and what stops each.
+	compiles map[uint64]context.CancelFunc
 }
 
 // Serve answers the front door's requests on conn until it closes or
 // sends a malformed frame (then the connection is dropped: a front door
 // that speaks garbage is not spoken to again). Every worker the keeper
-// started is killed when Serve returns. Compiles run concurrently, each
-// to its end.
+// started is killed when Serve returns, and every compile still running
+// is stopped. Compiles run concurrently, each to its end, its limits or a
+// cancel request.
 func (k *Keeper) Serve(ctx context.Context, conn *net.UnixConn) error {
 	k.workers = map[uint64]worker.Process{}
+	k.compiles = map[uint64]context.CancelFunc{}
+	// Nobody waits for a compile once the conversation is over.
+	ctx, stopCompiles := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	defer wg.Wait() // after the workers are killed: compiles end by their limits
+	defer wg.Wait() // after the workers are killed and the compiles stopped
+	defer stopCompiles()
 	defer k.killAll()
 	for {
 		typ, p, err := frame.Read(conn, MaxRequestBytes)
@@ -57,16 +65,24 @@ func (k *Keeper) Serve(ctx context.Context, conn *net.UnixConn) error {
 		if err != nil {
 			return err
 		}
-		if err := k.Policy.Check(r, k.live); err != nil {
+		if err := k.Policy.Check(r, k); err != nil {
 			k.send(conn, answer{Type: MsgRefused, Seq: r.Seq, Message: err.Error()}, -1)
 			continue
 		}
 		switch r.Type {
 		case MsgCompile:
+			cctx, cancel := context.WithCancel(ctx)
+			k.mu.Lock()
+			k.compiles[r.Seq] = cancel
+			k.mu.Unlock()
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				res, err := (&incremental.Runner{Next: k.Jail, Store: k.Incremental}).Run(ctx, r.Compile)
+				res, err := (&incremental.Runner{Next: k.Jail, Store: k.Incremental}).Run(cctx, r.Compile)
+				k.mu.Lock()
+				delete(k.compiles, r.Seq)
+				k.mu.Unlock()
+				cancel()
 				if err != nil {
 					k.send(conn, answer{Type: MsgRefused, Seq: r.Seq, Message: err.Error()}, -1)
 					return
@@ -81,6 +97,13 @@ func (k *Keeper) Serve(ctx context.Context, conn *net.UnixConn) error {
 			k.mu.Unlock()
 			if proc != nil { // it may have ended since the check
 				proc.Kill() // its end is reported by start's watcher
+			}
+		case MsgCancel:
+			k.mu.Lock()
+			cancel := k.compiles[r.Target]
+			k.mu.Unlock()
+			if cancel != nil { // it may have ended since the check
+				cancel() // the jail kills the job; its answer still goes out
 			}
 		}
 	}
@@ -117,10 +140,19 @@ func (k *Keeper) start(conn *net.UnixConn, r Request) {
 	}()
 }
 
-func (k *Keeper) live(id uint64) bool {
+// LiveWorker is State's: a worker this keeper started that has not ended.
+func (k *Keeper) LiveWorker(id uint64) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	_, ok := k.workers[id]
+	return ok
+}
+
+// RunningCompile is State's: a compile this keeper is running.
+func (k *Keeper) RunningCompile(seq uint64) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	_, ok := k.compiles[seq]
 	return ok
 }
 

@@ -5,6 +5,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -44,7 +46,7 @@ func keeperPair(t *testing.T) (*net.UnixConn, func() error) {
 		return c.(*net.UnixConn)
 	}
 	mine, theirs := conn(fds[0]), conn(fds[1])
-	k := &Keeper{Policy: NewPolicy([]string{"/usr/bin/env"}, 1<<20, jail.MaxLimits(), "run-worker"), Jail: j,
+	k := &Keeper{Policy: NewPolicy([]string{"/usr/bin/env", rustc}, 1<<20, jail.MaxLimits(), "run-worker"), Jail: j,
 		Starter: worker.InJail(j), Resident: jail.Resident{MemoryBytes: 512 << 20, Pids: 256, OpenFiles: 32}}
 	var serveErr error
 	done := make(chan struct{})
@@ -69,6 +71,10 @@ func TestCompilesAndWorkersGoThroughTheKeeper(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "A=1\n", string(res.Stdout))
 	assert.Equal(t, []byte("x"), res.Files["in"])
+	// Standard input crosses too (rustfmt reads the stub there).
+	res, err = c.Run(ctx, jail.Command{Path: "/usr/bin/env", Args: []string{"cat"}, Env: []string{"PATH=/usr/bin:/bin"}, Stdin: []byte("from stdin")})
+	require.NoError(t, err)
+	assert.Equal(t, "from stdin", string(res.Stdout))
 	_, err = c.Run(ctx, jail.Command{Path: "/bin/sh", Args: []string{"-c", "id"}})
 	assert.ErrorContains(t, err, "compile.path")
 	_, err = c.Run(ctx, jail.Command{Path: "/usr/bin/env", Limits: jail.Limits{MemoryBytes: jail.MaxLimits().MemoryBytes + 1}})
@@ -108,4 +114,91 @@ func TestAMalformedRequestEndsTheConversation(t *testing.T) {
 func withoutTimes(r wasmrt.Result) wasmrt.Result {
 	r.Duration, r.CPU, r.PeakMemoryBytes = 0, 0, 0
 	return r
+}
+
+// endlessConstEval keeps rustc evaluating a constant until it is killed:
+// the lint that would stop it is allowed.
+const endlessConstEval = "#![allow(long_running_const_eval)]\npub static X: u64 = { let mut i = 0u64; loop { i = i.wrapping_add(1); } };\n"
+
+// A compile the front door stops waiting for is stopped: the client sends
+// a cancel request, the keeper kills that compile's jail, and its rustc
+// is gone long before the compile's own limits (two minutes) would have
+// ended it. The keeper goes on serving.
+func TestACanceledCompilesRustcIsGone(t *testing.T) {
+	conn, _ := keeperPair(t)
+	c := NewClient(conn)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Run(ctx, jail.Command{Path: rustc, Args: []string{"--crate-type=lib", "--emit=metadata", "-o", "x.rmeta", "main.rs"},
+			Files:  map[string][]byte{"main.rs": []byte(endlessConstEval)},
+			Limits: jail.Limits{WallTimeMS: 120_000, CPUTimeMS: 120_000}})
+		errc <- err
+	}()
+	var rustcs []int
+	require.Eventually(t, func() bool {
+		rustcs = rustcProcesses(t)
+		return len(rustcs) > 0
+	}, time.Minute, 20*time.Millisecond, "the compile's rustc runs")
+	cancel()
+	assert.ErrorIs(t, <-errc, context.Canceled)
+	assert.Eventually(t, func() bool {
+		for _, pid := range rustcs {
+			if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid))); err == nil {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 20*time.Millisecond, "the canceled compile's rustc is gone before its limits")
+	assert.Empty(t, rustcProcesses(t), "no compile is left")
+
+	res, err := c.Run(context.Background(), jail.Command{Path: "/usr/bin/env", Env: []string{"A=1"}})
+	require.NoError(t, err, "the keeper serves on")
+	assert.Equal(t, "A=1\n", string(res.Stdout))
+}
+
+// rustcProcesses lists this process's descendants named rustc.
+func rustcProcesses(t *testing.T) []int {
+	t.Helper()
+	parent := map[int]int{}
+	comm := map[int]string{}
+	entries, err := os.ReadDir("/proc")
+	require.NoError(t, err)
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so cut at
+		// the last parenthesis.
+		st := string(b)
+		open, close := strings.IndexByte(st, '('), strings.LastIndexByte(st, ')')
+		if open < 0 || close < open {
+			continue
+		}
+		fields := strings.Fields(st[close+1:])
+		if len(fields) < 2 {
+			continue
+		}
+		parent[pid], _ = strconv.Atoi(fields[1])
+		comm[pid] = st[open+1 : close]
+	}
+	var out []int
+	for pid, name := range comm {
+		if name != "rustc" {
+			continue
+		}
+		for p := parent[pid]; p > 1; p = parent[p] {
+			if p == os.Getpid() {
+				out = append(out, pid)
+				break
+			}
+		}
+	}
+	return out
 }

@@ -13,6 +13,9 @@ const (
 	MsgCompile     byte = 1
 	MsgStartWorker byte = 2
 	MsgKillWorker  byte = 3
+	// MsgCancel stops a compile the front door no longer waits for (its
+	// caller went away): the keeper kills that compile's jail.
+	MsgCancel byte = 4
 )
 
 // MaxRequestBytes bounds a request frame: a compile request carries the
@@ -30,6 +33,7 @@ type Request struct {
 	Compile jail.Command // MsgCompile
 	Entry   string       // MsgStartWorker: the jail entry to run
 	Worker  uint64       // MsgKillWorker: the keeper's number for the worker
+	Target  uint64       // MsgCancel: the Seq of the compile to stop
 }
 
 // Encode returns the frame's payload for r (its type is r.Type).
@@ -43,6 +47,7 @@ func (r Request) Encode() []byte {
 		e.Strs(c.Args)
 		e.Strs(c.Env)
 		encodeFiles(&e, c.Files)
+		e.Bytes(c.Stdin)
 		e.Strs(c.Collect)
 		for _, v := range limitValues(&c.Limits) {
 			e.Varint(*v)
@@ -52,6 +57,8 @@ func (r Request) Encode() []byte {
 		e.Str(r.Entry)
 	case MsgKillWorker:
 		e.Uvarint(r.Worker)
+	case MsgCancel:
+		e.Uvarint(r.Target)
 	}
 	return e.B
 }
@@ -70,6 +77,7 @@ func DecodeRequest(typ byte, p []byte) (Request, error) {
 		c.Args = d.Strs()
 		c.Env = d.Strs()
 		c.Files = decodeFiles(&d)
+		c.Stdin = d.Bytes()
 		c.Collect = d.Strs()
 		for _, v := range limitValues(&c.Limits) {
 			*v = d.Varint()
@@ -79,6 +87,8 @@ func DecodeRequest(typ byte, p []byte) (Request, error) {
 		r.Entry = d.Str()
 	case MsgKillWorker:
 		r.Worker = d.Uvarint()
+	case MsgCancel:
+		r.Target = d.Uvarint()
 	default:
 		return Request{}, fmt.Errorf("keeper: unknown request type %d", typ)
 	}

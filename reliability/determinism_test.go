@@ -38,7 +38,7 @@ func TestDeterminismAcrossRestartsAndEngines(t *testing.T) {
 	require.GreaterOrEqual(t, len(blocks), 104)
 
 	answers := func(engine string) [][]byte {
-		s := start(t, options{cacheDir: t.TempDir(), engine: engine})
+		s := start(t, options{cacheDir: cacheDir(t), engine: engine})
 		defer s.stop()
 		out := make([][]byte, len(blocks))
 		for i, b := range blocks {

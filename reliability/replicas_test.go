@@ -26,7 +26,7 @@ func twoReplicas(t *testing.T, leaseMS int) (*testredis.Server, [2]*service) {
 	srv := testredis.Start(t)
 	var r [2]*service
 	for i := range r {
-		r[i] = start(t, options{cacheDir: t.TempDir(), redisURL: srv.URL, leaseMS: leaseMS})
+		r[i] = start(t, options{cacheDir: cacheDir(t), redisURL: srv.URL, leaseMS: leaseMS})
 	}
 	return srv, r
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/toolchain"
 )
 
@@ -51,9 +52,26 @@ type service struct {
 	log    *bytes.Buffer
 }
 
-// options shape a service's configuration file.
+// cacheDir makes a directory for a service's stores, removed after the
+// test. Unlike t.TempDir's (mode 0700 below a 0700 directory), the front
+// door's uid can reach it: serve, split by default, makes the stores below
+// it the front door's and refuses a directory that uid cannot reach.
+func cacheDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "rocket-sandbox-reliability-cache-")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	require.NoError(t, os.Chmod(dir, 0o755))
+	return dir
+}
+
+// options shape a service's configuration file. The service runs as
+// serve does by default: split into a root keeper and a front door under
+// front_door.uid, with run workers; ROCKET_SANDBOX_FRONT_DOOR_UID=0 (and
+// ROCKET_SANDBOX_WORKERS=false) in the environment, which the service
+// reads, run the suite without the split (and the workers).
 type options struct {
-	cacheDir      string // results, modules and wazero caches live here
+	cacheDir      string // results, modules, shares and wazero caches live here (cacheDir)
 	engine        string // "" = auto
 	maxConcurrent int
 	maxQueue      int
@@ -78,6 +96,7 @@ func start(t *testing.T, o options) *service {
 		"cache": map[string]any{
 			"results": map[string]any{"dir": filepath.Join(o.cacheDir, "results")},
 			"modules": map[string]any{"dir": filepath.Join(o.cacheDir, "modules")},
+			"shares":  map[string]any{"dir": filepath.Join(o.cacheDir, "shares")},
 		},
 		"runtime": map[string]any{"compilation_cache_dir": filepath.Join(o.cacheDir, "wazero")},
 	}
@@ -128,6 +147,24 @@ func start(t *testing.T, o options) *service {
 }
 
 func (s *service) pid() int { return s.cmd.Process.Pid }
+
+// frontDoor lists the service's front door (none without the split): its
+// child running as the default front_door.uid.
+func (s *service) frontDoor() []int {
+	var out []int
+	for _, pid := range descendants(s.pid()) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "Uid:"); ok && strings.Fields(v)[0] == strconv.Itoa(config.DefaultFrontDoorUID) {
+				out = append(out, pid)
+			}
+		}
+	}
+	return out
+}
 
 // stop ends the service gracefully (if it still runs) and waits for it.
 func (s *service) stop() {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -79,6 +80,9 @@ type Pool struct {
 	maxToWorker, maxFromWorker int64
 	memoryBytes                int64
 
+	// observer hears of the workers' wazero compiles (ObserveCompiles).
+	observer atomic.Pointer[wasmrt.CompileObserver]
+
 	mu     sync.Mutex
 	idle   []*worker
 	wake   chan struct{} // closed and replaced when a worker becomes idle
@@ -124,6 +128,11 @@ func New(cfg Config, rt wasmrt.Config, maxModuleBytes int64, s Starter, log *slo
 	return p, nil
 }
 
+// ObserveCompiles has o told of every module compile the workers make
+// from now on, as runtime.Engine.ObserveCompiles in process: each result
+// carries the compiles its worker made since the one before.
+func (p *Pool) ObserveCompiles(o wasmrt.CompileObserver) { p.observer.Store(&o) }
+
 // Resident is how a run worker of cfg running rt is jailed: the run-worker
 // entry, its memory (cfg.MemoryBytes, or sized from rt's budgets), its
 // threads and descriptors. The pool starts its workers so, and so does
@@ -158,12 +167,15 @@ const runtimeOverheadBytes = 256 << 20
 
 // worker is one run worker as the server sees it.
 type worker struct {
-	proc    Process
-	conn    *os.File
-	results chan resultMsg
-	dead    chan struct{} // closed when the connection failed
-	deadErr error
-	seq     uint64
+	// observer is the pool's (shared, so set after a worker started
+	// still reaches it).
+	observer *atomic.Pointer[wasmrt.CompileObserver]
+	proc     Process
+	conn     *os.File
+	results  chan resultMsg
+	dead     chan struct{} // closed when the connection failed
+	deadErr  error
+	seq      uint64
 	// has is what the worker was sent, as a hint for routing; the
 	// worker may have dropped a module since (it says so).
 	// Guarded by hasMu: the run on the worker changes it while the pool
@@ -180,7 +192,7 @@ func (p *Pool) start() (*worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("worker: start: %w", err)
 	}
-	w := &worker{proc: proc, conn: conn, results: make(chan resultMsg, 1), dead: make(chan struct{}),
+	w := &worker{observer: &p.observer, proc: proc, conn: conn, results: make(chan resultMsg, 1), dead: make(chan struct{}),
 		has: map[moduleID]struct{}{}, max: p.rt.MaxCompiledModules}
 	if err := p.handshake(w); err != nil {
 		w.kill()
@@ -283,6 +295,11 @@ func (w *worker) read(maxBytes int64) {
 			w.deadErr = err
 			w.kill()
 			return
+		}
+		if o := w.observer.Load(); o != nil {
+			for _, c := range m.Compiles {
+				(*o).ModuleCompiled(string(c.Engine), c.Duration)
+			}
 		}
 		select {
 		case w.results <- m:

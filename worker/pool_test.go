@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -238,6 +239,36 @@ func TestModulesAreSentOncePerWorker(t *testing.T) {
 	}
 	p.mu.Unlock()
 	assert.Equal(t, 1, sent, "one worker got the module, and ran it three times")
+}
+
+// compileCount counts the compiles it hears of (wasmrt.CompileObserver).
+type compileCount struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *compileCount) ModuleCompiled(engine string, _ time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n[engine]++
+}
+
+// The workers' wazero compiles reach the pool's observer, as the
+// engine's do in process (the service's compile metrics): a module's
+// first run compiles it, the runs after do not.
+func TestWorkersReportTheirCompiles(t *testing.T) {
+	p := newPool(t, newJail(t), 1)
+	c := &compileCount{n: map[string]int{}}
+	p.ObserveCompiles(c)
+	runOK(t, p, guestJob("hello"))
+	c.mu.Lock()
+	first := c.n[string(testRuntime().Engine)]
+	c.mu.Unlock()
+	assert.Equal(t, 1, first, "the first run compiled the module: %v", c.n)
+	runOK(t, p, guestJob("hello"))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	assert.Equal(t, first, c.n[string(testRuntime().Engine)], "the module was kept")
 }
 
 // A worker that dies while idle is replaced without waiting for a run.

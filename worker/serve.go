@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/rocket-sandbox/rocket-sandbox/harnesses"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
@@ -38,10 +39,35 @@ func serveConn(conn *os.File) int {
 // workerState is what a worker holds between runs: its engine and the
 // module bytes it was sent, by identity, most recently used last.
 type workerState struct {
-	engine  *wasmrt.Engine
-	modules map[moduleID][]byte
-	order   []moduleID
-	max     int
+	engine   *wasmrt.Engine
+	modules  map[moduleID][]byte
+	order    []moduleID
+	max      int
+	compiles compileLog
+}
+
+// compileLog keeps the engine's compiles until the next result reports
+// them (wasmrt.CompileObserver; auto's background compiles report from
+// their own goroutine).
+type compileLog struct {
+	mu      sync.Mutex
+	pending []compileReport
+}
+
+func (l *compileLog) ModuleCompiled(engine string, d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.pending) < maxCompileReports {
+		l.pending = append(l.pending, compileReport{Engine: wasmrt.EngineKind(engine), Duration: d})
+	}
+}
+
+func (l *compileLog) drain() []compileReport {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.pending
+	l.pending = nil
+	return out
 }
 
 func (s *workerState) load(id moduleID, module []byte) {
@@ -87,6 +113,7 @@ func serve(ctx context.Context, conn io.ReadWriter) error {
 	}
 	defer engine.Close(context.Background())
 	st := &workerState{engine: engine, modules: map[moduleID][]byte{}, max: cfg.Runtime.MaxCompiledModules}
+	engine.ObserveCompiles(&st.compiles)
 	if st.max <= 0 {
 		st.max = wasmrt.DefaultMaxCompiledModules
 	}
@@ -148,6 +175,7 @@ func serve(ctx context.Context, conn io.ReadWriter) error {
 			current, cancel = m.Seq, stop
 			mu.Unlock()
 			res := st.run(runCtx, m)
+			res.Compiles = st.compiles.drain()
 			mu.Lock()
 			cancel = nil
 			mu.Unlock()

@@ -18,7 +18,7 @@ import (
 
 // protocolVersion is sent in msgReady; a worker of another build is
 // refused.
-const protocolVersion = 2
+const protocolVersion = 3
 
 // Message types.
 const (
@@ -193,7 +193,22 @@ type resultMsg struct {
 	Status  byte
 	Message string // for the failures
 	Result  wasmrt.Result
+	// Compiles are the wazero compiles the worker made since its last
+	// result (this run's, and auto's background ones), for the
+	// service's metrics: the engine's compile observer in process.
+	Compiles []compileReport
 }
+
+// compileReport is one module compile in a worker.
+type compileReport struct {
+	Engine   wasmrt.EngineKind // compiler or interpreter
+	Duration time.Duration
+}
+
+// maxCompileReports bounds the compiles one result reports: a run
+// compiles its module once per engine, and auto's background compiles
+// run one at a time; more is a broken worker.
+const maxCompileReports = 64
 
 func (m resultMsg) encode() []byte {
 	var e frame.Encoder
@@ -217,6 +232,11 @@ func (m resultMsg) encode() []byte {
 	e.Uvarint(uint64(max(r.Duration, 0)))
 	e.Uvarint(uint64(max(r.CPU, 0)))
 	e.Uvarint(uint64(max(r.PeakMemoryBytes, 0)))
+	e.Uvarint(uint64(len(m.Compiles)))
+	for _, c := range m.Compiles {
+		e.Bool(c.Engine == wasmrt.EngineInterpreter)
+		e.Uvarint(uint64(max(c.Duration, 0)))
+	}
 	return e.B
 }
 
@@ -262,6 +282,22 @@ func decodeResult(p []byte) (resultMsg, error) {
 	r.Duration = time.Duration(d.NonNegative("duration"))
 	r.CPU = time.Duration(d.NonNegative("cpu time"))
 	r.PeakMemoryBytes = d.NonNegative("peak memory")
+	n := d.Uvarint()
+	if n > maxCompileReports {
+		d.Fail(fmt.Errorf("worker: %d compiles in one result", n))
+		n = 0
+	}
+	for range n {
+		c := compileReport{Engine: wasmrt.EngineCompiler}
+		if d.Bool() {
+			c.Engine = wasmrt.EngineInterpreter
+		}
+		c.Duration = time.Duration(d.NonNegative("compile duration"))
+		if d.Err() != nil {
+			break
+		}
+		m.Compiles = append(m.Compiles, c)
+	}
 	return m, d.End()
 }
 

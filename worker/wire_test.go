@@ -20,7 +20,7 @@ func sampleResult() resultMsg {
 			Records: [][]byte{[]byte("{}")}, RecordsForged: true},
 		StdoutTruncated: true, RecordsTruncated: true,
 		Duration: time.Second, CPU: time.Millisecond, PeakMemoryBytes: 1 << 20,
-	}}
+	}, Compiles: []compileReport{{Engine: wasmrt.EngineInterpreter, Duration: time.Millisecond}, {Engine: wasmrt.EngineCompiler, Duration: time.Second}}}
 }
 
 func sampleRun() runMsg {
@@ -70,6 +70,10 @@ func TestMalformedMessagesAreRefused(t *testing.T) {
 	bad.Result.Limit = "root"
 	_, err = decodeResult(bad.encode())
 	assert.ErrorContains(t, err, "unknown limit")
+	bad = sampleResult()
+	bad.Compiles = make([]compileReport, maxCompileReports+1)
+	_, err = decodeResult(bad.encode())
+	assert.ErrorContains(t, err, "compiles in one result")
 
 	var e frame.Encoder
 	e.Uvarint(1)

@@ -47,7 +47,7 @@ import (
 
 type options struct {
 	bin, out, example, programs, nativeDir string
-	edits, cold, mid                         int
+	edits, cold, mid                       int
 }
 
 func main() {
@@ -124,11 +124,11 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	if _, err := native.build(stub0); err != nil { // the native side's first edit, unmeasured
+	if _, _, err := native.build(stub0); err != nil { // the native side's first edit, unmeasured
 		return err
 	}
 
-	var warm, nat, warmCompile bench.Sample
+	var warm, nat, warmCompile, warmCPU, natCPU bench.Sample
 	for i := 1; i <= o.edits; i++ {
 		stub, greeting := edit(i)
 		fmt.Fprintf(os.Stderr, "[bench] edit %d/%d\n", i, o.edits)
@@ -138,13 +138,15 @@ func run(o options) error {
 		}
 		warm.Durations = append(warm.Durations, r.wall)
 		warmCompile.Durations = append(warmCompile.Durations, r.compile)
-		d, err := native.build(stub)
+		warmCPU.Durations = append(warmCPU.Durations, r.cpu)
+		d, cpu, err := native.build(stub)
 		if err != nil {
 			return err
 		}
 		nat.Durations = append(nat.Durations, d)
+		natCPU.Durations = append(natCPU.Durations, cpu)
 	}
-	var cold bench.Sample
+	var cold, coldCPU bench.Sample
 	for i := 1; i <= o.cold; i++ {
 		stub, greeting := edit(1000 + i)
 		fmt.Fprintf(os.Stderr, "[bench] edit without a session %d/%d\n", i, o.cold)
@@ -153,12 +155,35 @@ func run(o options) error {
 			return err
 		}
 		cold.Durations = append(cold.Durations, r.wall)
+		coldCPU.Durations = append(coldCPU.Durations, r.cpu)
 	}
 
 	// Cold mid-size apps, each against the bare compile+link of the same
-	// main.rs, interleaved.
+	// main.rs, interleaved; and through a second service whose jail gives
+	// a compile two CPUs instead of one (jail.cpu_quota_millicores 2000),
+	// so its 16 codegen units can compile in parallel as the bare
+	// compile's do.
+	state2, err := os.MkdirTemp("", "editbench-2cpu-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(state2)
+	cfg2 := map[string]any{
+		"cache": map[string]any{
+			"results": map[string]any{"dir": filepath.Join(state2, "results")},
+			"modules": map[string]any{"dir": filepath.Join(state2, "modules")},
+		},
+		"runtime":     map[string]any{"compilation_cache_dir": filepath.Join(state2, "wazero")},
+		"incremental": map[string]any{"dir": filepath.Join(state2, "incremental")},
+		"jail":        map[string]any{"cpu_quota_millicores": 2000},
+	}
+	svc2, err := bench.StartService(o.bin, state2, cfg2)
+	if err != nil {
+		return err
+	}
+	defer svc2.Stop()
 	c := compiler.New(m, m.Wasm(), &jail.Host{}, compiler.Config{})
-	var midE2E, midBare bench.Sample
+	var midE2E, midBare, midCPU, midBareCPU, mid2 bench.Sample
 	for i := 1; i <= o.mid; i++ {
 		fmt.Fprintf(os.Stderr, "[bench] cold mid-size app %d/%d\n", i, o.mid)
 		stub := string(mid) + fmt.Sprintf("\n// editbench %s mid %d\n", nonce, i)
@@ -166,7 +191,8 @@ func run(o options) error {
 		if err != nil {
 			return err
 		}
-		midE2E.Durations = append(midE2E.Durations, r)
+		midE2E.Durations = append(midE2E.Durations, r.wall)
+		midCPU.Durations = append(midCPU.Durations, r.cpu)
 		bare := stub + "// bare\n"
 		start := time.Now()
 		out, err := c.Compile(context.Background(), compiler.Input{Source: []byte(bare)})
@@ -177,6 +203,12 @@ func run(o options) error {
 			return fmt.Errorf("bare mid-size compile failed: %s", out.Stderr)
 		}
 		midBare.Durations = append(midBare.Durations, time.Since(start))
+		midBareCPU.Durations = append(midBareCPU.Durations, out.Usage.CPU)
+		r2, err := serveMid(svc2, stub+"// two CPUs\n")
+		if err != nil {
+			return err
+		}
+		mid2.Durations = append(mid2.Durations, r2.wall)
 	}
 
 	fmt.Fprintln(os.Stderr, "[bench] phases")
@@ -190,7 +222,7 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	return report(o, m, first, warm, warmCompile, nat, cold, midE2E, midBare, midPhases, editPhases)
+	return report(o, m, first, warm, warmCompile, nat, cold, midE2E, midBare, warmCPU, natCPU, coldCPU, midCPU, midBareCPU, mid2, midPhases, editPhases)
 }
 
 func randomToken() string {
@@ -201,13 +233,16 @@ func randomToken() string {
 	return hex.EncodeToString(b[:])
 }
 
-type helloRun struct{ wall, compile time.Duration }
+type helloRun struct{ wall, compile, cpu time.Duration }
 
 type answer struct {
 	Status  string `json:"status"`
 	Compile *struct {
 		DurationMS int64 `json:"duration_ms"`
 		Cached     bool  `json:"cached"`
+		Usage      struct {
+			CPUMS int64 `json:"cpu_ms"`
+		} `json:"usage"`
 	} `json:"compile"`
 	Run *struct {
 		Result json.RawMessage `json:"result"`
@@ -257,17 +292,20 @@ func serveHello(svc *bench.Service, stub, greeting, session string) (helloRun, e
 	if !bytes.Contains(a.Run.Result, []byte(strconv.Quote(greeting))) {
 		return helloRun{}, fmt.Errorf("the app did not answer %q: %.400s", greeting, raw)
 	}
-	return helloRun{wall, time.Duration(a.Compile.DurationMS) * time.Millisecond}, nil
+	return helloRun{wall, time.Duration(a.Compile.DurationMS) * time.Millisecond, time.Duration(a.Compile.Usage.CPUMS) * time.Millisecond}, nil
 }
 
-func serveMid(svc *bench.Service, stub string) (time.Duration, error) {
-	wall, _, _, err := post(svc, map[string]any{"harness": "serve", "stub": stub, "args": map[string]any{"requests": []any{
+func serveMid(svc *bench.Service, stub string) (helloRun, error) {
+	wall, a, _, err := post(svc, map[string]any{"harness": "serve", "stub": stub, "args": map[string]any{"requests": []any{
 		map[string]any{"uri": "/hello/bench?lang=fr"},
 		map[string]any{"method": "POST", "uri": "/todos", "headers": map[string]string{"Content-Type": "application/json"},
 			"body": `{"id": 1, "title": "t", "done": false}`},
 		map[string]any{"uri": "/todos"},
 	}}})
-	return wall, err
+	if err != nil {
+		return helloRun{}, err
+	}
+	return helloRun{wall, time.Duration(a.Compile.DurationMS) * time.Millisecond, time.Duration(a.Compile.Usage.CPUMS) * time.Millisecond}, nil
 }
 
 // nativeProject is the example as a developer has it: its own cargo
@@ -284,17 +322,18 @@ func prepareNative(dir string, src []byte) (*nativeProject, error) {
 		return nil, err
 	}
 	p := &nativeProject{dir: dir}
-	_, err := p.build(string(src))
+	_, _, err := p.build(string(src))
 	return p, err
 }
 
 // build writes main.rs and runs `cargo build` (debug, incremental: cargo's
-// dev profile), returning its wall time.
-func (p *nativeProject) build(src string) (time.Duration, error) {
+// dev profile), returning its wall time and the CPU time of cargo and
+// every process it waited for (rustc, the linker).
+func (p *nativeProject) build(src string) (time.Duration, time.Duration, error) {
 	// The example's tests module is cfg(test); its file is not needed.
 	src = strings.Replace(src, "#[cfg(test)] mod tests;", "", 1)
 	if err := os.WriteFile(filepath.Join(p.dir, "src", "main.rs"), []byte(src), 0o644); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	cmd := exec.Command("/usr/bin/cargo", "build", "--offline", "--quiet")
 	cmd.Dir = p.dir
@@ -303,9 +342,9 @@ func (p *nativeProject) build(src string) (time.Duration, error) {
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return 0, fmt.Errorf("cargo build: %w\n%s", err, out)
+		return 0, 0, fmt.Errorf("cargo build: %w\n%s", err, out)
 	}
-	return time.Since(start), nil
+	return time.Since(start), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 }
 
 // phase is one of rustc's -Z time-passes lines.
@@ -364,7 +403,8 @@ func phases(m *toolchain.Manifest, c *compiler.Compiler, sources [][]byte) ([]ph
 	return ps, nil
 }
 
-func report(o options, m *toolchain.Manifest, first helloRun, warm, warmCompile, nat, cold, midE2E, midBare bench.Sample, midPhases, editPhases []phase) error {
+func report(o options, m *toolchain.Manifest, first helloRun, warm, warmCompile, nat, cold, midE2E, midBare bench.Sample,
+	warmCPU, natCPU, coldCPU, midCPU, midBareCPU, mid2 bench.Sample, midPhases, editPhases []phase) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Edit → Run and cold compiles\n\nProduced by `make bench-edit` (`go run ./bench/editbench`) on %s, %d CPUs (shared with other work), %s.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), m.RustcVersion)
@@ -383,6 +423,14 @@ func report(o options, m *toolchain.Manifest, first helloRun, warm, warmCompile,
 	row("the same: the compile alone (`compile.duration_ms`)", warmCompile)
 	row("service, edit without a session (cold: empty directory), end to end", cold)
 	fmt.Fprintf(&b, "\nThe session's first compile of the app (cold directory), end to end: %s ms.\n", bench.Ms(first.wall))
+	b.WriteString("\nCPU time of the same compiles (load-independent: wall times above stretch with the machine's load; the service's is the compile jail's cgroup, `compile.usage.cpu_ms`; the native one cargo's and its children's):\n\n" +
+		"| case | p50 CPU ms | p95 CPU ms | ÷ native p50 |\n|---|---|---|---|\n")
+	cpuRow := func(label string, s, base bench.Sample) {
+		fmt.Fprintf(&b, "| %s | %s | %s | %.2f× |\n", label, bench.Ms(s.Quantile(0.5)), bench.Ms(s.Quantile(0.95)), float64(s.Quantile(0.5))/float64(base.Quantile(0.5)))
+	}
+	cpuRow("native `cargo build` of the edit", natCPU, natCPU)
+	cpuRow("service, edit with a session (warm)", warmCPU, natCPU)
+	cpuRow("service, edit without a session (cold)", coldCPU, natCPU)
 
 	b.WriteString("\n## Cold new mid-size app (serve, 3 requests) ÷ bare compile+link of the same main.rs\n\n" +
 		"Bare = `compiler.Compile` through `jail.Host` (no jail, no service) with the service's flags, right after each service request.\n\n" +
@@ -390,10 +438,12 @@ func report(o options, m *toolchain.Manifest, first helloRun, warm, warmCompile,
 	for _, r := range []struct {
 		label string
 		s     bench.Sample
-	}{{"bare compile+link (baseline)", midBare}, {"**service, cold new app, end to end**", midE2E}} {
+	}{{"bare compile+link (baseline)", midBare}, {"**service, cold new app, end to end**", midE2E},
+		{"service whose jail gives a compile 2 CPUs (`jail.cpu_quota_millicores` 2000), cold new app, end to end", mid2}} {
 		fmt.Fprintf(&b, "| %s | %d | %s | %s | %.2f× |\n", r.label, len(r.s.Durations), bench.Ms(r.s.Quantile(0.5)), bench.Ms(r.s.Quantile(0.95)),
 			float64(r.s.Quantile(0.5))/float64(midBare.Quantile(0.5)))
 	}
+	fmt.Fprintf(&b, "\nCPU: bare p50 %s ms, the service's compile (jail cgroup) p50 %s ms.\n", bench.Ms(midBareCPU.Quantile(0.5)), bench.Ms(midCPU.Quantile(0.5)))
 
 	b.WriteString("\n## Where a compile's time goes (rustc's phases, seconds)\n\n" +
 		"`RUSTC_BOOTSTRAP=1 rustc <the service's flags> -Z time-passes`, outside the jail; one compile each. Phases overlap " +

@@ -164,6 +164,11 @@ func run(o options) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	// serve runs split by default: its front door, under a uid of its
+	// own, must reach the stores below tmp (MkdirTemp makes it 0700).
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
 	for _, d := range []string{"redis", "a", "b", "single"} {
 		if err := os.MkdirAll(filepath.Join(tmp, d), 0o755); err != nil {
 			return err

@@ -159,6 +159,7 @@ type suiteResult struct {
 	density                 []densityLevel
 	idleRSS, endRSS, endHWM int64
 	cacheBytes              map[string]int64 // memory tiers at the end, by cache
+	idleMem, endMem         processMemory
 }
 
 func (r *suiteResult) find(short string) *caseResult {
@@ -221,7 +222,8 @@ func suite(o options, bin, label string, ws []workload, profile bool) (*suiteRes
 	pid := svc.PID()
 	time.Sleep(time.Second)
 	res := &suiteResult{label: label}
-	res.idleRSS, _ = rss(pid)
+	res.idleMem = memoryOf(pid)
+	res.idleRSS = res.idleMem.total
 	hs, err := svc.harnesses()
 	if err != nil {
 		return nil, err
@@ -260,7 +262,8 @@ func suite(o options, bin, label string, ws []workload, profile bool) (*suiteRes
 			return nil, err
 		}
 	}
-	res.endRSS, res.endHWM = rss(pid)
+	res.endMem = memoryOf(pid)
+	res.endRSS, res.endHWM = res.endMem.total, res.endMem.peak
 	// What the caches hold then, against their budgets (a baseline
 	// without the metric has none).
 	if res.cacheBytes, err = svc.cacheBytes(); err != nil {

@@ -15,6 +15,14 @@ import (
 
 func mib(b int64) string { return fmt.Sprintf("%.0f", float64(b)/(1<<20)) }
 
+func sum(xs []int64) int64 {
+	var n int64
+	for _, x := range xs {
+		n += x
+	}
+	return n
+}
+
 func p50(s bench.Sample) string {
 	if len(s.Durations) == 0 {
 		return "—"
@@ -46,6 +54,7 @@ func report(o options, suites []*suiteResult, floors []floor) error {
 	fmt.Fprintf(&b, "# Service benchmark\n\nProduced by `make bench` (`go run ./bench/servicebench`) on %s, %d CPUs, %s.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), m.RustcVersion)
 	b.WriteString("Latencies are measured by an HTTP client on loopback (on the same 2 cores) against the service binary; they include the HTTP round trip. ")
+	fmt.Fprintf(&b, "Throughputs are measured by a minimal keep-alive HTTP/1.1 load generator in the manner of wrk (`load.go`: the same prebuilt request bytes again and again, %d connections); a case's memo hits and `/healthz` run in alternating %s rounds, and its ratio is of those two rates. RSS is the sum of the proportional set sizes (Pss: shared pages divided among the processes sharing them) of the service's processes — with the split, the keeper, the front door and its run workers (one per `max_concurrent` slot, at most two per CPU: `workers.count` 0; the benchmark sets 64 slots for the density case) — and its peak the sum of their VmHWM (an upper bound). ", o.throughputClients, o.throughputRound/2)
 	b.WriteString("**Cache state**: each binary starts with an empty state directory — no memoized results, no stored modules, an empty wazero compilation cache. ")
 	b.WriteString("*Cold* cases use a stub never seen (memo, module store and wazero caches miss). *Warm* cases say what is warm. ")
 	if before != nil {
@@ -82,9 +91,29 @@ func report(o options, suites []*suiteResult, floors []floor) error {
 				return fmt.Sprintf("%.2f (%.0f ÷ %.0f req/s; %.1f KiB)", c.hitRate/c.healthzRate, c.hitRate, c.healthzRate, float64(c.hitBytes)/1024)
 			}))
 	}
-	fmt.Fprintf(&b, "| service RSS idle after start, MiB | empty caches | ≤ 120 | %s |\n", col(func(s *suiteResult) string { return mib(s.idleRSS) }))
+	fmt.Fprintf(&b, "| service RSS idle after start, MiB | empty caches | ≤ 120 | %s |\n", col(func(s *suiteResult) string {
+		m := s.idleMem
+		if len(m.workers) <= 2 {
+			return mib(s.idleRSS)
+		}
+		return fmt.Sprintf("%s (%d idle run workers %s; with 2: %s)", mib(s.idleRSS), len(m.workers), mib(sum(m.workers)),
+			mib(m.keeper+m.frontDoor+m.others+m.workers[0]+m.workers[1]))
+	}))
 	fmt.Fprintf(&b, "| service RSS after the benchmark (peak), MiB | every case above run | ≤ 400 | %s |\n",
 		col(func(s *suiteResult) string { return mib(s.endRSS) + " (" + mib(s.endHWM) + ")" }))
+	fmt.Fprintf(&b, "| … by process, MiB | every case above run | — | %s |\n", col(func(s *suiteResult) string {
+		m := s.endMem
+		if len(m.workers) == 0 {
+			return fmt.Sprintf("one process: %s", mib(m.keeper))
+		}
+		largest := m.workers[0]
+		if len(m.workers) > 1 {
+			largest += m.workers[1]
+		}
+		return fmt.Sprintf("keeper %s, front door %s, %d run workers %s (the two largest %s + %s), other %s; with 2 workers (the default `max_concurrent` on 2 cores): %s",
+			mib(m.keeper), mib(m.frontDoor), len(m.workers), mib(sum(m.workers)), mib(m.workers[0]), mib(largest-m.workers[0]), mib(m.others),
+			mib(m.keeper+m.frontDoor+m.others+largest))
+	}))
 	def := config.Default()
 	fmt.Fprintf(&b, "| what the caches' memory tiers hold after the benchmark, MiB (budget) | every case above run | — | %s |\n",
 		col(func(s *suiteResult) string {

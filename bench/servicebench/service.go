@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -112,15 +113,62 @@ func (s *service) harnesses() (map[string]bool, error) {
 	return out, nil
 }
 
-// rss is the resident set (VmRSS) and its peak (VmHWM), bytes, of a
-// process and all its descendants (with front_door.uid or workers, the
-// service is several processes; the peak is the sum of each one's).
+// rss is the memory of a process and all its descendants (with the
+// split, the service is a keeper, a front door and run workers), bytes:
+// the sum of their proportional set sizes (Pss: a page shared by n
+// processes, such as the binary's text, counts 1/n in each, so the sum
+// is what the node holds), and the sum of their resident peaks (VmHWM,
+// an upper bound: shared pages count in each).
 func rss(pid int) (cur, peak int64) {
-	for _, p := range append([]int{pid}, descendants(pid)...) {
-		c, h := rssOf(p)
-		cur, peak = cur+c, peak+h
+	m := memoryOf(pid)
+	return m.total, m.peak
+}
+
+// processMemory is rss with the share of each part of the service.
+type processMemory struct {
+	total, peak               int64
+	keeper, frontDoor, others int64   // Pss
+	workers                   []int64 // Pss of each run worker (or compile jail), largest first
+}
+
+func memoryOf(pid int) processMemory {
+	var m processMemory
+	for i, p := range append([]int{pid}, descendants(pid)...) {
+		pss, hwm := pssOf(p)
+		m.total, m.peak = m.total+pss, m.peak+hwm
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p))
+		switch {
+		case i == 0:
+			m.keeper = pss
+		case strings.Contains(string(cmdline), "front-door"):
+			m.frontDoor += pss
+		case strings.Contains(string(cmdline), "jail_init"):
+			m.workers = append(m.workers, pss)
+		default:
+			m.others += pss
+		}
 	}
-	return cur, peak
+	sort.Slice(m.workers, func(i, j int) bool { return m.workers[i] > m.workers[j] })
+	return m
+}
+
+// pssOf reads a process's Pss (smaps_rollup) and VmHWM (status), bytes.
+func pssOf(pid int) (pss, hwm int64) {
+	field := func(file, name string) int64 {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, file))
+		if err != nil {
+			return 0
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			if len(f) >= 2 && f[0] == name {
+				n, _ := strconv.ParseInt(f[1], 10, 64)
+				return n << 10
+			}
+		}
+		return 0
+	}
+	return field("smaps_rollup", "Pss:"), field("status", "VmHWM:")
 }
 
 // descendants lists pid's children, theirs, and so on.
@@ -139,26 +187,6 @@ func descendants(pid int) []int {
 		}
 	}
 	return out
-}
-
-func rssOf(pid int) (cur, peak int64) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 2 {
-			n, _ := strconv.ParseInt(f[1], 10, 64)
-			switch f[0] {
-			case "VmRSS:":
-				cur = n << 10
-			case "VmHWM:":
-				peak = n << 10
-			}
-		}
-	}
-	return cur, peak
 }
 
 // cacheBytes reads what each cache's memory tier holds from the

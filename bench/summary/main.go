@@ -52,8 +52,9 @@ var rows = []row{
 	{"memo-hit ÷ `/healthz` throughput (serve, ~20 KiB answer)", "≥ 0.6", "warm: memo in memory", "service.md",
 		"| memo-hit ÷ `/healthz` throughput (serve-20k,", beforeNow},
 	{"wasm ÷ native per dispatched request", "≤ 3×", "warm: compiled module in memory", "native-vs-wasm.md", "", nil},
-	{"service RSS idle after start, MiB", "≤ 120", "empty caches", "service.md", "| service RSS idle after start, MiB", beforeNow},
-	{"service RSS after the benchmark (peak), MiB", "≤ 400", "every case run", "service.md", "| service RSS after the benchmark (peak), MiB", beforeNow},
+	{"service memory idle after start: Σ Pss, MiB", "≤ 120", "empty caches", "service.md", "| service RSS idle after start, MiB", beforeNow},
+	{"service memory after the benchmark: Σ Pss (Σ VmHWM), MiB", "≤ 400", "every case run", "service.md", "| service RSS after the benchmark (peak), MiB", beforeNow},
+	{"… by process (Pss), MiB", "—", "every case run", "service.md", "| … by process, MiB", beforeNow},
 	{"what the caches' memory tiers hold then, MiB (budget)", "counted", "every case run", "service.md", "| what the caches' memory tiers hold after the benchmark", beforeNow},
 	{"cold new mid-size app (serve) ÷ bare compile+link (service bench)", "≤ 1.15×, 3.6 s halved", "cold", "service.md", "| cold new mid-size app (serve, 3 requests)", beforeNow},
 	{"cold new mid-size app ÷ bare compile+link (edit bench)", "≤ 1.15×, 3.6 s halved", "cold", "edit-run.md", "| **service, cold new app, end to end** |", lastCells},
@@ -86,7 +87,7 @@ func run(dir, previous, out string) error {
 		return string(b)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Issue 16: the targets, from one `make bench` run\n\nWritten by `go run ./bench/summary` at the end of `make bench` on %s, from what that run wrote in `bench/results/` (each figure as its file states it: the cache state, the baseline measured in the same run). "+
+	fmt.Fprintf(&b, "# Issue 16: the targets, from one `make bench` run\n\nWritten by `go run ./bench/summary` (`make bench-summary`) at the end of `make bench` on %s, from what that run wrote in `bench/results/` (each figure as its file states it: the cache state, the baseline measured in the same run). "+
 		"**before** is the service benchmark's baseline binary (the commit before issue 16), measured in the same run; **previous** is the figure committed at `%s` (the previous round's run). Full tables: `service.md`, `native-vs-wasm.md`, `edit-run.md`.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), previous)
 	b.WriteString("| metric | target | cache state | previous | before (same run) | now |\n|---|---|---|---|---|---|\n")

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
 	"github.com/rocket-sandbox/rocket-sandbox/compiler"
@@ -148,11 +149,12 @@ func (a *App) build(ctx context.Context, cfg config.App, m *toolchain.Manifest, 
 	var engine sandbox.Engine
 	if cfg.Workers.Enabled {
 		wc := cfg.Workers
-		if wc.Count == 0 { // one per compile-and-run slot
-			wc.Count = cfg.Service.MaxConcurrent
-			if wc.Count == 0 {
-				wc.Count = sandbox.DefaultConfig().MaxConcurrent
+		if wc.Count == 0 {
+			slots := cfg.Service.MaxConcurrent
+			if slots == 0 {
+				slots = sandbox.DefaultConfig().MaxConcurrent
 			}
+			wc.Count = worker.DefaultCount(slots, goruntime.NumCPU())
 		}
 		if a.workers, err = worker.New(wc, cfg.EngineConfig(), cfg.Compiler.MaxModuleBytes, starter, nil); err != nil {
 			a.Close(ctx)
@@ -251,7 +253,10 @@ func fingerprint(cfg config.App, m *toolchain.Manifest) (string, error) {
 // that are not decorated at the service's seams.
 func (a *App) observe() *metrics.Metrics {
 	a.metrics = metrics.New()
-	if a.engine != nil { // in process; run workers compile on their own
+	if a.workers != nil { // their results report their compiles
+		a.workers.ObserveCompiles(a.metrics)
+	}
+	if a.engine != nil {
 		a.engine.ObserveCompiles(a.metrics)
 		a.metrics.CacheBytes("wasm", func() map[string]int64 {
 			u := a.engine.CacheUsage()

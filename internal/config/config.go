@@ -68,13 +68,29 @@ type App struct {
 // FrontDoor configures the privilege separation of serve.
 type FrontDoor struct {
 	// UID is the uid (and gid) the front door — HTTP, JSON, harnesses,
-	// caches, result parsing — runs as, with no capabilities and
-	// no_new_privs; the root process keeps only the keeper. Default 0:
-	// no split, one root process (while the split is being landed).
-	// It must be neither root's nor the jail's uid, and needs
-	// workers.enabled (the front door runs no guest itself).
+	// caches, result parsing — runs as, with no capabilities (an empty
+	// bounding set too), no_new_privs and a seccomp filter; the root
+	// process keeps only the keeper. Default DefaultFrontDoorUID; 0 is
+	// the off switch: one root process, for debugging. It must be
+	// neither root's nor the jail's uid, and needs workers.enabled (the
+	// front door runs no guest itself).
 	UID int `json:"uid"`
+	// DataDir holds the front door's writable directories — the
+	// results, modules and shares stores whose own keys are empty — when
+	// the split is on (default /var/lib/rocket-sandbox): the state dir
+	// under /root is not reachable by the front door's uid. Absolute.
+	DataDir string `json:"data_dir"`
 }
+
+// The front door's defaults (docs/security.md, "Process model"): a uid
+// and gid of its own, in the range Debian policy (9.2.2) reserves,
+// 65000-65533, so no package or administrator allocates it and no
+// account's files or processes share it (65534, nobody, is the jail's);
+// and an FHS data directory outside /root.
+const (
+	DefaultFrontDoorUID     = 65533
+	DefaultFrontDoorDataDir = "/var/lib/rocket-sandbox"
+)
 
 // Caches configures the memoized responses, the compiled modules and the
 // shared playground states. Their disk tiers default to directories under
@@ -120,6 +136,7 @@ func Default() App {
 		Cache:           Caches{Results: cache.DefaultConfig(), Modules: modules, Redis: rediscache.DefaultConfig(), Shares: shares},
 		Jail:            jail.DefaultPolicy(),
 		Workers:         worker.DefaultConfig(),
+		FrontDoor:       FrontDoor{UID: DefaultFrontDoorUID, DataDir: DefaultFrontDoorDataDir},
 
 		Incremental: incremental.DefaultConfig(),
 	}
@@ -175,7 +192,10 @@ func (c App) Validate() error {
 			l.Add("front_door.uid", "%d is the jail's uid (jail.uid): the front door must not share it with untrusted jobs", c.FrontDoor.UID)
 		}
 		if !c.Workers.Enabled {
-			l.Add("front_door.uid", "needs workers.enabled: the front door runs no guest itself")
+			l.Add("front_door.uid", "needs workers.enabled: the front door runs no guest itself (set front_door.uid to 0 to run without the split)")
+		}
+		if !filepath.IsAbs(c.FrontDoor.DataDir) {
+			l.Add("front_door.data_dir", "%q must be an absolute path", c.FrontDoor.DataDir)
 		}
 	}
 	return l.Err()
@@ -241,8 +261,8 @@ func (c *App) CachesIn(dir string) {
 	c.Incremental.Dir = filepath.Join(dir, "incremental")
 }
 
-// resolve fills in what follows from other keys: the directories under
-// StateDir left empty, and the hosts served, from the listen address.
+// resolve fills in what follows from other keys: the directories left
+// empty, under StateDir or, with the split, front_door.data_dir; and the hosts served, from the listen address.
 func (c *App) resolve() {
 	// A loopback service answers only for the names it is reached by
 	// from this machine: anything else in Host is a page rebinding a
@@ -254,14 +274,20 @@ func (c *App) resolve() {
 	if c.Runtime.CompilationCacheDir == "" {
 		c.Runtime.CompilationCacheDir = filepath.Join(c.StateDir, "wazero-cache")
 	}
+	// The stores are the front door's when the split is on: under its
+	// data dir, which its uid can reach.
+	stores := c.StateDir
+	if c.FrontDoor.UID != 0 {
+		stores = c.FrontDoor.DataDir
+	}
 	if c.Cache.Results.Dir == "" {
-		c.Cache.Results.Dir = filepath.Join(c.StateDir, "cache", "results")
+		c.Cache.Results.Dir = filepath.Join(stores, "cache", "results")
 	}
 	if c.Cache.Modules.Dir == "" {
-		c.Cache.Modules.Dir = filepath.Join(c.StateDir, "cache", "modules")
+		c.Cache.Modules.Dir = filepath.Join(stores, "cache", "modules")
 	}
 	if c.Cache.Shares.Dir == "" {
-		c.Cache.Shares.Dir = filepath.Join(c.StateDir, "shares")
+		c.Cache.Shares.Dir = filepath.Join(stores, "shares")
 	}
 	if c.Incremental.Dir == "" {
 		c.Incremental.Dir = filepath.Join(c.StateDir, "incremental")

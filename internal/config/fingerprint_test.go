@@ -49,6 +49,9 @@ func changeValidly(cfg *App, path string) (any, bool) {
 	if path == "front_door.uid" {
 		cfg.Workers.Enabled = true
 	}
+	if path == "workers.enabled" { // false needs the split off
+		cfg.FrontDoor.UID = 0
+	}
 	for _, c := range candidates {
 		if reflect.DeepEqual(c.Interface(), old.Interface()) {
 			continue

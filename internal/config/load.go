@@ -42,6 +42,14 @@ var setters = map[string]func(c *App, v string) error{
 		}
 		return nil
 	},
+	"front_door.uid": func(c *App, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return errors.New("want a whole number (0: no split)")
+		}
+		c.FrontDoor.UID = n
+		return nil
+	},
 	"cache.redis.url": func(c *App, v string) error { c.Cache.Redis.URL = v; return nil },
 	"service.max_stub_bytes": func(c *App, v string) error {
 		n, err := parseInt(v)
@@ -74,6 +82,7 @@ var envVars = []struct {
 	{"ROCKET_SANDBOX_MAX_STUB_BYTES", "service.max_stub_bytes", nil},
 	{"ROCKET_SANDBOX_GUIDE_DIR", "server.guide_dir", nil},
 	{"ROCKET_SANDBOX_WORKERS", "workers.enabled", nil},
+	{"ROCKET_SANDBOX_FRONT_DOOR_UID", "front_door.uid", nil},
 	{"ROCKET_SANDBOX_REDIS_URL", "cache.redis.url", nil},
 }
 

@@ -64,7 +64,8 @@ func TestLoadRefuses(t *testing.T) {
 		{name: "go_memory_limit_mb under larger caches", file: `{"go_memory_limit_mb": 300, "cache": {"results": {"memory_mb": 256}}}`, want: "go_memory_limit_mb: 300 is less than"},
 		{name: "front_door.uid negative", file: `{"workers": {"enabled": true}, "front_door": {"uid": -1}}`, want: "front_door.uid: -1 is out of range 1..2147483647"},
 		{name: "front_door.uid the jail's", file: `{"workers": {"enabled": true}, "front_door": {"uid": 65534}}`, want: "front_door.uid: 65534 is the jail's uid"},
-		{name: "front_door.uid without workers", file: `{"front_door": {"uid": 1000}}`, want: "front_door.uid: needs workers.enabled"},
+		{name: "front_door.uid without workers", file: `{"workers": {"enabled": false}, "front_door": {"uid": 1000}}`, want: "front_door.uid: needs workers.enabled"},
+		{name: "front_door.data_dir relative", file: `{"front_door": {"data_dir": "var/lib"}}`, want: "front_door.data_dir: \"var/lib\" must be an absolute path"},
 
 		// server
 		{name: "server.max_body_bytes zero", file: `{"server": {"max_body_bytes": 0}}`, want: "server.max_body_bytes: 0 is out of range 1..1073741824"},
@@ -229,12 +230,14 @@ func TestDefaultsRoundTrip(t *testing.T) {
 }
 
 // A file sets what it names and nothing else; the environment wins over
-// the file and flags over both; empty directories land under state_dir.
+// the file and flags over both; empty directories land under state_dir
+// (without the split; with it, under front_door.data_dir).
 func TestLoadLayers(t *testing.T) {
 	cleanEnv(t)
 	path := writeConfig(t, `{
 		"listen": "127.0.0.1:7000",
 		"state_dir": "/srv/rocket",
+		"front_door": {"uid": 0},
 		"service": {"max_concurrent": 3, "max_stub_bytes": 1000},
 		"runtime": {"timeout_ms": 4000},
 		"jail": {"max_limits": {"memory_bytes": 536870912}}
@@ -267,6 +270,27 @@ func TestLoadLayers(t *testing.T) {
 	assert.EqualValues(t, 2500, cfg.Runtime.TimeoutMS, "the environment wins over the file")
 	assert.Equal(t, "/srv/other", cfg.StateDir)
 	assert.Equal(t, "127.0.0.1:7001", cfg.Listen)
+}
+
+// With the split (the default), the stores the front door writes land
+// under front_door.data_dir, which its uid can reach, not under the
+// state dir; ROCKET_SANDBOX_FRONT_DOOR_UID=0 turns the split off.
+func TestSplitStoresLandInTheDataDir(t *testing.T) {
+	cleanEnv(t)
+	cfg, err := Load(writeConfig(t, `{"state_dir": "/srv/rocket", "front_door": {"data_dir": "/srv/front"}}`))
+	require.NoError(t, err)
+	assert.Equal(t, DefaultFrontDoorUID, cfg.FrontDoor.UID)
+	assert.True(t, cfg.Workers.Enabled)
+	assert.Equal(t, "/srv/front/cache/results", cfg.Cache.Results.Dir)
+	assert.Equal(t, "/srv/front/cache/modules", cfg.Cache.Modules.Dir)
+	assert.Equal(t, "/srv/front/shares", cfg.Cache.Shares.Dir)
+	assert.Equal(t, "/srv/rocket/wazero-cache", cfg.Runtime.CompilationCacheDir, "the keeper's side stays in the state dir")
+
+	t.Setenv("ROCKET_SANDBOX_FRONT_DOOR_UID", "0")
+	cfg, err = Load(writeConfig(t, `{"state_dir": "/srv/rocket"}`))
+	require.NoError(t, err)
+	assert.Equal(t, 0, cfg.FrontDoor.UID)
+	assert.Equal(t, "/srv/rocket/cache/results", cfg.Cache.Results.Dir)
 }
 
 // docs/configuration.md names every key, and its example loads.

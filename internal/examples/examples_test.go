@@ -114,3 +114,10 @@ func TestLoadReadsExamplesAndProjectLeavesBinaryFiles(t *testing.T) {
 	_, err = Load(filepath.Join(dir, "notes"))
 	assert.True(t, strings.Contains(err.Error(), "no example"), "%v", err)
 }
+
+func TestCauseOfNamesTheKnownCauseOrAMissingCrate(t *testing.T) {
+	assert.Contains(t, CauseOf(Row{Name: "tls"}), "no TLS listener")
+	missing := Row{Name: "state", Sandbox: Side{Error: `refused (400 invalid_request): files["Cargo.toml"] dependencies.flume: the prepared profile has no crate "flume"`}}
+	assert.Contains(t, CauseOf(missing), "harnesses/deps/Cargo.toml")
+	assert.Empty(t, CauseOf(Row{Name: "hello", Sandbox: Side{Error: "compile error: error[E0425]"}}), "no cause is made up")
+}

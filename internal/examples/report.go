@@ -11,7 +11,10 @@ type Row struct {
 	Sandbox, Native Side
 	Parity          bool
 	Differences     []string
-	Cause           string
+	// Cause says why an example has no parity; Notes what to know about
+	// one that has.
+	Cause string
+	Notes []string
 }
 
 // Compare judges one example: parity when both sides ran the same tests
@@ -76,8 +79,8 @@ func Table(rows []Row) string {
 			}
 			why += "Cause: " + r.Cause
 		}
-		if len(r.Sandbox.Notes) > 0 && r.Parity {
-			why = strings.Join(r.Sandbox.Notes, "; ")
+		if r.Parity {
+			why = strings.Join(append(append([]string{}, r.Sandbox.Notes...), r.Notes...), "; ")
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.Name, counts(r.Sandbox), counts(r.Native), parity, cell(why))
 	}

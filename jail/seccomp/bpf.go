@@ -14,13 +14,21 @@ import (
 // architecture: the raw bytes of an array of struct sock_filter, ready for
 // seccomp(SECCOMP_SET_MODE_FILTER). Calls from another ABI (i386 via int
 // 0x80, x32) kill the process: the table only speaks of native numbers.
-func Compile() ([]byte, error) { return compile(Table()) }
+func Compile() ([]byte, error) {
+	return compile(libseccomp.ActErrno.SetReturnCode(int16(DefaultErrno)), Table())
+}
 
 // CompileResident is Compile for [ResidentTable].
-func CompileResident() ([]byte, error) { return compile(ResidentTable()) }
+func CompileResident() ([]byte, error) {
+	return compile(libseccomp.ActErrno.SetReturnCode(int16(DefaultErrno)), ResidentTable())
+}
 
-func compile(rules []Rule) ([]byte, error) {
-	filter, err := libseccomp.NewFilter(libseccomp.ActErrno.SetReturnCode(int16(DefaultErrno)))
+// CompileFrontDoor is Compile for [FrontDoorTable], a denylist: what it
+// does not name is allowed.
+func CompileFrontDoor() ([]byte, error) { return compile(libseccomp.ActAllow, FrontDoorTable()) }
+
+func compile(def libseccomp.ScmpAction, rules []Rule) ([]byte, error) {
+	filter, err := libseccomp.NewFilter(def)
 	if err != nil {
 		return nil, fmt.Errorf("seccomp: new filter: %w", err)
 	}

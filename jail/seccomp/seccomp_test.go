@@ -57,3 +57,21 @@ func TestResidentTable(t *testing.T) {
 		}
 	}
 }
+
+// The front door's table compiles, and kills exec, process creation and
+// every hostile call of the compile table.
+func TestFrontDoorTable(t *testing.T) {
+	prog, err := CompileFrontDoor()
+	require.NoError(t, err)
+	require.Zero(t, len(prog)%8)
+	kills := map[string]bool{}
+	for _, r := range FrontDoorTable() {
+		require.NotEqual(t, Allow, r.Action, "%s: a denylist names only what it refuses", r.Name)
+		if r.Action == Kill && len(r.Args) == 0 {
+			kills[r.Name] = true
+		}
+	}
+	for _, n := range append([]string{"execve", "execveat", "fork", "vfork"}, hostile...) {
+		require.True(t, kills[n], "%s kills the front door", n)
+	}
+}

@@ -1,4 +1,4 @@
-package main
+package frontdoor
 
 import (
 	"io"
@@ -21,16 +21,16 @@ func TestGoMemoryLimitFromTheConfig(t *testing.T) {
 
 	debug.SetMemoryLimit(1 << 40)
 	t.Setenv("GOMEMLIMIT", "")
-	setGoMemoryLimit(cfg, log)
+	SetGoMemoryLimit(cfg, log)
 	assert.EqualValues(t, 320<<20, debug.SetMemoryLimit(-1), "the default")
 
 	debug.SetMemoryLimit(1 << 40)
 	cfg.GoMemoryLimitMB = 0
-	setGoMemoryLimit(cfg, log)
+	SetGoMemoryLimit(cfg, log)
 	assert.EqualValues(t, 1<<40, debug.SetMemoryLimit(-1), "0: no limit set")
 
 	t.Setenv("GOMEMLIMIT", "1GiB")
 	cfg.GoMemoryLimitMB = 400
-	setGoMemoryLimit(cfg, log)
+	SetGoMemoryLimit(cfg, log)
 	assert.EqualValues(t, 1<<40, debug.SetMemoryLimit(-1), "GOMEMLIMIT wins")
 }
