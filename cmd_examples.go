@@ -73,6 +73,14 @@ func cmdExamples(ctx context.Context, argv []string) error {
 	}
 	baseURL := *url
 	if baseURL == "" {
+		// The examples are a yardstick of what works, not of speed: a
+		// compile of the heaviest (diesel, sqlx) and a run of each test
+		// get the most the jail and the engine allow, so a loaded
+		// machine does not turn into a "timeout" row.
+		cfg.Service.CompileLimits.WallTimeMS = max(cfg.Service.CompileLimits.WallTimeMS, min(120_000, cfg.Jail.MaxLimits.WallTimeMS))
+		cfg.Service.CompileLimits.CPUTimeMS = max(cfg.Service.CompileLimits.CPUTimeMS, min(120_000, cfg.Jail.MaxLimits.CPUTimeMS))
+		cfg.Runtime.TimeoutMS = max(cfg.Runtime.TimeoutMS, 60_000)
+		cfg.Server.RequestTimeoutMS = max(cfg.Server.RequestTimeoutMS, 15*60_000)
 		a, err := app.New(ctx, cfg)
 		if err != nil {
 			return err
