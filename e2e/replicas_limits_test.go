@@ -48,8 +48,11 @@ func TestRequestLimitsAboveTheMaximumAreRefused(t *testing.T) {
 		message string
 	}{
 		{map[string]any{"stdout_bytes": 4*testStdoutCap + 1}, "limits.stdout_bytes", "this server's maximum is 262144"},
+		// The suite raises the run timeout's maximum for the database
+		// examples (e2e_test.go).
+		{map[string]any{"run_timeout_ms": dbRunTimeout.Milliseconds() + 1}, "limits.run_timeout_ms", "this server's maximum is 60000"},
 		// No maximum configured: the default is the maximum.
-		{map[string]any{"run_timeout_ms": testRunTimeout.Milliseconds() + 1}, "limits.run_timeout_ms", "this server's maximum is 3000"},
+		{map[string]any{"memory_bytes": testMemory + 1}, "limits.memory_bytes", "this server's maximum is 67108864"},
 		{map[string]any{"memory_bytes": 4096}, "limits.memory_bytes", "the least is 65536"},
 		{map[string]any{"deadline": 5}, "limits.deadline", "unknown limit"},
 	} {
