@@ -206,8 +206,8 @@ func SetGoMemoryLimit(cfg config.App, log *slog.Logger) {
 	if os.Getenv("GOMEMLIMIT") != "" || cfg.GoMemoryLimitMB == 0 {
 		return
 	}
-	debug.SetMemoryLimit(int64(cfg.GoMemoryLimitMB) << 20)
-	log.Debug("Go memory limit", "mb", cfg.GoMemoryLimitMB)
+	debug.SetMemoryLimit(cfg.GoMemoryLimitBytes())
+	log.Debug("Go memory limit", "bytes", cfg.GoMemoryLimitBytes())
 }
 
 // ServeHTTP serves a's service on ln with cfg's server section until ctx

@@ -22,7 +22,13 @@ func TestGoMemoryLimitFromTheConfig(t *testing.T) {
 	debug.SetMemoryLimit(1 << 40)
 	t.Setenv("GOMEMLIMIT", "")
 	SetGoMemoryLimit(cfg, log)
-	assert.EqualValues(t, 320<<20, debug.SetMemoryLimit(-1), "the default")
+	assert.EqualValues(t, 200<<20, debug.SetMemoryLimit(-1), "the default")
+
+	debug.SetMemoryLimit(1 << 40)
+	inProcess := cfg
+	inProcess.Workers.Enabled = false
+	SetGoMemoryLimit(inProcess, log)
+	assert.EqualValues(t, (200+2*256)<<20, debug.SetMemoryLimit(-1), "modules run in process: the engine's budgets (auto: two backends) added")
 
 	debug.SetMemoryLimit(1 << 40)
 	cfg.GoMemoryLimitMB = 0

@@ -92,7 +92,7 @@ func (s *server) observe(c *fiber.Ctx) error {
 	route := routeOf(c)
 	r, isResult := c.Locals(localResult).(resultSummary)
 	if s.metrics != nil {
-		s.metrics.Request(route, c.Method(), code, d)
+		s.metrics.Request(route, methodLabel(c.Method()), code, d)
 		if isResult {
 			s.metrics.Result(r.status, r.harness)
 		}
@@ -132,6 +132,22 @@ func (s *server) observe(c *fiber.Ctx) error {
 	}
 	s.log.LogAttrs(ctx, level, "request", attrs...)
 	return nil
+}
+
+// methodLabel is method as a label value that outlives the request:
+// Fiber's c.Method() aliases fasthttp's request buffer, which the next
+// request on the connection overwrites, so a label kept by the metrics'
+// registry would change under it (a "GET" series becoming a second
+// "POST" one: /metrics then failed with duplicate series after a
+// benchmark). The standard methods are constants; any other is "other".
+func methodLabel(method string) string {
+	for _, m := range []string{fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPut, fiber.MethodDelete,
+		fiber.MethodConnect, fiber.MethodOptions, fiber.MethodTrace, fiber.MethodPatch} {
+		if method == m {
+			return m
+		}
+	}
+	return "other"
 }
 
 // harnessLabel is id if it names one of the service's harnesses, else

@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -126,4 +129,45 @@ func TestMetricsGetRoutePatterns(t *testing.T) {
 	do(t, app, "GET", "/metrics", nil)
 	assert.Equal(t, []string{"POST /api/v1/run/:harness OK", "POST /api/v1/run/:harness OK", "GET unmatched Not Found", "GET /metrics OK"}, rec.requests)
 	assert.Equal(t, []string{"ok program", "ok other"}, rec.results, "harness labels are the service's ids")
+}
+
+// rawMethods keeps the method strings it is given as they are, as the
+// metrics' registry keeps label values.
+type rawMethods struct {
+	recorder
+	mu      sync.Mutex
+	methods []string
+}
+
+func (r *rawMethods) Request(_, method string, _ int, _ time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.methods = append(r.methods, method)
+}
+
+// A method label outlives its request: the next request on the same
+// keep-alive connection must not change it (Fiber's c.Method() aliases a
+// buffer that request overwrites; a registry holding it would then have
+// two series of the same labels, and /metrics would fail).
+func TestMetricsMethodLabelsOutliveTheirRequest(t *testing.T) {
+	rec := &rawMethods{}
+	svc := &fakeService{resp: okResponse(), harnesses: sandbox.HarnessInfos(harnesses.Default())}
+	app, _ := infoApp(t, svc, WithMetrics(rec))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go app.Listener(ln)
+	t.Cleanup(func() { app.Shutdown() })
+	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}}
+	base := "http://" + ln.Addr().String()
+	r, err := client.Get(base + "/healthz")
+	require.NoError(t, err)
+	io.Copy(io.Discard, r.Body)
+	r.Body.Close()
+	r, err = client.Post(base+"/api/v1/run/program", "text/plain", strings.NewReader("fn main(){}"))
+	require.NoError(t, err)
+	io.Copy(io.Discard, r.Body)
+	r.Body.Close()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	assert.Equal(t, []string{"GET", "POST"}, rec.methods)
 }

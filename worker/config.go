@@ -49,10 +49,15 @@ type Config struct {
 }
 
 // DefaultCompiledModulesBytes is a worker's default budget for compiled
-// modules, per backend: one mid-size Rocket app interpreted (4.4 MB of
-// module, 2.7 MB of it code: charged 100 MB) while the compiler compiles
-// it, or four to eight compiled (26 MB charged for the same app).
-const DefaultCompiledModulesBytes int64 = 128 << 20
+// modules, per backend: two mid-size Rocket apps compiled (4.4 MB of
+// module, 2.7 MB of it code: charged 26 MB) and a few small ones, or a
+// hello world interpreted (charged 51 MB) while the compiler compiles it;
+// a mid-size app interpreted (charged 100 MB) is loaded for each run
+// until its compiled code is ready. A playground's modules are mostly run
+// once (each edit is a new module), so a worker keeps its hot few, and a
+// node about copies_per_module of each (docs/operations.md, "Memory per
+// node").
+const DefaultCompiledModulesBytes int64 = 64 << 20
 
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {

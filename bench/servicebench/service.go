@@ -230,6 +230,9 @@ func (s *service) cacheBytes() (map[string]int64, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("/metrics: HTTP %d: %.300s", r.StatusCode, raw)
+	}
 	out := map[string]int64{}
 	for _, line := range strings.Split(string(raw), "\n") {
 		rest, ok := strings.CutPrefix(line, "rocket_sandbox_cache_bytes{")

@@ -37,12 +37,15 @@ type App struct {
 	// and, unless their keys say otherwise, the caches.
 	StateDir string `json:"state_dir"`
 	// GoMemoryLimitMB is the Go runtime's soft memory limit
-	// (runtime/debug.SetMemoryLimit), MiB: the heap collects harder as it
-	// nears it instead of growing to twice what is live, which bounds
-	// the process's memory at the caches' budgets (docs/performance.md,
-	// memory per node). wazero's compiled code is mapped outside the Go
+	// (runtime/debug.SetMemoryLimit) of the process that holds the
+	// caches (the front door, or serve without the split), MiB: the heap
+	// collects harder as it nears it instead of growing to twice what is
+	// live, which bounds the process's memory at the caches' budgets
+	// (docs/operations.md, "Memory per node"). Without workers the engine's
+	// modules are in that heap too, and their budgets are added
+	// (GoMemoryLimitBytes). wazero's compiled code is mapped outside the Go
 	// heap and is not counted. 0: no limit. The GOMEMLIMIT environment
-	// variable, if set, wins. Default 320.
+	// variable, if set, wins. Default 200.
 	GoMemoryLimitMB int             `json:"go_memory_limit_mb"`
 	Server          server.Config   `json:"server"`
 	Service         sandbox.Config  `json:"service"`
@@ -117,7 +120,7 @@ func Default() App {
 	// engine holds compiled reads only the compile's record, so module
 	// bytes are read after a restart or an eviction, from disk if not
 	// here (docs/performance.md, memory per node).
-	modules.MemoryMB, modules.Shards = 64, 4
+	modules.MemoryMB, modules.Shards = 32, 4
 	modules.DiskBytes, modules.MaxValueBytes = 4<<30, 32<<20
 	// A state is a request's size at most (a 64 KiB stub, its args).
 	shares := cache.DefaultConfig()
@@ -125,10 +128,11 @@ func Default() App {
 	return App{
 		Listen:   "127.0.0.1:8080",
 		StateDir: toolchain.DefaultStateDir(),
-		// The memory tiers (64 + 64 + 16 MiB), the recall index (8), the
-		// engines' Go-side structures and the interpreter's transient
-		// copies, with room for the collector.
-		GoMemoryLimitMB: 320,
+		// The memory tiers (64 + 32 + 16 MiB), the recall index (8), the
+		// binary's own data and the requests in flight (about 20), with
+		// room for the collector: the front door's budget in
+		// docs/operations.md, "Memory per node".
+		GoMemoryLimitMB: 200,
 		Server:          server.DefaultConfig(),
 		Service:         sandbox.DefaultConfig(),
 		Compiler:        compiler.DefaultConfig(),
@@ -247,6 +251,27 @@ func (c App) EngineConfig() wasmrt.Config {
 	rt.StdoutLimitBytes = max(rt.StdoutLimitBytes, m.StdoutBytes)
 	rt.StderrLimitBytes = max(rt.StderrLimitBytes, m.StderrBytes)
 	return rt
+}
+
+// GoMemoryLimitBytes is the Go memory limit of the process that holds
+// the caches, bytes (0: none): go_memory_limit_mb, plus, when modules run
+// in that process (workers off), the engine's budgets for compiled
+// modules, whose Go-side structures (all of an interpreted module) are
+// in the same heap.
+func (c App) GoMemoryLimitBytes() int64 {
+	if c.GoMemoryLimitMB == 0 {
+		return 0
+	}
+	limit := int64(c.GoMemoryLimitMB) << 20
+	if !c.Workers.Enabled {
+		rt := check.WithDefaults(c.Runtime, wasmrt.DefaultConfig())
+		backends := int64(1)
+		if rt.Engine == wasmrt.EngineAuto {
+			backends = 2
+		}
+		limit += backends * rt.CompiledModulesBytes
+	}
+	return limit
 }
 
 // CachesIn places every store the service writes (results, modules,

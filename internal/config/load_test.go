@@ -60,7 +60,7 @@ func TestLoadRefuses(t *testing.T) {
 		{name: "listen", file: `{"listen": "localhost"}`, want: `listen: "localhost" is not host:port`},
 		{name: "state_dir", file: `{"state_dir": ""}`, want: "state_dir: must not be empty"},
 		{name: "go_memory_limit_mb negative", file: `{"go_memory_limit_mb": -1}`, want: "go_memory_limit_mb: -1 is out of range 0..1048576"},
-		{name: "go_memory_limit_mb under the caches", file: `{"go_memory_limit_mb": 215}`, want: "go_memory_limit_mb: 215 is less than the memory tiers (cache.results, cache.modules, cache.shares), server.recall_bytes and 64 MiB together (216)"},
+		{name: "go_memory_limit_mb under the caches", file: `{"go_memory_limit_mb": 183}`, want: "go_memory_limit_mb: 183 is less than the memory tiers (cache.results, cache.modules, cache.shares), server.recall_bytes and 64 MiB together (184)"},
 		{name: "go_memory_limit_mb under larger caches", file: `{"go_memory_limit_mb": 300, "cache": {"results": {"memory_mb": 256}}}`, want: "go_memory_limit_mb: 300 is less than"},
 		{name: "front_door.uid negative", file: `{"workers": {"enabled": true}, "front_door": {"uid": -1}}`, want: "front_door.uid: -1 is out of range 1..2147483647"},
 		{name: "front_door.uid the jail's", file: `{"workers": {"enabled": true}, "front_door": {"uid": 65534}}`, want: "front_door.uid: 65534 is the jail's uid"},
@@ -260,7 +260,7 @@ func TestLoadLayers(t *testing.T) {
 	assert.Equal(t, "/srv/rocket/wazero-cache", cfg.Runtime.CompilationCacheDir)
 	assert.Equal(t, "/srv/rocket/cache/results", cfg.Cache.Results.Dir)
 	assert.Equal(t, "/srv/rocket/cache/modules", cfg.Cache.Modules.Dir)
-	assert.Equal(t, 64, cfg.Cache.Modules.MemoryMB)
+	assert.Equal(t, 32, cfg.Cache.Modules.MemoryMB)
 	assert.Equal(t, 4, cfg.Cache.Modules.Shards)
 
 	t.Setenv("ROCKET_SANDBOX_RUN_TIMEOUT", "2500ms")
