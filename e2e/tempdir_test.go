@@ -37,7 +37,7 @@ func TestTempDirIsTmpAndWritable(t *testing.T) {
 	assert.NotContains(t, r.Run.Stderr, "not supported by WASI")
 
 	// The program's environment decides, as natively: Rocket follows std.
-	r, raw = execute(t, map[string]any{"harness": "program", "files": files, "env": map[string]string{"TMPDIR": "/tmp/mine"}})
+	r, raw = execute(t, map[string]any{"harness": "program", "files": files, "args": map[string]any{"env": map[string]string{"TMPDIR": "/tmp/mine"}}})
 	require.Equal(t, outcome.StatusOK, r.Status, "%s", raw)
 	assert.Equal(t, "/tmp/mine\nwritten in the guest\n/tmp/mine\n", r.Run.Stdout, "stderr: %s", r.Run.Stderr)
 }
