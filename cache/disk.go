@@ -66,7 +66,13 @@ func checksum(key string, value []byte) [sha256.Size]byte {
 // openDisk creates dir if missing and indexes what is in it, removing
 // what cannot be an entry, then evicts down to the budget.
 func openDisk(dir string, budget, maxValue int64) (*disk, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	// Directories made above the tier are others' to search (0755): with
+	// the split the front door, under its own uid, must reach a store an
+	// offline command (`run`, `examples`, as root) created first.
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, fmt.Errorf("cache: disk tier: %w", err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
 		return nil, fmt.Errorf("cache: disk tier: %w", err)
 	}
 	d := &disk{dir: dir, budget: budget, maxFile: maxValue + int64(headerSize),

@@ -261,3 +261,18 @@ func mustOld(t *testing.T, p string) string {
 	require.NoError(t, os.Chtimes(p, then, then))
 	return old
 }
+
+// The directories a disk tier makes above its own are searchable by
+// others, the tier's own directory is not: with the split, the front
+// door (another uid) must reach a store that a root command made first.
+func TestDiskTierMakesItsParentsSearchable(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data", "cache", "results")
+	s, err := New(Config{Dir: dir, DiskBytes: 1 << 20, MaxValueBytes: 1 << 10})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	for p, want := range map[string]os.FileMode{dir: 0o700, filepath.Dir(dir): 0o755, filepath.Dir(filepath.Dir(dir)): 0o755} {
+		st, err := os.Stat(p)
+		require.NoError(t, err)
+		assert.Equal(t, want, st.Mode().Perm(), p)
+	}
+}

@@ -30,6 +30,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -38,6 +39,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Client calls one rocket-sandbox service.
@@ -181,4 +183,29 @@ func (c *Client) decode(raw []byte, out any) error {
 		dec.DisallowUnknownFields()
 	}
 	return dec.Decode(out)
+}
+
+// File is a project file's content in the form ExecuteRequest.Files
+// takes: UTF-8 text as a JSON string, any other bytes as FileBytes
+// (base64). The service sees the same bytes either way.
+func File(content []byte) json.RawMessage {
+	var v any = string(content)
+	if !utf8.Valid(content) {
+		v = FileBytes{Content: base64.StdEncoding.EncodeToString(content), Encoding: "base64"}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("client: a string or FileBytes always encodes: " + err.Error())
+	}
+	return b
+}
+
+// Files is a file set in the form ExecuteRequest.Files takes (File,
+// each).
+func Files(files map[string][]byte) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(files))
+	for path, content := range files {
+		out[path] = File(content)
+	}
+	return out
 }

@@ -69,10 +69,11 @@ type EvaluateResponse struct {
 type ExecuteRequest struct {
 	// The harness's arguments (Args.<harness>); absent or null means {}.
 	Args json.RawMessage `json:"args,omitempty"`
-	// A project: relative path → UTF-8 content (src/main.rs or src/lib.rs,
-	// modules, Cargo.toml, Rocket.toml, templates/, static/, …); at most 64
-	// files and 1 MiB by default. docs/api.md, "Projects".
-	Files map[string]string `json:"files,omitempty"`
+	// A project: relative path → content, UTF-8 text as a string or any bytes
+	// as FileBytes (src/main.rs or src/lib.rs, modules, Cargo.toml, Rocket.toml,
+	// templates/, static/, a SQLite database, …); at most 64 files and 1 MiB
+	// of decoded bytes by default. docs/api.md, "Projects".
+	Files map[string]json.RawMessage `json:"files,omitempty"`
 	// Which harness wraps the stub (GET /api/v1/harnesses).
 	Harness string         `json:"harness"`
 	Limits  *RequestLimits `json:"limits,omitempty"`
@@ -100,6 +101,15 @@ type ExecuteResponse struct {
 	Run    *RunReport      `json:"run"`
 	Seed   string          `json:"seed"`
 	Status ResultStatus    `json:"status"`
+}
+
+// FileBytes: A project file's bytes (an image, a font, a SQLite database:
+// anything that is not UTF-8 text). The same bytes sent as text are the same
+// file.
+type FileBytes struct {
+	// The bytes in standard padded base64 (RFC 4648 §4), on one line.
+	Content  string `json:"content"`
+	Encoding string `json:"encoding"`
 }
 
 // FormatRequest is a schema of the contract.

@@ -59,20 +59,27 @@ const (
 var dbLimits = map[string]any{"run_timeout_ms": dbRunTimeout.Milliseconds(), "compile_wall_time_ms": dbCompileTimeout.Milliseconds()}
 
 // loadExample reads one of Rocket's examples as a project (examplesDir,
-// examples_test.go). Files that are not UTF-8 text (todo's favicon) are
-// not sent: the API carries text files only, and no test of theirs reads
-// them.
-func loadExample(t *testing.T, name string) map[string]string {
+// examples_test.go): each text file as a string, the others (todo's
+// favicon) as their bytes in base64 (examples.Example.Project).
+func loadExample(t *testing.T, name string) map[string]any {
 	t.Helper()
 	exs, err := examples.Load(examplesDir(), name)
 	require.NoError(t, err, "Rocket's examples beside the clone (ROCKET_SANDBOX_EXAMPLES_DIR)")
-	files, _ := exs[0].Project()
+	files := map[string]any{}
+	for path, content := range exs[0].Project() {
+		var text string
+		if json.Unmarshal(content, &text) == nil {
+			files[path] = text
+		} else {
+			files[path] = content
+		}
+	}
 	return files
 }
 
 // runExampleTests sends files through the test harness and requires every
 // test named in want to pass, and nothing else to run.
-func runExampleTests(t *testing.T, files map[string]string, want ...string) {
+func runExampleTests(t *testing.T, files map[string]any, want ...string) {
 	t.Helper()
 	r, raw := execute(t, map[string]any{"harness": "test", "files": files, "limits": dbLimits})
 	require.NotNil(t, r.Compile, "%s", raw)
@@ -112,13 +119,14 @@ func TestDatabaseTodoExamplePassesItsOwnTests(t *testing.T) {
 func TestDatabaseExampleSQLiteFlavoursPassTheirOwnTests(t *testing.T) {
 	files := loadExample(t, "databases")
 	delete(files, "src/diesel_mysql.rs")
-	main := files["src/main.rs"]
+	main := files["src/main.rs"].(string)
 	for _, line := range []string{"mod diesel_mysql;\n", "        .attach(diesel_mysql::stage())\n"} {
 		require.Contains(t, main, line)
 		main = strings.Replace(main, line, "", 1)
 	}
 	files["src/main.rs"] = main
-	require.Contains(t, files["Cargo.toml"], `features = ["sqlx_sqlite", "diesel_mysql"]`)
-	files["Cargo.toml"] = strings.Replace(files["Cargo.toml"], `, "diesel_mysql"`, "", 1)
+	manifest := files["Cargo.toml"].(string)
+	require.Contains(t, manifest, `features = ["sqlx_sqlite", "diesel_mysql"]`)
+	files["Cargo.toml"] = strings.Replace(manifest, `, "diesel_mysql"`, "", 1)
 	runExampleTests(t, files, "tests::test_sqlx", "tests::test_diesel", "tests::test_rusqlite")
 }

@@ -128,7 +128,9 @@ var examplesSubset = map[string]map[string]string{
 	"chat":           passed("tests::bad_messages", "tests::messages"),
 	"responders": passed("tests::test_custom", "tests::test_either", "tests::test_file", "tests::test_login", "tests::test_many_his",
 		"tests::test_one_hi_per_second", "tests::test_redir_root", "tests::test_xml"),
-	"cookies": passed("tests::login_fails", "tests::login_logout_succeeds", "tests::redirect_logged_out_session", "tests::test_message"),
+	// Its icon is sent as bytes (base64): docs/api.md, "Binary files".
+	"static-files": passed("tests::test_hidden_file", "tests::test_hidden_index_html", "tests::test_icon_file", "tests::test_index_html", "tests::test_invalid_path"),
+	"cookies":      passed("tests::login_fails", "tests::login_logout_succeeds", "tests::redirect_logged_out_session", "tests::test_message"),
 	"state": passed("tests::test_count", "tests::test_count_parallel", "tests::test_count_parallel_2", "tests::test_count_parallel_3",
 		"tests::test_count_parallel_4", "tests::test_count_parallel_5", "tests::test_count_parallel_6", "tests::test_count_parallel_7",
 		"tests::test_count_parallel_8", "tests::test_count_parallel_9", "tests::test_queue_push_pop", "tests::test_request_local_state"),

@@ -39,11 +39,22 @@ fn main() {
 }
 
 // loadProject reads a project from testdata/projects/<name> as the
-// request's files.
+// request's files (text).
 func loadProject(t *testing.T, name string) map[string]string {
 	t.Helper()
-	root := filepath.Join(testdata, "projects", name)
 	files := map[string]string{}
+	for p, b := range readProject(t, name) {
+		files[p] = string(b)
+	}
+	return files
+}
+
+// readProject reads every file below testdata/projects/<name>, by
+// '/'-separated path.
+func readProject(t *testing.T, name string) map[string][]byte {
+	t.Helper()
+	root := filepath.Join(testdata, "projects", name)
+	files := map[string][]byte{}
 	require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -53,7 +64,7 @@ func loadProject(t *testing.T, name string) map[string]string {
 			return err
 		}
 		rel, err := filepath.Rel(root, p)
-		files[filepath.ToSlash(rel)] = string(b)
+		files[filepath.ToSlash(rel)] = b
 		return err
 	}))
 	return files

@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -183,14 +184,14 @@ func Dirs(cfg config.App) error {
 		{"cache.modules.dir", cfg.Cache.Modules.Dir},
 		{"cache.shares.dir", cfg.Cache.Shares.Dir},
 	} {
-		if err := ownDir(d.key, d.dir, uid); err != nil {
+		if err := ownDir(d.key, d.dir, uid, cfg.FrontDoor.DataDir); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func ownDir(key, dir string, uid int) error {
+func ownDir(key, dir string, uid int, dataDir string) error {
 	if dir == "" {
 		return nil
 	}
@@ -226,11 +227,29 @@ func ownDir(key, dir string, uid int) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", key, err)
 		}
-		if st.Mode().Perm()&0o001 == 0 {
+		switch {
+		case st.Mode().Perm()&0o001 != 0:
+		case within(d, dataDir):
+			// The data dir is the service's own: a directory in it that
+			// an older offline command made 0700 (as root) is opened for
+			// search, not refused.
+			if err := os.Chmod(d, st.Mode().Perm()|0o011); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+		default:
 			return fmt.Errorf("%s %q: the front door (front_door.uid %d) cannot reach it: %s is not searchable by others; set %s outside it, or front_door.data_dir", key, dir, uid, d, key)
 		}
 		if d == "/" {
 			return nil
 		}
 	}
+}
+
+// within says whether d is dataDir or below it.
+func within(d, dataDir string) bool {
+	if dataDir == "" {
+		return false
+	}
+	rel, err := filepath.Rel(filepath.Clean(dataDir), filepath.Clean(d))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
 }

@@ -25,6 +25,7 @@ func TestDirsAreTheFrontDoorsOrRefused(t *testing.T) {
 	require.NoError(t, os.Chmod(open, 0o755))
 	cfg := config.Default()
 	cfg.CachesIn(filepath.Join(open, "data"))
+	cfg.FrontDoor.DataDir = filepath.Join(open, "data")
 	// What `run` as root left in a store is given to the front door.
 	rootShard := filepath.Join(cfg.Cache.Results.Dir, "ab")
 	require.NoError(t, os.MkdirAll(filepath.Dir(cfg.Cache.Results.Dir), 0o755))
@@ -42,6 +43,15 @@ func TestDirsAreTheFrontDoorsOrRefused(t *testing.T) {
 		assert.Equal(t, os.FileMode(0o700), st.Mode().Perm(), dir)
 		assert.EqualValues(t, cfg.FrontDoor.UID, st.Sys().(*syscall.Stat_t).Uid, dir)
 	}
+
+	// A directory inside the data dir that an older root run made 0700
+	// (it stopped `serve` after `make examples`) is opened for search.
+	closedInData := filepath.Dir(cfg.Cache.Modules.Dir)
+	require.NoError(t, os.Chmod(closedInData, 0o700))
+	require.NoError(t, Dirs(cfg))
+	st, err := os.Stat(closedInData)
+	require.NoError(t, err)
+	assert.NotZero(t, st.Mode().Perm()&0o001, "searchable by others")
 
 	closed := t.TempDir()
 	require.NoError(t, os.Chmod(closed, 0o700))

@@ -48,10 +48,14 @@ func fileErr(path, format string, args ...any) *FileError {
 // Check checks a project's file set (path → content) against lim and the
 // path rules, in a fixed order (so the same set always gets the same
 // error): the count and the total bytes, then each path in sorted order.
-// It does not look at contents beyond their size, except that they must
-// be UTF-8 text. withStub says a stub is the crate root, so the files
-// must not have one; without it they must have exactly one.
-func Check(files map[string]string, lim Limits, withStub bool) error {
+// Contents are bytes, any bytes (images, fonts, a SQLite database), and
+// are not looked at beyond their size, except the few the service itself
+// reads as text (textPaths), which must be UTF-8. A Rust module or an
+// include_str!'d file that is not UTF-8 is rustc's to refuse, at the
+// user's risk, as cargo's would be. withStub says a stub is the crate
+// root, so the files must not have one; without it they must have
+// exactly one.
+func Check(files map[string][]byte, lim Limits, withStub bool) error {
 	if len(files) > lim.MaxFiles {
 		return &FileError{Message: fmt.Sprintf("the project has %d files; the limit is %d", len(files), lim.MaxFiles), TooLarge: true}
 	}
@@ -67,8 +71,8 @@ func Check(files map[string]string, lim Limits, withStub bool) error {
 		if err := checkPath(p); err != nil {
 			return err
 		}
-		if !utf8.ValidString(files[p]) {
-			return fileErr(p, "content must be UTF-8 text")
+		if k := textPaths[p]; k != notText && !utf8.Valid(files[p]) {
+			return fileErr(p, "%s", k.why())
 		}
 	}
 	// A path that is also a directory of another ("src" and
@@ -142,9 +146,31 @@ func checkPath(p string) error {
 	return nil
 }
 
+// textKind says why the service reads a file as text.
+type textKind int
+
+const (
+	notText textKind = iota
+	crateRoot
+	manifest
+)
+
+func (k textKind) why() string {
+	if k == manifest {
+		return "content must be UTF-8 text: Cargo.toml is read as TOML (bytes are for the project's other files)"
+	}
+	return "content must be UTF-8 text: the crate root is the Rust source the harness reads (bytes are for the project's other files)"
+}
+
+// textPaths are the files the service reads as text before anything
+// compiles (the crate roots, which a harness plans from, and the
+// manifest, which is checked against the profile): the only files whose
+// content must be UTF-8.
+var textPaths = map[string]textKind{BinRoot: crateRoot, LibRoot: crateRoot, ManifestPath: manifest}
+
 // SortedPaths returns the paths of files in byte order: the canonical
 // order of a file set (its memo key, its seed, its layout).
-func SortedPaths(files map[string]string) []string { return sortedKeys(files) }
+func SortedPaths[V any](files map[string]V) []string { return sortedKeys(files) }
 
 // sortedKeys returns m's keys in byte order.
 func sortedKeys[V any](m map[string]V) []string {

@@ -43,18 +43,18 @@ func (s *Service) checkProject(req Request, h *harnesses.Harness) (*projectOf, e
 		if _, ok := req.Files[project.LibRoot]; ok {
 			p.root = project.LibRoot
 		}
-		p.source = req.Files[p.root]
+		p.source = string(req.Files[p.root]) // UTF-8: project.Check
 	}
 	if p.root == project.LibRoot && !h.Library {
 		return nil, Invalid(fileField(project.LibRoot), "the %s harness runs a binary: send %s (a library's tests run under the test harness)", h.ID, project.BinRoot)
 	}
 	for path, content := range req.Files {
 		if path != p.root {
-			p.others[path] = []byte(content)
+			p.others[path] = content
 		}
 	}
 	if text, ok := req.Files[project.ManifestPath]; ok {
-		m, err := project.ParseManifest(text, s.profile, edition.Valid)
+		m, err := project.ParseManifest(string(text), s.profile, edition.Valid)
 		if err != nil {
 			return nil, fileError(err)
 		}

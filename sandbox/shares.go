@@ -9,8 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/rocket-sandbox/rocket-sandbox/cache"
+	"github.com/rocket-sandbox/rocket-sandbox/project"
 )
 
 // Shares are playground states (harness, stub, args, seed, limits) kept under an
@@ -31,17 +33,18 @@ var shareIDLen = base64.RawURLEncoding.EncodedLen(shareIDBytes)
 // sharedState is the canonical form of a share: keys in sorted order,
 // args canonical, the stub normalized as for a run.
 type sharedState struct {
-	Args    json.RawMessage   `json:"args"`
-	Files   map[string]string `json:"files,omitempty"` // a project's (encoded in path order)
-	Harness string            `json:"harness"`
-	Limits  map[string]int64  `json:"limits,omitempty"`
-	Seed    *uint64           `json:"seed,omitempty"`
-	Stub    string            `json:"stub"`
+	Args    json.RawMessage       `json:"args"`
+	Files   map[string]sharedFile `json:"files,omitempty"` // a project's (encoded in path order)
+	Harness string                `json:"harness"`
+	Limits  map[string]int64      `json:"limits,omitempty"`
+	Seed    *uint64               `json:"seed,omitempty"`
+	Stub    string                `json:"stub"`
 }
 
 // Share stores the state st (a request that is not run) and returns its
 // id. It is checked as a request is (the harness exists; the stub is
-// there, within the stub limit, UTF-8; args an object), but not planned:
+// there, within the stub limit, UTF-8; args an object; a project's files
+// within the file rules), but not planned:
 // a state need not be a program that compiles.
 func (s *Service) Share(st Request) (string, error) {
 	if s.shares == nil {
@@ -52,6 +55,13 @@ func (s *Service) Share(st Request) (string, error) {
 	}
 	if _, err := effective(st.Limits, s.defaultLimits, s.maxLimits); err != nil {
 		return "", err
+	}
+	if len(st.Files) > 0 {
+		// A project's files meet a request's file rules (limits on their
+		// decoded bytes, paths, text where the service reads text).
+		if err := project.Check(st.Files, project.Limits{MaxFiles: s.cfg.MaxFiles, MaxBytes: s.cfg.MaxFilesBytes}, st.Stub != ""); err != nil {
+			return "", fileError(err)
+		}
 	}
 	canon, err := canonicalState(st)
 	if err != nil {
@@ -118,7 +128,19 @@ func canonicalState(st Request) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	state := sharedState{Args: args, Files: st.Files, Harness: st.Harness, Seed: st.Seed, Stub: normalizeStub(st.Stub)}
+	var files map[string]sharedFile
+	if len(st.Files) > 0 {
+		files = make(map[string]sharedFile, len(st.Files))
+		for path, content := range st.Files {
+			files[path] = sharedFile(content)
+		}
+	}
+	state := sharedState{Args: args, Files: files, Harness: st.Harness, Seed: st.Seed}
+	if st.Stub != "" {
+		// As Execute: a project without a stub has none (its crate root
+		// is a file), so the state reads back as the request it was.
+		state.Stub = normalizeStub(st.Stub)
+	}
 	// The limits the state asks for, not the defaults it leaves.
 	for _, f := range st.Limits.Fields() {
 		if *f.Value != 0 {
@@ -130,6 +152,32 @@ func canonicalState(st Request) ([]byte, error) {
 	}
 	if err := enc.Encode(state); err != nil {
 		return nil, fmt.Errorf("encode a share: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// sharedFile is a file of a shared state in its one canonical form, the
+// request's own: UTF-8 content as a string, anything else as
+// {"content": "<base64>", "encoding": "base64"}. So the same bytes are
+// the same state (and id) however they were sent, and a state reads back
+// as a request that sends them.
+type sharedFile []byte
+
+// MarshalJSON writes the file's form (strings without HTML escapes, as
+// the state's encoder writes every other string).
+func (f sharedFile) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	var v any = string(f)
+	if !utf8.Valid(f) {
+		v = struct {
+			Content  string `json:"content"`
+			Encoding string `json:"encoding"`
+		}{base64.StdEncoding.EncodeToString(f), FileEncodingBase64}
+	}
+	if err := enc.Encode(v); err != nil {
+		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

@@ -22,9 +22,10 @@ type Request struct {
 	// The harness validates its contents.
 	Args json.RawMessage
 	// Files are a project's files by path below its root (package
-	// project checks them); a stub beside them is the crate root,
-	// src/main.rs.
-	Files map[string]string
+	// project checks them), each its bytes, however the wire carried
+	// them (text or base64: FileEncodingBase64); a stub beside them is
+	// the crate root, src/main.rs.
+	Files map[string][]byte
 	// Seed, when set, replaces the content-derived seed of the guest's
 	// random source.
 	Seed *uint64
@@ -42,6 +43,11 @@ type Request struct {
 	// module's bytes do not depend on it), nor of the memo key.
 	Session string
 }
+
+// FileEncodingBase64 is the encoding of a file sent as bytes rather than
+// text: {"content": "<standard padded base64>", "encoding": "base64"},
+// the form the response's bodies use (body_encoding).
+const FileEncodingBase64 = "base64"
 
 // Session tokens: 16 to 128 characters of [A-Za-z0-9_-] (the base64url
 // alphabet: 22 characters are 128 random bits).

@@ -128,8 +128,12 @@ func contractSchemas(harnesses []sandbox.HarnessInfo) *openapi.Schemas {
 		"properties": openapi.Schema{
 			"harness": openapi.Schema{"type": "string", "enum": ids, "description": "Which harness wraps the stub (GET /api/v1/harnesses)."},
 			"stub":    openapi.Schema{"type": "string", "minLength": 1, "description": "The Rust source; at most the stub limit (64 KiB by default) of UTF-8."},
-			"files": openapi.Schema{"type": []string{"object", "null"}, "additionalProperties": openapi.Schema{"type": "string"},
-				"description": "A project: relative path → UTF-8 content (src/main.rs or src/lib.rs, modules, Cargo.toml, Rocket.toml, templates/, static/, …); at most 64 files and 1 MiB by default. docs/api.md, \"Projects\"."},
+			"files": openapi.Schema{"type": []string{"object", "null"},
+				"additionalProperties": openapi.Schema{"oneOf": []openapi.Schema{
+					{"type": "string", "description": "The file's content as UTF-8 text."},
+					openapi.Ref("FileBytes"),
+				}},
+				"description": "A project: relative path → content, UTF-8 text as a string or any bytes as FileBytes (src/main.rs or src/lib.rs, modules, Cargo.toml, Rocket.toml, templates/, static/, a SQLite database, …); at most 64 files and 1 MiB of decoded bytes by default. docs/api.md, \"Projects\"."},
 			"args": openapi.Schema{"type": []string{"object", "null"}, "description": "The harness's arguments (Args.<harness>); absent or null means {}."},
 			"seed": openapi.Schema{"type": []string{"integer", "null"}, "format": "uint64", "minimum": 0,
 				"maximum": uint64(1<<64 - 1), "description": "Seeds the program's random source; absent: derived from the request."},
@@ -142,6 +146,12 @@ func contractSchemas(harnesses []sandbox.HarnessInfo) *openapi.Schemas {
 	}
 	req["properties"].(openapi.Schema)["limits"] = openapi.Nullable(openapi.Ref("RequestLimits"))
 	s.Add("RequestLimits", requestLimitsSchema())
+	s.Add("FileBytes", openapi.Schema{"type": "object", "additionalProperties": false, "required": []string{"content", "encoding"},
+		"description": "A project file's bytes (an image, a font, a SQLite database: anything that is not UTF-8 text). The same bytes sent as text are the same file.",
+		"properties": openapi.Schema{
+			"content":  openapi.Schema{"type": "string", "contentEncoding": "base64", "pattern": "^[A-Za-z0-9+/]*={0,2}$", "description": "The bytes in standard padded base64 (RFC 4648 §4), on one line."},
+			"encoding": openapi.Schema{"type": "string", "enum": []string{sandbox.FileEncodingBase64}},
+		}})
 	s.Add("ExecuteRequest", req)
 	s.Add("HarnessList", openapi.Schema{"type": "object", "additionalProperties": false, "required": []string{"harnesses"},
 		"properties": openapi.Schema{"harnesses": openapi.Schema{"type": "array", "items": s.Of(sandbox.HarnessInfo{})}}})

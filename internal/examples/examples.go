@@ -9,12 +9,14 @@
 package examples
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/rocket-sandbox/rocket-sandbox/client"
 )
 
 // Example is one example app: its directory's name and its files.
@@ -89,18 +91,9 @@ func readTree(root string) (map[string][]byte, error) {
 	return files, err
 }
 
-// Project is the example as the API takes a project: its text files,
-// and the paths of the files it cannot send (binary: the API's files
-// are JSON strings).
-func (e Example) Project() (files map[string]string, unsent []string) {
-	files = map[string]string{}
-	for path, b := range e.Files {
-		if !utf8.Valid(b) {
-			unsent = append(unsent, path)
-			continue
-		}
-		files[path] = string(b)
-	}
-	sort.Strings(unsent)
-	return files, unsent
+// Project is the example as the API takes a project: every file, text
+// as a string and anything that is not UTF-8 (an image, a favicon) as
+// its bytes in base64 (client.File).
+func (e Example) Project() map[string]json.RawMessage {
+	return client.Files(e.Files)
 }

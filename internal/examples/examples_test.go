@@ -1,6 +1,7 @@
 package examples
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,7 +82,7 @@ func TestTableHasARowPerExampleAndTheCount(t *testing.T) {
 	assert.Contains(t, table, "**1 of 2 examples have parity**")
 }
 
-func TestLoadReadsExamplesAndProjectLeavesBinaryFiles(t *testing.T) {
+func TestLoadReadsExamplesAndProjectSendsBinaryFilesAsBase64(t *testing.T) {
 	dir := t.TempDir()
 	write := func(path, body string) {
 		p := filepath.Join(dir, path)
@@ -98,9 +99,10 @@ func TestLoadReadsExamplesAndProjectLeavesBinaryFiles(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, exs, 1)
 	assert.Equal(t, "hello", exs[0].Name)
-	files, unsent := exs[0].Project()
-	assert.Equal(t, map[string]string{"Cargo.toml": "[package]\nname = \"hello\"\n", "src/main.rs": "fn main() {}\n"}, files)
-	assert.Equal(t, []string{"static/icon.jpg"}, unsent)
+	files, err := json.Marshal(exs[0].Project())
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"Cargo.toml": "[package]\nname = \"hello\"\n", "src/main.rs": "fn main() {}\n",
+		"static/icon.jpg": {"content": "/9j/4A==", "encoding": "base64"}}`, string(files))
 
 	write("world/Cargo.toml", "[package]\nname = \"world\"\n")
 	write("zzz/Cargo.toml", "[package]\nname = \"zzz\"\n")

@@ -80,7 +80,7 @@ func Table(rows []Row) string {
 			why += "Cause: " + r.Cause
 		}
 		if r.Parity {
-			why = strings.Join(append(append([]string{}, r.Sandbox.Notes...), r.Notes...), "; ")
+			why = strings.Join(r.Notes, "; ")
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.Name, counts(r.Sandbox), counts(r.Native), parity, cell(why))
 	}

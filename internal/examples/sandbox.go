@@ -18,9 +18,6 @@ type Side struct {
 	// Error says why the example's tests did not run (refused, did not
 	// compile), empty when they did.
 	Error string `json:"error,omitempty"`
-	// Notes are facts about the run worth a reader's eye (files that
-	// could not be sent).
-	Notes []string `json:"notes,omitempty"`
 }
 
 // Count is how many tests had outcome.
@@ -40,8 +37,7 @@ func (s Side) Count(outcome string) int {
 // refusal or a compile error is a Side with Error; an error is a failure
 // to ask (the service unreachable, an answer that does not parse).
 func Sandbox(ctx context.Context, client *http.Client, baseURL string, e Example, limits map[string]any) (Side, error) {
-	files, unsent := e.Project()
-	req := map[string]any{"harness": "test", "files": files, "args": map[string]any{}}
+	req := map[string]any{"harness": "test", "files": e.Project(), "args": map[string]any{}}
 	if limits != nil {
 		req["limits"] = limits
 	}
@@ -64,9 +60,6 @@ func Sandbox(ctx context.Context, client *http.Client, baseURL string, e Example
 		return Side{}, fmt.Errorf("examples: %s: %w", e.Name, err)
 	}
 	side := Side{Tests: map[string]string{}}
-	for _, p := range unsent {
-		side.Notes = append(side.Notes, "not sent (binary): "+p)
-	}
 	if resp.StatusCode != http.StatusOK {
 		var p struct {
 			Status string `json:"status"`

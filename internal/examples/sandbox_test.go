@@ -33,9 +33,9 @@ func TestSandboxReadsTheTestHarnessAnswer(t *testing.T) {
 	s, err := Sandbox(context.Background(), srv.Client(), srv.URL, e, map[string]any{"run_timeout_ms": 5000})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"tests::a": "passed", "tests::b": "failed", "tests::c": "ignored", "tests::d": "not run"}, s.Tests)
-	assert.Equal(t, []string{"not sent (binary): static/x.jpg"}, s.Notes)
 	assert.Equal(t, "test", sent["harness"])
-	assert.Equal(t, map[string]any{"src/main.rs": "fn main() {}\n"}, sent["files"], "the text files, as they are")
+	assert.Equal(t, map[string]any{"src/main.rs": "fn main() {}\n", "static/x.jpg": map[string]any{"content": "/9g=", "encoding": "base64"}}, sent["files"],
+		"the text files as they are, the others' bytes in base64")
 	assert.Equal(t, map[string]any{"run_timeout_ms": 5000.0}, sent["limits"])
 
 	answer = `{"status":"compile_error","compile":{"success":false,"stderr":"warning: x\nerror[E0432]: unresolved import ` + "`ws`" + `\n --> src/main.rs:1:5\n"}}`
