@@ -68,8 +68,9 @@ func (s inJail) Start(r jail.Resident) (Process, *os.File, error) {
 
 // Pool runs jobs in run workers: it implements the engine seam of package
 // sandbox (Run), as *runtime.Engine does in process. It keeps Count
-// workers, hands each job to an idle one (preferring one that holds the
-// job's module), and replaces any worker that dies, hangs or breaks the
+// workers, hands each job to an idle one that holds the job's module (or
+// waits for one: at most CopiesPerModule workers compile and keep the
+// same module), and replaces any worker that dies, hangs or breaks the
 // protocol.
 type Pool struct {
 	cfg     Config
@@ -79,6 +80,9 @@ type Pool struct {
 	// maxToWorker and maxFromWorker bound frames each way.
 	maxToWorker, maxFromWorker int64
 	memoryBytes                int64
+	// copies is how many workers may hold the same module before a run
+	// waits for one of them (Config.Copies).
+	copies int
 
 	// observer hears of the workers' wazero compiles (ObserveCompiles).
 	observer atomic.Pointer[wasmrt.CompileObserver]
@@ -101,7 +105,7 @@ func New(cfg Config, rt wasmrt.Config, maxModuleBytes int64, s Starter, log *slo
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("worker: bad config: %w", err)
 	}
-	rt = check.WithDefaults(rt, wasmrt.DefaultConfig())
+	rt = cfg.engine(check.WithDefaults(rt, wasmrt.DefaultConfig()))
 	if err := rt.Validate(); err != nil {
 		return nil, fmt.Errorf("worker: bad runtime config: %w", err)
 	}
@@ -109,7 +113,8 @@ func New(cfg Config, rt wasmrt.Config, maxModuleBytes int64, s Starter, log *slo
 	if log == nil {
 		log = slog.Default()
 	}
-	p := &Pool{cfg: cfg, rt: rt, starter: s, log: log, wake: make(chan struct{}), live: map[*worker]struct{}{}}
+	p := &Pool{cfg: cfg, rt: rt, starter: s, log: log, wake: make(chan struct{}), live: map[*worker]struct{}{},
+		copies: cfg.Copies(max(cfg.Count, 1))}
 	// A run carries its stdin and connections (each bounded by the
 	// request body) and, once per worker, the module.
 	p.maxToWorker = maxModuleBytes + 64<<20
@@ -138,7 +143,8 @@ func (p *Pool) ObserveCompiles(o wasmrt.CompileObserver) { p.observer.Store(&o) 
 // threads and descriptors. The pool starts its workers so, and so does
 // the keeper, which decides a worker's limits itself.
 func Resident(cfg Config, rt wasmrt.Config, maxModuleBytes int64) jail.Resident {
-	rt = check.WithDefaults(rt, wasmrt.DefaultConfig())
+	cfg = check.WithDefaults(cfg, DefaultConfig())
+	rt = cfg.engine(check.WithDefaults(rt, wasmrt.DefaultConfig()))
 	mem := cfg.MemoryBytes
 	if mem == 0 {
 		mem = defaultMemoryBytes(rt, maxModuleBytes)
@@ -148,15 +154,16 @@ func Resident(cfg Config, rt wasmrt.Config, maxModuleBytes int64) jail.Resident 
 
 // defaultMemoryBytes sizes a worker's cgroup for what the engine's own
 // budgets let it hold: one guest's linear memory at its cap, the compiled
-// modules of each backend, the module bytes it keeps, a result being
-// encoded, and the Go runtime's and wazero's own.
+// modules of each backend, the module bytes it keeps (bounded by the same
+// budget, and one module over it), a result being encoded, and the Go
+// runtime's and wazero's own.
 func defaultMemoryBytes(rt wasmrt.Config, maxModuleBytes int64) int64 {
 	backends := int64(1)
 	if rt.Engine == wasmrt.EngineAuto {
 		backends = 2
 	}
 	return rt.MemoryLimitBytes + backends*rt.CompiledModulesBytes +
-		int64(rt.MaxCompiledModules)*maxModuleBytes +
+		rt.CompiledModulesBytes + maxModuleBytes +
 		2*(3*rt.StdoutLimitBytes+rt.StderrLimitBytes) + runtimeOverheadBytes
 }
 
@@ -176,14 +183,24 @@ type worker struct {
 	dead     chan struct{} // closed when the connection failed
 	deadErr  error
 	seq      uint64
-	// has is what the worker was sent, as a hint for routing; the
-	// worker may have dropped a module since (it says so).
+	// has is what the worker was sent (and each module's size), least
+	// recently used first in order, bounded as the worker bounds what
+	// it keeps (workerState.load), as a hint for routing; the worker
+	// may have dropped a module since (it says so).
 	// Guarded by hasMu: the run on the worker changes it while the pool
 	// reads it for routing.
-	hasMu sync.Mutex
-	has   map[moduleID]struct{}
-	order []moduleID
-	max   int
+	hasMu           sync.Mutex
+	has             map[moduleID]int64
+	order           []moduleID
+	max             int
+	maxBytes, bytes int64
+	// cache is what the worker's engine kept after its last run.
+	cache atomic.Pointer[cacheReport]
+	// running is the module of the run the worker was taken for, until
+	// it is idle again (guarded by Pool.mu): a worker about to be sent
+	// a module counts as holding it, so that runs taken at the same
+	// moment do not each pick another worker to compile it.
+	running *moduleID
 }
 
 // start starts one worker and waits for it to say it is ready.
@@ -193,7 +210,7 @@ func (p *Pool) start() (*worker, error) {
 		return nil, fmt.Errorf("worker: start: %w", err)
 	}
 	w := &worker{observer: &p.observer, proc: proc, conn: conn, results: make(chan resultMsg, 1), dead: make(chan struct{}),
-		has: map[moduleID]struct{}{}, max: p.rt.MaxCompiledModules}
+		has: map[moduleID]int64{}, max: p.rt.MaxCompiledModules, maxBytes: p.rt.CompiledModulesBytes}
 	if err := p.handshake(w); err != nil {
 		w.kill()
 		return nil, fmt.Errorf("worker: start: %w", err)
@@ -301,6 +318,7 @@ func (w *worker) read(maxBytes int64) {
 				(*o).ModuleCompiled(string(c.Engine), c.Duration)
 			}
 		}
+		w.cache.Store(&m.Cache)
 		select {
 		case w.results <- m:
 		default:
@@ -323,24 +341,52 @@ func (w *worker) holds(id moduleID) bool {
 	return ok
 }
 
-func (w *worker) sent(id moduleID) {
+// used records a run of module id on w, sent to it now if size > 0,
+// in the order the worker keeps its modules.
+func (w *worker) used(id moduleID, size int64) {
 	w.hasMu.Lock()
 	defer w.hasMu.Unlock()
-	if _, ok := w.has[id]; ok {
-		return
+	if _, ok := w.has[id]; !ok {
+		if size == 0 {
+			return
+		}
+		w.has[id] = size
+		w.bytes += size
 	}
-	w.has[id] = struct{}{}
+	for i, o := range w.order {
+		if o == id {
+			w.order = append(w.order[:i], w.order[i+1:]...)
+			break
+		}
+	}
 	w.order = append(w.order, id)
-	if len(w.order) > w.max {
+	for len(w.order) > w.max || w.bytes > w.maxBytes && len(w.order) > 1 {
+		w.bytes -= w.has[w.order[0]]
 		delete(w.has, w.order[0])
 		w.order = w.order[1:]
 	}
 }
 
+// held counts the modules w was sent and is thought to keep.
+func (w *worker) held() int {
+	w.hasMu.Lock()
+	defer w.hasMu.Unlock()
+	return len(w.has)
+}
+
 func (w *worker) forget(id moduleID) {
 	w.hasMu.Lock()
 	defer w.hasMu.Unlock()
-	delete(w.has, id)
+	if size, ok := w.has[id]; ok {
+		w.bytes -= size
+		delete(w.has, id)
+		for i, o := range w.order {
+			if o == id {
+				w.order = append(w.order[:i], w.order[i+1:]...)
+				break
+			}
+		}
+	}
 }
 
 // Run runs job in a worker and reports what the guest did, as
@@ -423,7 +469,9 @@ func (p *Pool) runOn(ctx context.Context, w *worker, id moduleID, job wasmrt.Job
 			if err := w.send(msgLoad, encodeLoad(id, job.Module)); err != nil {
 				return p.lost(w, job, err)
 			}
-			w.sent(id)
+			w.used(id, max(int64(len(job.Module)), 1))
+		} else {
+			w.used(id, 0)
 		}
 		if err := w.send(msgRun, m.encode()); err != nil {
 			return p.lost(w, job, err)
@@ -524,38 +572,79 @@ func limitResult(job wasmrt.Job, limit outcome.Limit) wasmrt.Result {
 	return r
 }
 
-// acquire takes an idle worker, preferring one that holds the module.
+// acquire takes an idle worker for a run of module id: one that holds
+// it; else, while fewer than p.copies workers hold it, the idle worker
+// that holds the fewest modules (it compiles a copy); else it waits for
+// a holder, and after the affinity wait takes any idle worker. A run of a
+// module no worker holds takes any idle worker at once.
+//
+// Why wait rather than spread: each worker compiles a module it is sent
+// (1–3 s of CPU for a Rocket app) and keeps its own copy (its compiled
+// code is the worker's memory, and no worker may run code another
+// wrote), while a run is CPU-bound: more copies than CPUs add memory and
+// compiles, not throughput (docs/performance.md, "Memory per node").
 func (p *Pool) acquire(ctx context.Context, id moduleID) (*worker, error) {
+	var spill <-chan time.Time
+	spilled := false
 	for {
 		p.mu.Lock()
 		if p.closed {
 			p.mu.Unlock()
 			return nil, wasmrt.ErrClosed
 		}
-		pick := -1
-		for i, w := range p.idle {
-			if w.holds(id) {
-				pick = i
-				break
-			}
-		}
-		if pick < 0 && len(p.idle) > 0 {
-			pick = len(p.idle) - 1
-		}
-		if pick >= 0 {
+		if pick := p.pickLocked(id, spilled); pick >= 0 {
 			w := p.idle[pick]
 			p.idle = append(p.idle[:pick], p.idle[pick+1:]...)
+			w.running = &id
 			p.mu.Unlock()
 			return w, nil
 		}
 		wake := p.wake
 		p.mu.Unlock()
+		if spill == nil && !spilled {
+			t := time.NewTimer(p.cfg.AffinityWait())
+			defer t.Stop()
+			spill = t.C
+		}
 		select {
 		case <-wake:
+		case <-spill:
+			spilled, spill = true, nil
 		case <-ctx.Done():
 			return nil, fmt.Errorf("worker: waiting for a worker: %w", context.Cause(ctx))
 		}
 	}
+}
+
+// pickLocked chooses the idle worker for a run of module id (see
+// acquire), or -1 to wait.
+func (p *Pool) pickLocked(id moduleID, spilled bool) int {
+	for i, w := range p.idle {
+		if w.holds(id) {
+			return i
+		}
+	}
+	if len(p.idle) == 0 {
+		return -1
+	}
+	if !spilled {
+		holders := 0
+		for w := range p.live {
+			if w.running != nil && *w.running == id || w.holds(id) {
+				holders++
+			}
+		}
+		if holders >= p.copies {
+			return -1
+		}
+	}
+	pick := 0
+	for i, w := range p.idle {
+		if w.held() < p.idle[pick].held() {
+			pick = i
+		}
+	}
+	return pick
 }
 
 // release returns w to the pool, or replaces it.
@@ -569,6 +658,7 @@ func (p *Pool) release(w *worker, healthy bool) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	w.running = nil
 	if !healthy {
 		w.kill()
 		delete(p.live, w)
@@ -620,6 +710,23 @@ func (p *Pool) Pids() []int {
 		pids = append(pids, w.proc.Pid())
 	}
 	return pids
+}
+
+// CacheUsage is what the live workers' engines keep, summed: their
+// compiled modules and the bytes charged for them, as each reported
+// with its last result (for metrics: runtime.Engine.CacheUsage in
+// process).
+func (p *Pool) CacheUsage() wasmrt.CacheUsage {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var u wasmrt.CacheUsage
+	for w := range p.live {
+		if c := w.cache.Load(); c != nil {
+			u.CompiledModules += int(c.Modules)
+			u.CompiledModulesBytes += c.Bytes
+		}
+	}
+	return u
 }
 
 // MemoryBytes is each worker's cgroup memory limit.

@@ -10,6 +10,7 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/internal/frame"
 	"io"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -17,6 +18,9 @@ import (
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	wasmrt "github.com/rocket-sandbox/rocket-sandbox/runtime"
 )
+
+// workerGCPercent is a worker's GOGC (see serveConn).
+const workerGCPercent = 50
 
 // entryName is the jail entry of a run worker.
 const entryName = "run-worker"
@@ -29,6 +33,12 @@ func init() {
 // serveConn is the worker's whole life: it serves the server on conn
 // until conn closes, then exits.
 func serveConn(conn *os.File) int {
+	// A worker's live heap is mostly the modules it keeps (their
+	// decoded form, the interpreter's copies); what a run allocates is
+	// small beside it. Collecting at half the live heap instead of all
+	// of it keeps the worker near what its budgets hold, for a cycle
+	// every few runs (docs/performance.md, "Memory per node").
+	debug.SetGCPercent(workerGCPercent)
 	if err := serve(context.Background(), conn); err != nil && !errors.Is(err, io.EOF) {
 		fmt.Fprintln(os.Stderr, "run worker:", err)
 		return 1
@@ -39,11 +49,14 @@ func serveConn(conn *os.File) int {
 // workerState is what a worker holds between runs: its engine and the
 // module bytes it was sent, by identity, most recently used last.
 type workerState struct {
-	engine   *wasmrt.Engine
-	modules  map[moduleID][]byte
-	order    []moduleID
-	max      int
-	compiles compileLog
+	engine  *wasmrt.Engine
+	modules map[moduleID][]byte
+	order   []moduleID
+	max     int
+	// maxBytes bounds the module bytes kept (the engine's budget for
+	// compiled modules: a module whose code was evicted is sent again).
+	maxBytes, bytes int64
+	compiles        compileLog
 }
 
 // compileLog keeps the engine's compiles until the next result reports
@@ -73,9 +86,12 @@ func (l *compileLog) drain() []compileReport {
 func (s *workerState) load(id moduleID, module []byte) {
 	if _, ok := s.modules[id]; !ok {
 		s.modules[id] = module
+		s.bytes += int64(len(module))
 	}
 	s.touch(id)
-	for len(s.order) > s.max {
+	// The newest is kept even over the bytes' bound: it is about to run.
+	for len(s.order) > s.max || s.bytes > s.maxBytes && len(s.order) > 1 {
+		s.bytes -= int64(len(s.modules[s.order[0]]))
 		delete(s.modules, s.order[0])
 		s.order = s.order[1:]
 	}
@@ -112,11 +128,11 @@ func serve(ctx context.Context, conn io.ReadWriter) error {
 		return err
 	}
 	defer engine.Close(context.Background())
-	st := &workerState{engine: engine, modules: map[moduleID][]byte{}, max: cfg.Runtime.MaxCompiledModules}
+	st := &workerState{engine: engine, modules: map[moduleID][]byte{}, max: engine.Config().MaxCompiledModules,
+		maxBytes: engine.Config().CompiledModulesBytes}
 	engine.ObserveCompiles(&st.compiles)
-	if st.max <= 0 {
-		st.max = wasmrt.DefaultMaxCompiledModules
-	}
+	stopReleasing := releaseFreedMemory(engine)
+	defer stopReleasing()
 	if err := frame.Write(conn, msgReady, encodeReady()); err != nil {
 		return err
 	}
@@ -176,6 +192,8 @@ func serve(ctx context.Context, conn io.ReadWriter) error {
 			mu.Unlock()
 			res := st.run(runCtx, m)
 			res.Compiles = st.compiles.drain()
+			u := st.engine.CacheUsage()
+			res.Cache = cacheReport{Modules: int64(u.CompiledModules), Bytes: u.CompiledModulesBytes}
 			mu.Lock()
 			cancel = nil
 			mu.Unlock()
@@ -188,6 +206,40 @@ func serve(ctx context.Context, conn io.ReadWriter) error {
 		}
 	}
 	return <-readErr
+}
+
+// releaseInterval is how often a worker looks whether its engine let go
+// of compiled modules.
+const releaseInterval = time.Second
+
+// releaseFreedMemory returns the memory of the compiled modules the
+// engine let go of (auto's interpreted copy once the compiler's is
+// ready: 35 bytes per byte of code, 100 MB for a mid-size Rocket app;
+// an evicted module) to the system, once a second at most. Without it a
+// worker keeps that memory: the collector frees it on its next cycle,
+// but an idle worker allocates nothing and starts none, and the
+// runtime's scavenger keeps what the heap's goal allows (twice the live
+// heap). A forced collection of a worker's heap takes milliseconds.
+func releaseFreedMemory(engine *wasmrt.Engine) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(releaseInterval)
+		defer t.Stop()
+		last := engine.CacheUsage().CompiledModulesBytes
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			now := engine.CacheUsage().CompiledModulesBytes
+			if now < last {
+				debug.FreeOSMemory()
+			}
+			last = now
+		}
+	}()
+	return func() { close(done) }
 }
 
 // run runs one job and says what became of it.

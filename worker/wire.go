@@ -18,7 +18,7 @@ import (
 
 // protocolVersion is sent in msgReady; a worker of another build is
 // refused.
-const protocolVersion = 3
+const protocolVersion = 4
 
 // Message types.
 const (
@@ -197,6 +197,16 @@ type resultMsg struct {
 	// result (this run's, and auto's background ones), for the
 	// service's metrics: the engine's compile observer in process.
 	Compiles []compileReport
+	// Cache is what the worker's engine keeps after the run (its
+	// compiled modules and their charged bytes), for the service's
+	// metrics: a worker's compiled code is memory of the node.
+	Cache cacheReport
+}
+
+// cacheReport is a worker's wazero caches as runtime.Engine.CacheUsage
+// says.
+type cacheReport struct {
+	Modules, Bytes int64
 }
 
 // compileReport is one module compile in a worker.
@@ -237,6 +247,8 @@ func (m resultMsg) encode() []byte {
 		e.Bool(c.Engine == wasmrt.EngineInterpreter)
 		e.Uvarint(uint64(max(c.Duration, 0)))
 	}
+	e.Uvarint(uint64(max(m.Cache.Modules, 0)))
+	e.Uvarint(uint64(max(m.Cache.Bytes, 0)))
 	return e.B
 }
 
@@ -298,6 +310,8 @@ func decodeResult(p []byte) (resultMsg, error) {
 		}
 		m.Compiles = append(m.Compiles, c)
 	}
+	m.Cache.Modules = d.NonNegative("cached modules")
+	m.Cache.Bytes = d.NonNegative("cached bytes")
 	return m, d.End()
 }
 

@@ -20,7 +20,7 @@ func sampleResult() resultMsg {
 			Records: [][]byte{[]byte("{}")}, RecordsForged: true},
 		StdoutTruncated: true, RecordsTruncated: true,
 		Duration: time.Second, CPU: time.Millisecond, PeakMemoryBytes: 1 << 20,
-	}, Compiles: []compileReport{{Engine: wasmrt.EngineInterpreter, Duration: time.Millisecond}, {Engine: wasmrt.EngineCompiler, Duration: time.Second}}}
+	}, Compiles: []compileReport{{Engine: wasmrt.EngineInterpreter, Duration: time.Millisecond}, {Engine: wasmrt.EngineCompiler, Duration: time.Second}}, Cache: cacheReport{Modules: 2, Bytes: 40 << 20}}
 }
 
 func sampleRun() runMsg {

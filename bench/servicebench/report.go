@@ -110,8 +110,8 @@ func report(o options, suites []*suiteResult, floors []floor) error {
 		if len(m.workers) > 1 {
 			largest += m.workers[1]
 		}
-		return fmt.Sprintf("keeper %s, front door %s, %d run workers %s (the two largest %s + %s), other %s; with 2 workers (the default `max_concurrent` on 2 cores): %s",
-			mib(m.keeper), mib(m.frontDoor), len(m.workers), mib(sum(m.workers)), mib(m.workers[0]), mib(largest-m.workers[0]), mib(m.others),
+		return fmt.Sprintf("keeper %s, front door %s, %d run workers %s (the two largest %s + %s; wazero's machine code in all %s), other %s; with 2 workers (the default `max_concurrent` on 2 cores): %s",
+			mib(m.keeper), mib(m.frontDoor), len(m.workers), mib(sum(m.workers)), mib(m.workers[0]), mib(largest-m.workers[0]), mib(m.code), mib(m.others),
 			mib(m.keeper+m.frontDoor+m.others+largest))
 	}))
 	def := config.Default()
@@ -120,9 +120,14 @@ func report(o options, suites []*suiteResult, floors []floor) error {
 			if len(s.cacheBytes) == 0 {
 				return "—"
 			}
-			return fmt.Sprintf("results %s (%d), modules %s (%d), wasm compiled modules %s (%d per backend)",
+			wasm := fmt.Sprintf("%d per backend", def.Runtime.CompiledModulesBytes>>20)
+			if n := len(s.endMem.workers); n > 0 {
+				// Under the split each worker has its own budget.
+				wasm = fmt.Sprintf("%d workers × %d per backend", n, def.Workers.CompiledModulesBytes>>20)
+			}
+			return fmt.Sprintf("results %s (%d), modules %s (%d), wasm compiled modules %s (%s)",
 				mib(s.cacheBytes["result"]), def.Cache.Results.MemoryMB, mib(s.cacheBytes["module"]), def.Cache.Modules.MemoryMB,
-				mib(s.cacheBytes["wasm"]), def.Runtime.CompiledModulesBytes>>20)
+				mib(s.cacheBytes["wasm"]), wasm)
 		}))
 	for _, fl := range floors {
 		fmt.Fprintf(&b, "| cold new %s end to end ÷ bare compile+link of the same main.rs (p50; floor %s ms) | cold | %s | %s |\n",

@@ -129,6 +129,10 @@ type processMemory struct {
 	total, peak               int64
 	keeper, frontDoor, others int64   // Pss
 	workers                   []int64 // Pss of each run worker (or compile jail), largest first
+	// code is the Pss of anonymous executable mappings over all the
+	// processes: wazero's compiled machine code (the binary's own text
+	// is a file mapping).
+	code int64
 }
 
 func memoryOf(pid int) processMemory {
@@ -136,6 +140,7 @@ func memoryOf(pid int) processMemory {
 	for i, p := range append([]int{pid}, descendants(pid)...) {
 		pss, hwm := pssOf(p)
 		m.total, m.peak = m.total+pss, m.peak+hwm
+		m.code += codeOf(p)
 		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p))
 		switch {
 		case i == 0:
@@ -169,6 +174,29 @@ func pssOf(pid int) (pss, hwm int64) {
 		return 0
 	}
 	return field("smaps_rollup", "Pss:"), field("status", "VmHWM:")
+}
+
+// codeOf is the Pss of a process's anonymous executable mappings, bytes
+// (smaps: a mapping's header has its permissions and, for a file, a path).
+func codeOf(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		return 0
+	}
+	var sum int64
+	code := false
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-") && len(f[1]) == 4:
+			// A header: range, perms, offset, dev, inode, [path].
+			code = f[1][2] == 'x' && (len(f) == 5 || strings.HasPrefix(f[5], "["))
+		case code && len(f) >= 2 && f[0] == "Pss:":
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			sum += n << 10
+		}
+	}
+	return sum
 }
 
 // descendants lists pid's children, theirs, and so on.

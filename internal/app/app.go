@@ -253,8 +253,11 @@ func fingerprint(cfg config.App, m *toolchain.Manifest) (string, error) {
 // that are not decorated at the service's seams.
 func (a *App) observe() *metrics.Metrics {
 	a.metrics = metrics.New()
-	if a.workers != nil { // their results report their compiles
+	if a.workers != nil { // their results report their compiles and caches
 		a.workers.ObserveCompiles(a.metrics)
+		a.metrics.CacheBytes("wasm", func() map[string]int64 {
+			return map[string]int64{"memory": a.workers.CacheUsage().CompiledModulesBytes}
+		})
 	}
 	if a.engine != nil {
 		a.engine.ObserveCompiles(a.metrics)

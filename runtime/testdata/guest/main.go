@@ -14,6 +14,9 @@ import (
 	"time"
 )
 
+// runs counts the runs this instance has made (mode count).
+var runs int
+
 func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: guest MODE [ARG]")
@@ -24,6 +27,11 @@ func main() {
 		arg = os.Args[2]
 	}
 	switch os.Args[1] {
+	case "count":
+		// A run that found the state of an earlier one would print more
+		// than 1: each run must be a fresh instance.
+		runs++
+		fmt.Println("runs", runs)
 	case "hello":
 		fmt.Println("hello, world")
 		fmt.Fprintln(os.Stderr, "to stderr")
