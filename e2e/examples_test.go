@@ -126,6 +126,8 @@ var examplesSubset = map[string]map[string]string{
 	"pastebin":       passed("tests::check_index", "tests::pasting"),
 	"testing":        passed("async_required::test::test_rendezvous", "test::test_hello"),
 	"chat":           passed("tests::bad_messages", "tests::messages"),
+	"responders": passed("tests::test_custom", "tests::test_either", "tests::test_file", "tests::test_login", "tests::test_many_his",
+		"tests::test_one_hi_per_second", "tests::test_redir_root", "tests::test_xml"),
 	// Its icon is sent as bytes (base64): docs/api.md, "Binary files".
 	"static-files": passed("tests::test_hidden_file", "tests::test_hidden_index_html", "tests::test_icon_file", "tests::test_index_html", "tests::test_invalid_path"),
 	"cookies":      passed("tests::login_fails", "tests::login_logout_succeeds", "tests::redirect_logged_out_session", "tests::test_message"),

@@ -271,7 +271,7 @@ func (s *setup) buildDeps(ctx context.Context) error {
 		}
 		parts = append(parts, b)
 	}
-	shims, err := treeDigest(filepath.Join(s.cfg.SourceDir, "wasi-shims"), nil)
+	shims, err := shimsDigest(filepath.Join(s.cfg.SourceDir, "wasi-shims"))
 	if err != nil {
 		return err
 	}
@@ -280,6 +280,14 @@ func (s *setup) buildDeps(ctx context.Context) error {
 	s.manifest.Digest = digest.Parts(parts...)
 	s.note = fmt.Sprintf("%d crates built, %d fresh, %d externs", built, fresh, len(externs))
 	return nil
+}
+
+// shimsDigest hashes the build inputs under wasi-shims (dir): the crate
+// and std patches, the stubs, the vsock crate, the SQLite header; not the
+// Markdown that explains them, so a docs edit does not rebuild the
+// profile.
+func shimsDigest(dir string) (string, error) {
+	return treeDigest(dir, func(rel string) bool { return strings.HasSuffix(rel, ".md") })
 }
 
 // NativeTarget is the host target of the native reference build.

@@ -2,8 +2,11 @@ package toolchain
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	_ "embed"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -103,10 +106,13 @@ func (s *setup) keepReference() {
 }
 
 type setup struct {
-	cfg      Config
-	note     string
-	release  string // e.g. "1.96.0"
-	manifest Manifest
+	cfg     Config
+	note    string
+	release string // e.g. "1.96.0"
+	// stdDigest identifies the std the sysroot is built from: the
+	// compiler's release and the std patches (wasi-shims/std).
+	stdDigest string
+	manifest  Manifest
 }
 
 // prepareCargoReference makes the parity tool's reference of record ready:
@@ -177,11 +183,18 @@ func (s *setup) checkToolchain(ctx context.Context) error {
 			return fmt.Errorf("%s missing (lld-22 and wasi-libc provide it): %w", p, err)
 		}
 	}
+	if s.stdDigest, err = stdPatchDigest(s.cfg.SourceDir, s.release); err != nil {
+		return err
+	}
 	s.note = s.manifest.RustcVersion
 	return nil
 }
 
-func (s *setup) stdSource() string { return "/usr/lib/rustlib/src/rust/library/std" }
+// stdLibrary is Debian's std source (rust-web-src): the workspace
+// -Zbuild-std compiles, and the path the sandbox's std names its files by.
+const stdLibrary = "/usr/lib/rustlib/src/rust/library"
+
+func (s *setup) stdSource() string { return filepath.Join(stdLibrary, "std") }
 func (s *setup) vendorDir() string {
 	return filepath.Join("/usr/src", "rustc-"+s.release, "library", "vendor")
 }
@@ -219,8 +232,101 @@ func (s *setup) run(ctx context.Context, dir string, env []string, name string, 
 	return out, nil
 }
 
+// sysrootDir is named for the std it holds, so a std patch change builds a
+// new sysroot, and the profile's RUSTFLAGS (its --sysroot) and with them
+// the manifest's Digest change too: cargo rebuilds every guest crate
+// against the new std, and caches keyed on the Digest start afresh.
 func (s *setup) sysrootDir() string {
-	return filepath.Join(s.cfg.StateDir, "sysroot-"+s.release)
+	return filepath.Join(s.cfg.StateDir, "sysroot-"+s.release+"-"+s.stdDigest)
+}
+
+// stdPatchesDir holds the patches to std (wasi-shims/README.md), applied
+// in name order to a copy of stdLibrary with `patch -p1`.
+const stdPatchesDir = "wasi-shims/std"
+
+func stdPatches(sourceDir string) ([]string, error) {
+	return filepath.Glob(filepath.Join(sourceDir, stdPatchesDir, "*.patch"))
+}
+
+// stdPatchDigest is the first 12 hex digits of the digest of the release
+// and the std patches (names and contents).
+func stdPatchDigest(sourceDir, release string) (string, error) {
+	patches, err := stdPatches(sourceDir)
+	if err != nil {
+		return "", err
+	}
+	parts := [][]byte{[]byte(release)}
+	for _, p := range patches {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, []byte(filepath.Base(p)), b)
+	}
+	return digest.Parts(parts...)[:12], nil
+}
+
+// stdCopy is the patched copy of stdLibrary the sysroot is built from. It
+// lives inside the sysroot, where rust-src would (lib/rustlib/src/rust), so
+// the compile jail, which binds the sysroot, can read std's source for
+// diagnostics' snippets as it could read Debian's.
+func (s *setup) stdCopy() string {
+	return filepath.Join(s.sysrootDir(), "lib", "rustlib", "src", "rust", "library")
+}
+
+// copyStd makes stdCopy: Debian's library tree with the std patches
+// applied.
+func (s *setup) copyStd(ctx context.Context) error {
+	if err := copyTree(stdLibrary, s.stdCopy()); err != nil {
+		return fmt.Errorf("copy %s: %w", stdLibrary, err)
+	}
+	patches, err := stdPatches(s.cfg.SourceDir)
+	if err != nil {
+		return err
+	}
+	for _, p := range patches {
+		if _, err := s.run(ctx, s.stdCopy(), s.env(), "patch", "-p1", "-s", "--no-backup-if-mismatch", "-i", p); err != nil {
+			return fmt.Errorf("apply %s to std: %w", filepath.Base(p), err)
+		}
+	}
+	return nil
+}
+
+// stdRemapFlags give the patched copy Debian's path wherever a path
+// reaches the user: file!() (a panic's location inside std) and
+// diagnostics. A program's output and a compile's messages stay what they
+// were before std was patched and never name the state dir; a
+// diagnostic's snippet is still read from the copy (rustc keeps the local
+// path for that).
+func (s *setup) stdRemapFlags() string {
+	return "--remap-path-prefix=" + s.stdCopy() + "=" + stdLibrary + " --remap-path-scope=macro,diagnostics"
+}
+
+// checkStdSource fails unless cargo compiled std from the patched copy:
+// the source root comes from __CARGO_TESTS_ONLY_SRC_ROOT, an internal
+// variable a future cargo could drop, which would otherwise silently
+// build Debian's unpatched std.
+func (s *setup) checkStdSource(out []byte) error {
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var msg struct {
+			Reason string `json:"reason"`
+			Target struct {
+				Name    string `json:"name"`
+				SrcPath string `json:"src_path"`
+			} `json:"target"`
+		}
+		if json.Unmarshal(sc.Bytes(), &msg) != nil || msg.Reason != "compiler-artifact" || msg.Target.Name != "std" {
+			continue
+		}
+		if !under(msg.Target.SrcPath, []string{s.stdCopy()}) {
+			return fmt.Errorf("cargo built std from %s, not from the patched copy in %s: does this cargo still read __CARGO_TESTS_ONLY_SRC_ROOT?",
+				msg.Target.SrcPath, s.stdCopy())
+		}
+		return nil
+	}
+	return errors.New("cargo reported no std artifact")
 }
 
 // buildSysrootAndFetch builds the std sysroot while cargo downloads the
@@ -249,21 +355,36 @@ func (s *setup) fetchProfile(ctx context.Context) error {
 	return err
 }
 
+// buildSysroot builds std, panic_abort and test for the guest from the
+// patched copy of Debian's std source (stdCopy) into sysrootDir, unless
+// its stamp says it is built from the same compiler and patches.
+//
+// -Zbuild-std takes its source from the compiler's sysroot
+// (lib/rustlib/src/rust/library), which is Debian's and must stay
+// untouched, unless __CARGO_TESTS_ONLY_SRC_ROOT names another library
+// dir. That variable is the least fragile way to point cargo elsewhere:
+// a sysroot of our own would have to be the host compiler's too (cargo
+// asks `rustc --print sysroot` for the host, without the target's
+// RUSTFLAGS) and so mirror its host std and tools; a wrapper rewriting
+// paths would be more code to go wrong. Because it is internal to cargo,
+// checkStdSource verifies from cargo's own report that std was compiled
+// from the copy.
 func (s *setup) buildSysroot(ctx context.Context) error {
 	libDir := filepath.Join(s.sysrootDir(), "lib", "rustlib", Target, "lib")
 	stamp := filepath.Join(s.sysrootDir(), ".stamp")
+	want := s.manifest.RustcVersion + "\nstd " + s.stdDigest
 	s.manifest.Sysroot = s.sysrootDir()
-	// A sysroot of this compiler is kept; one from before the test crate
-	// (the test harness's --test needs libtest) gets it added: std,
-	// panic_abort and test build to the same std rlibs, byte for byte,
-	// so nothing compiled against the sysroot goes stale.
-	upToDate := false
-	if b, err := os.ReadFile(stamp); err == nil && string(b) == s.manifest.RustcVersion {
-		if hasRlib(libDir, "test") {
-			s.note = "up to date"
-			return nil
-		}
-		upToDate = true
+	if b, err := os.ReadFile(stamp); err == nil && string(b) == want {
+		s.note = "up to date"
+		return nil
+	}
+	// The stamp is written last: a sysroot left half-made by an
+	// interrupted set-up is made again from scratch.
+	if err := os.RemoveAll(s.sysrootDir()); err != nil {
+		return err
+	}
+	if err := s.copyStd(ctx); err != nil {
+		return err
 	}
 	work := filepath.Join(s.cfg.StateDir, "build", "std")
 	if err := os.MkdirAll(filepath.Join(work, "src"), 0o755); err != nil {
@@ -285,36 +406,21 @@ func (s *setup) buildSysroot(ctx context.Context) error {
 		}
 	}
 	target := filepath.Join(work, "target")
-	env := s.env("RUSTC_BOOTSTRAP=1", "CARGO_TARGET_DIR="+target,
-		"RUSTFLAGS=-C linker="+Linker+" -C link-self-contained=no -L "+WasiLibDir+" -C link-arg="+WasiLibDir+"/crt1-command.o")
-	if _, err := s.cargoBuild(ctx, "  std for "+Target, work, env, "build", "--release", "--offline",
-		"-Zbuild-std=std,panic_abort,test", "--target", Target, "--message-format=json-render-diagnostics"); err != nil {
+	env := s.env("RUSTC_BOOTSTRAP=1", "CARGO_TARGET_DIR="+target, "__CARGO_TESTS_ONLY_SRC_ROOT="+s.stdCopy(),
+		"RUSTFLAGS=-C linker="+Linker+" -C link-self-contained=no -L "+WasiLibDir+" -C link-arg="+WasiLibDir+"/crt1-command.o "+s.stdRemapFlags())
+	out, err := s.cargoBuild(ctx, "  std for "+Target, work, env, "build", "--release", "--offline",
+		"-Zbuild-std=std,panic_abort,test", "--target", Target, "--message-format=json-render-diagnostics")
+	if err != nil {
 		return err
 	}
-	deps := filepath.Join(target, Target, "release", "deps")
-	rlibs, err := filepath.Glob(filepath.Join(deps, "*.rlib"))
-	if err != nil || len(rlibs) == 0 {
-		return fmt.Errorf("no std rlibs in %s", deps)
-	}
-	if upToDate {
-		// Only the crates the sysroot lacks; an rlib's file name carries
-		// its crate hash, so one of the same name is the same crate.
-		added := 0
-		for _, r := range rlibs {
-			dst := filepath.Join(libDir, filepath.Base(r))
-			if _, err := os.Stat(dst); err == nil {
-				continue
-			}
-			if err := copyFile(r, dst); err != nil {
-				return err
-			}
-			added++
-		}
-		s.note = fmt.Sprintf("added %d crates (test)", added)
-		return nil
-	}
-	if err := os.RemoveAll(s.sysrootDir()); err != nil {
+	if err := s.checkStdSource(out); err != nil {
 		return err
+	}
+	// This build's rlibs, from cargo's report: the target dir keeps those
+	// of earlier builds (another std, another crate hash) beside them.
+	rlibs := builtRlibs(out, filepath.Join(target, Target, "release", "deps"))
+	if len(rlibs) == 0 {
+		return fmt.Errorf("no std rlibs in cargo's report")
 	}
 	if err := os.MkdirAll(libDir, 0o755); err != nil {
 		return err
@@ -324,14 +430,31 @@ func (s *setup) buildSysroot(ctx context.Context) error {
 			return err
 		}
 	}
-	s.note = fmt.Sprintf("built %d crates", len(rlibs))
-	return os.WriteFile(stamp, []byte(s.manifest.RustcVersion), 0o644)
+	s.note = fmt.Sprintf("built %d crates (std %s)", len(rlibs), s.stdDigest)
+	return os.WriteFile(stamp, []byte(want), 0o644)
 }
 
-// hasRlib says whether dir holds an rlib of crate name.
-func hasRlib(dir, name string) bool {
-	m, _ := filepath.Glob(filepath.Join(dir, "lib"+name+"-*.rlib"))
-	return len(m) > 0
+// builtRlibs lists the rlibs in dir that cargo's JSON report names.
+func builtRlibs(out []byte, dir string) []string {
+	var rlibs []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var msg struct {
+			Reason    string   `json:"reason"`
+			Filenames []string `json:"filenames"`
+		}
+		if json.Unmarshal(sc.Bytes(), &msg) != nil || msg.Reason != "compiler-artifact" {
+			continue
+		}
+		for _, f := range msg.Filenames {
+			if strings.HasSuffix(f, ".rlib") && filepath.Dir(f) == dir {
+				rlibs = append(rlibs, f)
+			}
+		}
+	}
+	sort.Strings(rlibs)
+	return rlibs
 }
 
 // buildLinkShims builds the objects linked into user modules only
