@@ -6,7 +6,7 @@ BIN   := bin/rocket-sandbox
 # Go test timeout for the whole suite (CI has 90 minutes in all).
 TEST_TIMEOUT ?= 45m
 
-.PHONY: screenshots all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-edit bench-native bench-workers bench-redis bench-api bench-summary parity api-doctests examples clean
+.PHONY: screenshots all packages packages-test build setup setup-reference doctor run test reliability lint fuzz bench bench-jail bench-flags bench-service bench-edit bench-native bench-workers bench-redis bench-api bench-files bench-summary parity api-doctests examples clean
 
 all: build
 
@@ -121,6 +121,11 @@ bench-redis: setup packages-test
 bench-api: setup
 	$(GO) run ./bench/apibench
 
+# Binary files: a project file sent as text and as base64, through the
+# real server and service, decoded and checked: bench/results/binary-files.md.
+bench-files: setup
+	$(GO) run ./bench/filesbench
+
 # Guide parity: every ```rust block of ../shared/rocket-guide through the
 # example harness in the sandbox and through real `cargo test --doc`
 # (internal/cargoref); table + summary line.
@@ -156,5 +161,5 @@ bench-summary:
 	$(GO) run ./bench/summary -previous $(PREVIOUS_REV)
 
 # Everything, then issue 16's table: about 30 minutes on 2 cores.
-bench: bench-jail bench-flags bench-service bench-edit bench-native bench-workers bench-redis bench-api
+bench: bench-jail bench-flags bench-service bench-edit bench-native bench-workers bench-redis bench-api bench-files
 	@$(MAKE) --no-print-directory bench-summary

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -167,6 +166,13 @@ func scanObject(body []byte) ([]member, bool) {
 	if !json.Valid(body) {
 		return nil, false
 	}
+	return scanValidObject(body)
+}
+
+// scanValidObject is scanObject for a value known to be valid JSON (a
+// member of a body that was checked), so a nested object is not
+// validated again.
+func scanValidObject(body []byte) ([]member, bool) {
 	i := skipSpace(body, 0)
 	if i >= len(body) || body[i] != '{' {
 		return nil, false
@@ -345,127 +351,6 @@ func decodeLimits(raw json.RawMessage, dst *sandbox.Limits) error {
 		}
 	}
 	return nil
-}
-
-// decodeFiles reads files: an object of strings (path → content), or
-// null. Duplicate paths are refused like duplicate fields.
-func decodeFiles(raw json.RawMessage, name string, dst *map[string][]byte) error {
-	switch kind(raw) {
-	case "null":
-		*dst = nil
-		return nil
-	case "an object":
-	default:
-		return sandbox.Invalid(name, "files must be an object of path → content (a string, or {\"content\": \"<base64>\", \"encoding\": \"base64\"}), not %s", kind(raw))
-	}
-	members, err := objectMembers(raw)
-	if err != nil {
-		return err
-	}
-	files := make(map[string][]byte, len(members))
-	for _, m := range members {
-		content, err := decodeFile(m.value, fmt.Sprintf("files[%q]", m.name))
-		if err != nil {
-			return err
-		}
-		files[m.name] = content
-	}
-	*dst = files
-	return nil
-}
-
-// objectMembers reads an object value's members: without copying them
-// when it is well formed (scanObject), else as readObject says.
-func objectMembers(raw json.RawMessage) ([]member, error) {
-	if members, ok := scanObject(raw); ok {
-		return members, nil
-	}
-	return readObject(raw)
-}
-
-// decodeFile reads one file's content: a JSON string is its UTF-8 text;
-// an object {"content": "<base64>", "encoding": "base64"} is its bytes,
-// in standard padded base64 (RFC 4648 §4, as the response's body with
-// body_encoding base64), decoded strictly: both keys, no other, no other
-// encoding, no character outside the alphabet (line breaks either), no
-// stray bits in the padding. Either way the content is the bytes the
-// file holds; how they were sent is not part of them (the memo key, the
-// seed and a share are the same for the same bytes).
-func decodeFile(raw json.RawMessage, field string) ([]byte, error) {
-	switch kind(raw) {
-	case "a string":
-		if inner := raw[1 : len(raw)-1]; bytes.IndexByte(inner, '\\') < 0 {
-			return bytes.Clone(inner), nil // valid JSON: UTF-8, no control characters
-		}
-		var text string
-		if err := json.Unmarshal(raw, &text); err != nil {
-			return nil, sandbox.Invalid(field, "%s is not a valid JSON string", field)
-		}
-		return []byte(text), nil
-	case "an object":
-	default:
-		return nil, sandbox.Invalid(field, "%s must be a string (UTF-8 text) or {\"content\": \"<base64>\", \"encoding\": \"base64\"} (bytes), not %s", field, kind(raw))
-	}
-	members, err := objectMembers(raw)
-	if err != nil {
-		if e, ok := sandbox.AsError(err); ok {
-			e.Field = field
-		}
-		return nil, err
-	}
-	var content json.RawMessage
-	encoding := ""
-	for _, m := range members {
-		switch m.name {
-		case "content":
-			if kind(m.value) != "a string" {
-				return nil, sandbox.Invalid(field, "%s.content must be a string of base64, not %s", field, kind(m.value))
-			}
-			content = m.value
-		case "encoding":
-			if kind(m.value) != "a string" || decodeString(m.value, field, &encoding) != nil || encoding != sandbox.FileEncodingBase64 {
-				return nil, sandbox.Invalid(field, "%s.encoding must be %q (the only encoding of a file's bytes), not %s", field, sandbox.FileEncodingBase64, describe(m.value))
-			}
-		default:
-			return nil, sandbox.Invalid(field, "unknown field %q in %s; a file's bytes are {\"content\": \"<base64>\", \"encoding\": \"base64\"}", m.name, field)
-		}
-	}
-	switch {
-	case content == nil:
-		return nil, sandbox.Invalid(field, "%s.content is required: the file's bytes in base64", field)
-	case encoding == "":
-		return nil, sandbox.Invalid(field, "%s.encoding is required: \"base64\"", field)
-	}
-	return decodeBase64(content, field)
-}
-
-// decodeBase64 decodes a JSON string of standard padded base64 into a
-// buffer allocated once, at its decoded size: straight from the body's
-// bytes unless the string has escapes (base64 needs none; "\/" is the
-// one a JSON encoder may write).
-func decodeBase64(raw json.RawMessage, field string) ([]byte, error) {
-	text := []byte(raw[1 : len(raw)-1])
-	if bytes.IndexByte(text, '\\') >= 0 {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, sandbox.Invalid(field, "%s.content is not a valid JSON string", field)
-		}
-		text = []byte(s)
-	}
-	// The decoder skips line breaks; the form has none.
-	if i := bytes.IndexAny(text, "\r\n"); i >= 0 {
-		return nil, sandbox.Invalid(field, "%s.content is not standard padded base64: a line break at offset %d (send it on one line)", field, i)
-	}
-	out := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
-	n, err := base64.StdEncoding.Strict().Decode(out, text)
-	if err != nil {
-		var at base64.CorruptInputError
-		if errors.As(err, &at) {
-			return nil, sandbox.Invalid(field, "%s.content is not standard padded base64 (A-Z, a-z, 0-9, +, /, = padding to a multiple of 4): bad input at offset %d", field, int64(at))
-		}
-		return nil, sandbox.Invalid(field, "%s.content is not standard padded base64: %v", field, err)
-	}
-	return out[:n], nil
 }
 
 func decodeString(raw json.RawMessage, name string, dst *string) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/rocket-sandbox/rocket-sandbox/sandbox"
 )
@@ -18,6 +19,8 @@ func FuzzParseExecute(f *testing.F) {
 		`{"harness":"mock","stub":"x","args":{"requests":[{"uri":"/"}]},"seed":"7"}`,
 		`{"harness":"a","harness":"b"}`,
 		`{"stub": 1}`, `[]`, ``, `{"args": []}`, "{\"stub\":\"\xff\"}", `{"seed": 18446744073709551616}`,
+		`{"harness":"program","files":{"src/main.rs":"fn main() {}\n","x.bin":{"content":"/9g=","encoding":"base64"}}}`,
+		`{"files":{"a":{"content":"\/9g=","encoding":"base64","content":"x"}}}`, `{"files":{"a":{"encoding":"hex"}}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -98,6 +101,31 @@ func FuzzScanObjectAgreesWithReadObject(f *testing.F) {
 			if fast[i].name != slow[i].name || string(fast[i].value) != string(slow[i].value) {
 				t.Fatalf("%q: member %d is %q=%s, readObject %q=%s", body, i, fast[i].name, fast[i].value, slow[i].name, slow[i].value)
 			}
+		}
+	})
+}
+
+// FuzzUnquoteAgreesWithEncodingJSON: a file's text is the string
+// encoding/json reads from the same valid JSON string, escapes and lone
+// surrogates included.
+func FuzzUnquoteAgreesWithEncodingJSON(f *testing.F) {
+	for _, s := range []string{
+		``, `plain`, `a\nb\tc\"d\\e\/f\bg\fh\ri`, `\u00e9\u0041`, `\ud83d\ude00`, `\ud83d`, `\ude00x`,
+		`\ud83d\u0041`, `\ud83d\ud83d\ude00`, `é \u2028`, `\\u0041`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		raw := []byte(`"` + s + `"`)
+		if !utf8.ValidString(s) || !json.Valid(raw) {
+			return
+		}
+		var want string
+		if err := json.Unmarshal(raw, &want); err != nil {
+			t.Fatalf("json.Valid but no string: %v", err)
+		}
+		if got := unquote([]byte(s)); string(got) != want {
+			t.Fatalf("unquote(%q) = %q, encoding/json reads %q", s, got, want)
 		}
 	})
 }

@@ -34,8 +34,6 @@ import (
 
 	"github.com/rocket-sandbox/rocket-sandbox/bench"
 	"github.com/rocket-sandbox/rocket-sandbox/client"
-	"github.com/rocket-sandbox/rocket-sandbox/internal/app"
-	"github.com/rocket-sandbox/rocket-sandbox/internal/config"
 	"github.com/rocket-sandbox/rocket-sandbox/jail"
 	"github.com/rocket-sandbox/rocket-sandbox/server"
 )
@@ -68,24 +66,11 @@ func main() {
 
 func run(o options) error {
 	ctx := context.Background()
-	cfg, err := config.Load("")
+	a, cfg, stop, err := bench.FreshApp(ctx, "apibench")
 	if err != nil {
 		return err
 	}
-	// Empty caches, so the cold figure is cold.
-	dir, err := os.MkdirTemp("", "apibench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	cfg.Cache.Results.Dir = filepath.Join(dir, "results")
-	cfg.Cache.Modules.Dir = filepath.Join(dir, "modules")
-	cfg.Runtime.CompilationCacheDir = filepath.Join(dir, "wazero")
-	a, err := app.New(ctx, cfg)
-	if err != nil {
-		return fmt.Errorf("start the service (did `make setup` run?): %w", err)
-	}
-	defer a.Close(ctx)
+	defer stop()
 
 	// Both servers log their request lines, as in production, to nowhere.
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
