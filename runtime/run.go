@@ -122,7 +122,8 @@ func (e *Engine) Run(ctx context.Context, job Job) (Result, error) {
 		return Result{}, fmt.Errorf("%w: no module bytes and no module key", ErrInvalidModule)
 	}
 	key := moduleKeyOf(job)
-	b := e.backendFor(key, job.Module)
+	b, startCompile := e.backendFor(key, job.Module)
+	defer startCompile()
 	compiled, release, err := b.modules.acquire(ctx, key, job.Module)
 	if err != nil {
 		if errors.Is(err, ErrNoModule) {
