@@ -63,23 +63,21 @@ func TestWasmCEnvNamesTheGuestTarget(t *testing.T) {
 }
 
 // A crate whose patch did not change is left as it is (cargo would
-// rebuild everything above it for new file times); one whose patch is
-// already applied but unstamped (made before stamps) is kept and stamped;
-// a crate no patch names any more goes. No crate needs fetching here, so
+// rebuild everything above it for new file times); a crate no patch names
+// any more goes. No crate needs fetching here, so
 // cargo is never run.
 func TestPatchCratesKeepsCratesWhosePatchDidNotChange(t *testing.T) {
 	src := t.TempDir()
 	patches := filepath.Join(src, "wasi-shims", "patches")
 	require.NoError(t, os.MkdirAll(patches, 0o755))
 	patch := "--- a/lib.rs\n+++ b/lib.rs\n@@ -1 +1 @@\n-old\n+new\n"
-	for _, c := range []string{"kept-1.0.0", "unstamped-2.0.0"} {
+	for _, c := range []string{"kept-1.0.0"} {
 		require.NoError(t, os.WriteFile(filepath.Join(patches, c+".patch"), []byte(patch), 0o644))
 	}
 	s := &setup{cfg: Config{SourceDir: src, StateDir: t.TempDir(), Cargo: "/nonexistent/cargo"}}
 	kept := filepath.Join(s.patchedDir(), "kept-1.0.0")
-	unstamped := filepath.Join(s.patchedDir(), "unstamped-2.0.0")
 	old := filepath.Join(s.patchedDir(), "kept-0.9.0")
-	for _, d := range []string{kept, unstamped, old} {
+	for _, d := range []string{kept, old} {
 		require.NoError(t, os.MkdirAll(d, 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(d, "lib.rs"), []byte("new\n"), 0o644))
 	}
@@ -91,9 +89,21 @@ func TestPatchCratesKeepsCratesWhosePatchDidNotChange(t *testing.T) {
 	after, err := os.Stat(filepath.Join(kept, "lib.rs"))
 	require.NoError(t, err)
 	assert.Equal(t, before.ModTime(), after.ModTime(), "not copied again")
-	stamp, err := os.ReadFile(filepath.Join(unstamped, patchStamp))
-	require.NoError(t, err, "an applied, unstamped crate is stamped")
-	assert.Equal(t, digest.Parts([]byte(patch)), string(stamp))
 	assert.NoDirExists(t, old)
-	assert.Equal(t, "applied 0 of 2 patches", s.note)
+	assert.Equal(t, "applied 0 of 1 patches", s.note)
+}
+
+// A crate without a stamp is made again, even where the patch reverses
+// cleanly: a patch that lost a hunk reverses cleanly on a crate made with
+// the larger one (set-up once kept Rocket's old temp_dir hunk that way).
+func TestAnUnstampedCrateIsMadeAgain(t *testing.T) {
+	s := &setup{cfg: Config{SourceDir: t.TempDir()}}
+	dir := filepath.Join(s.patchedDir(), "rocket-0.5.1")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	patch := []byte("--- a/lib.rs\n+++ b/lib.rs\n@@ -1 +1 @@\n-old\n+new\n")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "lib.rs"), []byte("new\n"), 0o644))
+	assert.False(t, s.patchedWith(dir, digest.Parts(patch)), "unstamped")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, patchStamp), []byte(digest.Parts(patch)), 0o644))
+	assert.True(t, s.patchedWith(dir, digest.Parts(patch)), "stamped with this patch")
+	assert.False(t, s.patchedWith(dir, digest.Parts([]byte("another patch"))), "stamped with another")
 }
