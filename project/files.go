@@ -2,7 +2,8 @@ package project
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -173,11 +174,4 @@ var textPaths = map[string]textKind{BinRoot: crateRoot, LibRoot: crateRoot, Mani
 func SortedPaths[V any](files map[string]V) []string { return sortedKeys(files) }
 
 // sortedKeys returns m's keys in byte order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/BurntSushi/toml"
 
@@ -97,14 +96,4 @@ func Native(ctx context.Context, ref cargoref.Config, exs []Example) (map[string
 		sides[name] = s
 	}
 	return sides, out, nil
-}
-
-// names returns m's keys sorted.
-func names[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -2,6 +2,8 @@ package examples
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -28,7 +30,7 @@ func Compare(name string, sandbox, native Side) Row {
 	if native.Error != "" {
 		r.Differences = append(r.Differences, "native: "+native.Error)
 	}
-	for _, t := range names(union(sandbox.Tests, native.Tests)) {
+	for _, t := range slices.Sorted(maps.Keys(union(sandbox.Tests, native.Tests))) {
 		s, n := sandbox.Tests[t], native.Tests[t]
 		if s == n {
 			continue
