@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/rocket-sandbox/rocket-sandbox/internal/frame"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rocket-sandbox/rocket-sandbox/internal/frame"
 
 	"golang.org/x/sys/unix"
 
@@ -353,12 +355,7 @@ func (w *worker) used(id moduleID, size int64) {
 		w.has[id] = size
 		w.bytes += size
 	}
-	for i, o := range w.order {
-		if o == id {
-			w.order = append(w.order[:i], w.order[i+1:]...)
-			break
-		}
-	}
+	w.order = slices.DeleteFunc(w.order, func(o moduleID) bool { return o == id })
 	w.order = append(w.order, id)
 	for len(w.order) > w.max || w.bytes > w.maxBytes && len(w.order) > 1 {
 		w.bytes -= w.has[w.order[0]]
@@ -380,12 +377,7 @@ func (w *worker) forget(id moduleID) {
 	if size, ok := w.has[id]; ok {
 		w.bytes -= size
 		delete(w.has, id)
-		for i, o := range w.order {
-			if o == id {
-				w.order = append(w.order[:i], w.order[i+1:]...)
-				break
-			}
-		}
+		w.order = slices.DeleteFunc(w.order, func(o moduleID) bool { return o == id })
 	}
 }
 
